@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Sets up everything mediaview needs on a fresh Debian bookworm machine:
+# the C libraries and build tools from apt, then a project virtualenv with the
+# build backend and the test/bench extras from PyPI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${1:-.venv}
+PYTHON=${PYTHON:-python3}
+
+APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libgtest-dev)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    echo "bootstrap: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "bootstrap: missing Debian packages; run as root:" >&2
+    echo "  apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+if [[ ! -x "$VENV/bin/python" ]]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --upgrade pip
+# The build backend itself (read from pyproject.toml), so that builds can run
+# without isolation and reuse the incremental build directory.
+build_requires=$("$VENV/bin/python" - <<'PY'
+import tomllib
+with open("pyproject.toml", "rb") as f:
+    print(" ".join(tomllib.load(f)["build-system"]["requires"]))
+PY
+)
+# shellcheck disable=SC2086
+"$VENV/bin/python" -m pip install -q $build_requires cmake ninja
+"$VENV/bin/python" - <<'PY' > "$VENV/extras.txt"
+import tomllib
+with open("pyproject.toml", "rb") as f:
+    extras = tomllib.load(f)["project"]["optional-dependencies"]
+for name in ("test", "bench"):
+    for req in extras[name]:
+        print(req)
+PY
+"$VENV/bin/python" -m pip install -q -r "$VENV/extras.txt"
+echo "bootstrap: ready ($VENV)"

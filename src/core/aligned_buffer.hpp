@@ -1,0 +1,30 @@
+// A heap block aligned to 64 bytes (one cache line, the widest SIMD load), so
+// decoders and consumers such as numpy get aligned rows.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace mediaview {
+
+class AlignedBuffer {
+public:
+    static constexpr std::size_t alignment = 64;
+
+    AlignedBuffer() = default;
+    explicit AlignedBuffer(std::size_t size);  // throws std::bad_alloc
+    ~AlignedBuffer();
+    AlignedBuffer(AlignedBuffer&& other) noexcept;
+    AlignedBuffer& operator=(AlignedBuffer&& other) noexcept;
+    AlignedBuffer(const AlignedBuffer&) = delete;
+    AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+
+    std::uint8_t* data() const { return data_; }
+    std::size_t size() const { return size_; }
+
+private:
+    std::uint8_t* data_ = nullptr;
+    std::size_t size_ = 0;
+};
+
+}  // namespace mediaview

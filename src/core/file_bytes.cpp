@@ -1,0 +1,58 @@
+#include "file_bytes.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace mediaview {
+namespace {
+
+// Closes the descriptor on every path out of read_file.
+class FileDescriptor {
+public:
+    explicit FileDescriptor(int fd) : fd_(fd) {}
+    ~FileDescriptor() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    FileDescriptor(const FileDescriptor&) = delete;
+    FileDescriptor& operator=(const FileDescriptor&) = delete;
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+}  // namespace
+
+FileError::FileError(int err, std::string file)
+    : std::runtime_error(std::strerror(err)), errnum(err), path(std::move(file)) {}
+
+AlignedBuffer read_file(const std::string& path) {
+    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) throw FileError(errno, path);
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) throw FileError(errno, path);
+    if (S_ISDIR(st.st_mode)) throw FileError(EISDIR, path);
+    // The size from fstat is a hint: a file that shrinks or grows while we
+    // read is read up to what is really there (and up to the first size).
+    AlignedBuffer block(static_cast<std::size_t>(st.st_size));
+    std::size_t done = 0;
+    while (done < block.size()) {
+        ssize_t n = ::read(fd.get(), block.data() + done, block.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw FileError(errno, path);
+        }
+        if (n == 0) break;
+        done += static_cast<std::size_t>(n);
+    }
+    if (done == block.size()) return block;
+    AlignedBuffer shorter(done);
+    std::memcpy(shorter.data(), block.data(), done);
+    return shorter;
+}
+
+}  // namespace mediaview

@@ -1,0 +1,30 @@
+#include "registry.hpp"
+
+#include "decoders/jpeg/jpeg_decoder.hpp"
+
+namespace mediaview {
+
+// Every codec, in sniffing order. Adding a codec: one folder under decoders/
+// and one line here.
+const std::vector<const Decoder*>& decoder_table() {
+    static const std::vector<const Decoder*> table = {
+        &jpeg::decoder(),
+    };
+    return table;
+}
+
+const ImageDecoder* find_image_decoder(ByteSpan head) {
+    for (const Decoder* d : decoder_table()) {
+        if (d->kind() == MediaKind::Image && d->sniff(head)) return static_cast<const ImageDecoder*>(d);
+    }
+    return nullptr;
+}
+
+const Decoder* find_decoder_by_name(std::string_view name) {
+    for (const Decoder* d : decoder_table()) {
+        if (d->name() == name) return d;
+    }
+    return nullptr;
+}
+
+}  // namespace mediaview
