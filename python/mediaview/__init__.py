@@ -1,13 +1,21 @@
-"""mediaview: decode images and audio straight into shaped, strided memoryviews."""
+"""mediaview: decode images and audio straight into shaped, strided memoryviews.
+
+Every decoded result is a ``memoryview`` whose ``obj`` is the exporter that
+owns the memory, so numpy (``numpy.asarray(view)``) and Pillow (``to_pil``)
+use it without a copy and the memory lives as long as any of them.
+"""
 
 from ._core import (
     DecodeError,
     DecodeWarning,
     Error,
+    ImageInfo,
     LimitError,
     UnsupportedFormatError,
     decoders,
 )
+from ._image import MAX_IMAGE_PIXELS, MODES, MinSize, decode_image, probe
+from ._pil import to_pil
 
 __version__ = "0.1.0"
 
@@ -15,7 +23,14 @@ __all__ = [
     "DecodeError",
     "DecodeWarning",
     "Error",
+    "ImageInfo",
     "LimitError",
+    "MAX_IMAGE_PIXELS",
+    "MODES",
+    "MinSize",
     "UnsupportedFormatError",
+    "decode_image",
     "decoders",
+    "probe",
+    "to_pil",
 ]

@@ -1,5 +1,7 @@
 #include "exporter.hpp"
 
+#include <structmember.h>
+
 #include <new>
 #include <string>
 

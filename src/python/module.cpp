@@ -3,7 +3,7 @@
 #include <pybind11/pybind11.h>
 
 #include "bindings.hpp"
-#include "errors.hpp"
+#include "error_translation.hpp"
 #include "exporter.hpp"
 
 namespace py = pybind11;

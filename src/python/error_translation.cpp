@@ -1,4 +1,4 @@
-#include "errors.hpp"
+#include "error_translation.hpp"
 
 #include "file_bytes.hpp"
 

@@ -4,7 +4,7 @@
 
 #include <pybind11/pybind11.h>
 
-#include "errors.hpp"
+#include "src/core/errors.hpp"
 
 namespace mediaview::python {
 

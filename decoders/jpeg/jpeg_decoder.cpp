@@ -1,0 +1,402 @@
+// The JPEG codec. libjpeg reports fatal errors by calling error_exit, which
+// must not return; we longjmp back to a guard frame and throw from there, so
+// no C++ exception ever unwinds through libjpeg's C frames. Guarded steps are
+// lambdas that hold no objects with destructors (longjmp would skip them).
+#include "jpeg_decoder.hpp"
+
+#include <algorithm>
+#include <csetjmp>
+#include <cstdio>  // jpeglib.h needs FILE
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <jerror.h>
+#include <jpeglib.h>
+
+namespace mediaview::jpeg {
+namespace {
+
+// ---- errors and warnings --------------------------------------------------
+
+struct ErrorState {
+    jpeg_error_mgr mgr;  // first member: libjpeg hands back a pointer to it
+    std::jmp_buf jump;
+    char message[JMSG_LENGTH_MAX] = {};
+    int error_code = 0;
+    bool strict = false;
+    bool allow_truncated = false;
+    Diagnostics* diagnostics = nullptr;  // nullptr: warnings are not collected (probe)
+};
+
+ErrorState& state_of(j_common_ptr cinfo) { return *reinterpret_cast<ErrorState*>(cinfo->err); }
+
+[[noreturn]] void on_error_exit(j_common_ptr cinfo) {
+    ErrorState& state = state_of(cinfo);
+    state.error_code = cinfo->err->msg_code;
+    cinfo->err->format_message(cinfo, state.message);
+    std::longjmp(state.jump, 1);
+}
+
+// libjpeg calls this for warnings (level -1) and trace output (level >= 0).
+// A warning the policy makes fatal ends the decode like an error.
+void on_emit_message(j_common_ptr cinfo, int level) {
+    if (level >= 0) return;
+    ErrorState& state = state_of(cinfo);
+    cinfo->err->num_warnings++;
+    bool truncated = cinfo->err->msg_code == JWRN_JPEG_EOF;
+    if (state.strict || (truncated && !state.allow_truncated)) on_error_exit(cinfo);
+    if (!state.diagnostics) return;
+    char text[JMSG_LENGTH_MAX];
+    cinfo->err->format_message(cinfo, text);
+    auto& warnings = state.diagnostics->warnings;
+    try {
+        // libjpeg repeats some warnings per MCU row (e.g. the fake EOI it
+        // inserts after truncation); report each distinct message once.
+        if (std::find(warnings.begin(), warnings.end(), text) == warnings.end()) warnings.emplace_back(text);
+    } catch (...) {
+        // Out of memory for a warning string: drop it rather than unwind through libjpeg.
+    }
+}
+
+void on_output_message(j_common_ptr) {}  // never print to stderr
+
+[[noreturn]] void throw_error(const ErrorState& state) {
+    std::string message = state.message;
+    switch (state.error_code) {
+        case JERR_BAD_PRECISION:
+            throw UnsupportedFormatError("JPEG: " + message + " (this libjpeg-turbo build decodes 8-bit JPEG only)");
+        case JERR_ARITH_NOTIMPL:
+        case JERR_NOT_COMPILED:
+            throw UnsupportedFormatError("JPEG: " + message);
+        case JERR_CONVERSION_NOTIMPL:
+            throw UnsupportedFormatError("JPEG: " + message + " for this image's colour space");
+        case JWRN_JPEG_EOF:
+            if (!state.strict)
+                throw DecodeError("JPEG data is truncated (" + message +
+                                  "); pass allow_truncated=True to get the partial image");
+            break;
+        default:
+            break;
+    }
+    throw DecodeError("JPEG: " + message);
+}
+
+// Runs one libjpeg step; a longjmp from error_exit lands here and becomes a
+// C++ exception. `step` must own nothing with a destructor.
+template <typename Step>
+void guarded(ErrorState& state, Step&& step) {
+    if (setjmp(state.jump) != 0) throw_error(state);
+    step();
+}
+
+// ---- the decompressor handle ----------------------------------------------
+
+class Decompressor {
+public:
+    explicit Decompressor(ErrorState& state) : state_(state) {
+        cinfo_.err = jpeg_std_error(&state.mgr);
+        state.mgr.error_exit = on_error_exit;
+        state.mgr.emit_message = on_emit_message;
+        state.mgr.output_message = on_output_message;
+        guarded(state, [this] { jpeg_create_decompress(&cinfo_); });
+    }
+    ~Decompressor() { jpeg_destroy_decompress(&cinfo_); }
+    Decompressor(const Decompressor&) = delete;
+    Decompressor& operator=(const Decompressor&) = delete;
+
+    jpeg_decompress_struct& cinfo() { return cinfo_; }
+    ErrorState& state() { return state_; }
+
+    void read_header(ByteSpan data) {
+        guarded(state_, [this, data] {
+            jpeg_mem_src(&cinfo_, data.data, static_cast<unsigned long>(data.size));
+            jpeg_save_markers(&cinfo_, JPEG_APP0 + 1, 0xFFFF);  // EXIF, for the orientation
+            jpeg_read_header(&cinfo_, TRUE);
+        });
+    }
+
+private:
+    ErrorState& state_;
+    jpeg_decompress_struct cinfo_{};
+};
+
+// ---- header facts -----------------------------------------------------------
+
+const char* colorspace_name(J_COLOR_SPACE space) {
+    switch (space) {
+        case JCS_GRAYSCALE: return "Gray";
+        case JCS_YCbCr: return "YCbCr";
+        case JCS_RGB: return "RGB";
+        case JCS_CMYK: return "CMYK";
+        case JCS_YCCK: return "YCCK";
+        default: return "unknown";
+    }
+}
+
+// Chroma subsampling in TurboJPEG's terms, from the luma sampling factors
+// when every chroma component is sampled 1x1.
+std::string subsampling_of(const jpeg_decompress_struct& c) {
+    if (c.num_components == 1) return "gray";
+    if (c.num_components != 3 && c.num_components != 4) return "unknown";
+    const jpeg_component_info* comp = c.comp_info;
+    for (int i = 1; i < 3; ++i)
+        if (comp[i].h_samp_factor != 1 || comp[i].v_samp_factor != 1) return "unknown";
+    if (c.num_components == 4 &&
+        (comp[3].h_samp_factor != comp[0].h_samp_factor || comp[3].v_samp_factor != comp[0].v_samp_factor))
+        return "unknown";
+    struct Named { int h, v; const char* name; };
+    static const Named kinds[] = {{1, 1, "444"}, {2, 1, "422"}, {2, 2, "420"},
+                                  {1, 2, "440"}, {4, 1, "411"}, {1, 4, "441"}};
+    for (const Named& k : kinds)
+        if (comp[0].h_samp_factor == k.h && comp[0].v_samp_factor == k.v) return k.name;
+    return "unknown";
+}
+
+int orientation_of(const jpeg_decompress_struct& c) {
+    for (jpeg_saved_marker_ptr m = c.marker_list; m; m = m->next) {
+        if (m->marker == JPEG_APP0 + 1) {
+            int o = exif_orientation(m->data, m->data_length);
+            if (o != 1) return o;
+        }
+    }
+    return 1;
+}
+
+bool is_cmyk_source(const jpeg_decompress_struct& c) {
+    return c.jpeg_color_space == JCS_CMYK || c.jpeg_color_space == JCS_YCCK;
+}
+
+// ---- decode planning --------------------------------------------------------
+
+J_COLOR_SPACE output_space(PixelMode mode) {
+    switch (mode) {
+        case PixelMode::RGB: return JCS_EXT_RGB;
+        case PixelMode::BGR: return JCS_EXT_BGR;
+        case PixelMode::RGBA: return JCS_EXT_RGBA;
+        case PixelMode::BGRA: return JCS_EXT_BGRA;
+        case PixelMode::RGBX: return JCS_EXT_RGBX;
+        case PixelMode::L: return JCS_GRAYSCALE;
+        case PixelMode::CMYK: return JCS_CMYK;
+    }
+    return JCS_EXT_RGB;
+}
+
+void check_mode(const jpeg_decompress_struct& c, PixelMode mode) {
+    // libjpeg-turbo converts CMYK/YCCK only to CMYK, and nothing else to CMYK.
+    if (is_cmyk_source(c) && mode != PixelMode::CMYK)
+        throw UnsupportedFormatError(std::string("JPEG is ") + colorspace_name(c.jpeg_color_space) +
+                                     "; libjpeg-turbo can only decode it with mode='CMYK'");
+    if (!is_cmyk_source(c) && mode == PixelMode::CMYK)
+        throw UnsupportedFormatError(std::string("JPEG is ") + colorspace_name(c.jpeg_color_space) +
+                                     "; mode='CMYK' needs a CMYK or YCCK JPEG");
+}
+
+void check_limits(const jpeg_decompress_struct& c, std::uint64_t max_pixels) {
+    std::uint64_t pixels = static_cast<std::uint64_t>(c.image_width) * c.image_height;
+    if (max_pixels != 0 && pixels > max_pixels)
+        throw LimitError("JPEG is " + std::to_string(c.image_width) + "x" + std::to_string(c.image_height) + " = " +
+                         std::to_string(pixels) + " pixels, above max_pixels=" + std::to_string(max_pixels));
+}
+
+unsigned scaled(unsigned size, unsigned eighths) { return (size * eighths + 7) / 8; }
+
+// libjpeg-turbo scales in the DCT domain by k/8 for k = 1..16.
+unsigned scale_in_eighths(const jpeg_decompress_struct& c, const ScaleRequest& s) {
+    if (s.at_least_size()) {
+        // The smallest reduction that still covers the requested size; an
+        // image already smaller than that is decoded at full size.
+        for (unsigned k = 1; k < 8; ++k) {
+            if (scaled(c.image_width, k) >= static_cast<unsigned>(s.min_width) &&
+                scaled(c.image_height, k) >= static_cast<unsigned>(s.min_height))
+                return k;
+        }
+        return 8;
+    }
+    if (s.num <= 0 || s.den <= 0 || (s.num * 8) % s.den != 0 || s.num * 8 / s.den < 1 || s.num * 8 / s.den > 16)
+        throw std::invalid_argument("scale " + std::to_string(s.num) + "/" + std::to_string(s.den) +
+                                    " is not supported: libjpeg-turbo scales by k/8 for k = 1..16");
+    return static_cast<unsigned>(s.num * 8 / s.den);
+}
+
+CropRect full_frame(const jpeg_decompress_struct& c) {
+    return {0, 0, static_cast<int>(c.output_width), static_cast<int>(c.output_height)};
+}
+
+CropRect checked_crop(const jpeg_decompress_struct& c, const std::optional<CropRect>& crop) {
+    if (!crop) return full_frame(c);
+    const CropRect& r = *crop;
+    auto w = static_cast<long long>(c.output_width), h = static_cast<long long>(c.output_height);
+    if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x + static_cast<long long>(r.width) > w ||
+        r.y + static_cast<long long>(r.height) > h)
+        throw std::invalid_argument("crop (" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " +
+                                    std::to_string(r.width) + ", " + std::to_string(r.height) +
+                                    ") does not lie inside the " + std::to_string(w) + "x" + std::to_string(h) +
+                                    " output");
+    return r;
+}
+
+// ---- reading rows -----------------------------------------------------------
+
+// Adobe CMYK JPEGs store inverted ink values; undo that so 0 means no ink,
+// as Pillow, libvips and ImageMagick report them.
+void invert_rows(std::uint8_t* first, Index stride, int rows, std::size_t row_bytes) {
+    for (int r = 0; r < rows; ++r) {
+        std::uint8_t* p = first + r * stride;
+        for (std::size_t i = 0; i < row_bytes; ++i) p[i] = static_cast<std::uint8_t>(255 - p[i]);
+    }
+}
+
+// Decodes `rows` scanlines straight into the target rows.
+void read_into_target(Decompressor& d, const PixelTarget& target, int rows) {
+    std::vector<JSAMPROW> pointers(static_cast<std::size_t>(rows));
+    for (int r = 0; r < rows; ++r) pointers[r] = target.data + r * target.row_stride;
+    jpeg_decompress_struct& c = d.cinfo();
+    JDIMENSION first = c.output_scanline;
+    JSAMPROW* rows_ptr = pointers.data();
+    guarded(d.state(), [&c, first, rows_ptr, rows] {
+        JDIMENSION end = first + static_cast<JDIMENSION>(rows);
+        while (c.output_scanline < end)
+            jpeg_read_scanlines(&c, rows_ptr + (c.output_scanline - first), end - c.output_scanline);
+    });
+}
+
+// Decodes scanlines of a wider window into a scratch band (libjpeg's
+// recommended row group) and copies the requested columns into the target.
+void read_window_columns(Decompressor& d, const PixelTarget& target, int rows, std::size_t skip_bytes,
+                         std::size_t row_bytes) {
+    jpeg_decompress_struct& c = d.cinfo();
+    std::size_t window_bytes = static_cast<std::size_t>(c.output_width) * c.output_components;
+    int band = std::max(1, c.rec_outbuf_height);
+    std::vector<std::uint8_t> scratch(window_bytes * band);
+    std::vector<JSAMPROW> pointers(band);
+    for (int i = 0; i < band; ++i) pointers[i] = scratch.data() + i * window_bytes;
+    JSAMPROW* band_rows = pointers.data();
+    JDIMENSION first = c.output_scanline;
+    guarded(d.state(), [&c, &target, first, rows, band, band_rows, skip_bytes, row_bytes] {
+        JDIMENSION end = first + static_cast<JDIMENSION>(rows);
+        while (c.output_scanline < end) {
+            JDIMENSION at = c.output_scanline;
+            JDIMENSION want = std::min<JDIMENSION>(static_cast<JDIMENSION>(band), end - at);
+            JDIMENSION got = jpeg_read_scanlines(&c, band_rows, want);
+            for (JDIMENSION i = 0; i < got; ++i)
+                std::memcpy(target.data + static_cast<Index>(at - first + i) * target.row_stride,
+                            band_rows[i] + skip_bytes, row_bytes);
+        }
+    });
+}
+
+// Narrows decoding to the columns the crop needs. The window asked of
+// libjpeg reaches one pixel past the crop on each side (where the image has
+// one): libjpeg widens it to iMCU boundaries and upsamples chroma as if the
+// window's edges were the image's, so without that margin a crop edge that
+// falls on an iMCU boundary would differ from the same pixel in a full decode.
+// Returns how many pixels of the window lie left of the crop.
+unsigned restrict_columns(Decompressor& d, const CropRect& crop) {
+    jpeg_decompress_struct& c = d.cinfo();
+    JDIMENSION left = crop.x > 0 ? static_cast<JDIMENSION>(crop.x) - 1 : 0;
+    JDIMENSION right = std::min<JDIMENSION>(c.output_width, static_cast<JDIMENSION>(crop.x + crop.width) + 1);
+    if (left == 0 && right == c.output_width) return static_cast<unsigned>(crop.x);
+    JDIMENSION x = left, width = right - left;
+    guarded(d.state(), [&c, &x, &width] { jpeg_crop_scanline(&c, &x, &width); });
+    return static_cast<unsigned>(crop.x) - x;
+}
+
+void skip_rows(Decompressor& d, int rows) {
+    if (rows <= 0) return;
+    jpeg_decompress_struct& c = d.cinfo();
+    guarded(d.state(), [&c, rows] { jpeg_skip_scanlines(&c, static_cast<JDIMENSION>(rows)); });
+}
+
+void finish(Decompressor& d) {
+    jpeg_decompress_struct& c = d.cinfo();
+    if (c.output_scanline < c.output_height) {
+        // A crop that ends above the bottom: the rest is not needed, and
+        // finishing would decode it only to reach EOI.
+        jpeg_abort_decompress(&c);
+        return;
+    }
+    guarded(d.state(), [&c] { jpeg_finish_decompress(&c); });
+}
+
+// ---- the codec --------------------------------------------------------------
+
+std::string turbo_version() {
+    int v = LIBJPEG_TURBO_VERSION_NUMBER;  // e.g. 2001005 for 2.1.5
+    return std::to_string(v / 1000000) + "." + std::to_string(v / 1000 % 1000) + "." + std::to_string(v % 1000);
+}
+
+class JpegDecoder final : public ImageDecoder {
+public:
+    std::string_view name() const override { return "jpeg"; }
+    std::string description() const override { return "JPEG (libjpeg-turbo)"; }
+    std::vector<std::string> extensions() const override { return {"jpg", "jpeg", "jpe", "jfif"}; }
+    std::string library_version() const override { return "libjpeg-turbo " + turbo_version(); }
+
+    bool sniff(ByteSpan head) const override {
+        return head.size >= 3 && head.data[0] == 0xFF && head.data[1] == 0xD8 && head.data[2] == 0xFF;
+    }
+
+    ImageInfo probe(ByteSpan data) const override {
+        ErrorState state;
+        Decompressor d(state);
+        d.read_header(data);
+        const jpeg_decompress_struct& c = d.cinfo();
+        ImageInfo info;
+        info.width = static_cast<int>(c.image_width);
+        info.height = static_cast<int>(c.image_height);
+        info.components = c.num_components;
+        info.colorspace = colorspace_name(c.jpeg_color_space);
+        info.subsampling = subsampling_of(c);
+        info.progressive = c.progressive_mode != 0;
+        info.arithmetic = c.arith_code != 0;
+        info.precision = c.data_precision;
+        info.orientation = orientation_of(c);
+        return info;
+    }
+
+    ImageDecodeResult decode(ByteSpan data, const ImageRequest& request, const TargetProvider& provide_target,
+                             Diagnostics& diagnostics) const override {
+        ErrorState state;
+        state.strict = request.strict;
+        state.allow_truncated = request.allow_truncated;
+        state.diagnostics = &diagnostics;
+        Decompressor d(state);
+        d.read_header(data);
+        jpeg_decompress_struct& c = d.cinfo();
+        check_limits(c, request.max_pixels);
+        check_mode(c, request.mode);
+        c.out_color_space = output_space(request.mode);
+        c.scale_num = scale_in_eighths(c, request.scale);
+        c.scale_denom = 8;
+        guarded(state, [&c] { jpeg_calc_output_dimensions(&c); });
+        CropRect crop = checked_crop(c, request.crop);
+
+        ImageDecodeResult result;
+        result.orientation = orientation_of(c);
+        result.shape = {crop.width, crop.height, c.out_color_components};
+        PixelTarget target = provide_target(result.shape);
+
+        guarded(state, [&c] { jpeg_start_decompress(&c); });
+        unsigned left = restrict_columns(d, crop);
+        skip_rows(d, crop.y);
+        std::size_t row_bytes = static_cast<std::size_t>(crop.width) * c.out_color_components;
+        if (left == 0 && c.output_width == static_cast<JDIMENSION>(crop.width))
+            read_into_target(d, target, crop.height);
+        else
+            read_window_columns(d, target, crop.height, left * c.out_color_components, row_bytes);
+        if (request.mode == PixelMode::CMYK && c.saw_Adobe_marker)
+            invert_rows(target.data, target.row_stride, crop.height, row_bytes);
+        finish(d);
+        return result;
+    }
+};
+
+}  // namespace
+
+const ImageDecoder& decoder() {
+    static const JpegDecoder instance;
+    return instance;
+}
+
+}  // namespace mediaview::jpeg

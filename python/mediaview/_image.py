@@ -1,0 +1,122 @@
+"""Image decoding: the public, keyword-only API over the native core."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from typing import BinaryIO, NamedTuple, Optional, Tuple, Union
+
+from . import _core
+
+#: Default for ``max_pixels``: a header whose width x height exceeds this
+#: raises :class:`LimitError` before anything is allocated. The value matches
+#: the point where Pillow's decompression-bomb guard raises (twice
+#: ``PIL.Image.MAX_IMAGE_PIXELS``). Set it to ``None`` to disable the check
+#: globally, or pass ``max_pixels=`` per call.
+MAX_IMAGE_PIXELS: Optional[int] = 178_956_970
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
+
+MODES = ("RGB", "BGR", "RGBA", "BGRA", "RGBX", "L", "CMYK")
+
+
+class MinSize(NamedTuple):
+    """``scale=MinSize(w, h)``: the smallest DCT scale whose output is at
+    least ``w`` x ``h`` (full size when the image is already smaller)."""
+
+    width: int
+    height: int
+
+
+def probe(src: Source) -> _core.ImageInfo:
+    """Reads an image header only and returns an :class:`ImageInfo` with
+    ``width``, ``height``, ``components``, ``colorspace``, ``subsampling``,
+    ``progressive``, ``arithmetic``, ``precision`` and ``orientation``
+    (EXIF 1-8, 1 when absent)."""
+    return _core.probe(src)
+
+
+def _scale_arguments(scale) -> Tuple[int, int, int, int]:
+    """(num, den, min_width, min_height) for the native call."""
+    if scale is None:
+        return 1, 1, 0, 0
+    if isinstance(scale, MinSize):
+        if scale.width < 0 or scale.height < 0:
+            raise ValueError("MinSize dimensions must be non-negative")
+        return 1, 1, int(scale.width), int(scale.height)
+    if isinstance(scale, tuple):
+        if len(scale) != 2:
+            raise ValueError("scale as a tuple must be (num, den)")
+        fraction = Fraction(int(scale[0]), int(scale[1]))
+    elif isinstance(scale, str):
+        fraction = Fraction(scale)
+    elif isinstance(scale, (int, float, Fraction)):
+        fraction = Fraction(scale).limit_denominator(64)
+    else:
+        raise TypeError(f"scale must be a fraction, a (num, den) pair or MinSize, not {type(scale).__name__}")
+    return fraction.numerator, fraction.denominator, 0, 0
+
+
+def _crop_argument(crop):
+    if crop is None:
+        return None
+    if len(crop) != 4:
+        raise ValueError("crop must be (x, y, width, height)")
+    return tuple(int(v) for v in crop)
+
+
+def _max_pixels_argument(max_pixels) -> int:
+    if max_pixels is None:
+        max_pixels = MAX_IMAGE_PIXELS
+    if max_pixels is None:
+        return 0
+    if max_pixels <= 0:
+        raise ValueError("max_pixels must be positive (or None for the module default)")
+    return int(max_pixels)
+
+
+def decode_image(
+    src: Source,
+    *,
+    mode: str = "RGB",
+    scale=None,
+    crop: Optional[Tuple[int, int, int, int]] = None,
+    orient: bool = False,
+    strict: bool = False,
+    allow_truncated: bool = False,
+    max_pixels: Optional[int] = None,
+    out=None,
+) -> memoryview:
+    """Decodes an image into a new (or the given) buffer and returns a
+    ``memoryview`` of shape ``(H, W, C)`` (``(H, W)`` for ``L``), format
+    ``'B'``, that owns its memory (``view.obj``).
+
+    - ``src``: a path, a contiguous bytes-like object, or a binary file object.
+    - ``mode``: ``RGB``, ``BGR``, ``RGBA``, ``BGRA``, ``RGBX``, ``L`` or ``CMYK``.
+    - ``scale``: DCT-domain scaling by k/8 (k = 1..16): ``Fraction(1, 4)``,
+      ``"1/4"``, ``0.25`` or ``(1, 4)``; or ``MinSize(w, h)``.
+    - ``crop``: ``(x, y, width, height)`` in output pixels; only the needed
+      rows and iMCU columns are decoded; values equal a full decode sliced.
+    - ``orient``: apply the EXIF orientation as a strided view (no copy).
+    - ``strict``: every libjpeg warning raises :class:`DecodeError`.
+    - ``allow_truncated``: truncated data gives the partial image plus a
+      :class:`DecodeWarning` instead of raising :class:`DecodeError`.
+    - ``max_pixels``: header limit (default :data:`MAX_IMAGE_PIXELS`).
+    - ``out``: a writable uint8 buffer of exactly the output shape (rows may
+      be padded); the returned view shares its memory.
+    """
+    num, den, min_w, min_h = _scale_arguments(scale)
+    return _core.decode_image(
+        src,
+        mode,
+        num,
+        den,
+        min_w,
+        min_h,
+        _crop_argument(crop),
+        bool(orient),
+        bool(strict),
+        bool(allow_truncated),
+        _max_pixels_argument(max_pixels),
+        out,
+    )

@@ -1,0 +1,45 @@
+"""Handing decoded views to Pillow."""
+
+from __future__ import annotations
+
+# Pillow modes whose memory layout Pillow can map in place (Image._MAPMODES):
+# for these, to_pil() shares the view's memory instead of copying it.
+_SHARED = {("L", 1): "L", ("RGBA", 4): "RGBA", ("RGBX", 4): "RGBX", ("CMYK", 4): "CMYK"}
+# Layouts Pillow has no in-memory mode for: decoded through a raw mode (a copy).
+_COPIED = {("RGB", 3): ("RGB", "RGB"), ("BGR", 3): ("RGB", "BGR"), ("BGRA", 4): ("RGBA", "BGRA")}
+
+
+def to_pil(view: memoryview, mode: str | None = None):
+    """Returns a ``PIL.Image.Image`` of a decoded image view.
+
+    ``mode`` names the channel layout of ``view``; by default ``L`` for 2-D
+    views, ``RGB`` for 3 channels and ``RGBA`` for 4 (pass ``RGBX``, ``CMYK``,
+    ``BGR`` or ``BGRA`` for those layouts).
+
+    Shared, no copy: ``L``, ``RGBA``, ``RGBX`` and ``CMYK`` views that are
+    C-contiguous; the image keeps the view alive and writes through the view
+    show in the image. Copied: ``RGB`` (Pillow stores RGB as 4 bytes a pixel,
+    so it cannot map 3-byte pixels), ``BGR``/``BGRA`` (converted while
+    copying), and any non-contiguous view (e.g. one made with ``orient=True``).
+    """
+    from PIL import Image
+
+    view = memoryview(view)
+    if view.ndim not in (2, 3) or view.format != "B":
+        raise ValueError("to_pil expects a uint8 view of shape (H, W) or (H, W, C)")
+    channels = 1 if view.ndim == 2 else view.shape[2]
+    if mode is None:
+        mode = {1: "L", 3: "RGB", 4: "RGBA"}.get(channels)
+        if mode is None:
+            raise ValueError(f"no default Pillow mode for {channels} channels")
+    key = (mode, channels)
+    size = (view.shape[1], view.shape[0])
+    if key in _SHARED and view.c_contiguous:
+        pil_mode = _SHARED[key]
+        return Image.frombuffer(pil_mode, size, view, "raw", pil_mode, 0, 1)
+    if key in _SHARED:
+        return Image.frombytes(_SHARED[key], size, view.tobytes())
+    if key in _COPIED:
+        pil_mode, raw_mode = _COPIED[key]
+        return Image.frombytes(pil_mode, size, view.tobytes(), "raw", raw_mode)
+    raise ValueError(f"mode {mode!r} does not fit a view with {channels} channels")

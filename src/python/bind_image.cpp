@@ -1,0 +1,149 @@
+// probe() and decode_image(): argument handling around the image codecs.
+#include <pybind11/stl.h>
+
+#include <string>
+
+#include "bindings.hpp"
+#include "error_translation.hpp"
+#include "exporter.hpp"
+#include "orientation.hpp"
+#include "registry.hpp"
+#include "source.hpp"
+
+namespace py = pybind11;
+
+namespace mediaview::python {
+namespace {
+
+const ImageDecoder& image_decoder_for(ByteSpan data) {
+    if (const ImageDecoder* d = find_image_decoder(data)) return *d;
+    if (data.size == 0) throw UnsupportedFormatError("empty input: no image data");
+    throw UnsupportedFormatError("no image decoder recognises this data");
+}
+
+std::vector<Index> image_shape(const OutputShape& s) {
+    if (s.channels == 1) return {s.height, s.width};
+    return {s.height, s.width, s.channels};
+}
+
+std::string describe(const std::vector<Index>& shape) {
+    std::string text = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + (shape.size() == 1 ? ",)" : ")");
+}
+
+// Checks a caller's out= buffer against the decoded size: uint8 elements, the
+// exact shape, and pixels of a row adjacent (rows may be padded, as in a crop
+// of a larger canvas). Runs without the GIL, on the Py_buffer fields only.
+PixelTarget target_in_caller_buffer(const Py_buffer& v, const std::shared_ptr<Storage>& storage,
+                                    const OutputShape& s, StridedArray& result) {
+    std::vector<Index> expected = image_shape(s);
+    std::string fmt = v.format ? v.format : "B";
+    if (v.itemsize != 1 || (fmt != "B" && fmt != "=B" && fmt != "<B" && fmt != ">B" && fmt != "@B" && fmt != "c"))
+        throw std::invalid_argument("out must hold uint8 elements (format 'B'), not format '" + fmt + "'");
+    std::vector<Index> shape(v.shape, v.shape + v.ndim), strides(v.strides, v.strides + v.ndim);
+    if (shape != expected)
+        throw std::invalid_argument("out has shape " + describe(shape) + " but the decoded image has shape " +
+                                    describe(expected));
+    bool row_contiguous = strides[1] == s.channels && (v.ndim == 2 || strides[2] == 1);
+    if (!row_contiguous || strides[0] < static_cast<Index>(s.width) * s.channels)
+        throw std::invalid_argument("out must have contiguous rows (pixel stride " + std::to_string(s.channels) +
+                                    " bytes, row stride at least one row)");
+    Index offset = static_cast<std::uint8_t*>(v.buf) - storage->data;
+    result = StridedArray(storage, DType::U8, shape, strides, offset);
+    return {result.data(), strides[0]};
+}
+
+ImageRequest make_request(const std::string& mode, int scale_num, int scale_den, int min_width, int min_height,
+                          const std::optional<std::tuple<int, int, int, int>>& crop, bool strict,
+                          bool allow_truncated, std::uint64_t max_pixels) {
+    ImageRequest request;
+    request.mode = pixel_mode_from_name(mode);
+    request.scale = {scale_num, scale_den, min_width, min_height};
+    if (crop) {
+        auto [x, y, w, h] = *crop;
+        request.crop = CropRect{x, y, w, h};
+    }
+    request.strict = strict;
+    request.allow_truncated = allow_truncated;
+    request.max_pixels = max_pixels;
+    return request;
+}
+
+py::object decode_image(py::handle src, const std::string& mode, int scale_num, int scale_den, int min_width,
+                        int min_height, const std::optional<std::tuple<int, int, int, int>>& crop, bool orient,
+                        bool strict, bool allow_truncated, std::uint64_t max_pixels, py::handle out) {
+    ImageRequest request =
+        make_request(mode, scale_num, scale_den, min_width, min_height, crop, strict, allow_truncated, max_pixels);
+    EncodedSource source(src);
+    std::shared_ptr<Storage> out_storage;
+    std::shared_ptr<const Py_buffer> out_view;
+    if (!out.is_none()) out_view = acquire_out_buffer(out, out_storage);
+
+    StridedArray result;
+    Diagnostics diagnostics;
+    ImageDecodeResult decoded;
+    {
+        py::gil_scoped_release nogil;
+        const ImageDecoder& decoder = image_decoder_for(source.span());
+        auto provide = [&](const OutputShape& shape) -> PixelTarget {
+            if (out_view) return target_in_caller_buffer(*out_view, out_storage, shape, result);
+            result = StridedArray::allocate(DType::U8, image_shape(shape));
+            return {result.data(), result.strides()[0]};
+        };
+        decoded = decoder.decode(source.span(), request, provide, diagnostics);
+    }
+    emit_warnings(diagnostics);
+    if (orient) result = apply_exif_orientation(result, decoded.orientation);
+    PyObject* view = memoryview_of(std::move(result));
+    if (!view) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(view);
+}
+
+ImageInfo probe(py::handle src) {
+    EncodedSource source(src);
+    py::gil_scoped_release nogil;
+    return image_decoder_for(source.span()).probe(source.span());
+}
+
+}  // namespace
+
+void bind_image(py::module_& m) {
+    py::class_<ImageInfo>(m, "ImageInfo", "What an image header says, read without decoding pixels.")
+        .def_readonly("width", &ImageInfo::width)
+        .def_readonly("height", &ImageInfo::height)
+        .def_readonly("components", &ImageInfo::components)
+        .def_readonly("colorspace", &ImageInfo::colorspace)
+        .def_readonly("subsampling", &ImageInfo::subsampling)
+        .def_readonly("progressive", &ImageInfo::progressive)
+        .def_readonly("arithmetic", &ImageInfo::arithmetic)
+        .def_readonly("precision", &ImageInfo::precision)
+        .def_readonly("orientation", &ImageInfo::orientation)
+        .def("as_dict",
+             [](const ImageInfo& i) {
+                 py::dict d;
+                 d["width"] = i.width;
+                 d["height"] = i.height;
+                 d["components"] = i.components;
+                 d["colorspace"] = i.colorspace;
+                 d["subsampling"] = i.subsampling;
+                 d["progressive"] = i.progressive;
+                 d["arithmetic"] = i.arithmetic;
+                 d["precision"] = i.precision;
+                 d["orientation"] = i.orientation;
+                 return d;
+             })
+        .def("__repr__", [](const ImageInfo& i) {
+            return "ImageInfo(width=" + std::to_string(i.width) + ", height=" + std::to_string(i.height) +
+                   ", components=" + std::to_string(i.components) + ", colorspace='" + i.colorspace +
+                   "', subsampling='" + i.subsampling + "', progressive=" + (i.progressive ? "True" : "False") +
+                   ", orientation=" + std::to_string(i.orientation) + ")";
+        });
+    m.def("probe", &probe, py::arg("src"));
+    m.def("decode_image", &decode_image, py::arg("src"), py::arg("mode"), py::arg("scale_num"),
+          py::arg("scale_den"), py::arg("min_width"), py::arg("min_height"), py::arg("crop").none(true),
+          py::arg("orient"), py::arg("strict"), py::arg("allow_truncated"), py::arg("max_pixels"),
+          py::arg("out").none(true));
+}
+
+}  // namespace mediaview::python
