@@ -239,32 +239,34 @@ CropRect checked_crop(const jpeg_decompress_struct& c, const std::optional<CropR
 // ---- reading rows -----------------------------------------------------------
 
 // Adobe CMYK JPEGs store inverted ink values; undo that so 0 means no ink,
-// as Pillow, libvips and ImageMagick report them.
-void invert_rows(std::uint8_t* first, Index stride, int rows, std::size_t row_bytes) {
-    for (int r = 0; r < rows; ++r) {
-        std::uint8_t* p = first + r * stride;
-        for (std::size_t i = 0; i < row_bytes; ++i) p[i] = static_cast<std::uint8_t>(255 - p[i]);
-    }
+// as Pillow, libvips and ImageMagick report them. Applied to each band of
+// rows right after libjpeg writes it, while it is still in cache.
+void invert(std::uint8_t* row, std::size_t row_bytes) {
+    for (std::size_t i = 0; i < row_bytes; ++i) row[i] = static_cast<std::uint8_t>(255 - row[i]);
 }
 
 // Decodes `rows` scanlines straight into the target rows.
-void read_into_target(Decompressor& d, const PixelTarget& target, int rows) {
+void read_into_target(Decompressor& d, const PixelTarget& target, int rows, bool inverted) {
     std::vector<JSAMPROW> pointers(static_cast<std::size_t>(rows));
     for (int r = 0; r < rows; ++r) pointers[r] = target.data + r * target.row_stride;
     jpeg_decompress_struct& c = d.cinfo();
     JDIMENSION first = c.output_scanline;
     JSAMPROW* rows_ptr = pointers.data();
-    guarded(d.state(), [&c, first, rows_ptr, rows] {
+    std::size_t row_bytes = static_cast<std::size_t>(c.output_width) * c.output_components;
+    guarded(d.state(), [&c, first, rows_ptr, rows, inverted, row_bytes] {
         JDIMENSION end = first + static_cast<JDIMENSION>(rows);
-        while (c.output_scanline < end)
-            jpeg_read_scanlines(&c, rows_ptr + (c.output_scanline - first), end - c.output_scanline);
+        while (c.output_scanline < end) {
+            JSAMPROW* band = rows_ptr + (c.output_scanline - first);
+            JDIMENSION got = jpeg_read_scanlines(&c, band, end - c.output_scanline);
+            for (JDIMENSION i = 0; inverted && i < got; ++i) invert(band[i], row_bytes);
+        }
     });
 }
 
 // Decodes scanlines of a wider window into a scratch band (libjpeg's
 // recommended row group) and copies the requested columns into the target.
 void read_window_columns(Decompressor& d, const PixelTarget& target, int rows, std::size_t skip_bytes,
-                         std::size_t row_bytes) {
+                         std::size_t row_bytes, bool inverted) {
     jpeg_decompress_struct& c = d.cinfo();
     std::size_t window_bytes = static_cast<std::size_t>(c.output_width) * c.output_components;
     int band = std::max(1, c.rec_outbuf_height);
@@ -273,15 +275,17 @@ void read_window_columns(Decompressor& d, const PixelTarget& target, int rows, s
     for (int i = 0; i < band; ++i) pointers[i] = scratch.data() + i * window_bytes;
     JSAMPROW* band_rows = pointers.data();
     JDIMENSION first = c.output_scanline;
-    guarded(d.state(), [&c, &target, first, rows, band, band_rows, skip_bytes, row_bytes] {
+    guarded(d.state(), [&c, &target, first, rows, band, band_rows, skip_bytes, row_bytes, inverted] {
         JDIMENSION end = first + static_cast<JDIMENSION>(rows);
         while (c.output_scanline < end) {
             JDIMENSION at = c.output_scanline;
             JDIMENSION want = std::min<JDIMENSION>(static_cast<JDIMENSION>(band), end - at);
             JDIMENSION got = jpeg_read_scanlines(&c, band_rows, want);
-            for (JDIMENSION i = 0; i < got; ++i)
-                std::memcpy(target.data + static_cast<Index>(at - first + i) * target.row_stride,
-                            band_rows[i] + skip_bytes, row_bytes);
+            for (JDIMENSION i = 0; i < got; ++i) {
+                std::uint8_t* row = target.data + static_cast<Index>(at - first + i) * target.row_stride;
+                std::memcpy(row, band_rows[i] + skip_bytes, row_bytes);
+                if (inverted) invert(row, row_bytes);
+            }
         }
     });
 }
@@ -381,12 +385,11 @@ public:
         unsigned left = restrict_columns(d, crop);
         skip_rows(d, crop.y);
         std::size_t row_bytes = static_cast<std::size_t>(crop.width) * c.out_color_components;
+        bool inverted = request.mode == PixelMode::CMYK && c.saw_Adobe_marker;
         if (left == 0 && c.output_width == static_cast<JDIMENSION>(crop.width))
-            read_into_target(d, target, crop.height);
+            read_into_target(d, target, crop.height, inverted);
         else
-            read_window_columns(d, target, crop.height, left * c.out_color_components, row_bytes);
-        if (request.mode == PixelMode::CMYK && c.saw_Adobe_marker)
-            invert_rows(target.data, target.row_stride, crop.height, row_bytes);
+            read_window_columns(d, target, crop.height, left * c.out_color_components, row_bytes, inverted);
         finish(d);
         return result;
     }
