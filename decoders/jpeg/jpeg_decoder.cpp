@@ -202,7 +202,8 @@ void check_limits(const jpeg_decompress_struct& c, std::uint64_t max_pixels) {
 unsigned scaled(unsigned size, unsigned eighths) { return (size * eighths + 7) / 8; }
 
 // libjpeg-turbo scales in the DCT domain by k/8 for k = 1..16.
-unsigned scale_in_eighths(const jpeg_decompress_struct& c, const ScaleRequest& s) {
+unsigned scale_in_eighths(const jpeg_decompress_struct& c, ScaleRequest s, bool transposed) {
+    if (transposed) std::swap(s.min_width, s.min_height);  // asked in the displayed frame
     if (s.at_least_size()) {
         // The smallest reduction that still covers the requested size; an
         // image already smaller than that is decoded at full size.
@@ -219,21 +220,24 @@ unsigned scale_in_eighths(const jpeg_decompress_struct& c, const ScaleRequest& s
     return static_cast<unsigned>(s.num * 8 / s.den);
 }
 
-CropRect full_frame(const jpeg_decompress_struct& c) {
-    return {0, 0, static_cast<int>(c.output_width), static_cast<int>(c.output_height)};
+std::string describe(const CropRect& r) {
+    return "(" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " + std::to_string(r.width) + ", " +
+           std::to_string(r.height) + ")";
 }
 
-CropRect checked_crop(const jpeg_decompress_struct& c, const std::optional<CropRect>& crop) {
-    if (!crop) return full_frame(c);
-    const CropRect& r = *crop;
-    auto w = static_cast<long long>(c.output_width), h = static_cast<long long>(c.output_height);
-    if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x + static_cast<long long>(r.width) > w ||
-        r.y + static_cast<long long>(r.height) > h)
-        throw std::invalid_argument("crop (" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " +
-                                    std::to_string(r.width) + ", " + std::to_string(r.height) +
-                                    ") does not lie inside the " + std::to_string(w) + "x" + std::to_string(h) +
-                                    " output");
-    return r;
+// The crop in the stored frame. An oriented request gives it in the
+// displayed frame: it is checked against the displayed size, then mapped.
+CropRect checked_crop(const jpeg_decompress_struct& c, const ImageRequest& request, int orientation) {
+    int w = static_cast<int>(c.output_width), h = static_cast<int>(c.output_height);
+    if (!request.crop) return {0, 0, w, h};
+    bool transposed = request.oriented && exif_orientation_transposes(orientation);
+    int shown_w = transposed ? h : w, shown_h = transposed ? w : h;
+    const CropRect& r = *request.crop;
+    if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x > shown_w - r.width ||
+        r.y > shown_h - r.height)
+        throw std::invalid_argument("crop " + describe(r) + " does not lie inside the " + std::to_string(shown_w) +
+                                    "x" + std::to_string(shown_h) + " output");
+    return request.oriented ? stored_rect(r, orientation, w, h) : r;
 }
 
 // ---- reading rows -----------------------------------------------------------
@@ -245,7 +249,7 @@ void invert(std::uint8_t* row, std::size_t row_bytes) {
     for (std::size_t i = 0; i < row_bytes; ++i) row[i] = static_cast<std::uint8_t>(255 - row[i]);
 }
 
-// Decodes `rows` scanlines straight into the target rows.
+// Decodes `rows` scanlines straight into the target rows (pixels adjacent).
 void read_into_target(Decompressor& d, const PixelTarget& target, int rows, bool inverted) {
     std::vector<JSAMPROW> pointers(static_cast<std::size_t>(rows));
     for (int r = 0; r < rows; ++r) pointers[r] = target.data + r * target.row_stride;
@@ -263,19 +267,37 @@ void read_into_target(Decompressor& d, const PixelTarget& target, int rows, bool
     });
 }
 
-// Decodes scanlines of a wider window into a scratch band (libjpeg's
-// recommended row group) and copies the requested columns into the target.
-void read_window_columns(Decompressor& d, const PixelTarget& target, int rows, std::size_t skip_bytes,
-                         std::size_t row_bytes, bool inverted) {
+// Copies `width` pixels of `channels` bytes from a decoded scanline into a
+// target row whose pixels may be anywhere (a flipped or transposed buffer).
+void scatter_row(std::uint8_t* to, Index pixel_stride, const std::uint8_t* from, int width, int channels,
+                 bool inverted) {
+    std::size_t row_bytes = static_cast<std::size_t>(width) * channels;
+    if (pixel_stride == channels) {
+        std::memcpy(to, from, row_bytes);
+        if (inverted) invert(to, row_bytes);
+        return;
+    }
+    for (int x = 0; x < width; ++x, from += channels, to += pixel_stride) {
+        for (int k = 0; k < channels; ++k) to[k] = inverted ? static_cast<std::uint8_t>(255 - from[k]) : from[k];
+    }
+}
+
+// Decodes scanlines of a wider window (a crop), or for a target whose pixels
+// are not adjacent, into a scratch band of libjpeg's recommended height, and
+// copies the wanted columns into the target while the band is in cache.
+void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int width, unsigned left,
+                       bool inverted) {
     jpeg_decompress_struct& c = d.cinfo();
-    std::size_t window_bytes = static_cast<std::size_t>(c.output_width) * c.output_components;
+    int channels = c.output_components;
+    std::size_t window_bytes = static_cast<std::size_t>(c.output_width) * channels;
     int band = std::max(1, c.rec_outbuf_height);
     std::vector<std::uint8_t> scratch(window_bytes * band);
     std::vector<JSAMPROW> pointers(band);
     for (int i = 0; i < band; ++i) pointers[i] = scratch.data() + i * window_bytes;
     JSAMPROW* band_rows = pointers.data();
     JDIMENSION first = c.output_scanline;
-    guarded(d.state(), [&c, &target, first, rows, band, band_rows, skip_bytes, row_bytes, inverted] {
+    std::size_t skip_bytes = static_cast<std::size_t>(left) * channels;
+    guarded(d.state(), [&c, &target, first, rows, width, channels, band, band_rows, skip_bytes, inverted] {
         JDIMENSION end = first + static_cast<JDIMENSION>(rows);
         while (c.output_scanline < end) {
             JDIMENSION at = c.output_scanline;
@@ -283,8 +305,7 @@ void read_window_columns(Decompressor& d, const PixelTarget& target, int rows, s
             JDIMENSION got = jpeg_read_scanlines(&c, band_rows, want);
             for (JDIMENSION i = 0; i < got; ++i) {
                 std::uint8_t* row = target.data + static_cast<Index>(at - first + i) * target.row_stride;
-                std::memcpy(row, band_rows[i] + skip_bytes, row_bytes);
-                if (inverted) invert(row, row_bytes);
+                scatter_row(row, target.pixel_stride, band_rows[i] + skip_bytes, width, channels, inverted);
             }
         }
     });
@@ -370,26 +391,30 @@ public:
         jpeg_decompress_struct& c = d.cinfo();
         check_limits(c, request.max_pixels);
         check_mode(c, request.mode);
+        int orientation = orientation_of(c);
+        bool transposed = request.oriented && exif_orientation_transposes(orientation);
         c.out_color_space = output_space(request.mode);
-        c.scale_num = scale_in_eighths(c, request.scale);
+        c.scale_num = scale_in_eighths(c, request.scale, transposed);
         c.scale_denom = 8;
         guarded(state, [&c] { jpeg_calc_output_dimensions(&c); });
-        CropRect crop = checked_crop(c, request.crop);
+        CropRect crop = checked_crop(c, request, orientation);
 
         ImageDecodeResult result;
-        result.orientation = orientation_of(c);
-        result.shape = {crop.width, crop.height, c.out_color_components};
+        result.orientation = orientation;
+        result.shape = {crop.width, crop.height, c.out_color_components, orientation};
         PixelTarget target = provide_target(result.shape);
+        if (target.pixel_stride == 0) target.pixel_stride = c.out_color_components;
 
         guarded(state, [&c] { jpeg_start_decompress(&c); });
         unsigned left = restrict_columns(d, crop);
         skip_rows(d, crop.y);
-        std::size_t row_bytes = static_cast<std::size_t>(crop.width) * c.out_color_components;
         bool inverted = request.mode == PixelMode::CMYK && c.saw_Adobe_marker;
-        if (left == 0 && c.output_width == static_cast<JDIMENSION>(crop.width))
+        bool direct = left == 0 && c.output_width == static_cast<JDIMENSION>(crop.width) &&
+                      target.pixel_stride == c.out_color_components;
+        if (direct)
             read_into_target(d, target, crop.height, inverted);
         else
-            read_window_columns(d, target, crop.height, left * c.out_color_components, row_bytes, inverted);
+            read_through_band(d, target, crop.height, crop.width, left, inverted);
         finish(d);
         return result;
     }

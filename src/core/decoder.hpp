@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "orientation.hpp"
 #include "strided_array.hpp"
 
 namespace mediaview {
@@ -66,13 +67,14 @@ struct ScaleRequest {
     bool at_least_size() const { return min_width > 0 || min_height > 0; }
 };
 
-struct CropRect {
-    int x = 0, y = 0, width = 0, height = 0;
-};
+using CropRect = Rect;
 
 struct ImageRequest {
     PixelMode mode = PixelMode::RGB;
     ScaleRequest scale;
+    // With `oriented`, crop and the MinSize scale are given in the displayed
+    // (EXIF-oriented) frame; the decoder maps them to the stored frame.
+    bool oriented = false;
     std::optional<CropRect> crop;  // in output (scaled) pixels
     bool strict = false;           // every warning becomes a DecodeError
     bool allow_truncated = false;  // truncated data gives a partial image plus a warning
@@ -80,17 +82,21 @@ struct ImageRequest {
 };
 
 // The size of the pixels a decode will produce, known once the header is read.
+// Sizes are in the stored frame, as the decoder writes the pixels.
 struct OutputShape {
     int width = 0;
     int height = 0;
     int channels = 0;
+    int orientation = 1;  // EXIF orientation found in the header
 };
 
-// Where a decoder writes: `height` rows of width*channels bytes, each row
-// starting row_stride bytes after the previous one.
+// Where a decoder writes: `height` rows of `width` pixels of `channels`
+// adjacent bytes. Pixel (r, c) starts at data + r*row_stride + c*pixel_stride;
+// either stride may be negative (a flipped or transposed caller buffer).
 struct PixelTarget {
     std::uint8_t* data = nullptr;
     Index row_stride = 0;
+    Index pixel_stride = 0;
 };
 
 // Called once, after the header is parsed and before any pixel is written, so

@@ -29,4 +29,28 @@ StridedArray apply_exif_orientation(const StridedArray& image, int orientation) 
     }
 }
 
+int inverse_exif_orientation(int orientation) {
+    if (orientation == 6) return 8;
+    if (orientation == 8) return 6;
+    return orientation;
+}
+
+bool exif_orientation_transposes(int orientation) { return orientation >= 5 && orientation <= 8; }
+
+// Displayed pixel (row i, column j) shows stored pixel:
+//   2: (i, W-1-j)   3: (H-1-i, W-1-j)   4: (H-1-i, j)
+//   5: (j, i)       6: (H-1-j, i)       7: (H-1-j, W-1-i)   8: (j, W-1-i)
+Rect stored_rect(const Rect& d, int orientation, int W, int H) {
+    switch (orientation) {
+        case 2: return {W - d.x - d.width, d.y, d.width, d.height};
+        case 3: return {W - d.x - d.width, H - d.y - d.height, d.width, d.height};
+        case 4: return {d.x, H - d.y - d.height, d.width, d.height};
+        case 5: return {d.y, d.x, d.height, d.width};
+        case 6: return {d.y, H - d.x - d.width, d.height, d.width};
+        case 7: return {W - d.y - d.height, H - d.x - d.width, d.height, d.width};
+        case 8: return {W - d.y - d.height, d.x, d.height, d.width};
+        default: return d;
+    }
+}
+
 }  // namespace mediaview

@@ -10,4 +10,18 @@ namespace mediaview {
 // EXIF orientation 1-8 (anything else is treated as 1).
 StridedArray apply_exif_orientation(const StridedArray& image, int orientation);
 
+// The orientation that undoes `orientation` (6 and 8 undo each other; the
+// others undo themselves).
+int inverse_exif_orientation(int orientation);
+
+// Whether the orientation swaps width and height (5-8).
+bool exif_orientation_transposes(int orientation);
+
+// Maps a rectangle given in the displayed frame of a stored_width x
+// stored_height image with this orientation to the stored frame.
+struct Rect {
+    int x = 0, y = 0, width = 0, height = 0;
+};
+Rect stored_rect(const Rect& displayed, int orientation, int stored_width, int stored_height);
+
 }  // namespace mediaview

@@ -32,33 +32,43 @@ std::string describe(const std::vector<Index>& shape) {
     return text + (shape.size() == 1 ? ",)" : ")");
 }
 
+std::vector<Index> displayed_shape(const OutputShape& s, bool oriented) {
+    if (oriented && exif_orientation_transposes(s.orientation)) return image_shape({s.height, s.width, s.channels, 1});
+    return image_shape(s);
+}
+
 // Checks a caller's out= buffer against the decoded size: uint8 elements, the
-// exact shape, and pixels of a row adjacent (rows may be padded, as in a crop
-// of a larger canvas). Runs without the GIL, on the Py_buffer fields only.
-PixelTarget target_in_caller_buffer(const Py_buffer& v, const std::shared_ptr<Storage>& storage,
-                                    const OutputShape& s, StridedArray& result) {
-    std::vector<Index> expected = image_shape(s);
+// exact shape of the view decode_image returns (the displayed frame when
+// oriented), and the bytes of one pixel adjacent; rows and pixels may
+// otherwise lie anywhere (padded rows, a slot of a batch, a flipped view).
+// Runs without the GIL, on the Py_buffer fields only. Returns the caller's
+// buffer as an array in the displayed frame; `target` receives where the
+// decoder writes the stored frame, through the inverse orientation.
+StridedArray caller_array(const Py_buffer& v, const std::shared_ptr<Storage>& storage, const OutputShape& s,
+                          bool oriented, PixelTarget& target) {
+    std::vector<Index> expected = displayed_shape(s, oriented);
     std::string fmt = v.format ? v.format : "B";
-    if (v.itemsize != 1 || (fmt != "B" && fmt != "=B" && fmt != "<B" && fmt != ">B" && fmt != "@B" && fmt != "c"))
+    if (v.itemsize != 1 || (fmt != "B" && fmt != "=B" && fmt != "<B" && fmt != ">B" && fmt != "@B"))
         throw std::invalid_argument("out must hold uint8 elements (format 'B'), not format '" + fmt + "'");
     std::vector<Index> shape(v.shape, v.shape + v.ndim), strides(v.strides, v.strides + v.ndim);
     if (shape != expected)
         throw std::invalid_argument("out has shape " + describe(shape) + " but the decoded image has shape " +
                                     describe(expected));
-    bool row_contiguous = strides[1] == s.channels && (v.ndim == 2 || strides[2] == 1);
-    if (!row_contiguous || strides[0] < static_cast<Index>(s.width) * s.channels)
-        throw std::invalid_argument("out must have contiguous rows (pixel stride " + std::to_string(s.channels) +
-                                    " bytes, row stride at least one row)");
+    if (v.ndim == 3 && strides[2] != 1)
+        throw std::invalid_argument("out must keep the channels of a pixel adjacent (last stride 1)");
     Index offset = static_cast<std::uint8_t*>(v.buf) - storage->data;
-    result = StridedArray(storage, DType::U8, shape, strides, offset);
-    return {result.data(), strides[0]};
+    StridedArray shown(storage, DType::U8, shape, strides, offset);
+    StridedArray stored = oriented ? apply_exif_orientation(shown, inverse_exif_orientation(s.orientation)) : shown;
+    target = {stored.data(), stored.strides()[0], stored.strides()[1]};
+    return shown;
 }
 
-ImageRequest make_request(const std::string& mode, int scale_num, int scale_den, int min_width, int min_height,
+ImageRequest make_request(const std::string& mode, bool oriented, int scale_num, int scale_den, int min_width, int min_height,
                           const std::optional<std::tuple<int, int, int, int>>& crop, bool strict,
                           bool allow_truncated, std::uint64_t max_pixels) {
     ImageRequest request;
     request.mode = pixel_mode_from_name(mode);
+    request.oriented = oriented;
     request.scale = {scale_num, scale_den, min_width, min_height};
     if (crop) {
         auto [x, y, w, h] = *crop;
@@ -74,7 +84,7 @@ py::object decode_image(py::handle src, const std::string& mode, int scale_num, 
                         int min_height, const std::optional<std::tuple<int, int, int, int>>& crop, bool orient,
                         bool strict, bool allow_truncated, std::uint64_t max_pixels, py::handle out) {
     ImageRequest request =
-        make_request(mode, scale_num, scale_den, min_width, min_height, crop, strict, allow_truncated, max_pixels);
+        make_request(mode, orient, scale_num, scale_den, min_width, min_height, crop, strict, allow_truncated, max_pixels);
     EncodedSource source(src);
     std::shared_ptr<Storage> out_storage;
     std::shared_ptr<const Py_buffer> out_view;
@@ -87,14 +97,20 @@ py::object decode_image(py::handle src, const std::string& mode, int scale_num, 
         py::gil_scoped_release nogil;
         const ImageDecoder& decoder = image_decoder_for(source.span());
         auto provide = [&](const OutputShape& shape) -> PixelTarget {
-            if (out_view) return target_in_caller_buffer(*out_view, out_storage, shape, result);
+            PixelTarget target;
+            if (out_view) {
+                result = caller_array(*out_view, out_storage, shape, orient, target);
+                return target;
+            }
             result = StridedArray::allocate(DType::U8, image_shape(shape));
-            return {result.data(), result.strides()[0]};
+            return {result.data(), result.strides()[0], result.strides()[1]};
         };
         decoded = decoder.decode(source.span(), request, provide, diagnostics);
     }
     emit_warnings(diagnostics);
-    if (orient) result = apply_exif_orientation(result, decoded.orientation);
+    // Our own buffer holds the stored frame: orient it as a view. A caller's
+    // buffer was already written through the inverse orientation.
+    if (orient && !out_view) result = apply_exif_orientation(result, decoded.orientation);
     PyObject* view = memoryview_of(std::move(result));
     if (!view) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(view);
