@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from fractions import Fraction
 from typing import BinaryIO, NamedTuple, Optional, Tuple, Union
 
@@ -11,8 +12,9 @@ from . import _core
 #: Default for ``max_pixels``: a header whose width x height exceeds this
 #: raises :class:`LimitError` before anything is allocated. The value matches
 #: the point where Pillow's decompression-bomb guard raises (twice
-#: ``PIL.Image.MAX_IMAGE_PIXELS``). Set it to ``None`` to disable the check
-#: globally, or pass ``max_pixels=`` per call.
+#: ``PIL.Image.MAX_IMAGE_PIXELS``). Set ``mediaview.MAX_IMAGE_PIXELS`` to
+#: another number, or to ``None`` to disable the check; or pass
+#: ``max_pixels=`` per call.
 MAX_IMAGE_PIXELS: Optional[int] = 178_956_970
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
@@ -67,7 +69,9 @@ def _crop_argument(crop):
 
 def _max_pixels_argument(max_pixels) -> int:
     if max_pixels is None:
-        max_pixels = MAX_IMAGE_PIXELS
+        # Read at call time from the package, where users set it (as with
+        # PIL.Image.MAX_IMAGE_PIXELS).
+        max_pixels = sys.modules[__package__].MAX_IMAGE_PIXELS
     if max_pixels is None:
         return 0
     if max_pixels <= 0:

@@ -10,7 +10,8 @@ namespace mediaview::python {
 
 void register_errors(pybind11::module_& m);
 
-// Issues one DecodeWarning per collected message. Call with the GIL held;
+// Issues one DecodeWarning per collected message, attributed to the caller
+// of the public Python wrapper (stack level 2). Call with the GIL held;
 // throws error_already_set when a warnings filter turns one into an error.
 void emit_warnings(const Diagnostics& diagnostics);
 
