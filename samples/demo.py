@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""What `make run` shows: every bundled sample decoded by mediaview, and one
+converted with the command-line tool."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import mediaview
+
+HERE = Path(__file__).resolve().parent
+
+
+def decode_images() -> None:
+    print(f"mediaview {mediaview.__version__}; decoders: "
+          + ", ".join(f"{d['name']} ({d['library_version']})" for d in mediaview.decoders()))
+    for path in sorted(HERE.glob("*.jpg")):
+        info = mediaview.probe(path)
+        mode = "CMYK" if info.colorspace == "CMYK" else "L" if info.components == 1 else "RGB"
+        start = time.perf_counter()
+        view = mediaview.decode_image(path, mode=mode, orient=True)
+        ms = (time.perf_counter() - start) * 1e3
+        pixels = np.asarray(view)
+        print(f"{path.name:28} {info.width}x{info.height} {info.subsampling:>4} "
+              f"{'progressive' if info.progressive else 'baseline':11} orientation {info.orientation} -> "
+              f"{mode:4} shape {view.shape} format {view.format!r} strides {view.strides} "
+              f"mean {pixels.mean():6.1f}  {ms:5.1f} ms")
+
+
+def convert_with_cli() -> None:
+    src = HERE / "rocket_orient6.jpg"
+    with tempfile.TemporaryDirectory() as tmp:
+        dst = Path(tmp) / "rocket.png"
+        command = [sys.executable, "-m", "mediaview", "convert", str(src), str(dst), "--scale", "1/2"]
+        print("$ mediaview convert", src.name, "rocket.png --scale 1/2")
+        subprocess.run(command, check=True)
+        subprocess.run([sys.executable, "-m", "mediaview", "info", str(src)], check=True)
+        print(f"wrote {dst.name}: {dst.stat().st_size} bytes")
+
+
+if __name__ == "__main__":
+    decode_images()
+    convert_with_cli()
