@@ -1,0 +1,82 @@
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <stdexcept>
+
+#include "src/core/aligned_buffer.hpp"
+#include "src/core/dtype.hpp"
+#include "src/core/strided_array.hpp"
+
+using namespace mediaview;
+
+TEST(DType, FormatCodesAndSizes) {
+    EXPECT_EQ(format_code(DType::U8), 'B');
+    EXPECT_EQ(format_code(DType::U16), 'H');
+    EXPECT_EQ(format_code(DType::I16), 'h');
+    EXPECT_EQ(format_code(DType::I32), 'i');
+    EXPECT_EQ(format_code(DType::F32), 'f');
+    EXPECT_EQ(format_code(DType::F64), 'd');
+    EXPECT_EQ(itemsize(DType::I16), 2u);
+    EXPECT_EQ(itemsize(DType::F64), 8u);
+    EXPECT_EQ(dtype_from_name("float32"), DType::F32);
+    EXPECT_THROW(dtype_from_name("complex64"), std::invalid_argument);
+}
+
+TEST(AlignedBuffer, IsAlignedToACacheLine) {
+    for (std::size_t size : {0u, 1u, 63u, 64u, 1000u, 1u << 20}) {
+        AlignedBuffer b(size);
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(b.data()) % 64, 0u);
+        EXPECT_EQ(b.size(), size);
+    }
+    AlignedBuffer a(10);
+    std::uint8_t* p = a.data();
+    AlignedBuffer moved(std::move(a));
+    EXPECT_EQ(moved.data(), p);
+    EXPECT_EQ(a.data(), nullptr);
+}
+
+TEST(StridedArray, AllocateIsCContiguous) {
+    auto a = StridedArray::allocate(DType::I16, {3, 4, 2});
+    EXPECT_EQ(a.strides(), (std::vector<Index>{16, 4, 2}));
+    EXPECT_EQ(a.nbytes(), 48u);
+    EXPECT_TRUE(a.is_c_contiguous());
+    EXPECT_FALSE(a.is_f_contiguous());
+    EXPECT_FALSE(a.readonly());
+}
+
+TEST(StridedArray, PermuteAndFlipAddressTheSameElements) {
+    auto a = StridedArray::allocate(DType::U8, {2, 3});
+    for (int i = 0; i < 6; ++i) a.data()[i] = static_cast<std::uint8_t>(i);  // a[r][c] = 3r + c
+    auto t = a.permuted({1, 0});
+    EXPECT_EQ(t.shape(), (std::vector<Index>{3, 2}));
+    EXPECT_TRUE(t.is_f_contiguous());
+    EXPECT_FALSE(t.is_c_contiguous());
+    auto at = [](const StridedArray& x, Index r, Index c) { return x.data()[r * x.strides()[0] + c * x.strides()[1]]; };
+    EXPECT_EQ(at(t, 2, 1), 5);  // t[2][1] = a[1][2]
+    auto f = a.flipped(1);
+    EXPECT_EQ(at(f, 0, 0), 2);
+    EXPECT_EQ(at(f, 1, 2), 3);
+    EXPECT_EQ(f.strides()[1], -1);
+    auto both = a.flipped(0).flipped(1);
+    EXPECT_EQ(at(both, 0, 0), 5);
+    EXPECT_THROW(a.permuted({0, 0}), std::invalid_argument);
+    EXPECT_THROW(a.flipped(2), std::invalid_argument);
+}
+
+TEST(StridedArray, RefusesWindowsOutsideTheStorage) {
+    auto storage = Storage::allocate(12);
+    EXPECT_NO_THROW(StridedArray(storage, DType::U8, {3, 4}, {4, 1}));
+    EXPECT_THROW(StridedArray(storage, DType::U8, {3, 5}, {4, 1}), std::out_of_range);
+    EXPECT_THROW(StridedArray(storage, DType::U8, {3, 4}, {-4, 1}, 0), std::out_of_range);
+    EXPECT_NO_THROW(StridedArray(storage, DType::U8, {3, 4}, {-4, 1}, 8));
+    EXPECT_THROW(StridedArray(storage, DType::I32, {4}, {4}), std::out_of_range);  // 16 bytes in 12
+    EXPECT_THROW(StridedArray(storage, DType::U8, {3, 4}, {4, 1}).permuted({0}), std::invalid_argument);
+}
+
+TEST(StridedArray, ReadonlyWindowSharesMemory) {
+    auto a = StridedArray::allocate(DType::F32, {5});
+    auto ro = a.as_readonly();
+    EXPECT_TRUE(ro.readonly());
+    EXPECT_FALSE(a.readonly());
+    EXPECT_EQ(ro.data(), a.data());
+}
