@@ -75,7 +75,11 @@ SF_INFO info_from_hints(const AudioHints& hints) {
 
 [[noreturn]] void throw_open_error(int code, const std::string& message, const std::string& what) {
     std::string text = what + ": " + message;
-    if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING)
+    // sf_error() returns libsndfile's internal codes, of which only the first
+    // few are public; "unimplemented format" (e.g. 12- and 20-bit FLAC in
+    // 1.2.0) is one of the private ones, so its message identifies it.
+    bool unimplemented = message.find("unimplemented") != std::string::npos;
+    if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING || unimplemented)
         throw UnsupportedFormatError(text);
     throw DecodeError(text);
 }
@@ -217,9 +221,12 @@ public:
 
     std::vector<std::string> extensions() const override {
         std::vector<std::string> out;
-        for (const auto& [name, ext] : majors()) out.push_back(ext);
-        for (const char* extra : {"aif", "aifc", "oga", "opus", "wave", "rf64"})
-            if (std::find(out.begin(), out.end(), extra) == out.end()) out.push_back(extra);
+        auto add = [&out](const std::string& ext) {
+            if (!ext.empty() && std::find(out.begin(), out.end(), ext) == out.end()) out.push_back(ext);
+        };
+        for (const auto& [name, ext] : majors()) add(ext);
+        // Common spellings libsndfile's own list leaves out ("m1a" stands for MPEG).
+        for (const char* extra : {"aif", "aifc", "ogg", "oga", "opus", "mp3", "mp2", "wave"}) add(extra);
         return out;
     }
 
