@@ -14,12 +14,20 @@ from ._core import (
     UnsupportedFormatError,
     decoders,
 )
+from ._audio import AUDIO_DTYPES, AUDIO_TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
 from ._image import MAX_IMAGE_PIXELS, MODES, MinSize, decode_image, probe
 from ._pil import to_pil
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AUDIO_DTYPES",
+    "AUDIO_TAGS",
+    "AudioInfo",
+    "audio_info",
+    "read_audio",
+    "stream_audio",
+    "write_audio",
     "DecodeError",
     "DecodeWarning",
     "Error",
