@@ -13,6 +13,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "quiet_stderr.hpp"
 #include "src/core/file_bytes.hpp"
 
 namespace mediaview::sndfile {
@@ -65,8 +66,15 @@ using SndfilePtr = std::unique_ptr<SNDFILE, CloseSndfile>;
 // with global_error_mutex() held.
 [[noreturn]] void throw_open_error(const std::string& what) {
     int code = sf_error(nullptr);
-    std::string message = what + ": " + sf_strerror(nullptr);
-    if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING) throw UnsupportedFormatError(message);
+    std::string text = sf_strerror(nullptr);
+    std::string message = what + ": " + text;
+    // libsndfile's internal codes are not public; its texts for content it
+    // knows but cannot decode (e.g. 12- and 20-bit FLAC in 1.2.0) say so.
+    bool lacks_feature = text.find("unimplemented") != std::string::npos ||
+                         text.find("not supported") != std::string::npos ||
+                         text.find("nsupported") != std::string::npos;
+    if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING || lacks_feature)
+        throw UnsupportedFormatError(message);
     throw DecodeError(message);
 }
 
@@ -125,11 +133,24 @@ std::vector<std::uint8_t> head_of(const AudioSource& source, std::size_t n) {
     return head;
 }
 
+// Whether the first bytes are one of the containers libsndfile identifies by
+// a magic number, so that opening cannot reach libmpg123's probing.
+bool clearly_not_mpeg(const std::vector<std::uint8_t>& head) {
+    static const char* magics[] = {"RIFF", "RIFX", "RF64", "BW64", "riff", "FORM", ".snd", "fLaC", "OggS", "caff"};
+    for (const char* m : magics)
+        if (head.size() >= 4 && std::memcmp(head.data(), m, 4) == 0) return true;
+    return false;
+}
+
 class Handle final : public AudioHandle {
 public:
-    explicit Handle(const AudioSource& source) {
+    explicit Handle(const AudioSource& source) : source_(source) {
         SF_INFO sfinfo = requested_info(source.hints);
-        open(source, sfinfo);
+        {
+            QuietMpg123 quiet(!clearly_not_mpeg(head_of(source, 16)));
+            open(source, sfinfo);
+        }
+        mpeg_ = (sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
         // As python-soundfile does: float data read as integers clips
         // instead of wrapping around.
         sf_command(file_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
@@ -139,14 +160,22 @@ public:
 
     const AudioInfo& info() const override { return info_; }
 
+    // libsndfile's MPEG seek restarts mpg123 without the bit reservoir and
+    // synthesis state of the frames before the target, so samples after it
+    // differ (by float rounding, or badly in the first frames) from a decode
+    // from the start. MPEG therefore seeks by decoding: exact, O(position).
+    bool splittable() const override { return info_.seekable && !mpeg_; }
+
     void seek(std::int64_t frame) override {
         if (frame == position_) return;
+        if (mpeg_) return seek_by_decoding(frame);
         if (sf_seek(file_.get(), frame, SEEK_SET) < 0)
             throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": " + sf_strerror(file_.get()));
         position_ = frame;
     }
 
     std::int64_t read(DType dtype, void* dst, std::int64_t frames) override {
+        QuietMpg123 quiet(mpeg_);
         sf_count_t n = 0;
         switch (dtype) {
             case DType::I16: n = sf_readf_short(file_.get(), static_cast<short*>(dst), frames); break;
@@ -164,6 +193,22 @@ public:
     }
 
 private:
+    void seek_by_decoding(std::int64_t frame) {
+        if (frame < position_) {  // back to the start: a fresh handle
+            SF_INFO sfinfo = requested_info(source_.hints);
+            file_.reset();
+            open(source_, sfinfo);
+            sf_command(file_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+            position_ = 0;
+        }
+        std::vector<float> scratch(static_cast<std::size_t>(4096 * info_.channels));
+        while (position_ < frame) {
+            std::int64_t n = read(DType::F32, scratch.data(), std::min<std::int64_t>(4096, frame - position_));
+            if (n <= 0) throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": the stream ends at " +
+                                          std::to_string(position_));
+        }
+    }
+
     void open(const AudioSource& source, SF_INFO& sfinfo) {
         if (!source.path.empty()) check_readable(source.path);
         if (source.path.empty() && source.bytes.size == 0) throw UnsupportedFormatError("empty input: no audio data");
@@ -179,6 +224,12 @@ private:
         info_.samplerate = sfinfo.samplerate;
         info_.channels = sfinfo.channels;
         info_.frames = sfinfo.frames;
+        // A stream that does not say its length (FLAC without a total-samples
+        // field) reports SF_COUNT_MAX: the length is unknown, not huge.
+        if (sfinfo.frames == SF_COUNT_MAX || sfinfo.frames < 0) {
+            info_.frames = AudioInfo::unknown_length;
+            info_.exact_length = false;
+        }
         info_.format = major_name(sfinfo.format);
         info_.subtype = subtype_name(sfinfo.format);
         info_.endian = endian_name(sfinfo.format);
@@ -204,8 +255,10 @@ private:
         if (!same) throw UnsupportedFormatError("the data is " + info_.format + ", not " + want);
     }
 
+    AudioSource source_;   // for reopening (MPEG seeks backwards)
     MemoryCursor cursor_;  // must outlive file_ (declared first, destroyed last)
     SndfilePtr file_;
+    bool mpeg_ = false;
     AudioInfo info_;
     std::int64_t position_ = 0;
 };

@@ -71,12 +71,20 @@ Range resolve_range(std::int64_t total, std::int64_t start, std::optional<std::i
                     std::optional<std::int64_t> frames) {
     if (stop && frames) throw py::value_error("give only one of stop and frames");
     if (frames && *frames < 0) throw py::value_error("frames must not be negative");
-    auto clamp_index = [total](std::int64_t i) { return std::clamp<std::int64_t>(i < 0 ? i + total : i, 0, total); };
     Range r;
+    r.to_end = !stop && !frames;
+    if (total < 0) {  // unknown length: positions count from the start only
+        if (start < 0 || (stop && *stop < 0))
+            throw py::value_error("the length of this audio is unknown: start and stop must not be negative");
+        r.start = start;
+        std::int64_t end = stop ? *stop : frames ? start + *frames : start;
+        r.frames = std::max<std::int64_t>(0, end - start);
+        return r;
+    }
+    auto clamp_index = [total](std::int64_t i) { return std::clamp<std::int64_t>(i < 0 ? i + total : i, 0, total); };
     r.start = clamp_index(start);
     std::int64_t end = stop ? clamp_index(*stop) : frames ? std::min(total, r.start + *frames) : total;
     r.frames = std::max<std::int64_t>(0, end - r.start);
-    r.to_end = !stop && !frames;
     return r;
 }
 
@@ -218,7 +226,7 @@ public:
         handle_ = audio_decoder().open(input_.source());
         Range r = resolve_range(handle_->info().frames, start, stop, std::nullopt);
         remaining_ = r.frames;
-        to_end_ = !stop && !handle_->info().exact_length;
+        to_end_ = !stop && !handle_->info().exact_length;  // an estimated or unknown length
         handle_->seek(r.start);
     }
 
