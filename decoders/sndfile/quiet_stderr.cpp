@@ -26,6 +26,13 @@ void write_all(int fd, const char* data, std::size_t n) {
     }
 }
 
+// libmpg123's messages: "[src/libmpg123/...] error: ...", and notes and
+// warnings it prints without a location ("Warning: Xing stream size off...").
+bool from_mpg123(const std::string& line) {
+    return line.find("libmpg123") != std::string::npos || line.rfind("Note: ", 0) == 0 ||
+           line.rfind("Warning: ", 0) == 0 || line.rfind("Error: ", 0) == 0;
+}
+
 // Forwards whole lines from the pipe to the real stderr, except libmpg123's.
 void forward(int from, int to) {
     std::string pending;
@@ -38,10 +45,10 @@ void forward(int from, int to) {
         while ((eol = pending.find('\n')) != std::string::npos) {
             std::string line = pending.substr(0, eol + 1);
             pending.erase(0, eol + 1);
-            if (line.find("libmpg123") == std::string::npos) write_all(to, line.data(), line.size());
+            if (!from_mpg123(line)) write_all(to, line.data(), line.size());
         }
     }
-    if (!pending.empty() && pending.find("libmpg123") == std::string::npos) write_all(to, pending.data(), pending.size());
+    if (!pending.empty() && !from_mpg123(pending)) write_all(to, pending.data(), pending.size());
     ::close(from);
 }
 

@@ -151,6 +151,7 @@ public:
             open(source, sfinfo);
         }
         mpeg_ = (sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
+        seek_by_decoding_ = mpeg_ || (sfinfo.format & SF_FORMAT_SUBMASK) == SF_FORMAT_VORBIS;
         // As python-soundfile does: float data read as integers clips
         // instead of wrapping around.
         sf_command(file_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
@@ -160,15 +161,20 @@ public:
 
     const AudioInfo& info() const override { return info_; }
 
-    // libsndfile's MPEG seek restarts mpg123 without the bit reservoir and
-    // synthesis state of the frames before the target, so samples after it
-    // differ (by float rounding, or badly in the first frames) from a decode
-    // from the start. MPEG therefore seeks by decoding: exact, O(position).
-    bool splittable() const override { return info_.seekable && !mpeg_; }
+    // Two formats whose libsndfile seek is not exact, so they seek by
+    // decoding from the start (exact, but O(position)) and are not split
+    // across threads:
+    // - MPEG: the seek restarts mpg123 without the bit reservoir and
+    //   synthesis state of the frames before the target, so the samples
+    //   after it differ (badly in the first frames, by rounding later);
+    // - Ogg Vorbis: a target inside the last page lands off by the
+    //   stream's end trim (188 frames on music_stereo.ogg), in 1.2.0 and
+    //   in python-soundfile's 1.2.2 alike.
+    bool splittable() const override { return info_.seekable && !seek_by_decoding_; }
 
     void seek(std::int64_t frame) override {
         if (frame == position_) return;
-        if (mpeg_) return seek_by_decoding(frame);
+        if (seek_by_decoding_) return seek_by_decoding(frame);
         if (sf_seek(file_.get(), frame, SEEK_SET) < 0)
             throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": " + sf_strerror(file_.get()));
         position_ = frame;
@@ -259,6 +265,7 @@ private:
     MemoryCursor cursor_;  // must outlive file_ (declared first, destroyed last)
     SndfilePtr file_;
     bool mpeg_ = false;
+    bool seek_by_decoding_ = false;
     AudioInfo info_;
     std::int64_t position_ = 0;
 };

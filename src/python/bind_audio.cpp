@@ -112,9 +112,12 @@ StridedArray caller_frames(const Py_buffer& v, const std::shared_ptr<Storage>& s
         throw py::value_error(std::string("out must hold ") + std::string(dtype_name(dtype)) + " elements (format '" +
                               format_code(dtype) + "'), not format '" + (v.format ? v.format : "B") + "'");
     Index item = static_cast<Index>(itemsize(dtype));
-    StridedArray wanted = shaped(StridedArray(storage, dtype, {frames, channels}, {item * channels, item},
-                                              static_cast<std::uint8_t*>(v.buf) - storage->data),
-                                 layout, always_2d);
+    // The shape and strides read_audio would return, worked out on a
+    // scratch array before anything touches the caller's memory.
+    auto scratch = std::make_shared<Storage>();
+    scratch->size = static_cast<std::size_t>(frames * channels * item);
+    StridedArray wanted = shaped(StridedArray(scratch, dtype, {frames, channels}, {item * channels, item}), layout,
+                                 always_2d);
     std::vector<Index> shape(v.shape, v.shape + v.ndim), strides(v.strides, v.strides + v.ndim);
     if (shape != wanted.shape())
         throw py::value_error("out has shape " + describe(shape) + " but the audio read has shape " +
