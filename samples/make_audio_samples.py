@@ -1,71 +1,98 @@
 #!/usr/bin/env python3
-"""Makes the bundled audio samples, reproducibly: speech synthesised by
-espeak-ng (Debian package `espeak-ng`; resampled with `sox`) reading a
-public-domain text, written in several formats by python-soundfile.
+"""Makes the bundled audio samples from real recordings, reproducibly.
 
-    apt-get install espeak-ng sox      # only needed to regenerate
+Sources (see samples/README.md for provenance and licences):
+
+* ``house_lo.wav`` and ``house_lo.mp3``: recordings shipped in pygame's wheel
+  (``pygame/examples/data``), fetched with ``pip download pygame==2.6.1``.
+* Speech spoken by Debian's espeak-ng (``apt-get install espeak-ng``).
+
+The files are written with python-soundfile (its own bundled libsndfile), so
+the tests read files that mediaview did not write. Run with the project venv:
+
     .venv/bin/python samples/make_audio_samples.py
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
+import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
-import soundfile
+import soundfile as sf
+from scipy.signal import resample_poly
 
 HERE = Path(__file__).resolve().parent
-
-# The opening of "A Scandal in Bohemia" (Arthur Conan Doyle, 1891; public domain).
-TEXT = (
-    "To Sherlock Holmes she is always the woman. I have seldom heard him mention her under any other name. "
-    "In his eyes she eclipses and predominates the whole of her sex. It was not that he felt any emotion akin "
-    "to love for Irene Adler."
-)
+PYGAME = "pygame==2.6.1"
+SPEECH = "Memory views. One, two, three."
+TAGS = {"title": "mediaview speech sample", "artist": "espeak-ng", "album": "mediaview samples",
+        "date": "2026", "comment": "synthesised speech", "genre": "Speech", "tracknumber": "1",
+        "copyright": "CC0", "software": "make_audio_samples.py", "license": "CC0-1.0"}
 
 
-def speak(voice: str, speed: int, pitch: int, rate: int) -> np.ndarray:
-    """espeak-ng's speech at `rate` Hz as float32 mono."""
-    with tempfile.TemporaryDirectory() as tmp:
-        raw, out = Path(tmp) / "raw.wav", Path(tmp) / "out.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "-w", str(raw), TEXT],
-                       check=True)
-        subprocess.run(["sox", str(raw), "-r", str(rate), "-b", "32", "-e", "floating-point", str(out)], check=True)
-        data, _ = soundfile.read(out, dtype="float32")
-    return data
+def pygame_data(tmp: Path) -> Path:
+    """pygame's example recordings, unpacked from its wheel."""
+    subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                    "-d", str(tmp), PYGAME], check=True)
+    wheel = next(tmp.glob("pygame-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        for name in ("house_lo.wav", "house_lo.mp3"):
+            z.extract(f"pygame/examples/data/{name}", tmp)
+    return tmp / "pygame" / "examples" / "data"
 
 
-def stereo(rate: int, seconds: float) -> np.ndarray:
-    left = speak("en-us", 160, 40, rate)
-    right = speak("en-gb", 150, 60, rate)
-    n = int(rate * seconds)
-    both = np.zeros((n, 2), np.float32)
-    both[: min(n, len(left)), 0] = left[:n]
-    both[: min(n, len(right)), 1] = right[:n]
-    return both * 0.8
+def speech(tmp: Path) -> tuple[np.ndarray, int]:
+    """Mono float speech from espeak-ng at its native 22050 Hz."""
+    if shutil.which("espeak-ng") is None:
+        raise SystemExit("espeak-ng is needed to regenerate the samples: apt-get install espeak-ng")
+    out = tmp / "speech.wav"
+    subprocess.run(["espeak-ng", "-v", "en", "-s", "150", "-w", str(out), SPEECH], check=True)
+    data, rate = sf.read(out, dtype="float64")
+    return data, rate
 
 
-def write(name: str, data: np.ndarray, rate: int, **options) -> None:
-    path = HERE / name
-    soundfile.write(path, data, rate, **options)
-    info = soundfile.info(path)
-    print(f"{name}: {info.format} {info.subtype}, {info.samplerate} Hz, {info.channels} ch, "
-          f"{info.frames} frames, {path.stat().st_size} bytes")
+def stereo_master(house: np.ndarray, voice: np.ndarray, frames: int) -> np.ndarray:
+    """Left: the pygame music loop; right: the speech, both at 11025 Hz."""
+    right = np.zeros(frames)
+    right[: min(frames, len(voice))] = voice[:frames]
+    return np.stack([house[:frames] * 0.9, right * 0.9], axis=1)
 
 
 def main() -> None:
-    long = stereo(44100, 6.0)
-    write("speech.flac", long, 44100, subtype="PCM_16")
-    write("speech.ogg", long, 44100, format="OGG", subtype="VORBIS")
-    write("speech.opus", stereo(48000, 4.0), 48000, format="OGG", subtype="OPUS")
-    write("speech.mp3", long[: 44100 * 4], 44100, format="MP3", subtype="MPEG_LAYER_III")
-    write("speech_stereo16.wav", long[: 44100], 44100, subtype="PCM_16")
-    write("speech_mono.wav", speak("en-us", 160, 40, 22050)[: 22050 * 3], 22050, subtype="PCM_16")
-    write("speech_float.wav", speak("en-gb", 150, 60, 16000)[: 16000 * 2], 16000, subtype="FLOAT")
-    write("speech.aiff", long[: 22050, 0], 44100, format="AIFF", subtype="PCM_16")
-    write("speech_int32.w64", long[: 11025], 44100, format="W64", subtype="PCM_32")
+    with tempfile.TemporaryDirectory(prefix="mediaview-samples-") as name:
+        tmp = Path(name)
+        data = pygame_data(tmp)
+        house, house_rate = sf.read(data / "house_lo.wav", dtype="float64")  # PCM_U8 mono, 11025 Hz
+        voice, voice_rate = speech(tmp)
+        shutil.copy(data / "house_lo.mp3", HERE / "house_lo.mp3")  # a real MP3 without a Xing header
+
+    sf.write(HERE / "speech_mono.wav", voice, voice_rate, subtype="PCM_16")
+    with sf.SoundFile(HERE / "speech_mono.wav", "r+") as f:  # tags as RIFF INFO chunks
+        for key, value in TAGS.items():
+            setattr(f, key, value)
+    sf.write(HERE / "speech_ulaw.au", voice, voice_rate, subtype="ULAW")
+    sf.write(HERE / "speech_alac.caf", voice, voice_rate, subtype="ALAC_16")
+
+    voice_11k = resample_poly(voice, 1, 2)
+    master = stereo_master(house, voice_11k, 44100)  # 4 s of stereo at 11025 Hz
+    rate = house_rate
+    sf.write(HERE / "music_stereo.flac", master, rate, subtype="PCM_16")
+    sf.write(HERE / "music_stereo.ogg", master, rate, subtype="VORBIS")
+    sf.write(HERE / "music_stereo.mp3", master, rate, subtype="MPEG_LAYER_III")
+    sf.write(HERE / "music_stereo.opus", resample_poly(master, 640, 147, axis=0)[: 48000 * 2], 48000,
+             format="OGG", subtype="OPUS")  # Opus only runs at 48 kHz and below: 2 s at 48 kHz
+
+    clip = master[:22050]  # 2 s
+    sf.write(HERE / "clip_pcm16.wav", clip, rate, subtype="PCM_16")
+    sf.write(HERE / "clip_float.w64", clip[:11025], rate, subtype="FLOAT")
+    sf.write(HERE / "clip_pcm32.rf64", clip[:5512], rate, format="RF64", subtype="PCM_32")
+    sf.write(HERE / "clip_pcm24.aiff", clip[:11025], rate, subtype="PCM_24")
+    sf.write(HERE / "clip_sowt.aifc", clip[:11025], rate, format="AIFF", subtype="PCM_16", endian="LITTLE")
+    sf.write(HERE / "clip_double.wav", clip[:2756], rate, subtype="DOUBLE")
 
 
 if __name__ == "__main__":

@@ -1,212 +1,355 @@
 #include "sndfile_decoder.hpp"
 
+#include <fcntl.h>
 #include <sndfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <limits>
-#include <string>
-#include <vector>
+#include <set>
+#include <stdexcept>
 
-#include "format_names.hpp"
+#include "quiet_stderr.hpp"
 #include "src/core/file_bytes.hpp"
 
 namespace mediaview::sndfile {
-namespace {
 
-// ---- virtual I/O over bytes in memory ----------------------------------------
-
-struct MemoryFile {
-    ByteSpan bytes;
-    sf_count_t position = 0;
-};
-
-sf_count_t vio_length(void* user) { return static_cast<sf_count_t>(static_cast<MemoryFile*>(user)->bytes.size); }
-
-sf_count_t vio_seek(sf_count_t offset, int whence, void* user) {
-    auto* f = static_cast<MemoryFile*>(user);
-    sf_count_t base = whence == SEEK_CUR ? f->position : whence == SEEK_END ? vio_length(user) : 0;
-    sf_count_t target = base + offset;
-    if (target < 0) return -1;
-    f->position = target;  // past the end is allowed, as for a file; reads there return 0
-    return target;
+std::mutex& global_error_mutex() {
+    static std::mutex m;
+    return m;
 }
 
-sf_count_t vio_read(void* ptr, sf_count_t count, void* user) {
-    auto* f = static_cast<MemoryFile*>(user);
-    sf_count_t size = vio_length(user);
-    if (count <= 0 || f->position >= size) return 0;
-    sf_count_t n = std::min(count, size - f->position);
-    std::memcpy(ptr, f->bytes.data + f->position, static_cast<std::size_t>(n));
-    f->position += n;
+namespace {
+
+// ---- libsndfile's virtual I/O over memory we keep alive ---------------------
+
+struct MemoryCursor {
+    const std::uint8_t* data = nullptr;
+    sf_count_t size = 0;
+    sf_count_t pos = 0;
+};
+
+sf_count_t mem_length(void* user) { return static_cast<MemoryCursor*>(user)->size; }
+
+sf_count_t mem_seek(sf_count_t offset, int whence, void* user) {
+    auto* m = static_cast<MemoryCursor*>(user);
+    sf_count_t base = whence == SEEK_CUR ? m->pos : whence == SEEK_END ? m->size : 0;
+    m->pos = std::clamp<sf_count_t>(base + offset, 0, m->size);
+    return m->pos;
+}
+
+sf_count_t mem_read(void* ptr, sf_count_t count, void* user) {
+    auto* m = static_cast<MemoryCursor*>(user);
+    sf_count_t n = std::clamp<sf_count_t>(m->size - m->pos, 0, count);
+    std::memcpy(ptr, m->data + m->pos, static_cast<std::size_t>(n));
+    m->pos += n;
     return n;
 }
 
-sf_count_t vio_write(const void*, sf_count_t, void*) { return 0; }  // read-only
-sf_count_t vio_tell(void* user) { return static_cast<MemoryFile*>(user)->position; }
+sf_count_t mem_write(const void*, sf_count_t, void*) { return 0; }  // read-only input
+sf_count_t mem_tell(void* user) { return static_cast<MemoryCursor*>(user)->pos; }
 
-SF_VIRTUAL_IO memory_io = {vio_length, vio_seek, vio_read, vio_write, vio_tell};
-
-// ---- the handle -----------------------------------------------------------------
+SF_VIRTUAL_IO memory_io = {mem_length, mem_seek, mem_read, mem_write, mem_tell};
 
 struct CloseSndfile {
     void operator()(SNDFILE* f) const { sf_close(f); }
 };
 using SndfilePtr = std::unique_ptr<SNDFILE, CloseSndfile>;
 
-SF_INFO info_from_hints(const AudioHints& hints) {
+// ---- errors -------------------------------------------------------------------
+
+// Turns the global error of a failed open into our exception type; call
+// with global_error_mutex() held.
+[[noreturn]] void throw_open_error(const std::string& what) {
+    int code = sf_error(nullptr);
+    std::string text = sf_strerror(nullptr);
+    std::string message = what + ": " + text;
+    // libsndfile's internal codes are not public; its texts for content it
+    // knows but cannot decode (e.g. 12- and 20-bit FLAC in 1.2.0) say so.
+    bool lacks_feature = text.find("unimplemented") != std::string::npos ||
+                         text.find("not supported") != std::string::npos ||
+                         text.find("nsupported") != std::string::npos;
+    if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING || lacks_feature)
+        throw UnsupportedFormatError(message);
+    throw DecodeError(message);
+}
+
+// Opening the path ourselves first gives the caller the real OS error
+// (FileNotFoundError, IsADirectoryError, ...) instead of libsndfile's text.
+void check_readable(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw FileError(errno, path);
+    struct stat st {};
+    int rc = ::fstat(fd, &st);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) throw FileError(err, path);
+    if (S_ISDIR(st.st_mode)) throw FileError(EISDIR, path);
+}
+
+// ---- opening --------------------------------------------------------------------
+
+SF_INFO requested_info(const AudioHints& hints) {
     SF_INFO info{};
-    if (hints.format.empty()) return info;  // libsndfile reads the header
-    int major = major_from_name(hints.format);
-    if (!major) throw std::invalid_argument("unknown format '" + hints.format + "'");
-    if (major != SF_FORMAT_RAW) return info;  // only RAW needs (and takes) a description
-    int subtype = subtype_from_name(hints.subtype);
-    int endian = hints.endian.empty() ? SF_ENDIAN_FILE : endian_from_name(hints.endian);
-    if (!subtype || hints.samplerate <= 0 || hints.channels <= 0 || endian < 0)
-        throw std::invalid_argument("RAW data needs samplerate, channels and subtype (and a valid endian)");
-    info.format = SF_FORMAT_RAW | subtype | endian;
+    if (hints.format.empty() || major_code(hints.format) != SF_FORMAT_RAW) return info;  // libsndfile detects
+    if (hints.subtype.empty() || hints.samplerate <= 0 || hints.channels <= 0)
+        throw std::invalid_argument("RAW input needs subtype, samplerate and channels");
+    info.format = SF_FORMAT_RAW | subtype_code(hints.subtype) | (hints.endian.empty() ? 0 : endian_code(hints.endian));
     info.samplerate = hints.samplerate;
     info.channels = hints.channels;
     return info;
 }
 
-[[noreturn]] void throw_open_error(int code, const std::string& message, const std::string& what) {
-    std::string text = what + ": " + message;
-    // sf_error() returns libsndfile's internal codes, of which only the first
-    // few are public; "unimplemented format" (e.g. 12- and 20-bit FLAC in
-    // 1.2.0) is one of the private ones, so its message identifies it.
-    bool unimplemented = message.find("unimplemented") != std::string::npos;
-    if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING || unimplemented)
-        throw UnsupportedFormatError(text);
-    throw DecodeError(text);
+std::string format_long_name(int code, int command) {
+    SF_FORMAT_INFO fi{};
+    fi.format = code;
+    if (sf_command(nullptr, command, &fi, sizeof fi) != 0 || !fi.name) return {};
+    return fi.name;
 }
 
-// libsndfile folds operating-system failures into "System error"; check the
-// path first so a missing file or a directory raises the usual OSError.
-void check_readable(const std::string& path) {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) throw FileError(errno, path);
-    if (S_ISDIR(st.st_mode)) throw FileError(EISDIR, path);
-    if (::access(path.c_str(), R_OK) != 0) throw FileError(errno, path);
-}
-
-// MPEG audio's frame count is exact only when the first frame carries a
-// Xing/Info or VBRI header; otherwise mpg123 estimates it from the bitrate.
-bool mpeg_length_is_exact(const std::uint8_t* head, std::size_t size) {
-    std::size_t at = 0;
-    if (size >= 10 && std::memcmp(head, "ID3", 3) == 0) {
-        at = 10 + ((head[6] & 0x7F) << 21 | (head[7] & 0x7F) << 14 | (head[8] & 0x7F) << 7 | (head[9] & 0x7F));
-        if (head[5] & 0x10) at += 10;  // ID3v2 footer
-    }
-    std::size_t end = std::min(size, at + 4096);
-    for (std::size_t i = at; i + 4 <= end; ++i) {
-        if (std::memcmp(head + i, "Xing", 4) == 0 || std::memcmp(head + i, "Info", 4) == 0 ||
-            std::memcmp(head + i, "VBRI", 4) == 0)
-            return true;
-    }
-    return false;
-}
-
-const std::pair<int, const char*> kTags[] = {
-    {SF_STR_TITLE, "title"},     {SF_STR_ARTIST, "artist"},   {SF_STR_ALBUM, "album"},
-    {SF_STR_DATE, "date"},       {SF_STR_COMMENT, "comment"}, {SF_STR_GENRE, "genre"},
+const std::pair<int, const char*> tag_names[] = {
+    {SF_STR_TITLE, "title"},     {SF_STR_ARTIST, "artist"},     {SF_STR_ALBUM, "album"},
+    {SF_STR_DATE, "date"},       {SF_STR_COMMENT, "comment"},   {SF_STR_GENRE, "genre"},
     {SF_STR_TRACKNUMBER, "tracknumber"}, {SF_STR_COPYRIGHT, "copyright"}, {SF_STR_SOFTWARE, "software"},
     {SF_STR_LICENSE, "license"},
 };
 
-class SndfileStream final : public AudioStream {
+// The first bytes of the input, for format checks libsndfile does not expose.
+std::vector<std::uint8_t> head_of(const AudioSource& source, std::size_t n) {
+    if (source.path.empty()) {
+        std::size_t k = std::min(n, source.bytes.size);
+        return {source.bytes.data, source.bytes.data + k};
+    }
+    std::vector<std::uint8_t> head(n);
+    int fd = ::open(source.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    ssize_t got = ::read(fd, head.data(), n);
+    ::close(fd);
+    head.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    return head;
+}
+
+// Whether the first bytes are one of the containers libsndfile identifies by
+// a magic number, so that opening cannot reach libmpg123's probing.
+bool clearly_not_mpeg(const std::vector<std::uint8_t>& head) {
+    static const char* magics[] = {"RIFF", "RIFX", "RF64", "BW64", "riff", "FORM", ".snd", "fLaC", "OggS", "caff"};
+    for (const char* m : magics)
+        if (head.size() >= 4 && std::memcmp(head.data(), m, 4) == 0) return true;
+    return false;
+}
+
+class Handle final : public AudioHandle {
 public:
-    SndfileStream(const AudioSource& source, const AudioHints& hints) {
-        SF_INFO sfinfo = info_from_hints(hints);
-        if (!source.path.empty()) check_readable(source.path);
-        std::string what = source.path.empty() ? "audio data" : source.path;
+    explicit Handle(const AudioSource& source) : source_(source) {
+        SF_INFO sfinfo = requested_info(source.hints);
         {
-            std::lock_guard<std::mutex> lock(global_error_mutex());
-            if (source.path.empty()) {
-                memory_ = std::make_unique<MemoryFile>(MemoryFile{source.memory, 0});
-                file_.reset(sf_open_virtual(&memory_io, SFM_READ, &sfinfo, memory_.get()));
-            } else {
-                file_.reset(sf_open(source.path.c_str(), SFM_READ, &sfinfo));
-            }
-            if (!file_) throw_open_error(sf_error(nullptr), sf_strerror(nullptr), what);
+            QuietMpg123 quiet(!clearly_not_mpeg(head_of(source, 16)));
+            open(source, sfinfo);
         }
-        // As python-soundfile does: float data read as integers saturates
+        mpeg_ = (sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
+        seek_by_decoding_ = mpeg_ || (sfinfo.format & SF_FORMAT_SUBMASK) == SF_FORMAT_VORBIS;
+        // As python-soundfile does: float data read as integers clips
         // instead of wrapping around.
         sf_command(file_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
-        describe(sfinfo, source);
+        describe(source, sfinfo);
+        check_format_hint(source.hints);
     }
 
     const AudioInfo& info() const override { return info_; }
 
+    // Two formats whose libsndfile seek is not exact, so they seek by
+    // decoding from the start (exact, but O(position)) and are not split
+    // across threads:
+    // - MPEG: the seek restarts mpg123 without the bit reservoir and
+    //   synthesis state of the frames before the target, so the samples
+    //   after it differ (badly in the first frames, by rounding later);
+    // - Ogg Vorbis: a target inside the last page lands off by the
+    //   stream's end trim (188 frames on music_stereo.ogg), in 1.2.0 and
+    //   in python-soundfile's 1.2.2 alike.
+    bool splittable() const override { return info_.seekable && !seek_by_decoding_; }
+
     void seek(std::int64_t frame) override {
+        if (frame == position_) return;
+        if (seek_by_decoding_) return seek_by_decoding(frame);
         if (sf_seek(file_.get(), frame, SEEK_SET) < 0)
             throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": " + sf_strerror(file_.get()));
+        position_ = frame;
     }
 
-    std::int64_t read(DType dtype, void* out, std::int64_t frames) override {
-        sf_count_t got = 0;
+    std::int64_t read(DType dtype, void* dst, std::int64_t frames) override {
+        QuietMpg123 quiet(mpeg_);
+        sf_count_t n = 0;
         switch (dtype) {
-            case DType::I16: got = sf_readf_short(file_.get(), static_cast<short*>(out), frames); break;
-            case DType::I32: got = sf_readf_int(file_.get(), static_cast<int*>(out), frames); break;
-            case DType::F32: got = sf_readf_float(file_.get(), static_cast<float*>(out), frames); break;
-            case DType::F64: got = sf_readf_double(file_.get(), static_cast<double*>(out), frames); break;
-            default: throw std::invalid_argument("audio reads int16, int32, float32 or float64");
+            case DType::I16: n = sf_readf_short(file_.get(), static_cast<short*>(dst), frames); break;
+            case DType::I32: n = sf_readf_int(file_.get(), static_cast<int*>(dst), frames); break;
+            case DType::F32: n = sf_readf_float(file_.get(), static_cast<float*>(dst), frames); break;
+            case DType::F64: n = sf_readf_double(file_.get(), static_cast<double*>(dst), frames); break;
+            default: throw std::invalid_argument("audio dtype must be int16, int32, float32 or float64");
         }
-        // A short read is the end of the data, or damage libsndfile noticed.
-        if (got < frames && sf_error(file_.get()) != SF_ERR_NO_ERROR)
-            throw DecodeError(std::string("audio data is damaged: ") + sf_strerror(file_.get()));
-        return got;
+        // python-soundfile raises on the handle's error after every read;
+        // doing the same keeps damaged files failing (or not) alike.
+        if (sf_error(file_.get()) != SF_ERR_NO_ERROR)
+            throw DecodeError(std::string("decoding failed: ") + sf_strerror(file_.get()));
+        position_ += n;
+        return n;
     }
 
 private:
-    void describe(const SF_INFO& sfinfo, const AudioSource& source) {
+    void seek_by_decoding(std::int64_t frame) {
+        if (frame < position_) {  // back to the start: a fresh handle
+            SF_INFO sfinfo = requested_info(source_.hints);
+            file_.reset();
+            open(source_, sfinfo);
+            sf_command(file_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+            position_ = 0;
+        }
+        std::vector<float> scratch(static_cast<std::size_t>(4096 * info_.channels));
+        while (position_ < frame) {
+            std::int64_t n = read(DType::F32, scratch.data(), std::min<std::int64_t>(4096, frame - position_));
+            if (n <= 0) throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": the stream ends at " +
+                                          std::to_string(position_));
+        }
+    }
+
+    void open(const AudioSource& source, SF_INFO& sfinfo) {
+        if (!source.path.empty()) check_readable(source.path);
+        if (source.path.empty() && source.bytes.size == 0) throw UnsupportedFormatError("empty input: no audio data");
+        cursor_ = {source.bytes.data, static_cast<sf_count_t>(source.bytes.size), 0};
+        std::lock_guard<std::mutex> lock(global_error_mutex());
+        SNDFILE* f = source.path.empty() ? sf_open_virtual(&memory_io, SFM_READ, &sfinfo, &cursor_)
+                                         : sf_open(source.path.c_str(), SFM_READ, &sfinfo);
+        if (!f) throw_open_error(source.path.empty() ? "cannot open audio data" : "cannot open " + source.path);
+        file_.reset(f);
+    }
+
+    void describe(const AudioSource& source, const SF_INFO& sfinfo) {
         info_.samplerate = sfinfo.samplerate;
         info_.channels = sfinfo.channels;
+        info_.frames = sfinfo.frames;
+        // A stream that does not say its length (FLAC without a total-samples
+        // field) reports SF_COUNT_MAX: the length is unknown, not huge.
+        if (sfinfo.frames == SF_COUNT_MAX || sfinfo.frames < 0) {
+            info_.frames = AudioInfo::unknown_length;
+            info_.exact_length = false;
+        }
         info_.format = major_name(sfinfo.format);
         info_.subtype = subtype_name(sfinfo.format);
         info_.endian = endian_name(sfinfo.format);
+        info_.format_info = format_long_name(sfinfo.format & SF_FORMAT_TYPEMASK, SFC_GET_FORMAT_INFO);
+        info_.subtype_info = format_long_name(sfinfo.format & SF_FORMAT_SUBMASK, SFC_GET_FORMAT_INFO);
         info_.seekable = sfinfo.seekable != 0;
-        // The Opus decoder carries state across packets and libsndfile's
-        // seek pre-roll does not fully restore it: samples decoded after a
-        // seek differ by about 1e-6 from a decode from the start.
-        info_.exact_seek = (sfinfo.format & SF_FORMAT_SUBMASK) != SF_FORMAT_OPUS;
-        // libsndfile reports SF_COUNT_MAX when the stream does not say (e.g. a
-        // FLAC file without a total-samples field).
-        info_.exact_length = sfinfo.frames >= 0 && sfinfo.frames != std::numeric_limits<sf_count_t>::max();
-        info_.frames = info_.exact_length ? sfinfo.frames : 0;
         if ((sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG) {
-            std::vector<std::uint8_t> head = read_head(source);
-            info_.exact_length = mpeg_length_is_exact(head.data(), head.size());
+            std::vector<std::uint8_t> head = head_of(source, 1 << 20);
+            info_.exact_length = mpeg_has_length_header(head.data(), head.size());
         }
-        for (const auto& [id, name] : kTags) {
-            if (const char* value = sf_get_string(file_.get(), id)) info_.tags[name] = value;
+        for (const auto& [id, name] : tag_names) {
+            if (const char* value = sf_get_string(file_.get(), id)) info_.tags.emplace_back(name, value);
         }
+        if (info_.channels <= 0) throw DecodeError("audio header declares no channels");
     }
 
-    static std::vector<std::uint8_t> read_head(const AudioSource& source) {
-        if (source.path.empty()) {
-            std::size_t n = std::min<std::size_t>(source.memory.size, 1 << 20);
-            return {source.memory.data, source.memory.data + n};
-        }
-        std::vector<std::uint8_t> head(1 << 20);
-        std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(source.path.c_str(), "rb"), &std::fclose);
-        head.resize(f ? std::fread(head.data(), 1, head.size(), f.get()) : 0);
-        return head;
+    // A non-RAW `format` hint cannot steer libsndfile's detection; it is a
+    // check that the content is what the caller expects.
+    void check_format_hint(const AudioHints& hints) const {
+        if (hints.format.empty()) return;
+        std::string want = major_name(major_code(hints.format));
+        bool same = want == info_.format || (want == "WAV" && info_.format == "WAVEX");
+        if (!same) throw UnsupportedFormatError("the data is " + info_.format + ", not " + want);
     }
 
-    std::unique_ptr<MemoryFile> memory_;  // must outlive file_ (declared first, destroyed last)
+    AudioSource source_;   // for reopening (MPEG seeks backwards)
+    MemoryCursor cursor_;  // must outlive file_ (declared first, destroyed last)
     SndfilePtr file_;
+    bool mpeg_ = false;
+    bool seek_by_decoding_ = false;
     AudioInfo info_;
+    std::int64_t position_ = 0;
 };
 
-// ---- the codec --------------------------------------------------------------------
+// ---- writing ------------------------------------------------------------------
 
-bool starts_with(ByteSpan head, const char* magic, std::size_t at = 0) {
-    std::size_t n = std::strlen(magic);
-    return head.size >= at + n && std::memcmp(head.data + at, magic, n) == 0;
+template <typename T>
+sf_count_t write_block(SNDFILE* f, const T* data, sf_count_t frames);
+template <>
+sf_count_t write_block(SNDFILE* f, const short* d, sf_count_t n) { return sf_writef_short(f, d, n); }
+template <>
+sf_count_t write_block(SNDFILE* f, const int* d, sf_count_t n) { return sf_writef_int(f, d, n); }
+template <>
+sf_count_t write_block(SNDFILE* f, const float* d, sf_count_t n) { return sf_writef_float(f, d, n); }
+template <>
+sf_count_t write_block(SNDFILE* f, const double* d, sf_count_t n) { return sf_writef_double(f, d, n); }
+
+// Interleaved input goes to libsndfile as it is; any other layout (planar,
+// strided) is gathered block by block into a small interleaved buffer.
+template <typename T>
+void write_samples(SNDFILE* f, const AudioWriteRequest& r) {
+    constexpr std::int64_t block = 8192;
+    const Index item = sizeof(T);
+    const bool interleaved = (r.channels == 1 || r.channel_stride == item) && r.frame_stride == item * r.channels;
+    std::vector<T> gather(interleaved ? 0 : static_cast<std::size_t>(block * r.channels));
+    for (std::int64_t done = 0; done < r.frames; done += block) {
+        std::int64_t n = std::min(block, r.frames - done);
+        const std::uint8_t* base = r.data + done * r.frame_stride;
+        const T* src = reinterpret_cast<const T*>(base);
+        if (!interleaved) {
+            for (std::int64_t i = 0; i < n; ++i)
+                for (int c = 0; c < r.channels; ++c)
+                    std::memcpy(&gather[i * r.channels + c], base + i * r.frame_stride + c * r.channel_stride, item);
+            src = gather.data();
+        }
+        if (write_block(f, src, n) != n) throw Error(std::string("writing audio failed: ") + sf_strerror(f));
+    }
+}
+
+SndfilePtr open_for_writing(const AudioWriteRequest& r, int format) {
+    SF_INFO sfinfo{};
+    sfinfo.samplerate = r.samplerate;
+    sfinfo.channels = r.channels;
+    sfinfo.format = format;
+    std::lock_guard<std::mutex> lock(global_error_mutex());
+    if (!sf_format_check(&sfinfo))
+        throw UnsupportedFormatError("libsndfile cannot write " + subtype_name(format) + " in " + major_name(format) +
+                                     " with " + std::to_string(r.channels) + " channels at " +
+                                     std::to_string(r.samplerate) + " Hz");
+    SNDFILE* f = sf_open(r.path.c_str(), SFM_WRITE, &sfinfo);
+    if (!f) {
+        int code = sf_error(nullptr);
+        std::string message = "cannot write " + r.path + ": " + sf_strerror(nullptr);
+        if (code == SF_ERR_UNSUPPORTED_ENCODING) throw UnsupportedFormatError(message);
+        throw Error(message);
+    }
+    return SndfilePtr(f);
+}
+
+void set_tags(SNDFILE* f, const AudioWriteRequest& r) {
+    for (const auto& [key, value] : r.tags) {
+        auto it = std::find_if(std::begin(tag_names), std::end(tag_names),
+                               [&](const auto& t) { return key == t.second; });
+        if (it == std::end(tag_names)) throw std::invalid_argument("unknown audio tag '" + key + "'");
+        if (sf_set_string(f, it->first, value.c_str()) != 0)
+            throw UnsupportedFormatError("cannot store tag '" + key + "': " + sf_strerror(f));
+    }
+}
+
+// ---- the codec ----------------------------------------------------------------
+
+std::optional<DType> stored_dtype(const std::string& subtype) {
+    if (subtype == "PCM_16") return DType::I16;
+    if (subtype == "PCM_32") return DType::I32;
+    if (subtype == "FLOAT") return DType::F32;
+    if (subtype == "DOUBLE") return DType::F64;
+    return std::nullopt;
+}
+
+bool host_is_big_endian() {
+    const std::uint16_t one = 1;
+    std::uint8_t first;
+    std::memcpy(&first, &one, 1);
+    return first == 0;
 }
 
 class SndfileDecoder final : public AudioDecoder {
@@ -214,59 +357,149 @@ public:
     std::string_view name() const override { return "sndfile"; }
 
     std::string description() const override {
-        std::string text = "Audio (libsndfile):";
-        for (const auto& [name, ext] : majors()) text += " " + name;
+        std::string text = "audio through libsndfile: ";
+        for (std::size_t i = 0; i < major_formats().size(); ++i)
+            text += (i ? ", " : "") + major_formats()[i].long_name;
         return text;
     }
 
     std::vector<std::string> extensions() const override {
-        std::vector<std::string> out;
-        auto add = [&out](const std::string& ext) {
-            if (!ext.empty() && std::find(out.begin(), out.end(), ext) == out.end()) out.push_back(ext);
-        };
-        for (const auto& [name, ext] : majors()) add(ext);
-        // Common spellings libsndfile's own list leaves out ("m1a" stands for MPEG).
-        for (const char* extra : {"aif", "aifc", "ogg", "oga", "opus", "mp3", "mp2", "wave"}) add(extra);
-        return out;
+        std::set<std::string> all = {"aif", "aifc", "ogg", "oga", "opus", "mp3", "mp2"};
+        for (const MajorFormat& f : major_formats()) all.insert(f.extension);
+        return {all.begin(), all.end()};
     }
 
     std::string library_version() const override { return sf_version_string(); }
 
-    bool sniff(ByteSpan h) const override {
-        return starts_with(h, "RIFF") || starts_with(h, "RIFX") || starts_with(h, "RF64") ||
-               starts_with(h, "riff") || starts_with(h, "FORM") || starts_with(h, ".snd") ||
-               starts_with(h, "fLaC") || starts_with(h, "OggS") || starts_with(h, "caff") ||
-               starts_with(h, "ID3") || (h.size >= 2 && h.data[0] == 0xFF && (h.data[1] & 0xE0) == 0xE0);
+    bool sniff(ByteSpan head) const override {
+        const std::uint8_t* p = head.data;
+        auto is = [&](std::size_t at, const char* magic) {
+            std::size_t n = std::strlen(magic);
+            return head.size >= at + n && std::memcmp(p + at, magic, n) == 0;
+        };
+        if (is(0, "RIFF") || is(0, "RIFX") || is(0, "RF64") || is(0, "BW64") || is(0, "riff")) return true;
+        if (is(0, "FORM") || is(0, ".snd") || is(0, "fLaC") || is(0, "OggS") || is(0, "caff")) return true;
+        if (is(0, "ID3") || (head.size >= 2 && p[0] == 0xff && (p[1] & 0xe0) == 0xe0)) return true;
+        return is(0, "NIST_1A") || is(0, "Creative Voice File") || is(0, "2BIT") || is(0, "SDS");
     }
 
-    std::unique_ptr<AudioStream> open(const AudioSource& source, const AudioHints& hints) const override {
-        return std::make_unique<SndfileStream>(source, hints);
+    std::unique_ptr<AudioHandle> open(const AudioSource& source) const override {
+        return std::make_unique<Handle>(source);
+    }
+
+    void write(const AudioWriteRequest& r) const override {
+        if (r.channels <= 0 || r.samplerate <= 0) throw std::invalid_argument("need at least one channel and a positive samplerate");
+        std::string fmt = r.format.empty() ? format_for_extension(extension_of(r.path)) : r.format;
+        std::string sub = r.subtype.empty() ? default_subtype(fmt) : r.subtype;
+        if (sub.empty()) throw std::invalid_argument("format " + fmt + " needs an explicit subtype");
+        SndfilePtr f = open_for_writing(r, major_code(fmt) | subtype_code(sub));
+        sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+        set_tags(f.get(), r);
+        switch (r.dtype) {
+            case DType::I16: write_samples<short>(f.get(), r); break;
+            case DType::I32: write_samples<int>(f.get(), r); break;
+            case DType::F32: write_samples<float>(f.get(), r); break;
+            case DType::F64: write_samples<double>(f.get(), r); break;
+            default: throw std::invalid_argument("audio data must be int16, int32, float32 or float64");
+        }
+        // Encoders (Vorbis, Opus, MP3, FLAC) flush their last blocks on close.
+        int rc = sf_close(f.release());
+        if (rc != 0) throw Error("finishing " + r.path + " failed: " + sf_error_number(rc));
+    }
+
+    std::optional<PcmLayout> pcm_layout(const AudioSource& source, const AudioInfo& info, DType dtype, ByteSpan file,
+                                        std::string& why) const override {
+        if (source.path.empty()) return refuse(why, "the input is not a file path (bytes and file objects are decoded from memory)");
+        int major = major_code(info.format);
+        bool container = major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_RF64 ||
+                         major == SF_FORMAT_W64 || major == SF_FORMAT_AIFF || major == SF_FORMAT_RAW;
+        if (!container) return refuse(why, info.format + " is not a plain PCM container (only WAV, WAVEX, RF64, W64, AIFF and RAW are)");
+        std::optional<DType> stored = stored_dtype(info.subtype);
+        if (!stored) return refuse(why, "subtype " + info.subtype + " has no matching dtype (PCM_16, PCM_32, FLOAT and DOUBLE do)");
+        if (*stored != dtype)
+            return refuse(why, "the file stores " + std::string(dtype_name(*stored)) + " samples (" + info.subtype +
+                                   ") but dtype " + std::string(dtype_name(dtype)) + " was asked for");
+        DataLocation where = major == SF_FORMAT_RAW ? raw_location(source.hints) : find_data(major, file.data, file.size);
+        if (where.offset == 0 && major != SF_FORMAT_RAW) return refuse(why, "no data chunk found in the " + info.format + " header");
+        if (where.big_endian != host_is_big_endian())
+            return refuse(why, std::string("the samples are stored ") + (where.big_endian ? "big" : "little") +
+                                   "-endian and this host is " + (host_is_big_endian() ? "big" : "little") +
+                                   "-endian: they need byte-swapping, which a memory map cannot do");
+        if (where.offset % itemsize(dtype) != 0)
+            return refuse(why, "the samples start at byte " + std::to_string(where.offset) + ", not aligned to the " +
+                                   std::to_string(itemsize(dtype)) + "-byte sample size");
+        std::uint64_t bytes = static_cast<std::uint64_t>(info.frames) * info.channels * itemsize(dtype);
+        if (where.offset + bytes > file.size) return refuse(why, "the data chunk reaches past the end of the file");
+        return PcmLayout{where.offset, dtype};
+    }
+
+    std::string format_for_extension(const std::string& ext) const override {
+        if (ext == "aif" || ext == "aifc") return "AIFF";
+        if (ext == "ogg" || ext == "oga" || ext == "opus") return "OGG";
+        if (ext == "mp3" || ext == "mp2") return "MP3";
+        for (const MajorFormat& f : major_formats())
+            if (f.extension == ext) return f.name;
+        for (const MajorFormat& f : major_formats()) {
+            std::string lower;
+            for (char ch : f.name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            if (lower == ext) return f.name;
+        }
+        throw UnsupportedFormatError("no audio format is known for the extension '." + ext + "'; pass format=");
+    }
+
+    // python-soundfile's defaults, so write_audio and soundfile.write agree.
+    std::string default_subtype(const std::string& format) const override {
+        std::string f = major_name(major_code(format));
+        if (f == "RAW") return "";
+        if (f == "MAT4" || f == "MAT5") return "DOUBLE";
+        if (f == "XI") return "DPCM_16";
+        if (f == "WVE") return "ALAW";
+        if (f == "OGG") return "VORBIS";
+        if (f == "MP3") return "MPEG_LAYER_III";
+        return "PCM_16";
     }
 
 private:
-    // Every major format this libsndfile build reads, with its extension.
-    static const std::vector<std::pair<std::string, std::string>>& majors() {
-        static const std::vector<std::pair<std::string, std::string>> list = [] {
-            std::vector<std::pair<std::string, std::string>> out;
-            int count = 0;
-            sf_command(nullptr, SFC_GET_FORMAT_MAJOR_COUNT, &count, sizeof count);
-            for (int i = 0; i < count; ++i) {
-                SF_FORMAT_INFO f{};
-                f.format = i;
-                sf_command(nullptr, SFC_GET_FORMAT_MAJOR, &f, sizeof f);
-                out.emplace_back(major_name(f.format), f.extension ? f.extension : "");
-            }
-            return out;
-        }();
-        return list;
+    static std::optional<PcmLayout> refuse(std::string& why, std::string reason) {
+        why = std::move(reason);
+        return std::nullopt;
+    }
+
+    static std::string extension_of(const std::string& path) {
+        std::size_t slash = path.find_last_of('/');
+        std::size_t dot = path.find_last_of('.');
+        if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+        std::string ext = path.substr(dot + 1);
+        for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        return ext;
+    }
+
+    // Headerless data starts at byte 0; libsndfile reads RAW in the order
+    // the caller names, little-endian for FILE.
+    static DataLocation raw_location(const AudioHints& hints) {
+        int e = hints.endian.empty() ? SF_ENDIAN_FILE : endian_code(hints.endian);
+        bool big = e == SF_ENDIAN_BIG || (e == SF_ENDIAN_CPU && host_is_big_endian());
+        return {0, big};
     }
 };
 
 }  // namespace
 
-std::mutex& global_error_mutex() {
-    static std::mutex mutex;
-    return mutex;
+const std::vector<MajorFormat>& major_formats() {
+    static const std::vector<MajorFormat> formats = [] {
+        std::lock_guard<std::mutex> lock(global_error_mutex());
+        std::vector<MajorFormat> out;
+        int count = 0;
+        sf_command(nullptr, SFC_GET_FORMAT_MAJOR_COUNT, &count, sizeof count);
+        for (int i = 0; i < count; ++i) {
+            SF_FORMAT_INFO fi{};
+            fi.format = i;
+            if (sf_command(nullptr, SFC_GET_FORMAT_MAJOR, &fi, sizeof fi) != 0) continue;
+            out.push_back({fi.format, major_name(fi.format), fi.name ? fi.name : "", fi.extension ? fi.extension : ""});
+        }
+        return out;
+    }();
+    return formats;
 }
 
 const AudioDecoder& decoder() {

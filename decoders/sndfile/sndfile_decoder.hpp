@@ -1,11 +1,12 @@
-// Audio through libsndfile 1.2: every format the library reads, from a path
-// or from memory (virtual I/O), with libsndfile's own sample conversions.
-// Also the writer and the PCM memory map that share its format knowledge.
+// Audio through libsndfile (1.2): every container and codec the system's
+// library was built with (WAV/WAVEX/RF64/W64, AIFF/AIFC, AU, CAF, FLAC, Ogg
+// Vorbis and Opus, MP3 through mpg123/LAME, and the rest it lists), read from
+// paths or, through libsndfile's virtual I/O, from memory we own.
 #pragma once
 
-#include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "src/core/audio_decoder.hpp"
 
@@ -13,39 +14,38 @@ namespace mediaview::sndfile {
 
 const AudioDecoder& decoder();
 
-// libsndfile keeps the error of a failed sf_open in global state: open and
-// read that error under this one lock, so threads never see each other's.
+// libsndfile keeps the error of a failed open in one global: sf_open*, and
+// sf_error/sf_strerror(NULL) after it, must run under this lock.
 std::mutex& global_error_mutex();
 
-struct WriteRequest {
-    std::string path;
-    const void* interleaved = nullptr;  // frames x channels, C order
-    DType dtype = DType::F32;           // I16, I32, F32 or F64
-    std::int64_t frames = 0;
-    int channels = 0;
-    int samplerate = 0;
-    std::string format;   // major format name, e.g. "WAV", "FLAC", "OGG", "MP3"
-    std::string subtype;  // empty: the format's default (as python-soundfile)
-    std::map<std::string, std::string> tags;
+// One entry per major format libsndfile reports (SFC_GET_FORMAT_MAJOR).
+struct MajorFormat {
+    int code = 0;
+    std::string name;       // our (and python-soundfile's) name, e.g. "WAV", "MP3"
+    std::string long_name;  // libsndfile's, e.g. "WAV (Microsoft)"
+    std::string extension;  // libsndfile's, e.g. "wav"
 };
+const std::vector<MajorFormat>& major_formats();
 
-// Writes a complete file at `path` (the caller picks a temporary name and
-// renames it). Throws std::invalid_argument for formats libsndfile cannot
-// write, mediaview::Error for I/O failures.
-void write_file(const WriteRequest& request);
+// Names <-> SF_FORMAT_* codes, as python-soundfile spells them.
+std::string major_name(int code);
+std::string subtype_name(int code);
+std::string endian_name(int code);
+int major_code(const std::string& name);    // throws std::invalid_argument
+int subtype_code(const std::string& name);  // throws std::invalid_argument
+int endian_code(const std::string& name);   // throws std::invalid_argument
 
-// The default subtype python-soundfile uses for a major format ("" if none).
-std::string default_subtype(const std::string& format);
-
-// Where the samples of an uncompressed file lie, for a zero-copy map.
-struct PcmLayout {
-    std::uint64_t data_offset = 0;  // from the start of the file
-    bool little_endian = true;
+// Where the first sample byte of an uncompressed WAV/WAVEX/RF64/W64/AIFF file
+// lies, from its chunk headers (offset 0 when no data chunk is found), and
+// whether its samples are big-endian (RIFX, AIFF other than AIFC 'sowt').
+struct DataLocation {
+    std::uint64_t offset = 0;
+    bool big_endian = false;
 };
+DataLocation find_data(int major, const std::uint8_t* file, std::size_t size);
 
-// Parses the container (RIFF/RIFX WAV, RF64, W64, AIFF/AIFC, headerless RAW)
-// and returns where the sample data starts. Throws std::invalid_argument
-// with the reason when the file cannot be mapped.
-PcmLayout pcm_layout(const std::uint8_t* file, std::size_t size, const AudioInfo& info);
+// Whether an MPEG audio stream starts with a Xing/Info/VBRI header, which
+// makes its length exact (without one, mpg123 estimates it).
+bool mpeg_has_length_header(const std::uint8_t* head, std::size_t size);
 
 }  // namespace mediaview::sndfile

@@ -14,15 +14,16 @@ from ._core import (
     UnsupportedFormatError,
     decoders,
 )
-from ._audio import TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
+from ._audio import AUDIO_DTYPES, AUDIO_TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
 from ._image import MAX_IMAGE_PIXELS, MODES, MinSize, decode_image, probe
 from ._pil import to_pil
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AUDIO_DTYPES",
+    "AUDIO_TAGS",
     "AudioInfo",
-    "TAGS",
     "audio_info",
     "read_audio",
     "stream_audio",

@@ -1,89 +1,138 @@
+#include "audio_read.hpp"
+
 #include <algorithm>
+#include <cstring>
 #include <exception>
-#include <stdexcept>
 #include <thread>
 #include <vector>
 
-#include "audio_decoder.hpp"
+#include "mapped_file.hpp"
 
 namespace mediaview {
-
-FrameRange resolve_range(std::int64_t total, std::int64_t start, std::optional<std::int64_t> stop,
-                         std::optional<std::int64_t> frames) {
-    if (stop && frames) throw std::invalid_argument("pass only one of stop and frames");
-    if (frames && *frames < 0) frames.reset();  // soundfile: frames=-1 means "to the end"
-    // Python's slice(start, stop).indices(total)
-    auto clip = [total](std::int64_t i) {
-        if (i < 0) i += total;
-        return std::clamp<std::int64_t>(i, 0, total);
-    };
-    FrameRange r;
-    r.start = clip(start);
-    r.stop = stop ? clip(*stop) : total;
-    if (frames) r.stop = std::min(total, r.start + *frames);
-    if (r.stop < r.start) r.stop = r.start;
-    return r;
-}
-
 namespace {
 
-std::int64_t read_segment(AudioStream& stream, DType dtype, FrameRange range, std::uint8_t* target) {
-    if (range.frames() == 0) return 0;
-    stream.seek(range.start);
-    std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(stream.info().channels);
+// Below this many frames a segment costs more in opening a handle (header
+// parsing, seek tables) than decoding it on another core saves.
+constexpr std::int64_t min_segment_frames = 16384;
+
+struct Segment {
+    std::int64_t start = 0;   // absolute frame in the file
+    std::int64_t frames = 0;  // requested
+    std::int64_t got = 0;     // read
+    std::exception_ptr error;
+};
+
+std::int64_t read_fully(AudioHandle& handle, DType dtype, std::uint8_t* dst, std::int64_t frames) {
+    const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(handle.info().channels);
     std::int64_t done = 0;
-    while (done < range.frames()) {
-        std::int64_t got = stream.read(dtype, target + done * frame_bytes, range.frames() - done);
-        if (got <= 0) break;
-        done += got;
+    while (done < frames) {
+        std::int64_t n = handle.read(dtype, dst + done * frame_bytes, frames - done);
+        if (n <= 0) break;
+        done += n;
     }
     return done;
 }
 
+void read_segment(const AudioDecoder& decoder, const AudioSource& source, Segment& seg, DType dtype,
+                  std::uint8_t* dst) {
+    try {
+        std::unique_ptr<AudioHandle> handle = decoder.open(source);
+        handle->seek(seg.start);
+        seg.got = read_fully(*handle, dtype, dst, seg.frames);
+    } catch (...) {
+        seg.error = std::current_exception();
+    }
+}
+
+std::vector<Segment> split(std::int64_t start, std::int64_t frames, int threads) {
+    std::int64_t n = std::max<std::int64_t>(1, std::min<std::int64_t>(threads, frames / min_segment_frames));
+    std::vector<Segment> segments(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) {
+        std::int64_t a = frames * i / n, b = frames * (i + 1) / n;
+        segments[i].start = start + a;
+        segments[i].frames = b - a;
+    }
+    return segments;
+}
+
 }  // namespace
 
-std::int64_t read_range(const AudioDecoder& decoder, const AudioSource& source, const AudioHints& hints,
-                        AudioStream& first, DType dtype, FrameRange range, void* target, int threads) {
-    auto* out = static_cast<std::uint8_t*>(target);
-    const AudioInfo& info = first.info();
-    // Segments shorter than this cost more to open and seek than they save.
-    constexpr std::int64_t kMinSegment = 65536;
-    int parts = static_cast<int>(std::min<std::int64_t>(threads, range.frames() / kMinSegment));
-    if (parts <= 1 || !info.seekable || !info.exact_length || !info.exact_seek)
-        return read_segment(first, dtype, range, out);
-
-    std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(info.channels);
-    std::vector<FrameRange> segments(parts);
-    for (int i = 0; i < parts; ++i) {
-        segments[i].start = range.start + range.frames() * i / parts;
-        segments[i].stop = range.start + range.frames() * (i + 1) / parts;
-    }
-    std::vector<std::int64_t> done(parts, 0);
-    std::vector<std::exception_ptr> errors(parts);
-    auto run = [&](int i, AudioStream* stream) {
-        try {
-            std::unique_ptr<AudioStream> own;
-            if (!stream) stream = (own = decoder.open(source, hints)).get();  // one handle per thread
-            done[i] = read_segment(*stream, dtype, segments[i],
-                                   out + (segments[i].start - range.start) * static_cast<std::int64_t>(frame_bytes));
-        } catch (...) {
-            errors[i] = std::current_exception();
-        }
-    };
+std::int64_t read_frames(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& first,
+                         std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads) {
+    first.seek(start);
+    if (frames <= 0) return 0;
+    if (threads <= 1 || !first.splittable()) return read_fully(first, dtype, dst, frames);
+    const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(first.info().channels);
+    std::vector<Segment> segments = split(start, frames, threads);
     std::vector<std::thread> workers;
-    for (int i = 1; i < parts; ++i) workers.emplace_back(run, i, nullptr);
-    run(0, &first);
-    for (auto& w : workers) w.join();
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
-    // The range is exact, so a short segment means the data ends early:
-    // what was read is contiguous only up to the first short segment.
+    for (std::size_t i = 1; i < segments.size(); ++i) {
+        std::uint8_t* at = dst + (segments[i].start - start) * frame_bytes;
+        workers.emplace_back(read_segment, std::cref(decoder), std::cref(source), std::ref(segments[i]), dtype, at);
+    }
+    try {
+        segments[0].got = read_fully(first, dtype, dst, segments[0].frames);
+    } catch (...) {
+        segments[0].error = std::current_exception();
+    }
+    for (std::thread& t : workers) t.join();
+    // The frames read are the leading run of complete segments plus the
+    // first short one; anything after a short segment is past the real end.
     std::int64_t total = 0;
-    for (int i = 0; i < parts; ++i) {
-        total += done[i];
-        if (done[i] < segments[i].frames()) break;
+    for (Segment& seg : segments) {
+        if (seg.error) std::rethrow_exception(seg.error);
+        total += seg.got;
+        if (seg.got < seg.frames) break;
     }
     return total;
+}
+
+namespace {
+
+// Decodes up to `probe` frames at `at` and compares them with the mapped bytes.
+bool same_as_decoded(AudioHandle& handle, const std::uint8_t* mapped, std::int64_t at, std::int64_t frames,
+                     DType dtype) {
+    const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(handle.info().channels);
+    std::vector<std::uint8_t> decoded(static_cast<std::size_t>(frames) * frame_bytes);
+    handle.seek(at);
+    if (read_fully(handle, dtype, decoded.data(), frames) != frames) return false;
+    return std::memcmp(decoded.data(), mapped + at * frame_bytes, decoded.size()) == 0;
+}
+
+}  // namespace
+
+std::optional<StridedArray> map_pcm(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& handle,
+                                    std::int64_t start, std::int64_t frames, DType dtype, std::string& why_not) {
+    if (source.path.empty()) {
+        why_not = "the input is not a file path (bytes and file objects are decoded from memory)";
+        return std::nullopt;
+    }
+    const AudioInfo& info = handle.info();
+    std::shared_ptr<Storage> storage = map_file_readonly(source.path);
+    std::optional<PcmLayout> layout =
+        decoder.pcm_layout(source, info, dtype, ByteSpan{storage->data, storage->size}, why_not);
+    if (!layout) return std::nullopt;
+    const Index item = static_cast<Index>(itemsize(dtype));
+    const std::uint8_t* samples = storage->data + layout->data_offset;
+    constexpr std::int64_t probe = 1024;
+    std::int64_t head = std::min(frames, probe), tail_at = std::max(start, start + frames - probe);
+    if (!same_as_decoded(handle, samples, start, head, dtype) ||
+        !same_as_decoded(handle, samples, tail_at, start + frames - tail_at, dtype)) {
+        why_not = "the mapped bytes differ from the samples libsndfile decodes (unusual header or byte order)";
+        return std::nullopt;
+    }
+    Index offset = static_cast<Index>(layout->data_offset) + start * item * info.channels;
+    return StridedArray(std::move(storage), dtype, {frames, info.channels}, {item * info.channels, item}, offset);
+}
+
+}  // namespace mediaview
+
+#include <cmath>
+
+namespace mediaview {
+
+double AudioInfo::duration() const {
+    if (frames < 0) return std::nan("");
+    return samplerate > 0 ? static_cast<double>(frames) / samplerate : 0.0;
 }
 
 }  // namespace mediaview

@@ -12,23 +12,24 @@
 namespace mediaview {
 namespace {
 
+// Owns one mapping; destroying it unmaps.
 class Mapping {
 public:
-    Mapping(void* base, std::size_t size) : base_(base), size_(size) {}
+    Mapping(void* addr, std::size_t size) : addr_(addr), size_(size) {}
     ~Mapping() {
-        if (base_ && size_) ::munmap(base_, size_);
+        if (addr_ && size_) ::munmap(addr_, size_);
     }
     Mapping(const Mapping&) = delete;
     Mapping& operator=(const Mapping&) = delete;
 
 private:
-    void* base_;
+    void* addr_;
     std::size_t size_;
 };
 
 }  // namespace
 
-std::shared_ptr<Storage> map_file(const std::string& path) {
+std::shared_ptr<Storage> map_file_readonly(const std::string& path) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) throw FileError(errno, path);
     struct stat st {};
@@ -37,16 +38,22 @@ std::shared_ptr<Storage> map_file(const std::string& path) {
         ::close(fd);
         throw FileError(err, path);
     }
-    auto size = static_cast<std::size_t>(st.st_size);
-    void* base = size ? ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0) : nullptr;
-    int err = errno;
-    ::close(fd);  // the mapping stays valid without the descriptor
-    if (base == MAP_FAILED) throw FileError(err, path);
     auto storage = std::make_shared<Storage>();
-    storage->data = static_cast<std::uint8_t*>(base);
+    storage->writable = false;
+    std::size_t size = static_cast<std::size_t>(st.st_size);
+    if (size == 0) {
+        ::close(fd);
+        return storage;
+    }
+    // MAP_PRIVATE: later writes by others to the file are not promised to
+    // show; the descriptor is not needed once the map exists.
+    void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int err = errno;
+    ::close(fd);
+    if (addr == MAP_FAILED) throw FileError(err, path);
+    storage->data = static_cast<std::uint8_t*>(addr);
     storage->size = size;
-    storage->writable = false;  // the file's bytes are not ours to change
-    storage->keepalive = std::make_shared<Mapping>(base, size);
+    storage->keepalive = std::make_shared<Mapping>(addr, size);
     return storage;
 }
 

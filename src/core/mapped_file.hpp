@@ -1,4 +1,5 @@
-// A read-only memory map of a whole file, as Storage for zero-copy views.
+// A read-only memory map of a whole file as array storage: the map is
+// released (munmap) when the last array or view using it goes away.
 #pragma once
 
 #include <memory>
@@ -8,8 +9,8 @@
 
 namespace mediaview {
 
-// Maps `path` read-only; the storage's keepalive unmaps it when the last
-// array using it is gone. Throws FileError.
-std::shared_ptr<Storage> map_file(const std::string& path);
+// Throws FileError when the file cannot be opened or mapped. The storage is
+// read-only. An empty file gives empty storage.
+std::shared_ptr<Storage> map_file_readonly(const std::string& path);
 
 }  // namespace mediaview

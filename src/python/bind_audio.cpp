@@ -1,448 +1,347 @@
-// audio_info(), read_audio(), the block reader behind stream_audio(), and
-// write_audio(): argument handling around the audio codec.
+// audio_info, read_audio, AudioStream and write_audio: argument handling
+// around the audio codec. Every libsndfile call runs with the GIL released.
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cstring>
-#include <optional>
+#include <mutex>
 #include <string>
 
+#include "audio_input.hpp"
 #include "bindings.hpp"
-#include "decoders/sndfile/sndfile_decoder.hpp"
 #include "error_translation.hpp"
 #include "exporter.hpp"
-#include "mapped_file.hpp"
-#include "registry.hpp"
-#include "source.hpp"
+#include "src/core/audio_read.hpp"
 
 namespace py = pybind11;
 
 namespace mediaview::python {
 namespace {
 
-// Encoded audio as the codec wants it: a path that libsndfile opens itself,
-// or bytes in memory (a bytes-like object's export, or a file object's read()).
-class AudioInput {
-public:
-    explicit AudioInput(py::handle src) {
-        if (auto path = path_of(src)) {
-            source_.path = *path;
-            return;
-        }
-        bytes_ = std::make_unique<EncodedSource>(src);
-        source_.memory = bytes_->span();
-        if (source_.memory.size == 0) throw UnsupportedFormatError("empty input: no audio data");
-    }
-    const AudioSource& source() const { return source_; }
+// ---- shapes -------------------------------------------------------------------
 
-private:
-    std::unique_ptr<EncodedSource> bytes_;
-    AudioSource source_;
-};
+enum class Layout { Interleaved, Planar };
 
-AudioHints make_hints(const std::optional<std::string>& format, std::optional<int> samplerate,
-                      std::optional<int> channels, const std::optional<std::string>& subtype,
-                      const std::optional<std::string>& endian) {
-    AudioHints h;
-    h.format = format.value_or("");
-    h.subtype = subtype.value_or("");
-    h.endian = endian.value_or("");
-    h.samplerate = samplerate.value_or(0);
-    h.channels = channels.value_or(0);
-    return h;
+Layout layout_from_name(const std::string& name) {
+    if (name == "interleaved") return Layout::Interleaved;
+    if (name == "planar") return Layout::Planar;
+    throw py::value_error("layout must be 'interleaved' or 'planar', not '" + name + "'");
 }
 
 DType audio_dtype(const std::string& name) {
     DType t = dtype_from_name(name);
     if (t != DType::I16 && t != DType::I32 && t != DType::F32 && t != DType::F64)
-        throw std::invalid_argument("audio dtype must be int16, int32, float32 or float64, not " + name);
+        throw py::value_error("audio dtype must be int16, int32, float32 or float64, not " + name);
     return t;
 }
 
-// How a frames x channels interleaved block is shown to Python.
-struct Layout {
-    bool planar = false;
-    bool always_2d = false;
-
-    std::vector<Index> shape(Index frames, int channels) const {
-        if (channels == 1 && !always_2d) return {frames};
-        return planar ? std::vector<Index>{channels, frames} : std::vector<Index>{frames, channels};
-    }
-    // The interleaved array (frames, channels) as the caller sees it.
-    StridedArray view(const StridedArray& interleaved) const {
-        Index frames = interleaved.shape()[0];
-        int channels = static_cast<int>(interleaved.shape()[1]);
-        if (channels == 1 && !always_2d)
-            return StridedArray(interleaved.storage(), interleaved.dtype(), {frames}, {interleaved.strides()[0]},
-                                interleaved.offset());
-        return planar ? interleaved.permuted({1, 0}) : interleaved;
-    }
-};
-
-Layout make_layout(const std::string& layout, bool always_2d) {
-    if (layout != "interleaved" && layout != "planar")
-        throw std::invalid_argument("layout must be 'interleaved' or 'planar', not '" + layout + "'");
-    return {layout == "planar", always_2d};
+// `frames` (frames, channels) interleaved samples as the caller asked to see
+// them: planar is the transposed view of the same memory, mono drops the
+// channel axis unless always_2d.
+StridedArray shaped(const StridedArray& frames, Layout layout, bool always_2d) {
+    if (frames.shape()[1] == 1 && !always_2d)
+        return StridedArray(frames.storage(), frames.dtype(), {frames.shape()[0]}, {frames.strides()[0]},
+                            frames.offset());
+    return layout == Layout::Planar ? frames.permuted({1, 0}) : frames;
 }
 
-// The first `frames` frames of an interleaved array (a short read).
-StridedArray first_frames(const StridedArray& a, Index frames) {
-    auto shape = a.shape();
-    shape[0] = frames;
-    return StridedArray(a.storage(), a.dtype(), shape, a.strides(), a.offset());
+// The first `n` frames of an interleaved (frames, channels) array.
+StridedArray first_frames(const StridedArray& a, Index n) {
+    return StridedArray(a.storage(), a.dtype(), {n, a.shape()[1]}, a.strides(), a.offset());
 }
 
-py::object as_memoryview(StridedArray array) {
-    PyObject* view = memoryview_of(std::move(array));
+py::object to_memoryview(StridedArray a) {
+    PyObject* view = memoryview_of(std::move(a));
     if (!view) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(view);
 }
 
-bool format_matches(const Py_buffer& v, DType dtype) {
-    std::string f = v.format ? v.format : "B";
-    if (!f.empty() && (f[0] == '<' || f[0] == '=' || f[0] == '@')) f = f.substr(1);
-    return f.size() == 1 && f[0] == format_code(dtype) && v.itemsize == static_cast<Py_ssize_t>(itemsize(dtype));
-}
+// ---- ranges -------------------------------------------------------------------
 
-// The caller's out= buffer as the interleaved (frames, channels) array the
-// decoder fills: it must have the returned view's shape, and its memory must
-// be laid out as interleaved frames (for planar, e.g. numpy's empty((n, c)).T).
-StridedArray interleaved_out(const Py_buffer& v, const std::shared_ptr<Storage>& storage, DType dtype,
-                             Index frames, int channels, const Layout& layout) {
-    if (!format_matches(v, dtype))
-        throw std::invalid_argument(std::string("out must hold ") + std::string(dtype_name(dtype)) + " elements");
-    std::vector<Index> shape(v.shape, v.shape + v.ndim), strides(v.strides, v.strides + v.ndim);
-    if (shape != layout.shape(frames, channels))
-        throw std::invalid_argument("out has the wrong shape for " + std::to_string(frames) + " frames of " +
-                                    std::to_string(channels) + " channels");
-    Index item = static_cast<Index>(itemsize(dtype));
-    Index offset = static_cast<std::uint8_t*>(v.buf) - storage->data;
-    StridedArray interleaved(storage, dtype, {frames, channels}, {item * channels, item}, offset);
-    StridedArray expected = layout.view(interleaved);
-    for (std::size_t i = 0; i < strides.size(); ++i)
-        if (shape[i] > 1 && strides[i] != expected.strides()[i])
-            throw std::invalid_argument("out must be laid out as interleaved frames (C order for 'interleaved', "
-                                        "the transpose of a C-order (frames, channels) array for 'planar')");
-    return interleaved;
-}
-
-// Reads to the end of a stream whose length is unknown or estimated, in
-// chunks; the samples are copied once into an exactly sized block.
-StridedArray read_to_end(AudioStream& stream, DType dtype, FrameRange range) {
-    int channels = stream.info().channels;
-    std::size_t frame_bytes = itemsize(dtype) * channels;
-    std::vector<std::uint8_t> collected;
-    constexpr std::int64_t kChunk = 1 << 16;
-    stream.seek(range.start);
-    std::int64_t wanted = range.stop >= 0 ? range.stop - range.start : -1;
-    std::int64_t total = 0;
-    while (wanted < 0 || total < wanted) {
-        std::int64_t ask = wanted < 0 ? kChunk : std::min(kChunk, wanted - total);
-        collected.resize((total + ask) * frame_bytes);
-        std::int64_t got = stream.read(dtype, collected.data() + total * frame_bytes, ask);
-        total += got;
-        if (got < ask) break;
-    }
-    StridedArray out = StridedArray::allocate(dtype, {total, channels});
-    if (total) std::memcpy(out.data(), collected.data(), total * frame_bytes);
-    return out;
-}
-
-// Why the samples of this file cannot be served straight from a memory map,
-// or "" when they can (then `offset` is where frame 0 starts).
-std::string mmap_obstacle(const AudioInfo& info, DType dtype, const Storage& file, std::uint64_t& offset) {
-    static const std::map<std::string, DType> native = {
-        {"PCM_16", DType::I16}, {"PCM_32", DType::I32}, {"FLOAT", DType::F32}, {"DOUBLE", DType::F64}};
-    auto stored = native.find(info.subtype);
-    if (stored == native.end()) return "its samples are " + info.subtype + ", not plain PCM or float";
-    if (stored->second != dtype)
-        return "its samples are " + info.subtype + ", not " + std::string(dtype_name(dtype));
-    sndfile::PcmLayout layout;
-    try {
-        layout = sndfile::pcm_layout(file.data, file.size, info);
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    if (!layout.little_endian) return "its samples are big-endian and this machine is little-endian";
-    if (layout.data_offset % itemsize(dtype) != 0)
-        return "its sample data starts at byte " + std::to_string(layout.data_offset) + ", not aligned to " +
-               std::to_string(itemsize(dtype)) + " bytes";
-    std::uint64_t needed = layout.data_offset + static_cast<std::uint64_t>(info.frames) * info.channels * itemsize(dtype);
-    if (needed > file.size) return "the file is shorter than its header says";
-    offset = layout.data_offset;
-    return "";
-}
-
-std::optional<StridedArray> try_mmap(const AudioSource& source, const AudioInfo& info, DType dtype,
-                                     FrameRange range, std::optional<bool> mmap) {
-    if (mmap.has_value() && !*mmap) return std::nullopt;
-    std::string why;
-    if (source.path.empty()) why = "it is not read from a path";
-    else if (!info.exact_length) why = "its length is not exact";
-    std::shared_ptr<Storage> file;
-    std::uint64_t offset = 0;
-    if (why.empty()) {
-        file = map_file(source.path);
-        why = mmap_obstacle(info, dtype, *file, offset);
-    }
-    if (!why.empty()) {
-        if (mmap.value_or(false)) throw std::invalid_argument("cannot memory-map this audio: " + why);
-        return std::nullopt;
-    }
-    Index item = static_cast<Index>(itemsize(dtype));
-    Index frame = item * info.channels;
-    return StridedArray(file, dtype, {range.frames(), info.channels}, {frame, item},
-                        static_cast<Index>(offset) + range.start * frame);
-}
-
-struct ReadOptions {
-    DType dtype;
-    std::int64_t start;
-    std::optional<std::int64_t> stop, frames;
-    Layout layout;
-    int threads;
-    std::optional<bool> mmap;
+struct Range {
+    std::int64_t start = 0;
+    std::int64_t frames = 0;
+    bool to_end = false;  // no stop or frame count given: read to the real end
 };
 
-py::tuple read_audio(py::handle src, const std::string& dtype_text, std::int64_t start,
-                     std::optional<std::int64_t> stop, std::optional<std::int64_t> frames,
-                     const std::string& layout_text, bool always_2d, py::handle out, int threads,
-                     std::optional<std::string> format, std::optional<int> samplerate, std::optional<int> channels,
-                     std::optional<std::string> subtype, std::optional<std::string> endian, std::optional<bool> mmap) {
-    ReadOptions o{audio_dtype(dtype_text), start, stop, frames, make_layout(layout_text, always_2d), threads, mmap};
-    if (threads < 1) throw std::invalid_argument("threads must be at least 1");
-    if (!out.is_none() && mmap.value_or(false)) throw std::invalid_argument("mmap=True cannot write into out=");
-    AudioHints hints = make_hints(format, samplerate, channels, subtype, endian);
-    AudioInput input(src);
+// python-soundfile's rules: start and stop index like a Python slice
+// (negative from the end, clamped), `frames` counts from start, and only one
+// of stop and frames may be given.
+Range resolve_range(std::int64_t total, std::int64_t start, std::optional<std::int64_t> stop,
+                    std::optional<std::int64_t> frames) {
+    if (stop && frames) throw py::value_error("give only one of stop and frames");
+    if (frames && *frames < 0) throw py::value_error("frames must not be negative");
+    Range r;
+    r.to_end = !stop && !frames;
+    if (total < 0) {  // unknown length: positions count from the start only
+        if (start < 0 || (stop && *stop < 0))
+            throw py::value_error("the length of this audio is unknown: start and stop must not be negative");
+        r.start = start;
+        std::int64_t end = stop ? *stop : frames ? start + *frames : start;
+        r.frames = std::max<std::int64_t>(0, end - start);
+        return r;
+    }
+    auto clamp_index = [total](std::int64_t i) { return std::clamp<std::int64_t>(i < 0 ? i + total : i, 0, total); };
+    r.start = clamp_index(start);
+    std::int64_t end = stop ? clamp_index(*stop) : frames ? std::min(total, r.start + *frames) : total;
+    r.frames = std::max<std::int64_t>(0, end - r.start);
+    return r;
+}
+
+// ---- out= ---------------------------------------------------------------------
+
+bool same_format(const char* fmt, DType dtype) {
+    std::string f = fmt ? fmt : "B";
+    if (!f.empty() && (f[0] == '@' || f[0] == '=' || f[0] == '<')) f.erase(0, 1);
+    return f.size() == 1 && f[0] == format_code(dtype);
+}
+
+std::string describe(const std::vector<Index>& shape) {
+    std::string text = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + (shape.size() == 1 ? ",)" : ")");
+}
+
+// The caller's buffer as the interleaved (frames, channels) array the
+// decoder writes, after checking it has the shape and format read_audio
+// would return and interleaved memory (a C-contiguous interleaved array, or
+// the planar view of one).
+StridedArray caller_frames(const Py_buffer& v, const std::shared_ptr<Storage>& storage, DType dtype, Index frames,
+                           Index channels, Layout layout, bool always_2d) {
+    if (!same_format(v.format, dtype) || v.itemsize != static_cast<Py_ssize_t>(itemsize(dtype)))
+        throw py::value_error(std::string("out must hold ") + std::string(dtype_name(dtype)) + " elements (format '" +
+                              format_code(dtype) + "'), not format '" + (v.format ? v.format : "B") + "'");
+    Index item = static_cast<Index>(itemsize(dtype));
+    // The shape and strides read_audio would return, worked out on a
+    // scratch array before anything touches the caller's memory.
+    auto scratch = std::make_shared<Storage>();
+    scratch->size = static_cast<std::size_t>(frames * channels * item);
+    StridedArray wanted = shaped(StridedArray(scratch, dtype, {frames, channels}, {item * channels, item}), layout,
+                                 always_2d);
+    std::vector<Index> shape(v.shape, v.shape + v.ndim), strides(v.strides, v.strides + v.ndim);
+    if (shape != wanted.shape())
+        throw py::value_error("out has shape " + describe(shape) + " but the audio read has shape " +
+                              describe(wanted.shape()));
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (shape[i] > 1 && strides[i] != wanted.strides()[i])
+            throw py::value_error("out must be interleaved memory: a C-contiguous array (or, for layout='planar', "
+                                  "the transposed view of one)");
+    }
+    return StridedArray(storage, dtype, {frames, channels}, {item * channels, item},
+                        static_cast<std::uint8_t*>(v.buf) - storage->data);
+}
+
+// ---- reading ------------------------------------------------------------------
+
+// Frames past an estimated length (MP3 without a Xing header): read what is
+// really there in blocks, then join with what was read into `first`.
+StridedArray read_rest(AudioHandle& handle, StridedArray first, DType dtype) {
+    const Index channels = first.shape()[1];
+    const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(channels);
+    std::vector<std::uint8_t> extra;
+    constexpr std::int64_t block = 65536;
+    for (;;) {
+        std::size_t at = extra.size();
+        extra.resize(at + block * frame_bytes);
+        std::int64_t n = handle.read(dtype, extra.data() + at, block);
+        extra.resize(at + static_cast<std::size_t>(n) * frame_bytes);
+        if (n < block) break;
+    }
+    if (extra.empty()) return first;
+    Index total = first.shape()[0] + static_cast<Index>(extra.size() / frame_bytes);
+    StridedArray joined = StridedArray::allocate(dtype, {total, channels});
+    std::memcpy(joined.data(), first.data(), first.nbytes());
+    std::memcpy(joined.data() + first.nbytes(), extra.data(), extra.size());
+    return joined;
+}
+
+struct ReadRequest {
+    DType dtype = DType::F32;
+    std::int64_t start = 0;
+    std::optional<std::int64_t> stop, frames;
+    int threads = 1;
+    int mmap = -1;  // -1 when possible, 0 never, 1 required
+};
+
+// Decodes (or maps) with the GIL released. Returns (frames, channels).
+StridedArray read_frames_nogil(const AudioSource& source, const ReadRequest& rq, const Py_buffer* out_view,
+                               const std::shared_ptr<Storage>& out_storage, Layout layout, bool always_2d,
+                               int& samplerate) {
+    const AudioDecoder& decoder = audio_decoder();
+    std::unique_ptr<AudioHandle> handle = decoder.open(source);
+    const AudioInfo& info = handle->info();
+    samplerate = info.samplerate;
+    Range r = resolve_range(info.frames, rq.start, rq.stop, rq.frames);
+    if (rq.mmap != 0 && !out_view) {
+        std::string why;
+        if (auto mapped = map_pcm(decoder, source, *handle, r.start, r.frames, rq.dtype, why)) return *mapped;
+        if (rq.mmap == 1) throw py::value_error("mmap=True: cannot map the samples: " + why);
+    }
+    StridedArray frames = out_view ? caller_frames(*out_view, out_storage, rq.dtype, r.frames, info.channels, layout, always_2d)
+                                   : StridedArray::allocate(rq.dtype, {r.frames, info.channels});
+    std::int64_t got = read_frames(decoder, source, *handle, r.start, r.frames, rq.dtype, frames.data(), rq.threads);
+    frames = first_frames(frames, got);
+    if (r.to_end && !info.exact_length && !out_view && got == r.frames) frames = read_rest(*handle, frames, rq.dtype);
+    return frames;
+}
+
+py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t start, std::optional<std::int64_t> stop,
+                     std::optional<std::int64_t> frames, const std::string& layout_name, bool always_2d,
+                     py::handle out, int threads, std::optional<bool> mmap, py::handle hints) {
+    ReadRequest rq{audio_dtype(dtype), start, stop, frames, threads, mmap ? int(*mmap) : -1};
+    Layout layout = layout_from_name(layout_name);
+    if (threads < 1) throw py::value_error("threads must be at least 1");
+    if (mmap.value_or(false) && !out.is_none()) throw py::value_error("mmap=True cannot write into out=");
+    AudioInput input(src, hints_from(hints));
     std::shared_ptr<Storage> out_storage;
     std::shared_ptr<const Py_buffer> out_view;
     if (!out.is_none()) out_view = acquire_out_buffer(out, out_storage);
-
+    int samplerate = 0;
     StridedArray result;
-    int rate = 0;
     {
         py::gil_scoped_release nogil;
-        const AudioDecoder& decoder = audio_decoder();
-        std::unique_ptr<AudioStream> stream = decoder.open(input.source(), hints);
-        const AudioInfo& info = stream->info();
-        rate = info.samplerate;
-        if (!info.seekable && o.start != 0) throw std::invalid_argument("start needs a seekable source");
-        if (!info.exact_length) {
-            // The length is unknown or estimated: read to the real end.
-            if (o.start < 0 || (o.stop && *o.stop < 0))
-                throw std::invalid_argument("negative positions need a known length");
-            FrameRange r{o.start, o.stop ? *o.stop : (o.frames && *o.frames >= 0 ? o.start + *o.frames : -1)};
-            if (o.stop && o.frames) throw std::invalid_argument("pass only one of stop and frames");
-            result = read_to_end(*stream, o.dtype, r);
-            if (out_view) {
-                StridedArray target = interleaved_out(*out_view, out_storage, o.dtype, result.shape()[0],
-                                                      info.channels, o.layout);
-                std::memcpy(target.data(), result.data(), result.nbytes());
-                result = target;
-            }
-        } else {
-            FrameRange range = resolve_range(info.frames, o.start, o.stop, o.frames);
-            std::optional<StridedArray> mapped;
-            if (!out_view) mapped = try_mmap(input.source(), info, o.dtype, range, o.mmap);
-            if (mapped) {
-                result = *mapped;
-            } else {
-                result = out_view ? interleaved_out(*out_view, out_storage, o.dtype, range.frames(), info.channels,
-                                                    o.layout)
-                                  : StridedArray::allocate(o.dtype, {range.frames(), info.channels});
-                std::int64_t got = read_range(decoder, input.source(), hints, *stream, o.dtype, range, result.data(),
-                                              o.threads);
-                if (got < range.frames()) result = first_frames(result, got);  // the data ended early
-            }
-        }
+        result = read_frames_nogil(input.source(), rq, out_view.get(), out_storage, layout, always_2d, samplerate);
     }
-    return py::make_tuple(as_memoryview(o.layout.view(result)), rate);
+    return py::make_tuple(to_memoryview(shaped(result, layout, always_2d)), samplerate);
 }
 
-py::dict info_dict(const AudioInfo& info) {
-    py::dict d;
-    d["samplerate"] = info.samplerate;
-    d["channels"] = info.channels;
-    d["frames"] = info.frames;
-    d["duration"] = info.duration();
-    d["format"] = info.format;
-    d["subtype"] = info.subtype;
-    d["endian"] = info.endian;
-    d["seekable"] = info.seekable;
-    d["exact_length"] = info.exact_length;
-    d["tags"] = info.tags;
-    return d;
+AudioInfo audio_info(py::handle src, py::handle hints) {
+    AudioInput input(src, hints_from(hints));
+    py::gil_scoped_release nogil;
+    return audio_decoder().open(input.source())->info();
 }
 
-py::dict audio_info(py::handle src, std::optional<std::string> format, std::optional<int> samplerate,
-                    std::optional<int> channels, std::optional<std::string> subtype,
-                    std::optional<std::string> endian) {
-    AudioHints hints = make_hints(format, samplerate, channels, subtype, endian);
-    AudioInput input(src);
-    AudioInfo info;
-    {
-        py::gil_scoped_release nogil;
-        info = audio_decoder().open(input.source(), hints)->info();
-    }
-    return info_dict(info);
-}
+// ---- streaming ----------------------------------------------------------------
 
-// Yields consecutive blocks of a frame range, each `overlap` frames into the
-// previous one, reading sequentially from one handle (one seek, at the start).
-// A block's memory is reused for the next block only when Python no longer
-// holds any view of it.
-class BlockReader {
+// Blocks of `blocksize` frames, each overlapping the previous by `overlap`
+// (python-soundfile's blocks()). One handle, one seek at the start. A block
+// buffer is reused only when nothing outside holds its exporter or an export
+// of it; otherwise the next block gets a fresh buffer.
+class AudioStream {
 public:
-    BlockReader(py::handle src, std::int64_t blocksize, std::int64_t overlap, const std::string& dtype_text,
-                std::int64_t start, std::optional<std::int64_t> stop, const std::string& layout_text, bool always_2d,
-                std::optional<std::string> format, std::optional<int> samplerate, std::optional<int> channels,
-                std::optional<std::string> subtype, std::optional<std::string> endian)
-        : input_(src), dtype_(audio_dtype(dtype_text)), layout_(make_layout(layout_text, always_2d)),
-          blocksize_(blocksize), overlap_(overlap) {
-        if (blocksize <= 0) throw std::invalid_argument("blocksize must be positive");
-        if (overlap < 0 || overlap >= blocksize) throw std::invalid_argument("overlap must be in [0, blocksize)");
-        AudioHints hints = make_hints(format, samplerate, channels, subtype, endian);
+    AudioStream(py::handle src, std::int64_t blocksize, std::int64_t overlap, const std::string& dtype,
+                std::int64_t start, std::optional<std::int64_t> stop, const std::string& layout, bool always_2d)
+        : input_(src, AudioHints{}), blocksize_(blocksize), overlap_(overlap), dtype_(audio_dtype(dtype)),
+          layout_(layout_from_name(layout)), always_2d_(always_2d) {
+        if (blocksize <= 0) throw py::value_error("blocksize must be positive");
+        if (overlap < 0 || overlap >= blocksize) throw py::value_error("overlap must be at least 0 and less than blocksize");
         py::gil_scoped_release nogil;
-        stream_ = audio_decoder().open(input_.source(), hints);
-        const AudioInfo& info = stream_->info();
-        if (info.exact_length) {
-            range_ = resolve_range(info.frames, start, stop, std::nullopt);
-        } else {
-            if (start < 0 || (stop && *stop < 0)) throw std::invalid_argument("negative positions need a known length");
-            range_ = {start, stop ? *stop : -1};  // -1: until the data ends
-        }
-        if (range_.start != 0) {
-            if (!info.seekable) throw std::invalid_argument("start needs a seekable source");
-            stream_->seek(range_.start);
-        }
-        position_ = range_.start;
+        handle_ = audio_decoder().open(input_.source());
+        Range r = resolve_range(handle_->info().frames, start, stop, std::nullopt);
+        remaining_ = r.frames;
+        to_end_ = !stop && !handle_->info().exact_length;  // an estimated or unknown length
+        handle_->seek(r.start);
     }
 
-    int samplerate() const { return stream_->info().samplerate; }
+    const AudioInfo& info() const { return handle_->info(); }
 
-    py::object next() {
-        if (finished_) throw py::stop_iteration();
-        int channels = stream_->info().channels;
-        std::size_t frame_bytes = itemsize(dtype_) * channels;
-        Index carried = previous_.shape().empty() ? 0 : std::min<Index>(overlap_, previous_.shape()[0]);
-        std::int64_t wanted = blocksize_ - carried;
-        if (range_.stop >= 0) wanted = std::min<std::int64_t>(wanted, range_.stop - position_);
-        StridedArray block = fresh_block(carried + wanted, channels);
+    // The next block, or None at the end.
+    py::object next_block() {
+        std::lock_guard<std::mutex> lock(busy_);  // one caller at a time while the GIL is released
+        if (finished_) return py::none();
+        std::int64_t kept = first_ ? 0 : std::min(overlap_, last_frames_);
+        std::int64_t wanted = blocksize_ - kept;
+        if (!to_end_) wanted = std::min(wanted, remaining_);
+        if (wanted <= 0) return finish();
+        std::shared_ptr<Storage> storage = block_storage(kept);
         std::int64_t got = 0;
         {
             py::gil_scoped_release nogil;
-            if (carried)  // the overlap: the previous block's last frames (memmove: maybe the same memory)
-                std::memmove(block.data(), previous_.data() + (previous_.shape()[0] - carried) * frame_bytes,
-                             carried * frame_bytes);
-            while (got < wanted) {
-                std::int64_t n = stream_->read(dtype_, block.data() + (carried + got) * frame_bytes, wanted - got);
-                if (n <= 0) break;
-                got += n;
-            }
+            got = read_into(storage->data + kept * frame_bytes(), wanted);
         }
-        position_ += got;
-        if (got < wanted || (range_.stop >= 0 && position_ >= range_.stop)) finished_ = true;
-        if (got == 0) {
-            finished_ = true;
-            throw py::stop_iteration();
-        }
-        previous_ = first_frames(block, carried + got);
-        owner_ = py::reinterpret_steal<py::object>(new_exporter(layout_.view(previous_)));
-        if (!owner_) throw py::error_already_set();
-        return py::reinterpret_steal<py::object>(PyMemoryView_FromObject(owner_.ptr()));
+        if (got == 0) return finish();
+        remaining_ -= got;
+        if (got < wanted) finished_ = true;
+        first_ = false;
+        last_frames_ = kept + got;
+        storage_ = storage;
+        return hand_out(storage, last_frames_);
     }
 
 private:
-    // The previous block's memory when nothing outside holds it (our own
-    // reference to its exporter is the only one, and no export is alive).
-    StridedArray fresh_block(Index frames, int channels) {
-        bool reusable = owner_ && Py_REFCNT(owner_.ptr()) == 1 && exporter_export_count(owner_.ptr()) == 0 &&
-                        previous_.storage()->size >= static_cast<std::size_t>(frames) * channels * itemsize(dtype_);
-        if (!reusable) return StridedArray::allocate(dtype_, {frames, channels});
-        Index item = static_cast<Index>(itemsize(dtype_));
-        return StridedArray(previous_.storage(), dtype_, {frames, channels}, {item * channels, item});
+    std::size_t frame_bytes() const { return itemsize(dtype_) * static_cast<std::size_t>(handle_->info().channels); }
+
+    py::object finish() {
+        finished_ = true;
+        return py::none();
+    }
+
+    std::int64_t read_into(std::uint8_t* dst, std::int64_t frames) {
+        std::int64_t done = 0;
+        while (done < frames) {
+            std::int64_t n = handle_->read(dtype_, dst + done * frame_bytes(), frames - done);
+            if (n <= 0) break;
+            done += n;
+        }
+        return done;
+    }
+
+    bool reusable() const {
+        if (!exporter_) return false;
+        // Our reference is the only one and no buffer export is alive: no
+        // view, array or exporter of the previous block exists any more.
+        return Py_REFCNT(exporter_.ptr()) == 1 && exporter_export_count(exporter_.ptr()) == 0;
+    }
+
+    // The buffer for the next block, with the `kept` overlap frames of the
+    // previous block already at its start.
+    std::shared_ptr<Storage> block_storage(std::int64_t kept) {
+        const std::size_t bytes = static_cast<std::size_t>(blocksize_) * frame_bytes();
+        const std::uint8_t* tail = storage_ ? storage_->data + (last_frames_ - kept) * frame_bytes() : nullptr;
+        if (reusable()) {
+            std::memmove(storage_->data, tail, kept * frame_bytes());
+            exporter_ = py::object();
+            return storage_;
+        }
+        std::shared_ptr<Storage> fresh = Storage::allocate(bytes);
+        if (kept) std::memcpy(fresh->data, tail, kept * frame_bytes());
+        return fresh;
+    }
+
+    py::object hand_out(const std::shared_ptr<Storage>& storage, std::int64_t frames) {
+        Index item = static_cast<Index>(itemsize(dtype_)), channels = handle_->info().channels;
+        StridedArray block(storage, dtype_, {frames, channels}, {item * channels, item});
+        PyObject* ex = new_exporter(shaped(block, layout_, always_2d_));
+        if (!ex) throw py::error_already_set();
+        exporter_ = py::reinterpret_steal<py::object>(ex);
+        PyObject* view = PyMemoryView_FromObject(ex);
+        if (!view) throw py::error_already_set();
+        return py::reinterpret_steal<py::object>(view);
     }
 
     AudioInput input_;
+    std::unique_ptr<AudioHandle> handle_;
+    std::int64_t blocksize_, overlap_;
     DType dtype_;
     Layout layout_;
-    std::int64_t blocksize_, overlap_;
-    std::unique_ptr<AudioStream> stream_;
-    FrameRange range_;
-    std::int64_t position_ = 0;
+    bool always_2d_;
+    std::int64_t remaining_ = 0;
+    bool to_end_ = false;
+    bool first_ = true;
     bool finished_ = false;
-    StridedArray previous_;
-    py::object owner_;
+    std::int64_t last_frames_ = 0;
+    std::shared_ptr<Storage> storage_;
+    py::object exporter_;
+    std::mutex busy_;
 };
-
-void write_audio(const std::string& path, py::handle data, int samplerate, const std::string& format,
-                 const std::string& subtype, const std::map<std::string, std::string>& tags, bool planar) {
-    BufferExport held(data, PyBUF_RECORDS_RO);
-    const Py_buffer& v = held.view();
-    DType dtype = DType::U8;
-    bool known = false;
-    for (DType t : {DType::I16, DType::I32, DType::F32, DType::F64})
-        if (format_matches(v, t)) dtype = t, known = true;
-    if (!known)
-        throw std::invalid_argument(std::string("audio data must be int16, int32, float32 or float64, not format '") +
-                                    (v.format ? v.format : "B") + "'");
-    if (v.ndim != 1 && v.ndim != 2) throw std::invalid_argument("audio data must be (frames,) or (frames, channels)");
-    Index frames = v.ndim == 1 ? v.shape[0] : v.shape[planar ? 1 : 0];
-    Index channels = v.ndim == 1 ? 1 : v.shape[planar ? 0 : 1];
-    Index item = static_cast<Index>(itemsize(dtype));
-    Index frame_stride = v.ndim == 1 ? v.strides[0] : v.strides[planar ? 1 : 0];
-    Index channel_stride = v.ndim == 1 ? item : v.strides[planar ? 0 : 1];
-    sndfile::WriteRequest request;
-    request.path = path;
-    request.dtype = dtype;
-    request.frames = frames;
-    request.channels = static_cast<int>(channels);
-    request.samplerate = samplerate;
-    request.format = format;
-    request.subtype = subtype;
-    request.tags = tags;
-    py::gil_scoped_release nogil;
-    // libsndfile takes interleaved frames: pass the caller's memory when it
-    // is laid out so, else pack it once.
-    StridedArray packed;
-    bool interleaved = (channel_stride == item || channels == 1) && (frame_stride == item * channels || frames <= 1);
-    if (interleaved) {
-        request.interleaved = v.buf;
-    } else {
-        packed = StridedArray::allocate(dtype, {frames, channels});
-        auto* dst = packed.data();
-        auto* src = static_cast<const std::uint8_t*>(v.buf);
-        for (Index f = 0; f < frames; ++f)
-            for (Index c = 0; c < channels; ++c, dst += item)
-                std::memcpy(dst, src + f * frame_stride + c * channel_stride, item);
-        request.interleaved = packed.data();
-    }
-    sndfile::write_file(request);
-}
 
 }  // namespace
 
 void bind_audio(py::module_& m) {
+    bind_audio_info(m);
+    bind_audio_writer(m);
+    m.def("audio_info", &audio_info, py::arg("src"), py::arg("hints").none(true));
     m.def("read_audio", &read_audio, py::arg("src"), py::arg("dtype"), py::arg("start"), py::arg("stop").none(true),
           py::arg("frames").none(true), py::arg("layout"), py::arg("always_2d"), py::arg("out").none(true),
-          py::arg("threads"), py::arg("format").none(true), py::arg("samplerate").none(true),
-          py::arg("channels").none(true), py::arg("subtype").none(true), py::arg("endian").none(true),
-          py::arg("mmap").none(true));
-    m.def("audio_info", &audio_info, py::arg("src"), py::arg("format").none(true), py::arg("samplerate").none(true),
-          py::arg("channels").none(true), py::arg("subtype").none(true), py::arg("endian").none(true));
-    py::class_<BlockReader>(m, "BlockReader")
+          py::arg("threads"), py::arg("mmap").none(true), py::arg("hints").none(true));
+    py::class_<AudioStream>(m, "AudioStream", "Blocks of an audio source, decoded one at a time.")
         .def(py::init<py::handle, std::int64_t, std::int64_t, const std::string&, std::int64_t,
-                      std::optional<std::int64_t>, const std::string&, bool, std::optional<std::string>,
-                      std::optional<int>, std::optional<int>, std::optional<std::string>, std::optional<std::string>>(),
+                      std::optional<std::int64_t>, const std::string&, bool>(),
              py::arg("src"), py::arg("blocksize"), py::arg("overlap"), py::arg("dtype"), py::arg("start"),
-             py::arg("stop").none(true), py::arg("layout"), py::arg("always_2d"), py::arg("format").none(true),
-             py::arg("samplerate").none(true), py::arg("channels").none(true), py::arg("subtype").none(true),
-             py::arg("endian").none(true))
-        .def_property_readonly("samplerate", &BlockReader::samplerate)
-        .def("__iter__", [](py::object self) { return self; })
-        .def("__next__", &BlockReader::next);
-    m.def("write_audio", &write_audio, py::arg("path"), py::arg("data"), py::arg("samplerate"), py::arg("format"),
-          py::arg("subtype"), py::arg("tags"), py::arg("planar"));
-    m.def("default_subtype", &sndfile::default_subtype, py::arg("format"));
+             py::arg("stop").none(true), py::arg("layout"), py::arg("always_2d"))
+        .def_property_readonly("samplerate", [](const AudioStream& s) { return s.info().samplerate; })
+        .def_property_readonly("channels", [](const AudioStream& s) { return s.info().channels; })
+        .def("next_block", &AudioStream::next_block);
 }
 
 }  // namespace mediaview::python
