@@ -5,10 +5,11 @@ scipy.io.wavfile (WAV), on a three-minute 44.1 kHz stereo recording.
 
     python bench/bench_audio.py
 
-The recording is made from the bundled real speech sample (samples/
-speech.flac, 6 s), repeated with varying gain and channel order to three
-minutes, and written as WAV (PCM_16), FLAC, Ogg Vorbis and MP3 into a
-temporary folder with python-soundfile.
+The recording is made from the bundled real recording samples/
+music_stereo.flac (4 s at 11025 Hz: pygame's music loop and speech),
+resampled to 44.1 kHz with scipy, repeated with varying gain and channel
+order to three minutes, and written as WAV (PCM_16), FLAC, Ogg Vorbis and
+MP3 into a temporary folder with python-soundfile.
 """
 
 from __future__ import annotations
@@ -42,7 +43,12 @@ def best_seconds(fn: Callable[[], object], budget: float = 2.0, at_least: int = 
 
 
 def make_recording(folder: Path) -> Dict[str, Path]:
-    speech, rate = soundfile.read(ROOT / "samples" / "speech.flac", dtype="float32")
+    from scipy.signal import resample_poly
+
+    source, source_rate = soundfile.read(ROOT / "samples" / "music_stereo.flac", dtype="float32")
+    rate = 44100
+    speech = resample_poly(source, rate // source_rate, 1, axis=0).astype(np.float32)
+    speech = np.clip(speech, -1, 1)
     pieces = []
     for i in range(int(MINUTES * 60 * rate / len(speech)) + 1):
         piece = speech * (0.5 + 0.5 * ((i * 37) % 10) / 10)
