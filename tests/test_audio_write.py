@@ -17,14 +17,15 @@ def source(dtype="int16"):
 
 
 def best_correlation(a, b, max_lag=4000):
-    """The normalised correlation of two signals at the best lag of a up to max_lag."""
+    """The normalised correlation of two signals at the best lag of a (0 to
+    max_lag), computed for all lags at once with an FFT."""
     n = min(len(a), len(b)) - max_lag
     b = b[:n] - b[:n].mean()
-    best = 0.0
-    for lag in range(max_lag):
-        x = a[lag:lag + n] - a[lag:lag + n].mean()
-        best = max(best, float(np.dot(x, b) / (np.linalg.norm(x) * np.linalg.norm(b) + 1e-12)))
-    return best
+    a = a[: n + max_lag] - a[: n + max_lag].mean()
+    size = 1 << int(np.ceil(np.log2(len(a) + n)))
+    cross = np.fft.irfft(np.fft.rfft(a, size) * np.conj(np.fft.rfft(b, size)), size)[:max_lag]
+    windows = np.sqrt(np.convolve(a * a, np.ones(n), mode="valid")[:max_lag])
+    return float(np.max(cross / (windows * np.linalg.norm(b) + 1e-12)))
 
 
 @pytest.mark.parametrize(
