@@ -73,6 +73,17 @@ def test_truncated_data_is_a_decode_error(data, fraction, capfd):
     assert capfd.readouterr() == ("", "")
 
 
+def test_missing_end_marker_alone_is_a_warning_not_truncation():
+    assert SAMPLE[-2:] == b"\xff\xd9"
+    with pytest.warns(mediaview.DecodeWarning, match="Premature end of JPEG file"):
+        view = mediaview.decode_image(SAMPLE[:-2])
+    assert np.array_equal(np.asarray(view), np.asarray(mediaview.decode_image(SAMPLE)))
+    with pytest.raises(mediaview.DecodeError):
+        mediaview.decode_image(SAMPLE[:-2], strict=True)
+    with pytest.raises(mediaview.DecodeError, match="truncated"):
+        mediaview.decode_image(PROGRESSIVE[:-200])  # progressive: scans are missing, not just the marker
+
+
 def test_allow_truncated_gives_the_partial_image_with_a_warning(capfd):
     truncated = SAMPLE[: len(SAMPLE) // 2]
     with pytest.warns(mediaview.DecodeWarning, match="Premature end of JPEG file"):

@@ -99,21 +99,22 @@ def test_scale_spellings_agree():
         assert np.array_equal(np.asarray(mediaview.decode_image(data, scale=spelling)), reference)
 
 
-@pytest.mark.parametrize("scale", ["1/3", (3, 5), 3, 0.1])
+@pytest.mark.parametrize("scale", ["1/3", (3, 5), 3, 0.1, 0, "-1/2"])
 def test_unsupported_scales_are_value_errors(scale):
-    with pytest.raises(ValueError, match="k/8"):
+    with pytest.raises(ValueError, match="k/8|positive"):
         mediaview.decode_image(SAMPLES / "coffee_422.jpg", scale=scale)
 
 
 @pytest.mark.parametrize(
     "wanted, shape",
     [((100, 60), (75, 113, 3)), ((451, 300), (300, 451, 3)), ((1000, 1000), (300, 451, 3)), ((57, 1), (38, 57, 3)),
-     ((0, 150), (150, 226, 3))],
+     ((0, 150), (150, 226, 3)), ((0, 0), (38, 57, 3))],
 )
 def test_min_size_picks_the_smallest_scale_covering_it(wanted, shape):
     view = mediaview.decode_image(SAMPLES / "chelsea_420.jpg", scale=mediaview.MinSize(*wanted))
     assert view.shape == shape
-    k = next(k for k in range(1, 9) if (451 * k + 7) // 8 >= wanted[0] and (300 * k + 7) // 8 >= wanted[1]) if shape != (300, 451, 3) else 8
+    k = next(k for k in range(1, 9) if (451 * k + 7) // 8 >= wanted[0] and (300 * k + 7) // 8 >= wanted[1]) \
+        if shape != (300, 451, 3) else 8
     assert np.array_equal(np.asarray(view), tj.decode((SAMPLES / "chelsea_420.jpg").read_bytes(), "RGB", k))
 
 

@@ -26,6 +26,8 @@ struct ErrorState {
     int error_code = 0;
     bool strict = false;
     bool allow_truncated = false;
+    bool ran_out = false;    // the source hit the end of the data
+    bool truncated = false;  // ... and image data was missing
     Diagnostics* diagnostics = nullptr;  // nullptr: warnings are not collected (probe)
 };
 
@@ -38,13 +40,31 @@ ErrorState& state_of(j_common_ptr cinfo) { return *reinterpret_cast<ErrorState*>
     std::longjmp(state.jump, 1);
 }
 
+// Whether a warning means image data is missing. libjpeg's memory source
+// reports running out of bytes (JWRN_JPEG_EOF) and inserts a fake EOI marker.
+// In a single-scan (baseline) file that alone may only mean the EOI marker
+// itself is missing, with every pixel present: the data is truncated only if
+// the entropy decoder then runs into that marker while it still needs bits
+// (JWRN_HIT_MARKER). A progressive file is read whole before any output, so
+// running out there always means scans are missing.
+bool means_truncation(j_common_ptr cinfo, ErrorState& state) {
+    int code = cinfo->err->msg_code;
+    bool progressive = cinfo->is_decompressor && reinterpret_cast<j_decompress_ptr>(cinfo)->progressive_mode;
+    if (code == JWRN_JPEG_EOF) {
+        state.ran_out = true;
+        return progressive;
+    }
+    return code == JWRN_HIT_MARKER && state.ran_out;
+}
+
 // libjpeg calls this for warnings (level -1) and trace output (level >= 0).
 // A warning the policy makes fatal ends the decode like an error.
 void on_emit_message(j_common_ptr cinfo, int level) {
     if (level >= 0) return;
     ErrorState& state = state_of(cinfo);
     cinfo->err->num_warnings++;
-    bool truncated = cinfo->err->msg_code == JWRN_JPEG_EOF;
+    bool truncated = means_truncation(cinfo, state);
+    if (truncated) state.truncated = true;
     if (state.strict || (truncated && !state.allow_truncated)) on_error_exit(cinfo);
     if (!state.diagnostics) return;
     char text[JMSG_LENGTH_MAX];
@@ -72,7 +92,8 @@ void on_output_message(j_common_ptr) {}  // never print to stderr
         case JERR_CONVERSION_NOTIMPL:
             throw UnsupportedFormatError("JPEG: " + message + " for this image's colour space");
         case JWRN_JPEG_EOF:
-            if (!state.strict)
+        case JWRN_HIT_MARKER:
+            if (!state.strict && state.truncated)
                 throw DecodeError("JPEG data is truncated (" + message +
                                   "); pass allow_truncated=True to get the partial image");
             break;

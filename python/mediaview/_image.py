@@ -45,7 +45,7 @@ def _scale_arguments(scale) -> Tuple[int, int, int, int]:
     if isinstance(scale, MinSize):
         if scale.width < 0 or scale.height < 0:
             raise ValueError("MinSize dimensions must be non-negative")
-        return 1, 1, int(scale.width), int(scale.height)
+        return 0, 0, int(scale.width), int(scale.height)  # num == 0: the MinSize rule
     if isinstance(scale, tuple):
         if len(scale) != 2:
             raise ValueError("scale as a tuple must be (num, den)")
@@ -56,6 +56,8 @@ def _scale_arguments(scale) -> Tuple[int, int, int, int]:
         fraction = Fraction(scale).limit_denominator(64)
     else:
         raise TypeError(f"scale must be a fraction, a (num, den) pair or MinSize, not {type(scale).__name__}")
+    if fraction <= 0:
+        raise ValueError(f"scale must be positive, not {scale!r}")
     return fraction.numerator, fraction.denominator, 0, 0
 
 

@@ -57,14 +57,15 @@ struct ImageInfo {
     int orientation = 1;      // EXIF 1-8; 1 when absent or invalid
 };
 
-// A DCT-domain scale: either a fixed fraction num/den, or the smallest scale
-// whose output is at least min_width x min_height.
+// A DCT-domain scale: either a fixed fraction num/den, or (num == 0) the
+// smallest scale whose output is at least min_width x min_height.
 struct ScaleRequest {
     int num = 1;
     int den = 1;
     int min_width = 0;
     int min_height = 0;
-    bool at_least_size() const { return min_width > 0 || min_height > 0; }
+    // num == 0 selects the MinSize rule (so MinSize(0, 0) means "smallest").
+    bool at_least_size() const { return num == 0; }
 };
 
 using CropRect = Rect;
