@@ -185,7 +185,8 @@ def test_corrupted_files_never_crash_or_print(path, capfd):
             bad[i] = rng.randrange(256)
         try:
             data, _ = mv.read_audio(bytes(bad), dtype="float32", threads=2)
-            np.asarray(data).sum()
+            with np.errstate(all="ignore"):
+                np.asarray(data).sum()
         except mv.Error:
             pass
     assert capfd.readouterr() == ("", "")
