@@ -1,151 +1,163 @@
 #!/usr/bin/env python3
-"""Audio decode speed, side by side in one process: mediaview against
-python-soundfile (same dtype), pedalboard's AudioFile (float32) and
-scipy.io.wavfile (WAV), on a three-minute 44.1 kHz stereo recording.
+"""Audio decoding, side by side in one process: mediaview vs python-soundfile
+(same dtype), pedalboard's AudioFile (float32) and scipy.io.wavfile (WAV).
 
-    python bench/bench_audio.py
+The input is a long real recording: the bundled samples (pygame's music loop
+and espeak-ng speech) resampled to 44.1 kHz stereo and repeated with a slowly
+changing gain to RECORDING_MINUTES minutes, written once as WAV (PCM_16),
+FLAC, Ogg Vorbis and MP3 into a cache directory (not committed).
 
-The recording is made from the bundled real recording samples/
-music_stereo.flac (4 s at 11025 Hz: pygame's music loop and speech),
-resampled to 44.1 kHz with scipy, repeated with varying gain and channel
-order to three minutes, and written as WAV (PCM_16), FLAC, Ogg Vorbis and
-MP3 into a temporary folder with python-soundfile.
+Each figure is the best of several runs of a whole read (open + decode).
+Ratios are peer time / mediaview time (above 1: mediaview is faster).
+A peer that is not installed is reported and skipped.
+
+    .venv/bin/python bench/bench_audio.py [--minutes 3] [--cache DIR]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import importlib
+import os
+import platform
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Dict
 
 import numpy as np
+import soundfile as sf
 
-import mediaview  # before soundfile: both load a libsndfile with the same soname (see tests/conftest.py)
-import soundfile
+import mediaview as mv
 
 ROOT = Path(__file__).resolve().parents[1]
-MINUTES = 3
+SAMPLES = ROOT / "samples"
+RATE = 44100
 
 
-def best_seconds(fn: Callable[[], object], budget: float = 2.0, at_least: int = 3) -> float:
-    fn()
-    times = []
-    deadline = time.perf_counter() + budget
-    while len(times) < at_least or time.perf_counter() < deadline:
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-        if len(times) >= 100:
-            break
-    return min(times)
+def optional(name):
+    try:
+        return importlib.import_module(name)
+    except ImportError as e:
+        print(f"peer not available: {name} ({e})")
+        return None
 
 
-def make_recording(folder: Path) -> Dict[str, Path]:
+def make_recording(minutes: float) -> np.ndarray:
+    """Real audio, 44.1 kHz stereo, `minutes` long (float32 in [-1, 1])."""
     from scipy.signal import resample_poly
 
-    source, source_rate = soundfile.read(ROOT / "samples" / "music_stereo.flac", dtype="float32")
-    rate = 44100
-    speech = resample_poly(source, rate // source_rate, 1, axis=0).astype(np.float32)
-    speech = np.clip(speech, -1, 1)
-    pieces = []
-    for i in range(int(MINUTES * 60 * rate / len(speech)) + 1):
-        piece = speech * (0.5 + 0.5 * ((i * 37) % 10) / 10)
-        pieces.append(piece[:, ::-1] if i % 2 else piece)
-    audio = np.concatenate(pieces)[: MINUTES * 60 * rate]
-    files = {}
-    for name, kw in (("wav", {"subtype": "PCM_16"}), ("flac", {"subtype": "PCM_16"}),
-                     ("ogg", {"format": "OGG", "subtype": "VORBIS"}), ("mp3", {"format": "MP3"})):
-        files[name] = folder / f"recording.{name}"
-        # In one-second pieces: soundfile's bundled libsndfile crashes writing
-        # minutes of Ogg Vorbis in a single call.
-        with soundfile.SoundFile(files[name], "w", rate, 2, **kw) as f:
-            for at in range(0, len(audio), rate):
-                f.write(audio[at:at + rate])
+    music = sf.read(SAMPLES / "music_stereo.flac", dtype="float64")[0]  # 11025 Hz stereo
+    speech = sf.read(SAMPLES / "speech_mono.wav", dtype="float64")[0]   # 22050 Hz mono
+    music = resample_poly(music, 4, 1, axis=0)
+    speech = resample_poly(speech, 2, 1)
+    delayed = np.concatenate([np.zeros(441), speech[:-441]])
+    piece = np.concatenate([music, np.stack([speech, delayed], axis=1) * 0.8])
+    frames = int(minutes * 60 * RATE)
+    reps = -(-frames // len(piece))
+    signal = np.tile(piece, (reps, 1))[:frames]
+    gain = 0.6 + 0.35 * np.sin(np.linspace(0, 7 * np.pi, frames))[:, None]  # no two repeats identical
+    return (signal * gain).astype(np.float32)
+
+
+def prepare(cache: Path, minutes: float) -> dict:
+    cache.mkdir(parents=True, exist_ok=True)
+    files = {"WAV": cache / f"recording_{minutes}m.wav", "FLAC": cache / f"recording_{minutes}m.flac",
+             "OGG": cache / f"recording_{minutes}m.ogg", "MP3": cache / f"recording_{minutes}m.mp3"}
+    if all(p.exists() for p in files.values()):
+        return files
+    signal = make_recording(minutes)
+    sf.write(files["WAV"], signal, RATE, subtype="PCM_16")
+    sf.write(files["FLAC"], signal, RATE, subtype="PCM_16")
+    # python-soundfile 0.14 (libsndfile 1.2.2) crashes writing minutes of
+    # Vorbis in one call; mediaview's writer hands libsndfile 8192-frame blocks.
+    mv.write_audio(files["OGG"], signal, RATE, subtype="VORBIS")
+    mv.write_audio(files["MP3"], signal, RATE, subtype="MPEG_LAYER_III")
     return files
 
 
-def peers(path: Path, dtype: str) -> Dict[str, Callable[[], object]]:
-    found: Dict[str, Callable[[], object]] = {
-        "mediaview": lambda: np.asarray(mediaview.read_audio(path, dtype=dtype, mmap=False)[0]),
-        "soundfile": lambda: soundfile.read(path, dtype=dtype)[0],
-    }
-    if dtype == "float32":
-        try:
-            from pedalboard.io import AudioFile
-
-            def pedalboard_read():
-                with AudioFile(str(path)) as f:
-                    return f.read(f.frames)
-
-            pedalboard_read()
-            found["pedalboard"] = pedalboard_read
-        except Exception as e:  # missing, or a format it cannot read
-            print(f"  (pedalboard unavailable for {path.suffix}: {type(e).__name__}: {e})")
-    if path.suffix == ".wav" and dtype == "int16":
-        try:
-            from scipy.io import wavfile
-
-            found["scipy.io.wavfile"] = lambda: wavfile.read(path)[1]
-            found["scipy.io.wavfile mmap"] = lambda: wavfile.read(path, mmap=True)[1]
-        except ImportError as e:
-            print(f"  (scipy missing: {e})")
-    return found
+def best_of(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t0)
+        del result
+    return min(times)
 
 
-def measure(path: Path, dtype: str) -> Dict[str, float]:
-    seconds_of_audio = mediaview.audio_info(path).duration
-    print(f"\n{path.suffix[1:].upper()} as {dtype} ({seconds_of_audio:.0f} s of audio, {path.stat().st_size / 1e6:.1f} MB)")
-    speeds = {}
-    for name, fn in peers(path, dtype).items():
-        speeds[name] = seconds_of_audio / best_seconds(fn)
-        print(f"  {name:24} {speeds[name]:9.0f}x realtime")
-    for name, speed in speeds.items():
-        if name != "mediaview":
-            print(f"  mediaview / {name:24} {speeds['mediaview'] / speed:6.2f}x")
-    return speeds
-
-
-def measure_threads(path: Path) -> float:
-    one = best_seconds(lambda: mediaview.read_audio(path, mmap=False, threads=1))
-    two = best_seconds(lambda: mediaview.read_audio(path, mmap=False, threads=2))
-    print(f"  threads=2 vs threads=1: {one * 1e3:.1f} ms -> {two * 1e3:.1f} ms = {one / two:.2f}x")
-    return one / two
-
-
-def measure_mmap(path: Path) -> None:
-    mapped = best_seconds(lambda: mediaview.read_audio(path, dtype="int16", mmap=True))
-    touched = best_seconds(lambda: np.asarray(mediaview.read_audio(path, dtype="int16", mmap=True)[0]).sum())
-    sf_read = best_seconds(lambda: soundfile.read(path, dtype="int16"))
-    sf_touched = best_seconds(lambda: soundfile.read(path, dtype="int16")[0].sum())
-    print(f"\nWAV PCM_16 as int16 through the memory map: {mapped * 1e6:.0f} us "
-          f"vs soundfile {sf_read * 1e3:.1f} ms = {sf_read / mapped:.0f}x")
-    print(f"  including a pass over every sample (numpy sum): {touched * 1e3:.1f} ms vs {sf_touched * 1e3:.1f} ms "
-          f"= {sf_touched / touched:.1f}x")
+def row(label: str, seconds: float, base: float | None, audio_seconds: float) -> None:
+    ratio = f"{base / seconds:8.2f}x" if base else "        "
+    print(f"  {label:<44} {seconds * 1000:10.2f} ms  {audio_seconds / seconds:9.0f}x realtime  {ratio}")
 
 
 def main() -> None:
-    print(f"mediaview {mediaview.__version__} ({mediaview.decoders()[1]['library_version']}); "
-          f"soundfile {soundfile.__version__} (libsndfile {soundfile.__libsndfile_version__}); single thread unless said")
-    with tempfile.TemporaryDirectory() as tmp:
-        files = make_recording(Path(tmp))
-        results = {}
-        for name in ("wav", "flac", "ogg", "mp3"):
-            for dtype in (("int16", "float32") if name in ("wav", "flac") else ("float32",)):
-                results[(name, dtype)] = measure(files[name], dtype)
-        print("\nFLAC, float32:")
-        speedup = measure_threads(files["flac"])
-        measure_mmap(files["wav"])
-        print("\nTargets:")
-        for name in ("flac", "ogg", "mp3"):
-            r = results[(name, "float32")]
-            for peer in ("soundfile", "pedalboard"):
-                if peer in r:
-                    ratio = r["mediaview"] / r[peer]
-                    print(f"  {name} vs {peer:10} {ratio:5.2f}x (target >= 1.0x): {'met' if ratio >= 1.0 else 'NOT met'}")
-        print(f"  FLAC threads=2 {speedup:.2f}x (target >= 1.7x): {'met' if speedup >= 1.7 else 'NOT met'}")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=3.0)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "mediaview-bench-audio")
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    pedalboard_io = optional("pedalboard.io")
+    wavfile = optional("scipy.io.wavfile")
+    files = prepare(args.cache, args.minutes)
+    info = mv.audio_info(files["WAV"])
+    seconds = info.duration
+    print(f"mediaview audio bench: {platform.machine()}, {os.cpu_count()} CPUs, {mv.decoders()[-1]['library_version']}"
+          f" (soundfile {sf.__version__} with {sf.__libsndfile_version__})")
+    print(f"recording: {seconds / 60:.1f} min, {info.samplerate} Hz, {info.channels} channels; "
+          + ", ".join(f"{k} {v.stat().st_size / 1e6:.1f} MB" for k, v in files.items()))
+    print("  columns: best time, speed, mediaview's advantage (peer time / mediaview time) where shown\n")
+
+    def pedal(path):
+        with pedalboard_io.AudioFile(str(path)) as f:
+            return f.read(f.frames)
+
+    results = {}
+    for fmt, path in files.items():
+        repeats = args.repeats if fmt in ("WAV", "FLAC") else max(2, args.repeats // 2)
+        for dtype in (("int16", "float32") if fmt in ("WAV", "FLAC") else ("float32",)):
+            print(f"{fmt} -> {dtype}")
+            mv_t = best_of(lambda: mv.read_audio(path, dtype=dtype, mmap=False)[0], repeats)
+            results[(fmt, dtype, "mediaview")] = mv_t
+            row("mediaview read_audio (decode)", mv_t, None, seconds)
+            if fmt == "FLAC" or (fmt == "WAV" and dtype == "float32"):
+                mv2 = best_of(lambda: mv.read_audio(path, dtype=dtype, threads=2, mmap=False)[0], repeats)
+                results[(fmt, dtype, "threads2")] = mv2
+                row(f"mediaview threads=2 (speedup {mv_t / mv2:.2f}x)", mv2, None, seconds)
+            if fmt == "WAV" and dtype == "int16":
+                mm = best_of(lambda: np.asarray(mv.read_audio(path, dtype="int16", mmap=True)[0]), repeats)
+                results[(fmt, dtype, "mmap")] = mm
+                row("mediaview mmap=True (zero-copy)", mm, None, seconds)
+            sf_t = best_of(lambda: sf.read(path, dtype=dtype)[0], repeats)
+            results[(fmt, dtype, "soundfile")] = sf_t
+            row("soundfile.read", sf_t, None, seconds)
+            if pedalboard_io is not None and dtype == "float32":
+                pb = best_of(lambda: pedal(path), repeats)
+                results[(fmt, dtype, "pedalboard")] = pb
+                row("pedalboard AudioFile.read (float32)", pb, None, seconds)
+            if wavfile is not None and fmt == "WAV" and dtype == "int16":
+                sc = best_of(lambda: wavfile.read(path)[1], repeats)
+                results[(fmt, dtype, "scipy")] = sc
+                row("scipy.io.wavfile.read", sc, None, seconds)
+                scm = best_of(lambda: wavfile.read(path, mmap=True)[1], repeats)
+                results[(fmt, dtype, "scipy-mmap")] = scm
+                row("scipy.io.wavfile.read(mmap=True)", scm, None, seconds)
+            print()
+
+    print("ratios (peer time / mediaview time; above 1 means mediaview is faster)")
+    for (fmt, dtype, who), t in sorted(results.items()):
+        if who in ("mediaview", "threads2", "mmap"):
+            continue
+        base = results[(fmt, dtype, "mediaview")]
+        line = f"  {fmt:<5} {dtype:<8} vs {who:<11} decode {t / base:6.2f}x"
+        if (fmt, dtype, "mmap") in results:
+            line += f"   mmap {t / results[(fmt, dtype, 'mmap')]:10.1f}x"
+        print(line)
+    for fmt, dtype in (("FLAC", "int16"), ("FLAC", "float32"), ("WAV", "float32")):
+        if (fmt, dtype, "threads2") in results:
+            print(f"  {fmt} {dtype} threads=2 vs threads=1: "
+                  f"{results[(fmt, dtype, 'mediaview')] / results[(fmt, dtype, 'threads2')]:.2f}x")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -12,6 +12,7 @@
 #include <limits>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
 
 #include "quiet_stderr.hpp"
 #include "src/core/file_bytes.hpp"
@@ -284,13 +285,19 @@ template <>
 sf_count_t write_block(SNDFILE* f, const double* d, sf_count_t n) { return sf_writef_double(f, d, n); }
 
 // Interleaved input goes to libsndfile as it is; any other layout (planar,
-// strided) is gathered block by block into a small interleaved buffer.
+// strided) is gathered block by block into a small interleaved buffer. With
+// `as_float`, integer samples are handed over as float in [-1, 1) instead:
+// libsndfile's MP3 encoder (1.2.0 and 1.2.2) mis-scales short and int input,
+// so the encoded signal clips (correlation with the input about 0.45).
 template <typename T>
-void write_samples(SNDFILE* f, const AudioWriteRequest& r) {
+void write_samples(SNDFILE* f, const AudioWriteRequest& r, bool as_float) {
     constexpr std::int64_t block = 8192;
     const Index item = sizeof(T);
     const bool interleaved = (r.channels == 1 || r.channel_stride == item) && r.frame_stride == item * r.channels;
+    const bool convert = as_float && std::is_integral_v<T>;
+    const float scale = convert ? 1.0f / (sizeof(T) == 2 ? 32768.0f : 2147483648.0f) : 1.0f;
     std::vector<T> gather(interleaved ? 0 : static_cast<std::size_t>(block * r.channels));
+    std::vector<float> floats(convert ? static_cast<std::size_t>(block * r.channels) : 0);
     for (std::int64_t done = 0; done < r.frames; done += block) {
         std::int64_t n = std::min(block, r.frames - done);
         const std::uint8_t* base = r.data + done * r.frame_stride;
@@ -301,7 +308,14 @@ void write_samples(SNDFILE* f, const AudioWriteRequest& r) {
                     std::memcpy(&gather[i * r.channels + c], base + i * r.frame_stride + c * r.channel_stride, item);
             src = gather.data();
         }
-        if (write_block(f, src, n) != n) throw Error(std::string("writing audio failed: ") + sf_strerror(f));
+        sf_count_t written = 0;
+        if (convert) {
+            for (std::int64_t i = 0; i < n * r.channels; ++i) floats[i] = static_cast<float>(src[i]) * scale;
+            written = write_block(f, floats.data(), n);
+        } else {
+            written = write_block(f, src, n);
+        }
+        if (written != n) throw Error(std::string("writing audio failed: ") + sf_strerror(f));
     }
 }
 
@@ -395,11 +409,12 @@ public:
         SndfilePtr f = open_for_writing(r, major_code(fmt) | subtype_code(sub));
         sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
         set_tags(f.get(), r);
+        const bool as_float = major_code(fmt) == SF_FORMAT_MPEG;
         switch (r.dtype) {
-            case DType::I16: write_samples<short>(f.get(), r); break;
-            case DType::I32: write_samples<int>(f.get(), r); break;
-            case DType::F32: write_samples<float>(f.get(), r); break;
-            case DType::F64: write_samples<double>(f.get(), r); break;
+            case DType::I16: write_samples<short>(f.get(), r, as_float); break;
+            case DType::I32: write_samples<int>(f.get(), r, as_float); break;
+            case DType::F32: write_samples<float>(f.get(), r, as_float); break;
+            case DType::F64: write_samples<double>(f.get(), r, as_float); break;
             default: throw std::invalid_argument("audio data must be int16, int32, float32 or float64");
         }
         // Encoders (Vorbis, Opus, MP3, FLAC) flush their last blocks on close.
