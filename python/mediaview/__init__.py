@@ -14,6 +14,7 @@ from ._core import (
     UnsupportedFormatError,
     decoders,
 )
+from ._encode import encode_jpeg, write_image
 from ._image import MAX_IMAGE_PIXELS, MODES, MinSize, decode_image, probe
 from ._pil import to_pil
 
@@ -31,6 +32,8 @@ __all__ = [
     "UnsupportedFormatError",
     "decode_image",
     "decoders",
+    "encode_jpeg",
     "probe",
     "to_pil",
+    "write_image",
 ]
