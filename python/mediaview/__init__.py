@@ -14,6 +14,7 @@ from ._core import (
     UnsupportedFormatError,
     decoders,
 )
+from ._audio import AUDIO_DTYPES, AUDIO_TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
 from ._encode import encode_jpeg, write_image
 from ._image import MAX_IMAGE_PIXELS, MODES, MinSize, decode_image, probe
 from ._pil import to_pil
@@ -21,6 +22,13 @@ from ._pil import to_pil
 __version__ = "0.1.0"
 
 __all__ = [
+    "AUDIO_DTYPES",
+    "AUDIO_TAGS",
+    "AudioInfo",
+    "audio_info",
+    "read_audio",
+    "stream_audio",
+    "write_audio",
     "DecodeError",
     "DecodeWarning",
     "Error",

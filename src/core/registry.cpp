@@ -1,6 +1,7 @@
 #include "registry.hpp"
 
 #include "decoders/jpeg/jpeg_decoder.hpp"
+#include "decoders/sndfile/sndfile_decoder.hpp"
 
 namespace mediaview {
 
@@ -9,6 +10,7 @@ namespace mediaview {
 const std::vector<const Decoder*>& decoder_table() {
     static const std::vector<const Decoder*> table = {
         &jpeg::decoder(),
+        &sndfile::decoder(),
     };
     return table;
 }

@@ -1,0 +1,450 @@
+#include "sndfile_decoder.hpp"
+
+#include <fcntl.h>
+#include <sndfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <limits>
+#include <set>
+#include <stdexcept>
+
+#include "src/core/file_bytes.hpp"
+
+namespace mediaview::sndfile {
+
+std::mutex& global_error_mutex() {
+    static std::mutex m;
+    return m;
+}
+
+namespace {
+
+// ---- libsndfile's virtual I/O over memory we keep alive ---------------------
+
+struct MemoryCursor {
+    const std::uint8_t* data = nullptr;
+    sf_count_t size = 0;
+    sf_count_t pos = 0;
+};
+
+sf_count_t mem_length(void* user) { return static_cast<MemoryCursor*>(user)->size; }
+
+sf_count_t mem_seek(sf_count_t offset, int whence, void* user) {
+    auto* m = static_cast<MemoryCursor*>(user);
+    sf_count_t base = whence == SEEK_CUR ? m->pos : whence == SEEK_END ? m->size : 0;
+    m->pos = std::clamp<sf_count_t>(base + offset, 0, m->size);
+    return m->pos;
+}
+
+sf_count_t mem_read(void* ptr, sf_count_t count, void* user) {
+    auto* m = static_cast<MemoryCursor*>(user);
+    sf_count_t n = std::clamp<sf_count_t>(m->size - m->pos, 0, count);
+    std::memcpy(ptr, m->data + m->pos, static_cast<std::size_t>(n));
+    m->pos += n;
+    return n;
+}
+
+sf_count_t mem_write(const void*, sf_count_t, void*) { return 0; }  // read-only input
+sf_count_t mem_tell(void* user) { return static_cast<MemoryCursor*>(user)->pos; }
+
+SF_VIRTUAL_IO memory_io = {mem_length, mem_seek, mem_read, mem_write, mem_tell};
+
+struct CloseSndfile {
+    void operator()(SNDFILE* f) const { sf_close(f); }
+};
+using SndfilePtr = std::unique_ptr<SNDFILE, CloseSndfile>;
+
+// ---- errors -------------------------------------------------------------------
+
+// Turns the global error of a failed open into our exception type; call
+// with global_error_mutex() held.
+[[noreturn]] void throw_open_error(const std::string& what) {
+    int code = sf_error(nullptr);
+    std::string message = what + ": " + sf_strerror(nullptr);
+    if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING) throw UnsupportedFormatError(message);
+    throw DecodeError(message);
+}
+
+// Opening the path ourselves first gives the caller the real OS error
+// (FileNotFoundError, IsADirectoryError, ...) instead of libsndfile's text.
+void check_readable(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw FileError(errno, path);
+    struct stat st {};
+    int rc = ::fstat(fd, &st);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) throw FileError(err, path);
+    if (S_ISDIR(st.st_mode)) throw FileError(EISDIR, path);
+}
+
+// ---- opening --------------------------------------------------------------------
+
+SF_INFO requested_info(const AudioHints& hints) {
+    SF_INFO info{};
+    if (hints.format.empty() || major_code(hints.format) != SF_FORMAT_RAW) return info;  // libsndfile detects
+    if (hints.subtype.empty() || hints.samplerate <= 0 || hints.channels <= 0)
+        throw std::invalid_argument("RAW input needs subtype, samplerate and channels");
+    info.format = SF_FORMAT_RAW | subtype_code(hints.subtype) | (hints.endian.empty() ? 0 : endian_code(hints.endian));
+    info.samplerate = hints.samplerate;
+    info.channels = hints.channels;
+    return info;
+}
+
+std::string format_long_name(int code, int command) {
+    SF_FORMAT_INFO fi{};
+    fi.format = code;
+    if (sf_command(nullptr, command, &fi, sizeof fi) != 0 || !fi.name) return {};
+    return fi.name;
+}
+
+const std::pair<int, const char*> tag_names[] = {
+    {SF_STR_TITLE, "title"},     {SF_STR_ARTIST, "artist"},     {SF_STR_ALBUM, "album"},
+    {SF_STR_DATE, "date"},       {SF_STR_COMMENT, "comment"},   {SF_STR_GENRE, "genre"},
+    {SF_STR_TRACKNUMBER, "tracknumber"}, {SF_STR_COPYRIGHT, "copyright"}, {SF_STR_SOFTWARE, "software"},
+    {SF_STR_LICENSE, "license"},
+};
+
+// The first bytes of the input, for format checks libsndfile does not expose.
+std::vector<std::uint8_t> head_of(const AudioSource& source, std::size_t n) {
+    if (source.path.empty()) {
+        std::size_t k = std::min(n, source.bytes.size);
+        return {source.bytes.data, source.bytes.data + k};
+    }
+    std::vector<std::uint8_t> head(n);
+    int fd = ::open(source.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    ssize_t got = ::read(fd, head.data(), n);
+    ::close(fd);
+    head.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+    return head;
+}
+
+class Handle final : public AudioHandle {
+public:
+    explicit Handle(const AudioSource& source) {
+        SF_INFO sfinfo = requested_info(source.hints);
+        open(source, sfinfo);
+        // As python-soundfile does: float data read as integers clips
+        // instead of wrapping around.
+        sf_command(file_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+        describe(source, sfinfo);
+        check_format_hint(source.hints);
+    }
+
+    const AudioInfo& info() const override { return info_; }
+
+    void seek(std::int64_t frame) override {
+        if (frame == position_) return;
+        if (sf_seek(file_.get(), frame, SEEK_SET) < 0)
+            throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": " + sf_strerror(file_.get()));
+        position_ = frame;
+    }
+
+    std::int64_t read(DType dtype, void* dst, std::int64_t frames) override {
+        sf_count_t n = 0;
+        switch (dtype) {
+            case DType::I16: n = sf_readf_short(file_.get(), static_cast<short*>(dst), frames); break;
+            case DType::I32: n = sf_readf_int(file_.get(), static_cast<int*>(dst), frames); break;
+            case DType::F32: n = sf_readf_float(file_.get(), static_cast<float*>(dst), frames); break;
+            case DType::F64: n = sf_readf_double(file_.get(), static_cast<double*>(dst), frames); break;
+            default: throw std::invalid_argument("audio dtype must be int16, int32, float32 or float64");
+        }
+        // python-soundfile raises on the handle's error after every read;
+        // doing the same keeps damaged files failing (or not) alike.
+        if (sf_error(file_.get()) != SF_ERR_NO_ERROR)
+            throw DecodeError(std::string("decoding failed: ") + sf_strerror(file_.get()));
+        position_ += n;
+        return n;
+    }
+
+private:
+    void open(const AudioSource& source, SF_INFO& sfinfo) {
+        if (!source.path.empty()) check_readable(source.path);
+        if (source.path.empty() && source.bytes.size == 0) throw UnsupportedFormatError("empty input: no audio data");
+        cursor_ = {source.bytes.data, static_cast<sf_count_t>(source.bytes.size), 0};
+        std::lock_guard<std::mutex> lock(global_error_mutex());
+        SNDFILE* f = source.path.empty() ? sf_open_virtual(&memory_io, SFM_READ, &sfinfo, &cursor_)
+                                         : sf_open(source.path.c_str(), SFM_READ, &sfinfo);
+        if (!f) throw_open_error(source.path.empty() ? "cannot open audio data" : "cannot open " + source.path);
+        file_.reset(f);
+    }
+
+    void describe(const AudioSource& source, const SF_INFO& sfinfo) {
+        info_.samplerate = sfinfo.samplerate;
+        info_.channels = sfinfo.channels;
+        info_.frames = sfinfo.frames;
+        info_.format = major_name(sfinfo.format);
+        info_.subtype = subtype_name(sfinfo.format);
+        info_.endian = endian_name(sfinfo.format);
+        info_.format_info = format_long_name(sfinfo.format & SF_FORMAT_TYPEMASK, SFC_GET_FORMAT_INFO);
+        info_.subtype_info = format_long_name(sfinfo.format & SF_FORMAT_SUBMASK, SFC_GET_FORMAT_INFO);
+        info_.seekable = sfinfo.seekable != 0;
+        if ((sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG) {
+            std::vector<std::uint8_t> head = head_of(source, 1 << 20);
+            info_.exact_length = mpeg_has_length_header(head.data(), head.size());
+        }
+        for (const auto& [id, name] : tag_names) {
+            if (const char* value = sf_get_string(file_.get(), id)) info_.tags.emplace_back(name, value);
+        }
+        if (info_.channels <= 0) throw DecodeError("audio header declares no channels");
+    }
+
+    // A non-RAW `format` hint cannot steer libsndfile's detection; it is a
+    // check that the content is what the caller expects.
+    void check_format_hint(const AudioHints& hints) const {
+        if (hints.format.empty()) return;
+        std::string want = major_name(major_code(hints.format));
+        bool same = want == info_.format || (want == "WAV" && info_.format == "WAVEX");
+        if (!same) throw UnsupportedFormatError("the data is " + info_.format + ", not " + want);
+    }
+
+    MemoryCursor cursor_;  // must outlive file_ (declared first, destroyed last)
+    SndfilePtr file_;
+    AudioInfo info_;
+    std::int64_t position_ = 0;
+};
+
+// ---- writing ------------------------------------------------------------------
+
+template <typename T>
+sf_count_t write_block(SNDFILE* f, const T* data, sf_count_t frames);
+template <>
+sf_count_t write_block(SNDFILE* f, const short* d, sf_count_t n) { return sf_writef_short(f, d, n); }
+template <>
+sf_count_t write_block(SNDFILE* f, const int* d, sf_count_t n) { return sf_writef_int(f, d, n); }
+template <>
+sf_count_t write_block(SNDFILE* f, const float* d, sf_count_t n) { return sf_writef_float(f, d, n); }
+template <>
+sf_count_t write_block(SNDFILE* f, const double* d, sf_count_t n) { return sf_writef_double(f, d, n); }
+
+// Interleaved input goes to libsndfile as it is; any other layout (planar,
+// strided) is gathered block by block into a small interleaved buffer.
+template <typename T>
+void write_samples(SNDFILE* f, const AudioWriteRequest& r) {
+    constexpr std::int64_t block = 8192;
+    const Index item = sizeof(T);
+    const bool interleaved = (r.channels == 1 || r.channel_stride == item) && r.frame_stride == item * r.channels;
+    std::vector<T> gather(interleaved ? 0 : static_cast<std::size_t>(block * r.channels));
+    for (std::int64_t done = 0; done < r.frames; done += block) {
+        std::int64_t n = std::min(block, r.frames - done);
+        const std::uint8_t* base = r.data + done * r.frame_stride;
+        const T* src = reinterpret_cast<const T*>(base);
+        if (!interleaved) {
+            for (std::int64_t i = 0; i < n; ++i)
+                for (int c = 0; c < r.channels; ++c)
+                    std::memcpy(&gather[i * r.channels + c], base + i * r.frame_stride + c * r.channel_stride, item);
+            src = gather.data();
+        }
+        if (write_block(f, src, n) != n) throw Error(std::string("writing audio failed: ") + sf_strerror(f));
+    }
+}
+
+SndfilePtr open_for_writing(const AudioWriteRequest& r, int format) {
+    SF_INFO sfinfo{};
+    sfinfo.samplerate = r.samplerate;
+    sfinfo.channels = r.channels;
+    sfinfo.format = format;
+    std::lock_guard<std::mutex> lock(global_error_mutex());
+    if (!sf_format_check(&sfinfo))
+        throw UnsupportedFormatError("libsndfile cannot write " + subtype_name(format) + " in " + major_name(format) +
+                                     " with " + std::to_string(r.channels) + " channels at " +
+                                     std::to_string(r.samplerate) + " Hz");
+    SNDFILE* f = sf_open(r.path.c_str(), SFM_WRITE, &sfinfo);
+    if (!f) {
+        int code = sf_error(nullptr);
+        std::string message = "cannot write " + r.path + ": " + sf_strerror(nullptr);
+        if (code == SF_ERR_UNSUPPORTED_ENCODING) throw UnsupportedFormatError(message);
+        throw Error(message);
+    }
+    return SndfilePtr(f);
+}
+
+void set_tags(SNDFILE* f, const AudioWriteRequest& r) {
+    for (const auto& [key, value] : r.tags) {
+        auto it = std::find_if(std::begin(tag_names), std::end(tag_names),
+                               [&](const auto& t) { return key == t.second; });
+        if (it == std::end(tag_names)) throw std::invalid_argument("unknown audio tag '" + key + "'");
+        if (sf_set_string(f, it->first, value.c_str()) != 0)
+            throw UnsupportedFormatError("cannot store tag '" + key + "': " + sf_strerror(f));
+    }
+}
+
+// ---- the codec ----------------------------------------------------------------
+
+std::optional<DType> stored_dtype(const std::string& subtype) {
+    if (subtype == "PCM_16") return DType::I16;
+    if (subtype == "PCM_32") return DType::I32;
+    if (subtype == "FLOAT") return DType::F32;
+    if (subtype == "DOUBLE") return DType::F64;
+    return std::nullopt;
+}
+
+bool host_is_big_endian() {
+    const std::uint16_t one = 1;
+    std::uint8_t first;
+    std::memcpy(&first, &one, 1);
+    return first == 0;
+}
+
+class SndfileDecoder final : public AudioDecoder {
+public:
+    std::string_view name() const override { return "sndfile"; }
+
+    std::string description() const override {
+        std::string text = "audio through libsndfile: ";
+        for (std::size_t i = 0; i < major_formats().size(); ++i)
+            text += (i ? ", " : "") + major_formats()[i].long_name;
+        return text;
+    }
+
+    std::vector<std::string> extensions() const override {
+        std::set<std::string> all = {"aif", "aifc", "ogg", "oga", "opus", "mp3", "mp2"};
+        for (const MajorFormat& f : major_formats()) all.insert(f.extension);
+        return {all.begin(), all.end()};
+    }
+
+    std::string library_version() const override { return sf_version_string(); }
+
+    bool sniff(ByteSpan head) const override {
+        const std::uint8_t* p = head.data;
+        auto is = [&](std::size_t at, const char* magic) {
+            std::size_t n = std::strlen(magic);
+            return head.size >= at + n && std::memcmp(p + at, magic, n) == 0;
+        };
+        if (is(0, "RIFF") || is(0, "RIFX") || is(0, "RF64") || is(0, "BW64") || is(0, "riff")) return true;
+        if (is(0, "FORM") || is(0, ".snd") || is(0, "fLaC") || is(0, "OggS") || is(0, "caff")) return true;
+        if (is(0, "ID3") || (head.size >= 2 && p[0] == 0xff && (p[1] & 0xe0) == 0xe0)) return true;
+        return is(0, "NIST_1A") || is(0, "Creative Voice File") || is(0, "2BIT") || is(0, "SDS");
+    }
+
+    std::unique_ptr<AudioHandle> open(const AudioSource& source) const override {
+        return std::make_unique<Handle>(source);
+    }
+
+    void write(const AudioWriteRequest& r) const override {
+        if (r.channels <= 0 || r.samplerate <= 0) throw std::invalid_argument("need at least one channel and a positive samplerate");
+        std::string fmt = r.format.empty() ? format_for_extension(extension_of(r.path)) : r.format;
+        std::string sub = r.subtype.empty() ? default_subtype(fmt) : r.subtype;
+        if (sub.empty()) throw std::invalid_argument("format " + fmt + " needs an explicit subtype");
+        SndfilePtr f = open_for_writing(r, major_code(fmt) | subtype_code(sub));
+        sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+        set_tags(f.get(), r);
+        switch (r.dtype) {
+            case DType::I16: write_samples<short>(f.get(), r); break;
+            case DType::I32: write_samples<int>(f.get(), r); break;
+            case DType::F32: write_samples<float>(f.get(), r); break;
+            case DType::F64: write_samples<double>(f.get(), r); break;
+            default: throw std::invalid_argument("audio data must be int16, int32, float32 or float64");
+        }
+        // Encoders (Vorbis, Opus, MP3, FLAC) flush their last blocks on close.
+        int rc = sf_close(f.release());
+        if (rc != 0) throw Error("finishing " + r.path + " failed: " + sf_error_number(rc));
+    }
+
+    std::optional<PcmLayout> pcm_layout(const AudioSource& source, const AudioInfo& info, DType dtype, ByteSpan file,
+                                        std::string& why) const override {
+        if (source.path.empty()) return refuse(why, "the input is not a file path (bytes and file objects are decoded from memory)");
+        int major = major_code(info.format);
+        bool container = major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_RF64 ||
+                         major == SF_FORMAT_W64 || major == SF_FORMAT_AIFF || major == SF_FORMAT_RAW;
+        if (!container) return refuse(why, info.format + " is not a plain PCM container (only WAV, WAVEX, RF64, W64, AIFF and RAW are)");
+        std::optional<DType> stored = stored_dtype(info.subtype);
+        if (!stored) return refuse(why, "subtype " + info.subtype + " has no matching dtype (PCM_16, PCM_32, FLOAT and DOUBLE do)");
+        if (*stored != dtype)
+            return refuse(why, "the file stores " + std::string(dtype_name(*stored)) + " samples (" + info.subtype +
+                                   ") but dtype " + std::string(dtype_name(dtype)) + " was asked for");
+        DataLocation where = major == SF_FORMAT_RAW ? raw_location(source.hints) : find_data(major, file.data, file.size);
+        if (where.offset == 0 && major != SF_FORMAT_RAW) return refuse(why, "no data chunk found in the " + info.format + " header");
+        if (where.big_endian != host_is_big_endian())
+            return refuse(why, std::string("the samples are stored ") + (where.big_endian ? "big" : "little") +
+                                   "-endian and this host is " + (host_is_big_endian() ? "big" : "little") +
+                                   "-endian: they need byte-swapping, which a memory map cannot do");
+        if (where.offset % itemsize(dtype) != 0)
+            return refuse(why, "the samples start at byte " + std::to_string(where.offset) + ", not aligned to the " +
+                                   std::to_string(itemsize(dtype)) + "-byte sample size");
+        std::uint64_t bytes = static_cast<std::uint64_t>(info.frames) * info.channels * itemsize(dtype);
+        if (where.offset + bytes > file.size) return refuse(why, "the data chunk reaches past the end of the file");
+        return PcmLayout{where.offset, dtype};
+    }
+
+    std::string format_for_extension(const std::string& ext) const override {
+        if (ext == "aif" || ext == "aifc") return "AIFF";
+        if (ext == "ogg" || ext == "oga" || ext == "opus") return "OGG";
+        if (ext == "mp3" || ext == "mp2") return "MP3";
+        for (const MajorFormat& f : major_formats())
+            if (f.extension == ext) return f.name;
+        for (const MajorFormat& f : major_formats()) {
+            std::string lower;
+            for (char ch : f.name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+            if (lower == ext) return f.name;
+        }
+        throw UnsupportedFormatError("no audio format is known for the extension '." + ext + "'; pass format=");
+    }
+
+    // python-soundfile's defaults, so write_audio and soundfile.write agree.
+    std::string default_subtype(const std::string& format) const override {
+        std::string f = major_name(major_code(format));
+        if (f == "RAW") return "";
+        if (f == "MAT4" || f == "MAT5") return "DOUBLE";
+        if (f == "XI") return "DPCM_16";
+        if (f == "WVE") return "ALAW";
+        if (f == "OGG") return "VORBIS";
+        if (f == "MP3") return "MPEG_LAYER_III";
+        return "PCM_16";
+    }
+
+private:
+    static std::optional<PcmLayout> refuse(std::string& why, std::string reason) {
+        why = std::move(reason);
+        return std::nullopt;
+    }
+
+    static std::string extension_of(const std::string& path) {
+        std::size_t slash = path.find_last_of('/');
+        std::size_t dot = path.find_last_of('.');
+        if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+        std::string ext = path.substr(dot + 1);
+        for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        return ext;
+    }
+
+    // Headerless data starts at byte 0; libsndfile reads RAW in the order
+    // the caller names, little-endian for FILE.
+    static DataLocation raw_location(const AudioHints& hints) {
+        int e = hints.endian.empty() ? SF_ENDIAN_FILE : endian_code(hints.endian);
+        bool big = e == SF_ENDIAN_BIG || (e == SF_ENDIAN_CPU && host_is_big_endian());
+        return {0, big};
+    }
+};
+
+}  // namespace
+
+const std::vector<MajorFormat>& major_formats() {
+    static const std::vector<MajorFormat> formats = [] {
+        std::lock_guard<std::mutex> lock(global_error_mutex());
+        std::vector<MajorFormat> out;
+        int count = 0;
+        sf_command(nullptr, SFC_GET_FORMAT_MAJOR_COUNT, &count, sizeof count);
+        for (int i = 0; i < count; ++i) {
+            SF_FORMAT_INFO fi{};
+            fi.format = i;
+            if (sf_command(nullptr, SFC_GET_FORMAT_MAJOR, &fi, sizeof fi) != 0) continue;
+            out.push_back({fi.format, major_name(fi.format), fi.name ? fi.name : "", fi.extension ? fi.extension : ""});
+        }
+        return out;
+    }();
+    return formats;
+}
+
+const AudioDecoder& decoder() {
+    static const SndfileDecoder instance;
+    return instance;
+}
+
+}  // namespace mediaview::sndfile

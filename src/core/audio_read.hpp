@@ -1,0 +1,30 @@
+// Reading a frame range of an audio source into one buffer, optionally split
+// across threads, each with its own handle (handles are never shared).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "audio_decoder.hpp"
+
+namespace mediaview {
+
+// Reads frames [start, start+frames) as `dtype` into `dst` (interleaved,
+// frames*channels samples). With threads > 1 and a seekable source the range
+// is cut into `threads` segments decoded concurrently by separate handles; the
+// bytes written are the same as with one thread. `first` is an already open
+// handle (used for the first segment). Returns the frames read, which is less
+// than `frames` only when the data ends early.
+std::int64_t read_frames(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& first,
+                         std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads);
+
+// A read-only (frames, channels) array straight over a memory map of the
+// file's samples for frames [start, start+frames), when the stored samples
+// are `dtype` in native order; otherwise nullopt and the reason in `why_not`.
+// The map is checked against samples `handle` decodes at both ends of the
+// range, so a misread header can never give different values.
+std::optional<StridedArray> map_pcm(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& handle,
+                                    std::int64_t start, std::int64_t frames, DType dtype, std::string& why_not);
+
+}  // namespace mediaview

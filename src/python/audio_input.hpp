@@ -1,0 +1,41 @@
+// Pieces shared by the audio bindings: the codec, turning a Python `src`
+// into an AudioSource, the AudioInfo class, and write_audio.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <memory>
+
+#include "source.hpp"
+#include "src/core/audio_decoder.hpp"
+
+namespace mediaview::python {
+
+// The audio codec in the registry table.
+const AudioDecoder& audio_decoder();
+
+// {"format", "subtype", "samplerate", "channels", "endian"} (None values
+// ignored) as hints; None gives no hints.
+AudioHints hints_from(pybind11::handle hints);
+
+// A path is handed to the codec as a path (so it can be mapped, streamed
+// and opened once per thread); bytes-like objects are used in place and
+// binary file objects are read into memory. Call with the GIL held; the
+// object must also be destroyed with the GIL held.
+class AudioInput {
+public:
+    AudioInput(pybind11::handle src, AudioHints hints);
+    const AudioSource& source() const { return source_; }
+
+private:
+    std::unique_ptr<EncodedSource> encoded_;
+    AudioSource source_;
+};
+
+// The extension of a path, lower case, without the dot; empty when none.
+std::string extension_of(const std::string& path);
+
+void bind_audio_info(pybind11::module_& m);    // the AudioInfo class
+void bind_audio_writer(pybind11::module_& m);  // write_audio
+
+}  // namespace mediaview::python
