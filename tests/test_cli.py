@@ -391,3 +391,99 @@ def test_help_documents_exit_codes_and_temp_pattern():
     for args in (["--help"], ["convert", "--help"], ["info", "--help"]):
         text = run(*args).stdout
         assert "130" in text and "usage error" in text and "mediaview-tmp-" in text
+
+
+# ---- audio ---------------------------------------------------------------------------
+
+import soundfile
+
+from conftest import corpus_files
+
+FLAC = SAMPLES / "music_stereo.flac"
+
+
+def test_audio_flac_to_wav_equals_soundfile(tmp_path):
+    out = tmp_path / "m.wav"
+    result = run("convert", FLAC, out)
+    assert result.returncode == 0, result.stderr
+    expected, rate = soundfile.read(FLAC, dtype="int16")
+    got, got_rate = soundfile.read(out, dtype="int16")
+    assert got_rate == rate and np.array_equal(got, expected)
+    assert soundfile.info(out).subtype == "PCM_16" and soundfile.info(out).format == "WAV"
+
+
+@pytest.mark.parametrize("flac", corpus_files("flac", "*24-bit.flac") + corpus_files("flac", "*8 bit*.flac"))
+def test_audio_corpus_flac_to_wav_keeps_bit_depth(tmp_path, flac):
+    out = tmp_path / "x.wav"
+    assert run("convert", flac, out).returncode == 0
+    src_subtype = soundfile.info(flac).subtype
+    assert soundfile.info(out).subtype == ("PCM_U8" if src_subtype == "PCM_S8" else src_subtype)  # WAV 8-bit
+    assert np.array_equal(soundfile.read(out, dtype="int32")[0], soundfile.read(flac, dtype="int32")[0])
+
+
+def test_audio_start_end_in_seconds_and_frames(tmp_path):
+    rate = soundfile.info(FLAC).samplerate  # 11025
+    full = soundfile.read(FLAC, dtype="int16")[0]
+    assert run("convert", FLAC, tmp_path / "s.wav", "--start", "0.5", "--end", "1.5s").returncode == 0
+    assert np.array_equal(soundfile.read(tmp_path / "s.wav", dtype="int16")[0],
+                          full[round(0.5 * rate):round(1.5 * rate)])
+    assert run("convert", FLAC, tmp_path / "f.wav", "--start", "1000f", "--end", "5000f").returncode == 0
+    assert np.array_equal(soundfile.read(tmp_path / "f.wav", dtype="int16")[0], full[1000:5000])
+    bad = run("convert", FLAC, tmp_path / "b.wav", "--start", "2s", "--end", "1s")
+    assert bad.returncode == 1 and "--end" in bad.stderr and not (tmp_path / "b.wav").exists()
+    assert run("convert", FLAC, tmp_path / "c.wav", "--start", "soon").returncode == 2
+
+
+def test_audio_subtype_format_and_tags(tmp_path):
+    tags = {"title": "Night", "artist": "Someone", "album": "An album", "date": "2020", "genre": "Test",
+            "tracknumber": "3", "comment": "made by the test"}
+    data, rate = soundfile.read(FLAC, dtype="int16")
+    src = tmp_path / "tagged.flac"
+    with soundfile.SoundFile(src, "w", rate, 2, "PCM_16", format="FLAC") as f:
+        for key, value in tags.items():
+            setattr(f, key, value)
+        f.write(data)
+    assert run("convert", src, tmp_path / "f.wav", "--subtype", "FLOAT").returncode == 0
+    assert soundfile.info(tmp_path / "f.wav").subtype == "FLOAT"
+    assert np.array_equal(soundfile.read(tmp_path / "f.wav", dtype="float32")[0],
+                          soundfile.read(src, dtype="float32")[0])
+    assert run("convert", src, tmp_path / "v.ogg").returncode == 0
+    for out in (tmp_path / "f.wav", tmp_path / "v.ogg"):
+        with soundfile.SoundFile(out) as f:
+            assert {k: getattr(f, k) for k in tags} == tags, out
+    assert soundfile.info(tmp_path / "v.ogg").subtype == "VORBIS"
+    assert run("convert", src, tmp_path / "x.data", "--format", "flac").returncode == 0
+    assert soundfile.info(tmp_path / "x.data").format == "FLAC"
+    assert run("convert", src, tmp_path / "x.png").returncode == 2  # audio to image: usage error
+    assert run("convert", SAMPLES / "chelsea_420.jpg", tmp_path / "x.wav").returncode == 2
+
+
+def test_audio_info_text_and_json():
+    files = [SAMPLES / "clip_pcm16.wav", FLAC]
+    text = run("info", *files)
+    assert text.returncode == 0, text.stderr
+    assert "WAV PCM_16, 11025 Hz, 2 channel(s), 22050 frames" in text.stdout
+    doc = json.loads(run("info", "--json", SAMPLES / "chelsea_420.jpg", *files).stdout)
+    assert [d["kind"] for d in doc] == ["image", "audio", "audio"]
+    for entry, path in zip(doc[1:], files):
+        sf_info = soundfile.info(path)
+        assert (entry["samplerate"], entry["channels"], entry["frames"], entry["format"], entry["subtype"]) == (
+            sf_info.samplerate, sf_info.channels, sf_info.frames, sf_info.format, sf_info.subtype)
+        assert entry["duration"] == pytest.approx(sf_info.duration)
+
+
+def test_audio_batch_with_a_corrupt_file(tmp_path):
+    (tmp_path / "in").mkdir()
+    for name in ("music_stereo.flac", "speech_mono.wav", "clip_pcm24.aiff"):
+        shutil.copy(SAMPLES / name, tmp_path / "in" / name)
+    (tmp_path / "in" / "broken.flac").write_bytes(FLAC.read_bytes()[:100])
+    result = run("convert", tmp_path / "in", "-o", tmp_path / "out", "--to", "wav", "-j", "2")
+    assert result.returncode == 1 and "broken.flac" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["clip_pcm24.wav", "music_stereo.wav",
+                                                                     "speech_mono.wav"]
+    for name in ("music_stereo", "speech_mono", "clip_pcm24"):
+        src = next((tmp_path / "in").glob(name + ".*"))
+        assert np.array_equal(soundfile.read(tmp_path / "out" / f"{name}.wav", dtype="int32")[0],
+                              soundfile.read(src, dtype="int32")[0])
+    assert soundfile.info(tmp_path / "out" / "clip_pcm24.wav").subtype == "PCM_24"
+    assert temporaries(tmp_path) == []

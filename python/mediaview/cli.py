@@ -58,14 +58,43 @@ AUDIO_OUTPUTS = AUDIO_INPUTS if HAS_AUDIO else set()
 
 # Source subtypes kept when converting to a container that stores them, so a
 # lossless conversion stays lossless (libsndfile's default would be PCM_16).
-_PCM_CONTAINERS = {"wav", "wave", "w64", "rf64", "aif", "aiff", "aifc", "caf", "au", "snd"}
+# 8-bit PCM is unsigned in WAV/W64/RF64 and signed elsewhere.
+_WIDE_PCM = {"PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"}
 _KEEP_SUBTYPES = {
-    **{ext: {"PCM_U8", "PCM_S8", "PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"} for ext in _PCM_CONTAINERS},
+    **{ext: _WIDE_PCM | {"PCM_U8"} for ext in ("wav", "wave", "w64", "rf64")},
+    **{ext: _WIDE_PCM | {"PCM_S8"} for ext in ("aif", "aiff", "aifc", "caf", "au", "snd")},
     "flac": {"PCM_S8", "PCM_16", "PCM_24"},
 }
+
+
+def kept_subtype(source_subtype: str, target_ext: str) -> Optional[str]:
+    """The subtype that stores the source's samples unchanged in the target
+    format, or None (the format's default) when there is none."""
+    keep = _KEEP_SUBTYPES.get(target_ext, set())
+    if source_subtype in ("PCM_S8", "PCM_U8"):
+        return next((s for s in ("PCM_S8", "PCM_U8") if s in keep), None)
+    return source_subtype if source_subtype in keep else None
+
+
 # The dtype that carries each stored subtype without loss.
 _DTYPE_FOR_SUBTYPE = {"PCM_S8": "int16", "PCM_U8": "int16", "PCM_16": "int16", "PCM_24": "int32",
                       "PCM_32": "int32", "FLOAT": "float32", "DOUBLE": "float64"}
+
+
+def read_dtype(source_subtype: str, target_subtype: Optional[str]) -> str:
+    """The dtype to read in so libsndfile's write gives the right values:
+    integer samples into an integer subtype unchanged, and floats (which
+    libsndfile scales to and from [-1, 1]) for float, lossy or default
+    targets. libsndfile, like python-soundfile, writes integer data to a
+    FLOAT file without rescaling, so integers never go there."""
+    if target_subtype == "DOUBLE":
+        return "float64"
+    if target_subtype is None or target_subtype == "FLOAT" or target_subtype in _LOSSY_SUBTYPES:
+        return "float32"
+    return _DTYPE_FOR_SUBTYPE.get(source_subtype, "float32") if source_subtype.startswith("PCM_") else "float32"
+
+
+_LOSSY_SUBTYPES = {"VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER_III"}
 
 
 def input_kind(path: Path) -> str:
@@ -331,15 +360,20 @@ def convert_audio(job: Job, args) -> str:
     stop = end.to_frames(info.samplerate) if end else None
     if stop is not None and stop < first:
         raise ValueError(f"--end ({stop} frames) lies before --start ({first} frames)")
-    dtype = _DTYPE_FOR_SUBTYPE.get(info.subtype, "float32")
+    subtype = args.subtype.upper() if args.subtype else kept_subtype(info.subtype, job.format)
+    dtype = read_dtype(info.subtype, subtype)
     data, samplerate = mediaview.read_audio(job.src, dtype=dtype, start=first, stop=stop, always_2d=True)
-    subtype = args.subtype
-    if subtype is None and info.subtype in _KEEP_SUBTYPES.get(job.format, ()):
-        subtype = info.subtype
     tags = dict(info.tags) if info.tags else None
     if not args.overwrite and job.dst.exists():
         raise FileExistsError(f"{job.dst} exists (pass --overwrite to replace it)")
-    mediaview.write_audio(job.dst, data, samplerate, format=job.format, subtype=subtype, tags=tags)
+    # The extension names the format unless --format said otherwise; then
+    # libsndfile's format name (WAV, FLAC, OGG, ...), Opus being Ogg/Opus.
+    fmt = None
+    if job.dst.suffix.lstrip(".").lower() != job.format:
+        fmt = "OGG" if job.format in ("opus", "oga") else job.format.upper()
+        if job.format == "opus" and subtype is None:
+            subtype = "OPUS"
+    mediaview.write_audio(job.dst, data, samplerate, format=fmt, subtype=subtype, tags=tags)
     frames = memoryview(data).shape[0]
     return f"{job.src} -> {job.dst} ({frames} frames, {samplerate} Hz, {subtype or 'default subtype'})"
 
