@@ -487,3 +487,13 @@ def test_audio_batch_with_a_corrupt_file(tmp_path):
                               soundfile.read(src, dtype="int32")[0])
     assert soundfile.info(tmp_path / "out" / "clip_pcm24.wav").subtype == "PCM_24"
     assert temporaries(tmp_path) == []
+
+
+def test_recoverable_damage_is_one_warning_line(tmp_path):
+    data = (SAMPLES / "coffee_422.jpg").read_bytes()
+    damaged = tmp_path / "damaged.jpg"
+    damaged.write_bytes(data[: len(data) // 2] + b"\xff\xd9")  # entropy data cut, EOI present
+    result = run("convert", damaged, tmp_path / "d.png")
+    assert result.returncode == 0
+    assert result.stderr.startswith("mediaview: warning: DecodeWarning:") and ".py" not in result.stderr
+    assert Image.open(tmp_path / "d.png").size == (600, 400)
