@@ -258,3 +258,13 @@ def test_check_writable_dir(tmp_path):
     if os.path.isdir("/proc/self"):
         with pytest.raises(OSError):
             _atomic.check_writable_dir("/proc/self")
+
+
+def test_threads_encoding_at_once_give_the_same_bytes():
+    from concurrent.futures import ThreadPoolExecutor
+
+    pixels = rgb("astronaut_444.jpg")
+    expected = mediaview.encode_jpeg(pixels, quality=85, progressive=True)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: mediaview.encode_jpeg(pixels, quality=85, progressive=True), range(16)))
+    assert all(r == expected for r in results)
