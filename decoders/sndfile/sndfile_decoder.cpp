@@ -12,7 +12,9 @@
 #include <limits>
 #include <set>
 #include <stdexcept>
+#include <type_traits>
 
+#include "quiet_stderr.hpp"
 #include "src/core/file_bytes.hpp"
 
 namespace mediaview::sndfile {
@@ -65,8 +67,15 @@ using SndfilePtr = std::unique_ptr<SNDFILE, CloseSndfile>;
 // with global_error_mutex() held.
 [[noreturn]] void throw_open_error(const std::string& what) {
     int code = sf_error(nullptr);
-    std::string message = what + ": " + sf_strerror(nullptr);
-    if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING) throw UnsupportedFormatError(message);
+    std::string text = sf_strerror(nullptr);
+    std::string message = what + ": " + text;
+    // libsndfile's internal codes are not public; its texts for content it
+    // knows but cannot decode (e.g. 12- and 20-bit FLAC in 1.2.0) say so.
+    bool lacks_feature = text.find("unimplemented") != std::string::npos ||
+                         text.find("not supported") != std::string::npos ||
+                         text.find("nsupported") != std::string::npos;
+    if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING || lacks_feature)
+        throw UnsupportedFormatError(message);
     throw DecodeError(message);
 }
 
@@ -125,11 +134,25 @@ std::vector<std::uint8_t> head_of(const AudioSource& source, std::size_t n) {
     return head;
 }
 
+// Whether the first bytes are one of the containers libsndfile identifies by
+// a magic number, so that opening cannot reach libmpg123's probing.
+bool clearly_not_mpeg(const std::vector<std::uint8_t>& head) {
+    static const char* magics[] = {"RIFF", "RIFX", "RF64", "BW64", "riff", "FORM", ".snd", "fLaC", "OggS", "caff"};
+    for (const char* m : magics)
+        if (head.size() >= 4 && std::memcmp(head.data(), m, 4) == 0) return true;
+    return false;
+}
+
 class Handle final : public AudioHandle {
 public:
-    explicit Handle(const AudioSource& source) {
+    explicit Handle(const AudioSource& source) : source_(source) {
         SF_INFO sfinfo = requested_info(source.hints);
-        open(source, sfinfo);
+        {
+            QuietMpg123 quiet(!clearly_not_mpeg(head_of(source, 16)));
+            open(source, sfinfo);
+        }
+        mpeg_ = (sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
+        seek_by_decoding_ = mpeg_ || (sfinfo.format & SF_FORMAT_SUBMASK) == SF_FORMAT_VORBIS;
         // As python-soundfile does: float data read as integers clips
         // instead of wrapping around.
         sf_command(file_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
@@ -139,14 +162,27 @@ public:
 
     const AudioInfo& info() const override { return info_; }
 
+    // Two formats whose libsndfile seek is not exact, so they seek by
+    // decoding from the start (exact, but O(position)) and are not split
+    // across threads:
+    // - MPEG: the seek restarts mpg123 without the bit reservoir and
+    //   synthesis state of the frames before the target, so the samples
+    //   after it differ (badly in the first frames, by rounding later);
+    // - Ogg Vorbis: a target inside the last page lands off by the
+    //   stream's end trim (188 frames on music_stereo.ogg), in 1.2.0 and
+    //   in python-soundfile's 1.2.2 alike.
+    bool splittable() const override { return info_.seekable && !seek_by_decoding_; }
+
     void seek(std::int64_t frame) override {
         if (frame == position_) return;
+        if (seek_by_decoding_) return seek_by_decoding(frame);
         if (sf_seek(file_.get(), frame, SEEK_SET) < 0)
             throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": " + sf_strerror(file_.get()));
         position_ = frame;
     }
 
     std::int64_t read(DType dtype, void* dst, std::int64_t frames) override {
+        QuietMpg123 quiet(mpeg_);
         sf_count_t n = 0;
         switch (dtype) {
             case DType::I16: n = sf_readf_short(file_.get(), static_cast<short*>(dst), frames); break;
@@ -164,6 +200,22 @@ public:
     }
 
 private:
+    void seek_by_decoding(std::int64_t frame) {
+        if (frame < position_) {  // back to the start: a fresh handle
+            SF_INFO sfinfo = requested_info(source_.hints);
+            file_.reset();
+            open(source_, sfinfo);
+            sf_command(file_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+            position_ = 0;
+        }
+        std::vector<float> scratch(static_cast<std::size_t>(4096 * info_.channels));
+        while (position_ < frame) {
+            std::int64_t n = read(DType::F32, scratch.data(), std::min<std::int64_t>(4096, frame - position_));
+            if (n <= 0) throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": the stream ends at " +
+                                          std::to_string(position_));
+        }
+    }
+
     void open(const AudioSource& source, SF_INFO& sfinfo) {
         if (!source.path.empty()) check_readable(source.path);
         if (source.path.empty() && source.bytes.size == 0) throw UnsupportedFormatError("empty input: no audio data");
@@ -179,6 +231,12 @@ private:
         info_.samplerate = sfinfo.samplerate;
         info_.channels = sfinfo.channels;
         info_.frames = sfinfo.frames;
+        // A stream that does not say its length (FLAC without a total-samples
+        // field) reports SF_COUNT_MAX: the length is unknown, not huge.
+        if (sfinfo.frames == SF_COUNT_MAX || sfinfo.frames < 0) {
+            info_.frames = AudioInfo::unknown_length;
+            info_.exact_length = false;
+        }
         info_.format = major_name(sfinfo.format);
         info_.subtype = subtype_name(sfinfo.format);
         info_.endian = endian_name(sfinfo.format);
@@ -204,8 +262,11 @@ private:
         if (!same) throw UnsupportedFormatError("the data is " + info_.format + ", not " + want);
     }
 
+    AudioSource source_;   // for reopening (MPEG seeks backwards)
     MemoryCursor cursor_;  // must outlive file_ (declared first, destroyed last)
     SndfilePtr file_;
+    bool mpeg_ = false;
+    bool seek_by_decoding_ = false;
     AudioInfo info_;
     std::int64_t position_ = 0;
 };
@@ -224,13 +285,19 @@ template <>
 sf_count_t write_block(SNDFILE* f, const double* d, sf_count_t n) { return sf_writef_double(f, d, n); }
 
 // Interleaved input goes to libsndfile as it is; any other layout (planar,
-// strided) is gathered block by block into a small interleaved buffer.
+// strided) is gathered block by block into a small interleaved buffer. With
+// `as_float`, integer samples are handed over as float in [-1, 1) instead:
+// libsndfile's MP3 encoder (1.2.0 and 1.2.2) mis-scales short and int input,
+// so the encoded signal clips (correlation with the input about 0.45).
 template <typename T>
-void write_samples(SNDFILE* f, const AudioWriteRequest& r) {
+void write_samples(SNDFILE* f, const AudioWriteRequest& r, bool as_float) {
     constexpr std::int64_t block = 8192;
     const Index item = sizeof(T);
     const bool interleaved = (r.channels == 1 || r.channel_stride == item) && r.frame_stride == item * r.channels;
+    const bool convert = as_float && std::is_integral_v<T>;
+    const float scale = convert ? 1.0f / (sizeof(T) == 2 ? 32768.0f : 2147483648.0f) : 1.0f;
     std::vector<T> gather(interleaved ? 0 : static_cast<std::size_t>(block * r.channels));
+    std::vector<float> floats(convert ? static_cast<std::size_t>(block * r.channels) : 0);
     for (std::int64_t done = 0; done < r.frames; done += block) {
         std::int64_t n = std::min(block, r.frames - done);
         const std::uint8_t* base = r.data + done * r.frame_stride;
@@ -241,7 +308,14 @@ void write_samples(SNDFILE* f, const AudioWriteRequest& r) {
                     std::memcpy(&gather[i * r.channels + c], base + i * r.frame_stride + c * r.channel_stride, item);
             src = gather.data();
         }
-        if (write_block(f, src, n) != n) throw Error(std::string("writing audio failed: ") + sf_strerror(f));
+        sf_count_t written = 0;
+        if (convert) {
+            for (std::int64_t i = 0; i < n * r.channels; ++i) floats[i] = static_cast<float>(src[i]) * scale;
+            written = write_block(f, floats.data(), n);
+        } else {
+            written = write_block(f, src, n);
+        }
+        if (written != n) throw Error(std::string("writing audio failed: ") + sf_strerror(f));
     }
 }
 
@@ -335,11 +409,12 @@ public:
         SndfilePtr f = open_for_writing(r, major_code(fmt) | subtype_code(sub));
         sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
         set_tags(f.get(), r);
+        const bool as_float = major_code(fmt) == SF_FORMAT_MPEG;
         switch (r.dtype) {
-            case DType::I16: write_samples<short>(f.get(), r); break;
-            case DType::I32: write_samples<int>(f.get(), r); break;
-            case DType::F32: write_samples<float>(f.get(), r); break;
-            case DType::F64: write_samples<double>(f.get(), r); break;
+            case DType::I16: write_samples<short>(f.get(), r, as_float); break;
+            case DType::I32: write_samples<int>(f.get(), r, as_float); break;
+            case DType::F32: write_samples<float>(f.get(), r, as_float); break;
+            case DType::F64: write_samples<double>(f.get(), r, as_float); break;
             default: throw std::invalid_argument("audio data must be int16, int32, float32 or float64");
         }
         // Encoders (Vorbis, Opus, MP3, FLAC) flush their last blocks on close.

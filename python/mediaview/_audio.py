@@ -124,6 +124,9 @@ def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = 
             if block is None:
                 return
             yield block
+            # Drop our own reference before decoding the next block, so
+            # that a block the caller let go of can be reused.
+            del block
 
     return blocks()
 

@@ -38,7 +38,8 @@ struct AudioSource {
 struct AudioInfo {
     int samplerate = 0;
     int channels = 0;
-    std::int64_t frames = 0;
+    static constexpr std::int64_t unknown_length = -1;
+    std::int64_t frames = 0;  // unknown_length when the stream does not say
     std::string format;   // major format name, e.g. "WAV"
     std::string subtype;  // e.g. "PCM_16"
     std::string endian;   // "FILE", "LITTLE", "BIG" or "CPU"
@@ -47,7 +48,8 @@ struct AudioInfo {
     bool seekable = false;
     bool exact_length = true;  // false when `frames` is an estimate (MP3 without a Xing/Info header)
     std::vector<std::pair<std::string, std::string>> tags;  // ("title", "..."), only those present
-    double duration() const { return samplerate > 0 ? static_cast<double>(frames) / samplerate : 0.0; }
+    // Seconds; NaN when the length is unknown.
+    double duration() const;
 };
 
 // One open input; not shareable between threads (each thread opens its own).
@@ -55,6 +57,9 @@ class AudioHandle {
 public:
     virtual ~AudioHandle() = default;
     virtual const AudioInfo& info() const = 0;
+    // Whether seek() lands exactly and cheaply, so that a range may be split
+    // across handles and the pieces equal one sequential decode.
+    virtual bool splittable() const { return info().seekable; }
     // Moves to frame `frame` (0 <= frame <= frames); throws DecodeError.
     virtual void seek(std::int64_t frame) = 0;
     // Reads up to `frames` interleaved frames as `dtype` into `dst`; returns

@@ -59,9 +59,9 @@ std::vector<Segment> split(std::int64_t start, std::int64_t frames, int threads)
 
 std::int64_t read_frames(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& first,
                          std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads) {
-    if (frames <= 0) return 0;
     first.seek(start);
-    if (threads <= 1 || !first.info().seekable) return read_fully(first, dtype, dst, frames);
+    if (frames <= 0) return 0;
+    if (threads <= 1 || !first.splittable()) return read_fully(first, dtype, dst, frames);
     const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(first.info().channels);
     std::vector<Segment> segments = split(start, frames, threads);
     std::vector<std::thread> workers;
@@ -122,6 +122,17 @@ std::optional<StridedArray> map_pcm(const AudioDecoder& decoder, const AudioSour
     }
     Index offset = static_cast<Index>(layout->data_offset) + start * item * info.channels;
     return StridedArray(std::move(storage), dtype, {frames, info.channels}, {item * info.channels, item}, offset);
+}
+
+}  // namespace mediaview
+
+#include <cmath>
+
+namespace mediaview {
+
+double AudioInfo::duration() const {
+    if (frames < 0) return std::nan("");
+    return samplerate > 0 ? static_cast<double>(frames) / samplerate : 0.0;
 }
 
 }  // namespace mediaview

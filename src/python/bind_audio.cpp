@@ -71,12 +71,20 @@ Range resolve_range(std::int64_t total, std::int64_t start, std::optional<std::i
                     std::optional<std::int64_t> frames) {
     if (stop && frames) throw py::value_error("give only one of stop and frames");
     if (frames && *frames < 0) throw py::value_error("frames must not be negative");
-    auto clamp_index = [total](std::int64_t i) { return std::clamp<std::int64_t>(i < 0 ? i + total : i, 0, total); };
     Range r;
+    r.to_end = !stop && !frames;
+    if (total < 0) {  // unknown length: positions count from the start only
+        if (start < 0 || (stop && *stop < 0))
+            throw py::value_error("the length of this audio is unknown: start and stop must not be negative");
+        r.start = start;
+        std::int64_t end = stop ? *stop : frames ? start + *frames : start;
+        r.frames = std::max<std::int64_t>(0, end - start);
+        return r;
+    }
+    auto clamp_index = [total](std::int64_t i) { return std::clamp<std::int64_t>(i < 0 ? i + total : i, 0, total); };
     r.start = clamp_index(start);
     std::int64_t end = stop ? clamp_index(*stop) : frames ? std::min(total, r.start + *frames) : total;
     r.frames = std::max<std::int64_t>(0, end - r.start);
-    r.to_end = !stop && !frames;
     return r;
 }
 
@@ -104,9 +112,12 @@ StridedArray caller_frames(const Py_buffer& v, const std::shared_ptr<Storage>& s
         throw py::value_error(std::string("out must hold ") + std::string(dtype_name(dtype)) + " elements (format '" +
                               format_code(dtype) + "'), not format '" + (v.format ? v.format : "B") + "'");
     Index item = static_cast<Index>(itemsize(dtype));
-    StridedArray wanted = shaped(StridedArray(storage, dtype, {frames, channels}, {item * channels, item},
-                                              static_cast<std::uint8_t*>(v.buf) - storage->data),
-                                 layout, always_2d);
+    // The shape and strides read_audio would return, worked out on a
+    // scratch array before anything touches the caller's memory.
+    auto scratch = std::make_shared<Storage>();
+    scratch->size = static_cast<std::size_t>(frames * channels * item);
+    StridedArray wanted = shaped(StridedArray(scratch, dtype, {frames, channels}, {item * channels, item}), layout,
+                                 always_2d);
     std::vector<Index> shape(v.shape, v.shape + v.ndim), strides(v.strides, v.strides + v.ndim);
     if (shape != wanted.shape())
         throw py::value_error("out has shape " + describe(shape) + " but the audio read has shape " +
@@ -218,7 +229,7 @@ public:
         handle_ = audio_decoder().open(input_.source());
         Range r = resolve_range(handle_->info().frames, start, stop, std::nullopt);
         remaining_ = r.frames;
-        to_end_ = !stop && !handle_->info().exact_length;
+        to_end_ = !stop && !handle_->info().exact_length;  // an estimated or unknown length
         handle_->seek(r.start);
     }
 
