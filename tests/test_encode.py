@@ -268,3 +268,20 @@ def test_threads_encoding_at_once_give_the_same_bytes():
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda _: mediaview.encode_jpeg(pixels, quality=85, progressive=True), range(16)))
     assert all(r == expected for r in results)
+
+
+def test_atomic_path_for_name_based_writers(tmp_path):
+    target = tmp_path / "a.wav"
+    with pytest.raises(RuntimeError):
+        with _atomic.atomic_path(target) as temp:
+            assert temp.parent == tmp_path and _atomic.is_temporary(temp)
+            temp.write_bytes(b"partial")
+            raise RuntimeError("writer failed")
+    assert list(tmp_path.iterdir()) == []
+    with _atomic.atomic_path(target) as temp:
+        temp.write_bytes(b"done")
+    assert target.read_bytes() == b"done"
+    with pytest.raises(FileExistsError):
+        with _atomic.atomic_path(target, overwrite=False) as temp:
+            temp.write_bytes(b"new")
+    assert target.read_bytes() == b"done" and list(tmp_path.iterdir()) == [target]

@@ -86,3 +86,25 @@ def atomic_output(target: "os.PathLike[str] | str", *, overwrite: bool = True) -
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_path(target: "os.PathLike[str] | str", *, overwrite: bool = True) -> Iterator[Path]:
+    """Like atomic_output, for writers that want a file name (libsndfile):
+    yields a temporary path beside ``target`` (same name pattern) that becomes
+    ``target`` once the block ends without an exception."""
+    target = Path(target)
+    if not overwrite and target.exists():
+        raise FileExistsError(errno.EEXIST, "exists (pass overwrite to replace it)", str(target))
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(target), dir=os.fspath(target.parent))
+    os.close(fd)
+    try:
+        yield Path(temp)
+        with open(temp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.chmod(temp, 0o666 & ~_UMASK)
+        _move_into_place(temp, target, overwrite)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
