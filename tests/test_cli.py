@@ -134,7 +134,8 @@ def test_convert_jpeg_to_jpeg_at_quality(tmp_path, quality, subsampling):
     Image.fromarray(original).save(buf, "JPEG", quality=quality, subsampling=PIL_SUBSAMPLING[subsampling])
     assert out.read_bytes() == buf.getvalue()
     ours_db = psnr(pillow_pixels(out), original)
-    # Measured on this photo: q40 ~30.5/31 dB, q75 34.4/35.8, q95 43.1/48.3 (420/444).
+    # Measured on this photo (420/444): q40 30.15/30.73 dB, q75 34.41/35.84, q95 43.08/48.32;
+    # Pillow at the same settings: the same bytes, so the same sizes and PSNR.
     assert ours_db > {40: 29, 75: 33, 95: 42}[quality]
     info = mediaview.probe(out)
     assert info.subsampling == subsampling and not info.progressive
