@@ -12,7 +12,6 @@
 #include "error_translation.hpp"
 #include "exporter.hpp"
 #include "src/core/audio_read.hpp"
-#include "src/core/large_block.hpp"
 
 namespace py = pybind11;
 
@@ -150,7 +149,7 @@ StridedArray read_rest(AudioHandle& handle, StridedArray first, DType dtype) {
     }
     if (extra.empty()) return first;
     Index total = first.shape()[0] + static_cast<Index>(extra.size() / frame_bytes);
-    StridedArray joined = allocate_large(dtype, {total, channels});
+    StridedArray joined = StridedArray::allocate(dtype, {total, channels});
     std::memcpy(joined.data(), first.data(), first.nbytes());
     std::memcpy(joined.data() + first.nbytes(), extra.data(), extra.size());
     return joined;
@@ -179,7 +178,7 @@ StridedArray read_frames_nogil(const AudioSource& source, const ReadRequest& rq,
         if (rq.mmap == 1) throw py::value_error("mmap=True: cannot map the samples: " + why);
     }
     StridedArray frames = out_view ? caller_frames(*out_view, out_storage, rq.dtype, r.frames, info.channels, layout, always_2d)
-                                   : allocate_large(rq.dtype, {r.frames, info.channels});
+                                   : StridedArray::allocate(rq.dtype, {r.frames, info.channels});
     std::int64_t got = read_frames(decoder, source, *handle, r.start, r.frames, rq.dtype, frames.data(), rq.threads);
     frames = first_frames(frames, got);
     if (r.to_end && !info.exact_length && !out_view && got == r.frames) frames = read_rest(*handle, frames, rq.dtype);
