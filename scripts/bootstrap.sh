@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 VENV=${1:-.venv}
 PYTHON=${PYTHON:-python3}
 
-APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libgtest-dev)
+APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libgtest-dev
+  flac)  # flac(1): a reference decoder the tests use as an oracle
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

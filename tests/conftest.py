@@ -4,6 +4,13 @@ from pathlib import Path
 
 import pytest
 
+# mediaview first: python-soundfile ships its own libsndfile with the same
+# soname, and whichever is loaded first serves both. Importing mediaview
+# before soundfile keeps Debian's libsndfile 1.2.0 in mediaview and
+# soundfile's bundled 1.2.2 in the oracle, so the two stay independent
+# (test_audio checks the versions).
+import mediaview  # noqa: E402,F401  (import order matters, see above)
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 CORPUS = ROOT.parent / "shared" / "corpus"

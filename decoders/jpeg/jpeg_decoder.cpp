@@ -311,16 +311,36 @@ void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int
     });
 }
 
+// Output pixels in one iMCU column: jpeg_crop_scanline aligns the window's
+// left edge down to a multiple of this.
+JDIMENSION imcu_width(const jpeg_decompress_struct& c) {
+#if JPEG_LIB_VERSION >= 70
+    return static_cast<JDIMENSION>(c.max_h_samp_factor * c.min_DCT_h_scaled_size);
+#else
+    return static_cast<JDIMENSION>(c.max_h_samp_factor * c.min_DCT_scaled_size);
+#endif
+}
+
 // Narrows decoding to the columns the crop needs. The window asked of
 // libjpeg reaches one pixel past the crop on each side (where the image has
-// one): libjpeg widens it to iMCU boundaries and upsamples chroma as if the
-// window's edges were the image's, so without that margin a crop edge that
-// falls on an iMCU boundary would differ from the same pixel in a full decode.
+// one): libjpeg aligns its left edge to an iMCU boundary and upsamples chroma
+// as if the window's edges were the image's, so without that margin a crop
+// edge that falls on an iMCU boundary would differ from the same pixel in a
+// full decode. The window is also at least two iMCUs wide (or the whole
+// width): jpeg_crop_scanline re-initialises the upsampler when a subsampled
+// component's window is under 2 samples wide, and libjpeg-turbo then falls
+// back from fancy (triangle) to box upsampling, so e.g. a 1-pixel-wide crop
+// of a 4:2:0 image would differ from the full decode.
 // Returns how many pixels of the window lie left of the crop.
 unsigned restrict_columns(Decompressor& d, const CropRect& crop) {
     jpeg_decompress_struct& c = d.cinfo();
     JDIMENSION left = crop.x > 0 ? static_cast<JDIMENSION>(crop.x) - 1 : 0;
     JDIMENSION right = std::min<JDIMENSION>(c.output_width, static_cast<JDIMENSION>(crop.x + crop.width) + 1);
+    JDIMENSION min_width = 2 * imcu_width(c);
+    if (right - left < min_width) {
+        right = std::min<JDIMENSION>(c.output_width, left + min_width);
+        left = right > min_width ? right - min_width : 0;
+    }
     if (left == 0 && right == c.output_width) return static_cast<unsigned>(crop.x);
     JDIMENSION x = left, width = right - left;
     guarded(d.state(), [&c, &x, &width] { jpeg_crop_scanline(&c, &x, &width); });

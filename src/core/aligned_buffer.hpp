@@ -1,5 +1,7 @@
 // A heap block aligned to 64 bytes (one cache line, the widest SIMD load), so
-// decoders and consumers such as numpy get aligned rows.
+// decoders and consumers such as numpy get aligned rows. Blocks of 4 MiB and
+// more are aligned to 2 MiB for transparent huge pages, and up to four of
+// them (256 MiB at most) are kept after release for reuse (see the .cpp).
 #pragma once
 
 #include <cstddef>
@@ -23,8 +25,11 @@ public:
     std::size_t size() const { return size_; }
 
 private:
+    void release() noexcept;
+
     std::uint8_t* data_ = nullptr;
     std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
 };
 
 }  // namespace mediaview

@@ -22,6 +22,13 @@ const ImageDecoder* find_image_decoder(ByteSpan head) {
     return nullptr;
 }
 
+const AudioDecoder& audio_decoder() {
+    for (const Decoder* d : decoder_table()) {
+        if (d->kind() == MediaKind::Audio) return *static_cast<const AudioDecoder*>(d);
+    }
+    throw UnsupportedFormatError("no audio codec is registered");
+}
+
 const Decoder* find_decoder_by_name(std::string_view name) {
     for (const Decoder* d : decoder_table()) {
         if (d->name() == name) return d;

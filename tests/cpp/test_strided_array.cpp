@@ -80,3 +80,19 @@ TEST(StridedArray, ReadonlyWindowSharesMemory) {
     EXPECT_FALSE(a.readonly());
     EXPECT_EQ(ro.data(), a.data());
 }
+
+TEST(AlignedBuffer, LargeBlocksAreReusedAfterRelease) {
+    const std::size_t size = std::size_t{36} << 20;  // a 12-megapixel RGB image
+    std::uint8_t* first;
+    {
+        AlignedBuffer a(size);
+        first = a.data();
+        EXPECT_EQ(reinterpret_cast<std::uintptr_t>(first) % (std::size_t{2} << 20), 0u);
+    }
+    AlignedBuffer again(size - 1000);
+    EXPECT_EQ(again.data(), first);   // a freed block of the right size comes back
+    AlignedBuffer other(size);
+    EXPECT_NE(other.data(), first);   // never handed out twice
+    AlignedBuffer much_smaller(size / 2);
+    EXPECT_NE(much_smaller.data(), first);
+}
