@@ -108,26 +108,3 @@ def atomic_path(target: "os.PathLike[str] | str", *, overwrite: bool = True) -> 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
         raise
-
-
-@contextlib.contextmanager
-def atomic_path(target: "os.PathLike[str] | str", *, overwrite: bool = True) -> Iterator[Path]:
-    """Like atomic_output, for writers that want a file name (libsndfile):
-    yields a temporary path beside ``target`` that becomes ``target``."""
-    target = Path(target)
-    if not overwrite and target.exists():
-        raise FileExistsError(f"{target} exists (pass overwrite to replace it)")
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARKER}", dir=target.parent or ".")
-    os.close(fd)
-    try:
-        yield Path(temp)
-        with open(temp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(temp, 0o644)
-        if not overwrite and target.exists():
-            raise FileExistsError(f"{target} exists (pass overwrite to replace it)")
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
