@@ -25,9 +25,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
-import mediaview as mv
+import mediaview as mv  # before soundfile: both load a libsndfile with the same soname, the first serves both
+import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -102,8 +102,11 @@ def main() -> None:
     files = prepare(args.cache, args.minutes)
     info = mv.audio_info(files["WAV"])
     seconds = info.duration
-    print(f"mediaview audio bench: {platform.machine()}, {os.cpu_count()} CPUs, {mv.decoders()[-1]['library_version']}"
-          f" (soundfile {sf.__version__} with {sf.__libsndfile_version__})")
+    ours = next(d for d in mv.decoders() if d["name"] == "sndfile")["library_version"]
+    print(f"mediaview audio bench: {platform.machine()}, {os.cpu_count()} CPUs, mediaview on {ours}, "
+          f"soundfile {sf.__version__} on libsndfile-{sf.__libsndfile_version__}")
+    if ours == "libsndfile-" + sf.__libsndfile_version__:
+        print("warning: mediaview and soundfile share one libsndfile (import order); the comparison is not independent")
     print(f"recording: {seconds / 60:.1f} min, {info.samplerate} Hz, {info.channels} channels; "
           + ", ".join(f"{k} {v.stat().st_size / 1e6:.1f} MB" for k, v in files.items()))
     print("  columns: best time, speed, mediaview's advantage (peer time / mediaview time) where shown\n")

@@ -42,6 +42,20 @@ def convert_with_cli() -> None:
         subprocess.run(command, check=True)
         subprocess.run([sys.executable, "-m", "mediaview", "info", str(src)], check=True)
         print(f"wrote {dst.name}: {dst.stat().st_size} bytes")
+        # A batch: every bundled JPEG to a quality-80 progressive JPEG, and
+        # every bundled sound to FLAC, two workers; the one-line summary.
+        out = Path(tmp) / "batch"
+        jpegs = sorted(str(p) for p in HERE.glob("*.jpg"))
+        print(f"$ mediaview convert samples/*.jpg -o batch --quality 80 --progressive -j 2")
+        subprocess.run([sys.executable, "-m", "mediaview", "convert", *jpegs, "-o", str(out), "--quality", "80",
+                        "--progressive", "-j", "2"], check=True)
+        sounds = sorted(str(p) for p in HERE.glob("*.wav"))
+        if sounds:
+            print("$ mediaview convert samples/*.wav -o batch --to flac")
+            subprocess.run([sys.executable, "-m", "mediaview", "convert", *sounds, "-o", str(out), "--to", "flac"],
+                           check=True)
+            subprocess.run([sys.executable, "-m", "mediaview", "info", *sorted(str(p) for p in out.glob("*.flac"))],
+                           check=True)
 
 
 if __name__ == "__main__":

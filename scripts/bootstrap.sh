@@ -44,7 +44,11 @@ PY
 "$VENV/bin/python" - <<'PY' > "$VENV/extras.txt"
 import tomllib
 with open("pyproject.toml", "rb") as f:
-    extras = tomllib.load(f)["project"]["optional-dependencies"]
+    project = tomllib.load(f)["project"]
+# The package's own dependencies too: the editable install runs with --no-deps.
+for req in project.get("dependencies", []):
+    print(req)
+extras = project["optional-dependencies"]
 for name in ("test", "bench"):
     for req in extras[name]:
         print(req)

@@ -29,6 +29,9 @@ def test_decoders_list_sndfile_with_every_major_format():
     entry = next(d for d in mv.decoders() if d["name"] == "sndfile")
     assert entry["kind"] == "audio"
     assert entry["library_version"].startswith("libsndfile-1.")
+    # The oracle must be independent: soundfile's bundled libsndfile, not
+    # Debian's one that mediaview links (conftest imports mediaview first).
+    assert entry["library_version"] != "libsndfile-" + sf.__libsndfile_version__
     # python-soundfile asks its libsndfile the same question
     # (SFC_GET_FORMAT_MAJOR); both builds list the same containers.
     for long_name in sf.available_formats().values():

@@ -15,6 +15,7 @@ from ._core import (
     decoders,
 )
 from ._audio import AUDIO_DTYPES, AUDIO_TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
+from ._encode import encode_jpeg, write_image
 from ._image import MAX_IMAGE_PIXELS, MODES, MinSize, decode_image, probe
 from ._pil import to_pil
 
@@ -39,6 +40,8 @@ __all__ = [
     "UnsupportedFormatError",
     "decode_image",
     "decoders",
+    "encode_jpeg",
     "probe",
     "to_pil",
+    "write_image",
 ]

@@ -1,15 +1,23 @@
 """Writing files so that a failure never leaves a partial output.
 
 Each output is written to a temporary file in the target's directory, named
-``.<name>.mediaview-tmp-<random>``, flushed to disk, then renamed over the
-target with ``os.replace`` (atomic on POSIX). On any exception, including
-KeyboardInterrupt, the temporary file is removed. A process killed outright
-can leave a temporary behind, never a partial file under the final name.
+``.<name>.mediaview-tmp-<random>`` (the ``TEMP_MARKER`` below), flushed and
+fsync'ed, then moved into place. On any exception, KeyboardInterrupt
+included, the temporary file is removed. A process killed outright (SIGKILL,
+power loss) can leave a temporary behind, never a partial file under the
+final name.
+
+With ``overwrite=True`` the move is ``os.replace`` (atomic on POSIX). With
+``overwrite=False`` it is ``os.link`` then unlink of the temporary, which
+fails with ``FileExistsError`` if the target appeared meanwhile: an existing
+file is never replaced, even by a race. On file systems without hard links
+it falls back to a check followed by ``os.replace``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -17,23 +25,63 @@ from typing import BinaryIO, Iterator
 
 TEMP_MARKER = ".mediaview-tmp-"
 
+# Read once at import: os.umask can only be read by setting it, which is not
+# safe while other threads create files.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
+
+def temp_prefix(target: Path) -> str:
+    return f".{target.name}{TEMP_MARKER}"
+
+
+def is_temporary(path: "os.PathLike[str] | str") -> bool:
+    """True for a name atomic_output uses for its temporary files."""
+    name = Path(path).name
+    return name.startswith(".") and TEMP_MARKER in name
+
+
+def check_writable_dir(directory: "os.PathLike[str] | str") -> None:
+    """Raises OSError unless a temporary file can be created in ``directory``
+    (the real test: permission bits say little to root or on read-only
+    mounts)."""
+    fd, probe = tempfile.mkstemp(prefix=f".probe{TEMP_MARKER}", dir=os.fspath(directory))
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _move_into_place(temp: str, target: Path, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(temp, target)
+        return
+    try:
+        os.link(temp, target)  # fails with EEXIST instead of replacing
+    except OSError as e:
+        if e.errno == errno.EEXIST:
+            raise FileExistsError(errno.EEXIST, "exists (pass overwrite to replace it)", str(target)) from None
+        if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+            raise
+        if target.exists():  # no hard links here: check, then replace
+            raise FileExistsError(errno.EEXIST, "exists (pass overwrite to replace it)", str(target)) from None
+        os.replace(temp, target)
+        return
+    os.unlink(temp)
+
 
 @contextlib.contextmanager
 def atomic_output(target: "os.PathLike[str] | str", *, overwrite: bool = True) -> Iterator[BinaryIO]:
     """Yields a binary file to write; on success it becomes ``target``."""
     target = Path(target)
     if not overwrite and target.exists():
-        raise FileExistsError(f"{target} exists (pass overwrite to replace it)")
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARKER}", dir=target.parent or ".")
+        raise FileExistsError(errno.EEXIST, "exists (pass overwrite to replace it)", str(target))
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(target), dir=os.fspath(target.parent))
     try:
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(temp, 0o644)
-        if not overwrite and target.exists():
-            raise FileExistsError(f"{target} exists (pass overwrite to replace it)")
-        os.replace(temp, target)
+        os.chmod(temp, 0o666 & ~_UMASK)
+        _move_into_place(temp, target, overwrite)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
@@ -43,20 +91,19 @@ def atomic_output(target: "os.PathLike[str] | str", *, overwrite: bool = True) -
 @contextlib.contextmanager
 def atomic_path(target: "os.PathLike[str] | str", *, overwrite: bool = True) -> Iterator[Path]:
     """Like atomic_output, for writers that want a file name (libsndfile):
-    yields a temporary path beside ``target`` that becomes ``target``."""
+    yields a temporary path beside ``target`` (same name pattern) that becomes
+    ``target`` once the block ends without an exception."""
     target = Path(target)
     if not overwrite and target.exists():
-        raise FileExistsError(f"{target} exists (pass overwrite to replace it)")
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}{TEMP_MARKER}", dir=target.parent or ".")
+        raise FileExistsError(errno.EEXIST, "exists (pass overwrite to replace it)", str(target))
+    fd, temp = tempfile.mkstemp(prefix=temp_prefix(target), dir=os.fspath(target.parent))
     os.close(fd)
     try:
         yield Path(temp)
         with open(temp, "rb+") as f:
             os.fsync(f.fileno())
-        os.chmod(temp, 0o644)
-        if not overwrite and target.exists():
-            raise FileExistsError(f"{target} exists (pass overwrite to replace it)")
-        os.replace(temp, target)
+        os.chmod(temp, 0o666 & ~_UMASK)
+        _move_into_place(temp, target, overwrite)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)

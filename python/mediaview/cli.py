@@ -1,33 +1,132 @@
 """The mediaview command-line tool.
 
-    mediaview info FILE...            what each file holds (--json for one JSON document)
-    mediaview convert IN OUT          decode IN and write OUT (format from OUT's extension)
+    mediaview info [--json] FILE...
+    mediaview convert [options] IN OUT
+    mediaview convert [options] IN... -o DIR [--to EXT] [--recursive] [-j N]
 
-Exit status: 0 all done, 1 some inputs failed, 2 usage error.
+Exit status: 0 all done, 1 some inputs failed, 2 usage error (nothing was
+decoded or written), 130 interrupted (Ctrl-C; no partial output is left).
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
 import sys
+import threading
+import time
+import warnings
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import mediaview
 
-from ._atomic import atomic_output
+from ._atomic import check_writable_dir
+from ._encode import IMAGE_FORMATS, SUBSAMPLINGS, image_format_for, write_image
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-# Output formats written through Pillow, by extension.
-PILLOW_FORMATS = {"png": "PNG", "webp": "WEBP", "tif": "TIFF", "tiff": "TIFF", "bmp": "BMP", "jpg": "JPEG", "jpeg": "JPEG"}
+EXIT_HELP = """\
+exit status:
+  0    every input was done
+  1    some inputs failed (each is named on stderr with the reason; the rest were done)
+  2    usage error: bad option, unknown output format, unwritable target, or an
+       existing output without --overwrite; found before anything is decoded
+  130  interrupted (Ctrl-C): outputs already finished are complete, nothing partial is left
+
+Every output is written to a temporary file '.NAME.mediaview-tmp-XXXXXXXX' in
+the target directory and renamed into place when complete."""
 
 
 class UsageError(Exception):
     """A problem with the command line, found before any decoding."""
 
+
+# ---- what the library can read and write ------------------------------------
+
+def _decoder_extensions(kind: str) -> set:
+    return {ext for d in mediaview.decoders() if d["kind"] == kind for ext in d["extensions"]}
+
+
+IMAGE_INPUTS = _decoder_extensions("image")
+AUDIO_INPUTS = _decoder_extensions("audio")
+HAS_AUDIO = hasattr(mediaview, "read_audio") and hasattr(mediaview, "write_audio")
+# Audio is written by libsndfile: every extension its decoder table lists.
+AUDIO_OUTPUTS = AUDIO_INPUTS if HAS_AUDIO else set()
+
+# Source subtypes kept when converting to a container that stores them, so a
+# lossless conversion stays lossless (libsndfile's default would be PCM_16).
+# 8-bit PCM is unsigned in WAV/W64/RF64 and signed elsewhere.
+_WIDE_PCM = {"PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"}
+_KEEP_SUBTYPES = {
+    **{ext: _WIDE_PCM | {"PCM_U8"} for ext in ("wav", "wave", "w64", "rf64")},
+    **{ext: _WIDE_PCM | {"PCM_S8"} for ext in ("aif", "aiff", "aifc", "caf", "au", "snd")},
+    "flac": {"PCM_S8", "PCM_16", "PCM_24"},
+}
+
+
+def kept_subtype(source_subtype: str, target_ext: str) -> Optional[str]:
+    """The subtype that stores the source's samples unchanged in the target
+    format, or None (the format's default) when there is none."""
+    keep = _KEEP_SUBTYPES.get(target_ext, set())
+    if source_subtype in ("PCM_S8", "PCM_U8"):
+        return next((s for s in ("PCM_S8", "PCM_U8") if s in keep), None)
+    return source_subtype if source_subtype in keep else None
+
+
+# The dtype that carries each stored subtype without loss.
+_DTYPE_FOR_SUBTYPE = {"PCM_S8": "int16", "PCM_U8": "int16", "PCM_16": "int16", "PCM_24": "int32",
+                      "PCM_32": "int32", "FLOAT": "float32", "DOUBLE": "float64"}
+
+
+def read_dtype(source_subtype: str, target_subtype: Optional[str]) -> str:
+    """The dtype to read in so libsndfile's write gives the right values:
+    integer samples into an integer subtype unchanged, and floats (which
+    libsndfile scales to and from [-1, 1]) for float, lossy or default
+    targets. libsndfile, like python-soundfile, writes integer data to a
+    FLOAT file without rescaling, so integers never go there."""
+    if target_subtype == "DOUBLE":
+        return "float64"
+    if target_subtype is None or target_subtype == "FLOAT" or target_subtype in _LOSSY_SUBTYPES:
+        return "float32"
+    return _DTYPE_FOR_SUBTYPE.get(source_subtype, "float32") if source_subtype.startswith("PCM_") else "float32"
+
+
+_LOSSY_SUBTYPES = {"VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER_III"}
+
+
+def input_kind(path: Path) -> str:
+    """'image' or 'audio', from the extension, else from the first bytes."""
+    ext = path.suffix.lstrip(".").lower()
+    if ext in IMAGE_INPUTS:
+        return "image"
+    if ext in AUDIO_INPUTS:
+        return "audio"
+    try:
+        with open(path, "rb") as f:
+            head = f.read(3)
+    except OSError:
+        return "image"  # the decode reports the real problem
+    if head == b"\xff\xd8\xff" or not HAS_AUDIO:
+        return "image"
+    return "audio"
+
+
+def output_target(ext: str) -> Tuple[str, str]:
+    """(kind, format) for an output extension or format name; UsageError if unknown."""
+    key = ext.lstrip(".").lower()
+    if key in IMAGE_FORMATS or key in {v.lower() for v in IMAGE_FORMATS.values()}:
+        return "image", image_format_for("", key)
+    if key in AUDIO_OUTPUTS:
+        return "audio", key
+    known = sorted(set(IMAGE_FORMATS) | AUDIO_OUTPUTS)
+    raise UsageError(f"unknown output format {key or '(no extension)'!r} (known: {', '.join(known)})")
+
+
+# ---- info ---------------------------------------------------------------------
 
 def image_info(path: Path) -> dict:
     info = mediaview.probe(path).as_dict()
@@ -35,11 +134,24 @@ def image_info(path: Path) -> dict:
     return info
 
 
-def print_info(info: dict) -> None:
-    print(f"{info['path']}: JPEG {info['width']}x{info['height']}, {info['components']} components, "
-          f"{info['colorspace']}, subsampling {info['subsampling']}, "
-          f"{'progressive' if info['progressive'] else 'baseline'}"
-          f"{', arithmetic' if info['arithmetic'] else ''}, orientation {info['orientation']}")
+def audio_info(path: Path) -> dict:
+    info = mediaview.audio_info(path)
+    entry = info.as_dict() if hasattr(info, "as_dict") else dict(info)
+    entry = {"path": str(path), "kind": "audio", **entry}
+    return entry
+
+
+def describe(info: dict) -> str:
+    if info["kind"] == "image":
+        return (f"{info['path']}: JPEG {info['width']}x{info['height']}, {info['components']} components, "
+                f"{info['colorspace']}, subsampling {info['subsampling']}, "
+                f"{'progressive' if info['progressive'] else 'baseline'}"
+                f"{', arithmetic' if info['arithmetic'] else ''}, orientation {info['orientation']}")
+    tags = ", ".join(f"{k}={v!r}" for k, v in sorted((info.get("tags") or {}).items()))
+    return (f"{info['path']}: {info['format']} {info['subtype']}, {info['samplerate']} Hz, "
+            f"{info['channels']} channel(s), {info['frames']} frames ({info['duration']:.3f} s)"
+            f"{'' if info.get('exact_length', True) else ' (length estimated)'}"
+            f"{', ' + tags if tags else ''}")
 
 
 def cmd_info(args) -> int:
@@ -47,29 +159,33 @@ def cmd_info(args) -> int:
     for name in args.files:
         path = Path(name)
         try:
-            results.append(image_info(path))
-        except (mediaview.Error, OSError) as e:
+            results.append(audio_info(path) if input_kind(path) == "audio" else image_info(path))
+        except Exception as e:  # noqa: BLE001 - every bad file is reported, the rest go on
             failed += 1
             results.append({"path": str(path), "error": f"{type(e).__name__}: {e}"})
     if args.json:
         json.dump(results, sys.stdout, indent=2)
         print()
-    else:
-        for r in results:
-            if "error" in r:
-                print(f"{r['path']}: error: {r['error']}", file=sys.stderr)
-            else:
-                print_info(r)
+    for r in results:
+        if "error" in r:
+            print(f"mediaview: {r['path']}: {r['error']}", file=sys.stderr)
+        elif not args.json:
+            print(describe(r))
     return EXIT_FAILED if failed else EXIT_OK
 
+
+# ---- option parsing -------------------------------------------------------------
 
 def parse_scale(text: Optional[str]):
     if text is None:
         return None
     try:
-        return Fraction(text)
+        value = Fraction(text)
     except (ValueError, ZeroDivisionError):
         raise UsageError(f"--scale wants a fraction such as 1/4, not {text!r}") from None
+    if value <= 0 or (value * 8).denominator != 1 or not 1 <= value * 8 <= 16:
+        raise UsageError(f"--scale {text}: libjpeg-turbo scales by k/8 for k = 1..16")
+    return value
 
 
 def parse_crop(text: Optional[str]):
@@ -79,87 +195,368 @@ def parse_crop(text: Optional[str]):
         x, y, w, h = (int(v) for v in text.split(","))
     except ValueError:
         raise UsageError(f"--crop wants x,y,width,height, not {text!r}") from None
+    if x < 0 or y < 0 or w <= 0 or h <= 0:
+        raise UsageError(f"--crop {text}: x and y must be >= 0, width and height > 0")
     return x, y, w, h
 
 
-def output_format(out: Path, forced: Optional[str]) -> str:
-    ext = (forced or out.suffix.lstrip(".")).lower()
-    if ext not in PILLOW_FORMATS:
-        raise UsageError(f"cannot write {out}: unknown output format {ext!r} (known: {', '.join(sorted(PILLOW_FORMATS))})")
-    return PILLOW_FORMATS[ext]
+@dataclass(frozen=True)
+class TimePoint:
+    """A --start/--end value: seconds ('1.5', '1.5s') or frames ('44100f')."""
+
+    value: float
+    frames: bool
+
+    def to_frames(self, samplerate: int) -> int:
+        return int(self.value) if self.frames else round(self.value * samplerate)
 
 
-# Formats Pillow can store CMYK in; others get the CMYK image converted to RGB.
-CMYK_FORMATS = {"JPEG", "TIFF"}
+def parse_time(text: Optional[str], option: str) -> Optional[TimePoint]:
+    if text is None:
+        return None
+    t = text.strip().lower()
+    try:
+        if t.endswith("f"):
+            point = TimePoint(int(t[:-1]), True)
+        else:
+            point = TimePoint(float(t[:-1] if t.endswith("s") else t), False)
+    except ValueError:
+        raise UsageError(f"{option} wants seconds (1.5 or 1.5s) or frames (44100f), not {text!r}") from None
+    if point.value < 0:
+        raise UsageError(f"{option} must not be negative")
+    return point
 
 
-def default_mode(src: Path) -> str:
+# ---- planning: everything checked before anything is decoded ----------------
+
+@dataclass
+class Job:
+    src: Path
+    dst: Path
+    kind: str    # "image" or "audio"
+    format: str  # Pillow-style image format ("JPEG", "PNG", ...) or audio extension
+
+
+def _is_candidate(path: Path) -> bool:
+    ext = path.suffix.lstrip(".").lower()
+    return path.is_file() and not path.name.startswith(".") and ext in IMAGE_INPUTS | AUDIO_INPUTS
+
+
+def expand_inputs(names: Sequence[str], recursive: bool) -> List[Tuple[Path, Path]]:
+    """(input, path relative to the output directory) for each input; a
+    directory gives its media files (and, with --recursive, those of its
+    subdirectories, mirrored under the output directory)."""
+    pairs = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = path.rglob("*") if recursive else path.iterdir()
+            pairs.extend((f, f.relative_to(path)) for f in sorted(found)
+                         if _is_candidate(f) and not any(p.startswith(".") for p in f.relative_to(path).parts))
+        else:
+            pairs.append((path, Path(path.name)))
+    return pairs
+
+
+def plan(args) -> List[Job]:
+    parse_scale(args.scale), parse_crop(args.crop)
+    parse_time(args.start, "--start"), parse_time(args.end, "--end")
+    if args.output_dir is None:
+        if args.to or args.recursive:
+            raise UsageError("--to and --recursive need -o DIR")
+        if len(args.paths) != 2:
+            raise UsageError("give IN OUT for one file, or several inputs with -o DIR")
+        src, dst = (Path(p) for p in args.paths)
+        if src.is_dir():
+            raise UsageError(f"{src} is a directory: use -o DIR to convert a folder")
+        kind, fmt = output_target(args.format or dst.suffix)
+        jobs = [Job(src, dst, kind, fmt)]
+    else:
+        out_dir = Path(args.output_dir)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise UsageError(f"-o {out_dir}: not a directory")
+        pairs = expand_inputs(args.paths, args.recursive)
+        if not pairs:
+            raise UsageError("no input files found")
+        jobs = []
+        for src, rel in pairs:
+            ext = (args.to or src.suffix).lstrip(".")
+            kind, fmt = output_target(args.format or ext)
+            jobs.append(Job(src, out_dir / rel.with_suffix("." + ext), kind, fmt))
+    check_jobs(jobs, args)
+    return jobs
+
+
+def check_jobs(jobs: List[Job], args) -> None:
+    seen: Dict[Path, Path] = {}
+    for job in jobs:
+        in_kind = input_kind(job.src)
+        if in_kind != job.kind:
+            raise UsageError(f"{job.src}: cannot convert {in_kind} to {job.kind} ({job.dst.name})")
+        key = job.dst.resolve()
+        if job.src.exists() and key == job.src.resolve():
+            raise UsageError(f"{job.src}: the output would replace the input")
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {job.src} would both be written to {job.dst}")
+        seen[key] = job.src
+    existing = [j.dst for j in jobs if j.dst.exists()]
+    if existing and not args.overwrite:
+        if len(existing) == 1:
+            raise UsageError(f"{existing[0]} exists; pass --overwrite to replace it")
+        raise UsageError(f"{len(existing)} outputs exist ({existing[0]}, ...); pass --overwrite to replace them")
+    # Options that no job can use are mistakes, not silently ignored.
+    kinds = {j.kind for j in jobs}
+    formats = {j.format for j in jobs}
+    image_only = {"--scale": args.scale, "--crop": args.crop, "--mode": args.mode}
+    audio_only = {"--subtype": args.subtype, "--start": args.start, "--end": args.end}
+    for option, value in image_only.items():
+        if value is not None and "image" not in kinds:
+            raise UsageError(f"{option} applies to images only")
+    for option, value in audio_only.items():
+        if value is not None and "audio" not in kinds:
+            raise UsageError(f"{option} applies to audio only")
+    if (args.subsampling is not None or args.progressive) and "JPEG" not in formats:
+        raise UsageError("--subsampling and --progressive apply to JPEG output only")
+    if args.quality is not None and not formats & {"JPEG", "WEBP"}:
+        raise UsageError("--quality applies to JPEG and WebP output only")
+    # Target directories: made for -o (like mkdir -p), and each must take a
+    # new file, tested by creating and removing one.
+    for directory in sorted({j.dst.parent for j in jobs}):
+        try:
+            if args.output_dir is not None:
+                directory.mkdir(parents=True, exist_ok=True)
+            check_writable_dir(directory)
+        except OSError as e:
+            raise UsageError(f"cannot write to {directory}: {e.strerror or e}") from None
+
+
+# ---- converting one file --------------------------------------------------------
+
+def default_image_mode(src: Path) -> str:
     info = mediaview.probe(src)
     if info.colorspace in ("CMYK", "YCCK"):
         return "CMYK"
     return "L" if info.components == 1 else "RGB"
 
 
-def convert_image(src: Path, dst: Path, args, fmt: str) -> str:
-    mode = args.mode or default_mode(src)
-    view = mediaview.decode_image(src, mode=mode, scale=parse_scale(args.scale), crop=parse_crop(args.crop),
+def convert_image(job: Job, args) -> str:
+    mode = args.mode or default_image_mode(job.src)
+    view = mediaview.decode_image(job.src, mode=mode, scale=parse_scale(args.scale), crop=parse_crop(args.crop),
                                   orient=args.orient)
-    image = mediaview.to_pil(view, mode)
-    if image.mode == "CMYK" and fmt not in CMYK_FORMATS:
-        image = image.convert("RGB")
-    with atomic_output(dst, overwrite=args.overwrite) as f:
-        image.save(f, fmt)
-    return f"{src} -> {dst} ({view.shape[1]}x{view.shape[0]} {mode})"
+    options: dict = {"mode": mode}
+    if job.format == "JPEG":
+        options.update(quality=90 if args.quality is None else args.quality,
+                       subsampling=args.subsampling or "420", progressive=args.progressive)
+    elif job.format == "WEBP" and args.quality is not None:
+        options["quality"] = args.quality
+    write_image(job.dst, view, format=job.format, overwrite=args.overwrite, **options)
+    return f"{job.src} -> {job.dst} ({view.shape[1]}x{view.shape[0]} {mode})"
+
+
+def convert_audio(job: Job, args) -> str:
+    info = mediaview.audio_info(job.src)
+    start = parse_time(args.start, "--start")
+    end = parse_time(args.end, "--end")
+    first = start.to_frames(info.samplerate) if start else 0
+    stop = end.to_frames(info.samplerate) if end else None
+    if stop is not None and stop < first:
+        raise ValueError(f"--end ({stop} frames) lies before --start ({first} frames)")
+    subtype = args.subtype.upper() if args.subtype else kept_subtype(info.subtype, job.format)
+    dtype = read_dtype(info.subtype, subtype)
+    data, samplerate = mediaview.read_audio(job.src, dtype=dtype, start=first, stop=stop, always_2d=True)
+    tags = dict(info.tags) if info.tags else None
+    if not args.overwrite and job.dst.exists():
+        raise FileExistsError(f"{job.dst} exists (pass --overwrite to replace it)")
+    # The extension names the format unless --format said otherwise; then
+    # libsndfile's format name (WAV, FLAC, OGG, ...), Opus being Ogg/Opus.
+    fmt = None
+    if job.dst.suffix.lstrip(".").lower() != job.format:
+        fmt = "OGG" if job.format in ("opus", "oga") else job.format.upper()
+        if job.format == "opus" and subtype is None:
+            subtype = "OPUS"
+    mediaview.write_audio(job.dst, data, samplerate, format=fmt, subtype=subtype, tags=tags)
+    frames = memoryview(data).shape[0]
+    return f"{job.src} -> {job.dst} ({frames} frames, {samplerate} Hz, {subtype or 'default subtype'})"
+
+
+def convert_one(job: Job, args) -> str:
+    if job.kind == "audio":
+        return convert_audio(job, args)
+    return convert_image(job, args)
+
+
+# ---- running a batch ------------------------------------------------------------
+
+class Reporter:
+    """Failure lines on stderr (through tqdm when its bar is showing, so the
+    bar is not torn), a tqdm bar when stderr is a terminal and not --quiet."""
+
+    def __init__(self, total: int, quiet: bool):
+        self.bar = None
+        if total > 1 and not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, file=sys.stderr, unit="file", dynamic_ncols=True, leave=False)
+        self.lock = threading.Lock()
+
+    def failed(self, job: Job, error: BaseException) -> None:
+        line = f"mediaview: {job.src}: {type(error).__name__}: {error}"
+        with self.lock:
+            if self.bar is not None:
+                self.bar.write(line, file=sys.stderr)
+            else:
+                print(line, file=sys.stderr, flush=True)
+
+    def step(self) -> None:
+        if self.bar is not None:
+            with self.lock:
+                self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tuple[List[str], int, bool]:
+    """Runs every job; returns (messages of the successes, failures, interrupted)."""
+    reporter = Reporter(len(jobs), args.quiet)
+    cancelled = threading.Event()
+    messages: List[str] = []
+    failures = 0
+
+    def one(job: Job) -> Optional[str]:
+        if cancelled.is_set():
+            return None
+        return convert(job, args)
+
+    def record(job: Job, outcome) -> None:
+        nonlocal failures
+        if isinstance(outcome, BaseException):
+            failures += 1
+            reporter.failed(job, outcome)
+        elif outcome is not None:
+            messages.append(outcome)
+        reporter.step()
+
+    try:
+        if args.jobs == 1 or len(jobs) == 1:
+            for job in jobs:
+                try:
+                    outcome = one(job)
+                except Exception as e:  # noqa: BLE001 - a bad file is reported and the batch goes on
+                    outcome = e
+                record(job, outcome)
+        else:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                futures = {pool.submit(one, job): job for job in jobs}
+                try:
+                    for future in concurrent.futures.as_completed(futures):
+                        record(futures[future], future.exception() or future.result())
+                except KeyboardInterrupt:
+                    # Jobs not started are dropped; those running finish (each
+                    # is renamed into place complete, or cleaned up).
+                    cancelled.set()
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+    except KeyboardInterrupt:
+        reporter.close()
+        return messages, failures, True
+    reporter.close()
+    return messages, failures, False
 
 
 def cmd_convert(args) -> int:
-    src, dst = Path(args.input), Path(args.output)
-    fmt = output_format(dst, args.format)
-    if dst.exists() and not args.overwrite:
-        raise UsageError(f"{dst} exists; pass --overwrite to replace it")
-    if not dst.parent.resolve().is_dir():
-        raise UsageError(f"cannot write {dst}: no directory {dst.parent}")
-    parse_scale(args.scale), parse_crop(args.crop)
-    try:
-        message = convert_image(src, dst, args, fmt)
-    except (mediaview.Error, OSError, ValueError) as e:
-        print(f"mediaview: {src}: {type(e).__name__}: {e}", file=sys.stderr)
-        return EXIT_FAILED
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("-j wants a positive number of workers")
+    args.jobs = args.jobs or 1
+    jobs = plan(args)
+    started = time.perf_counter()
+    messages, failures, interrupted = run_jobs(jobs, args, convert_one)
+    elapsed = time.perf_counter() - started
+    done = len(messages)
+    if interrupted:
+        print(f"mediaview: interrupted: {done} converted, {failures} failed, "
+              f"{len(jobs) - done - failures} not converted; no partial output left", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if not args.quiet:
-        print(message)
-    return EXIT_OK
+        if len(jobs) == 1 and args.output_dir is None:
+            if messages:
+                print(messages[0])
+        else:
+            print(f"{done} of {len(jobs)} converted, {failures} failed, in {elapsed:.2f} s "
+                  f"with {args.jobs} worker{'s' if args.jobs > 1 else ''}")
+    return EXIT_FAILED if failures else EXIT_OK
 
+
+# ---- the parser -----------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mediaview",
-        description="Inspect and convert media with mediaview's decoders.",
-        epilog="exit status: 0 all done, 1 some inputs failed, 2 usage error",
+        description="Inspect and convert media with mediaview's decoders (libjpeg-turbo, libsndfile).",
+        epilog=EXIT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"mediaview {mediaview.__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    info = sub.add_parser("info", help="print what each file holds")
+    info = sub.add_parser("info", help="print what each file holds", epilog=EXIT_HELP,
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     info.add_argument("files", nargs="+", metavar="FILE")
     info.add_argument("--json", action="store_true", help="print one JSON document: a list with one object a file")
     info.set_defaults(run=cmd_info)
 
-    convert = sub.add_parser("convert", help="convert one file; the format comes from OUT's extension")
-    convert.add_argument("input", metavar="IN")
-    convert.add_argument("output", metavar="OUT")
-    convert.add_argument("--format", help="output format instead of OUT's extension (png, webp, tiff, bmp, jpg)")
-    convert.add_argument("--mode", choices=mediaview.MODES, help="decode mode (default RGB, or L for grayscale)")
-    convert.add_argument("--scale", help="DCT scale k/8, e.g. 1/2")
-    convert.add_argument("--crop", help="x,y,width,height in output pixels")
-    convert.add_argument("--orient", action=argparse.BooleanOptionalAction, default=True,
-                         help="apply the EXIF orientation (default: on, as a viewer would)")
-    convert.add_argument("--overwrite", action="store_true", help="replace an existing output")
-    convert.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    image_outputs = ", ".join(sorted(IMAGE_FORMATS))
+    convert = sub.add_parser(
+        "convert",
+        help="convert files; the output format comes from the extension",
+        usage="mediaview convert [options] IN OUT\n       mediaview convert [options] IN... -o DIR [--to EXT]",
+        description=("Convert one file (IN OUT), or several files and folders into a directory (-o DIR). "
+                     f"Image outputs: {image_outputs}"
+                     + (f"; audio outputs: {', '.join(sorted(AUDIO_OUTPUTS))}." if AUDIO_OUTPUTS else ".")),
+        epilog=EXIT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    convert.add_argument("paths", nargs="+", metavar="PATH", help="IN OUT, or inputs (files, folders) with -o")
+    general = convert.add_argument_group("output")
+    general.add_argument("--format", help="output format instead of the extension (e.g. png, jpeg, flac)")
+    general.add_argument("--overwrite", action="store_true", help="replace existing outputs (default: refuse)")
+    general.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary; errors only")
+
+    batch = convert.add_argument_group("batch")
+    batch.add_argument("-o", "--output-dir", metavar="DIR", help="write every output into DIR (made if missing)")
+    batch.add_argument("--to", metavar="EXT", help="output extension for -o (default: keep each input's)")
+    batch.add_argument("-r", "--recursive", action="store_true", help="include subfolders of folder inputs")
+    batch.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel workers (threads; default 1)")
+
+    image = convert.add_argument_group("images")
+    image.add_argument("--quality", type=int, choices=range(1, 101), metavar="1-100",
+                       help="JPEG (default 90) or WebP quality")
+    image.add_argument("--subsampling", choices=SUBSAMPLINGS, help="JPEG chroma subsampling (default 420)")
+    image.add_argument("--progressive", action="store_true", help="write a progressive JPEG")
+    image.add_argument("--scale", help="decode at a DCT scale k/8, e.g. 1/2")
+    image.add_argument("--crop", metavar="X,Y,W,H", help="crop in output pixels (after --scale and --orient)")
+    image.add_argument("--orient", action=argparse.BooleanOptionalAction, default=True,
+                       help="apply the EXIF orientation (default: on, as a viewer would)")
+    image.add_argument("--mode", choices=mediaview.MODES,
+                       help="decode mode (default RGB; L for grayscale JPEGs, CMYK for CMYK ones)")
+
+    audio = convert.add_argument_group("audio")
+    audio.add_argument("--subtype", help="libsndfile subtype, e.g. PCM_16, PCM_24, FLOAT, VORBIS "
+                                         "(default: the input's where the format stores it, else the format's own)")
+    audio.add_argument("--start", help="first frame: seconds (1.5, 1.5s) or frames (44100f)")
+    audio.add_argument("--end", help="end (exclusive): seconds or frames")
     convert.set_defaults(run=cmd_convert)
     return parser
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    # Recoverable damage (DecodeWarning) as one line, not Python's source excerpt.
+    print(f"mediaview: warning: {category.__name__}: {message}", file=sys.stderr)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    warnings.showwarning = _show_warning
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -170,6 +567,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as e:
         print(f"mediaview: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mediaview: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -8,13 +8,6 @@ namespace py = pybind11;
 
 namespace mediaview::python {
 
-const AudioDecoder& audio_decoder() {
-    for (const Decoder* d : decoder_table()) {
-        if (d->kind() == MediaKind::Audio) return *static_cast<const AudioDecoder*>(d);
-    }
-    throw UnsupportedFormatError("no audio codec is built in");
-}
-
 AudioHints hints_from(py::handle hints) {
     AudioHints h;
     if (hints.is_none()) return h;

@@ -8,11 +8,9 @@
 
 #include "source.hpp"
 #include "src/core/audio_decoder.hpp"
+#include "src/core/registry.hpp"  // audio_decoder()
 
 namespace mediaview::python {
-
-// The audio codec in the registry table.
-const AudioDecoder& audio_decoder();
 
 // {"format", "subtype", "samplerate", "channels", "endian"} (None values
 // ignored) as hints; None gives no hints.

@@ -8,5 +8,6 @@ namespace mediaview::python {
 void bind_registry(pybind11::module_& m);  // decoders()
 void bind_image(pybind11::module_& m);     // probe, decode_image
 void bind_audio(pybind11::module_& m);     // audio_info, read_audio, stream_audio, write_audio
+void bind_encode(pybind11::module_& m);    // encode_jpeg
 
 }  // namespace mediaview::python
