@@ -1,8 +1,9 @@
-// The JPEG codec. libjpeg reports fatal errors by calling error_exit, which
-// must not return; we longjmp back to a guard frame and throw from there, so
-// no C++ exception ever unwinds through libjpeg's C frames. Guarded steps are
-// lambdas that hold no objects with destructors (longjmp would skip them).
+// The JPEG decoder. Every libjpeg call runs guarded (libjpeg_errors.hpp), so
+// libjpeg's fatal errors become C++ exceptions without unwinding C frames;
+// its warnings are sorted by the damage policy below.
 #include "jpeg_decoder.hpp"
+
+#include "libjpeg_errors.hpp"
 
 #include <algorithm>
 #include <csetjmp>
@@ -19,11 +20,8 @@ namespace {
 
 // ---- errors and warnings --------------------------------------------------
 
-struct ErrorState {
-    jpeg_error_mgr mgr;  // first member: libjpeg hands back a pointer to it
-    std::jmp_buf jump;
-    char message[JMSG_LENGTH_MAX] = {};
-    int error_code = 0;
+// libjpeg's error state plus the decode's damage policy.
+struct ErrorState : LibjpegErrors {
     bool strict = false;
     bool allow_truncated = false;
     bool ran_out = false;    // the source hit the end of the data
@@ -32,13 +30,6 @@ struct ErrorState {
 };
 
 ErrorState& state_of(j_common_ptr cinfo) { return *reinterpret_cast<ErrorState*>(cinfo->err); }
-
-[[noreturn]] void on_error_exit(j_common_ptr cinfo) {
-    ErrorState& state = state_of(cinfo);
-    state.error_code = cinfo->err->msg_code;
-    cinfo->err->format_message(cinfo, state.message);
-    std::longjmp(state.jump, 1);
-}
 
 // Whether a warning means image data is missing. libjpeg's memory source
 // reports running out of bytes (JWRN_JPEG_EOF) and inserts a fake EOI marker.
@@ -65,7 +56,7 @@ void on_emit_message(j_common_ptr cinfo, int level) {
     cinfo->err->num_warnings++;
     bool truncated = means_truncation(cinfo, state);
     if (truncated) state.truncated = true;
-    if (state.strict || (truncated && !state.allow_truncated)) on_error_exit(cinfo);
+    if (state.strict || (truncated && !state.allow_truncated)) jump_to_guard(cinfo);
     if (!state.diagnostics) return;
     char text[JMSG_LENGTH_MAX];
     cinfo->err->format_message(cinfo, text);
@@ -78,8 +69,6 @@ void on_emit_message(j_common_ptr cinfo, int level) {
         // Out of memory for a warning string: drop it rather than unwind through libjpeg.
     }
 }
-
-void on_output_message(j_common_ptr) {}  // never print to stderr
 
 [[noreturn]] void throw_error(const ErrorState& state) {
     std::string message = state.message;
@@ -103,12 +92,10 @@ void on_output_message(j_common_ptr) {}  // never print to stderr
     throw DecodeError("JPEG: " + message);
 }
 
-// Runs one libjpeg step; a longjmp from error_exit lands here and becomes a
-// C++ exception. `step` must own nothing with a destructor.
+// Runs one libjpeg step; a failure becomes the matching C++ exception.
 template <typename Step>
 void guarded(ErrorState& state, Step&& step) {
-    if (setjmp(state.jump) != 0) throw_error(state);
-    step();
+    run_guarded(state, [&state] { throw_error(state); }, step);
 }
 
 // ---- the decompressor handle ----------------------------------------------
@@ -116,10 +103,7 @@ void guarded(ErrorState& state, Step&& step) {
 class Decompressor {
 public:
     explicit Decompressor(ErrorState& state) : state_(state) {
-        cinfo_.err = jpeg_std_error(&state.mgr);
-        state.mgr.error_exit = on_error_exit;
-        state.mgr.emit_message = on_emit_message;
-        state.mgr.output_message = on_output_message;
+        cinfo_.err = state.install(on_emit_message);
         guarded(state, [this] { jpeg_create_decompress(&cinfo_); });
     }
     ~Decompressor() { jpeg_destroy_decompress(&cinfo_); }

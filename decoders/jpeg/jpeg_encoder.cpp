@@ -8,6 +8,8 @@
 // kept in a private field, and would leak if a later step failed.
 #include "jpeg_encoder.hpp"
 
+#include "libjpeg_errors.hpp"
+
 #include <algorithm>
 #include <csetjmp>
 #include <cstdio>  // jpeglib.h needs FILE
@@ -24,35 +26,20 @@
 namespace mediaview::jpeg {
 namespace {
 
-struct ErrorState {
-    jpeg_error_mgr mgr;  // first member: libjpeg hands back a pointer to it
-    std::jmp_buf jump;
-    char message[JMSG_LENGTH_MAX] = {};
-};
+using ErrorState = LibjpegErrors;
 
-[[noreturn]] void on_error_exit(j_common_ptr cinfo) {
-    auto& state = *reinterpret_cast<ErrorState*>(cinfo->err);
-    cinfo->err->format_message(cinfo, state.message);
-    std::longjmp(state.jump, 1);
-}
-
-void on_emit_message(j_common_ptr, int) {}  // the compressor's warnings are trace-level only
-void on_output_message(j_common_ptr) {}     // never print to stderr
+void ignore_warning(j_common_ptr, int) {}  // the compressor's warnings are trace-level only
 
 template <typename Step>
 void guarded(ErrorState& state, Step&& step) {
-    if (setjmp(state.jump) != 0) throw Error(std::string("JPEG encoder: ") + state.message);
-    step();
+    run_guarded(state, [&state] { throw Error(std::string("JPEG encoder: ") + state.message); }, step);
 }
 
 // The compress struct and the output block, released on every path.
 class Compressor {
 public:
     explicit Compressor(ErrorState& state) : state_(state) {
-        cinfo_.err = jpeg_std_error(&state.mgr);
-        state.mgr.error_exit = on_error_exit;
-        state.mgr.emit_message = on_emit_message;
-        state.mgr.output_message = on_output_message;
+        cinfo_.err = state.install(ignore_warning);
         guarded(state, [this] { jpeg_create_compress(&cinfo_); });
     }
     ~Compressor() {
