@@ -407,7 +407,7 @@ public:
 
     void write(const AudioWriteRequest& r) const override {
         if (r.channels <= 0 || r.samplerate <= 0) throw std::invalid_argument("need at least one channel and a positive samplerate");
-        std::string fmt = r.format.empty() ? format_for_extension(extension_of(r.path)) : r.format;
+        std::string fmt = r.format.empty() ? format_for_extension(lowercase_extension(r.path)) : r.format;
         std::string sub = r.subtype.empty() ? default_subtype(fmt) : r.subtype;
         if (sub.empty()) throw std::invalid_argument("format " + fmt + " needs an explicit subtype");
         SndfilePtr f = open_for_writing(r, major_code(fmt) | subtype_code(sub));
@@ -482,15 +482,6 @@ private:
     static std::optional<PcmLayout> refuse(std::string& why, std::string reason) {
         why = std::move(reason);
         return std::nullopt;
-    }
-
-    static std::string extension_of(const std::string& path) {
-        std::size_t slash = path.find_last_of('/');
-        std::size_t dot = path.find_last_of('.');
-        if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-        std::string ext = path.substr(dot + 1);
-        for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        return ext;
     }
 
     // Headerless data starts at byte 0; libsndfile reads RAW in the order

@@ -21,7 +21,7 @@ import errno
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Iterator, Tuple
 
 TEMP_MARKER = ".mediaview-tmp-"
 
@@ -69,16 +69,16 @@ def _move_into_place(temp: str, target: Path, overwrite: bool) -> None:
 
 
 @contextlib.contextmanager
-def atomic_output(target: "os.PathLike[str] | str", *, overwrite: bool = True) -> Iterator[BinaryIO]:
-    """Yields a binary file to write; on success it becomes ``target``."""
-    target = Path(target)
+def _temporary_beside(target: Path, overwrite: bool) -> Iterator[Tuple[int, str]]:
+    """A temporary file in target's directory, named with TEMP_MARKER: yields
+    (open descriptor, path); when the block succeeds, the file is flushed to
+    disk and moved to ``target``; on any exception it is removed."""
     if not overwrite and target.exists():
         raise FileExistsError(errno.EEXIST, "exists (pass overwrite to replace it)", str(target))
     fd, temp = tempfile.mkstemp(prefix=temp_prefix(target), dir=os.fspath(target.parent))
     try:
-        with os.fdopen(fd, "wb") as f:
-            yield f
-            f.flush()
+        yield fd, temp
+        with open(temp, "rb+") as f:
             os.fsync(f.fileno())
         os.chmod(temp, 0o666 & ~_UMASK)
         _move_into_place(temp, target, overwrite)
@@ -89,22 +89,18 @@ def atomic_output(target: "os.PathLike[str] | str", *, overwrite: bool = True) -
 
 
 @contextlib.contextmanager
+def atomic_output(target: "os.PathLike[str] | str", *, overwrite: bool = True) -> Iterator[BinaryIO]:
+    """Yields a binary file to write; on success it becomes ``target``."""
+    with _temporary_beside(Path(target), overwrite) as (fd, _):
+        with os.fdopen(fd, "wb") as f:
+            yield f
+
+
+@contextlib.contextmanager
 def atomic_path(target: "os.PathLike[str] | str", *, overwrite: bool = True) -> Iterator[Path]:
     """Like atomic_output, for writers that want a file name (libsndfile):
     yields a temporary path beside ``target`` (same name pattern) that becomes
     ``target`` once the block ends without an exception."""
-    target = Path(target)
-    if not overwrite and target.exists():
-        raise FileExistsError(errno.EEXIST, "exists (pass overwrite to replace it)", str(target))
-    fd, temp = tempfile.mkstemp(prefix=temp_prefix(target), dir=os.fspath(target.parent))
-    os.close(fd)
-    try:
+    with _temporary_beside(Path(target), overwrite) as (fd, temp):
+        os.close(fd)
         yield Path(temp)
-        with open(temp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.chmod(temp, 0o666 & ~_UMASK)
-        _move_into_place(temp, target, overwrite)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise

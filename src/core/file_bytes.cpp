@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -53,6 +54,15 @@ AlignedBuffer read_file(const std::string& path) {
     AlignedBuffer shorter(done);
     std::memcpy(shorter.data(), block.data(), done);
     return shorter;
+}
+
+std::string lowercase_extension(const std::string& path) {
+    std::size_t slash = path.find_last_of('/');
+    std::size_t dot = path.find_last_of('.');
+    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
+    std::string ext = path.substr(dot + 1);
+    for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return ext;
 }
 
 }  // namespace mediaview

@@ -19,4 +19,8 @@ struct FileError : std::runtime_error {
 
 AlignedBuffer read_file(const std::string& path);
 
+// The extension of a path's last component, lower case, without the dot
+// ("" when there is none).
+std::string lowercase_extension(const std::string& path);
+
 }  // namespace mediaview

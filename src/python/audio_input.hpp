@@ -30,9 +30,6 @@ private:
     AudioSource source_;
 };
 
-// The extension of a path, lower case, without the dot; empty when none.
-std::string extension_of(const std::string& path);
-
 void bind_audio_info(pybind11::module_& m);    // the AudioInfo class
 void bind_audio_writer(pybind11::module_& m);  // write_audio
 

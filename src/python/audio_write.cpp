@@ -90,21 +90,12 @@ void write_audio(const std::string& path, py::handle data, int samplerate, const
     TempFile temp(path);
     AudioWriteRequest to_temp = r;
     to_temp.path = temp.path();
-    if (to_temp.format.empty()) to_temp.format = audio_decoder().format_for_extension(extension_of(path));
+    if (to_temp.format.empty()) to_temp.format = audio_decoder().format_for_extension(lowercase_extension(path));
     audio_decoder().write(to_temp);
     temp.commit(path);
 }
 
 }  // namespace
-
-std::string extension_of(const std::string& path) {
-    std::size_t slash = path.find_last_of('/');
-    std::size_t dot = path.find_last_of('.');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-    std::string ext = path.substr(dot + 1);
-    for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return ext;
-}
 
 void bind_audio_writer(py::module_& m) {
     m.def("write_audio", &write_audio, py::arg("path"), py::arg("data"), py::arg("samplerate"), py::arg("format"),
