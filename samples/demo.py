@@ -33,6 +33,21 @@ def decode_images() -> None:
               f"mean {pixels.mean():6.1f}  {ms:5.1f} ms")
 
 
+AUDIO_SUFFIXES = {".wav", ".w64", ".rf64", ".aiff", ".aifc", ".au", ".caf", ".flac", ".ogg", ".opus", ".mp3"}
+
+
+def decode_audio() -> None:
+    for path in sorted(p for p in HERE.iterdir() if p.suffix in AUDIO_SUFFIXES):
+        info = mediaview.audio_info(path)
+        start = time.perf_counter()
+        view, rate = mediaview.read_audio(path, dtype="float32")
+        ms = (time.perf_counter() - start) * 1e3
+        samples = np.asarray(view)
+        print(f"{path.name:28} {info.format:5} {info.subtype:14} {rate:5} Hz {info.channels} ch -> shape "
+              f"{view.shape} format {view.format!r} strides {view.strides} "
+              f"peak {np.abs(samples).max():5.3f}  {ms:5.1f} ms")
+
+
 def convert_with_cli() -> None:
     src = HERE / "rocket_orient6.jpg"
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,4 +75,5 @@ def convert_with_cli() -> None:
 
 if __name__ == "__main__":
     decode_images()
+    decode_audio()
     convert_with_cli()
