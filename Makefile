@@ -34,7 +34,7 @@ test-cpp: build-cpp
 test-py: build
 	$(PY) -m pytest
 
-test: test-cpp test-py test-asan
+test: test-cpp test-py test-asan fuzz-smoke
 
 # ---- hardening: sanitizers and fuzzers (issue 5) ----------------------------
 # Everything here is built by clang in its own build directory, with the
