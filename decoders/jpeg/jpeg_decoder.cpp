@@ -214,10 +214,13 @@ unsigned scale_in_eighths(const jpeg_decompress_struct& c, ScaleRequest s, bool 
         }
         return 8;
     }
-    if (s.num <= 0 || s.den <= 0 || (s.num * 8) % s.den != 0 || s.num * 8 / s.den < 1 || s.num * 8 / s.den > 16)
+    // In 64 bits: num comes from the caller and num * 8 overflows an int
+    // from 2^28 on (2^29 + 1 would wrap to 8 and pass as scale 1).
+    long long num = s.num, den = s.den;
+    if (num <= 0 || den <= 0 || (num * 8) % den != 0 || num * 8 / den < 1 || num * 8 / den > 16)
         throw std::invalid_argument("scale " + std::to_string(s.num) + "/" + std::to_string(s.den) +
                                     " is not supported: libjpeg-turbo scales by k/8 for k = 1..16");
-    return static_cast<unsigned>(s.num * 8 / s.den);
+    return static_cast<unsigned>(num * 8 / den);
 }
 
 std::string describe(const CropRect& r) {

@@ -51,3 +51,23 @@ TEST(Regressions, ExifFuzzInputsReplayCleanly) {
         EXPECT_LE(o, 8);
     }
 }
+
+// UBSan: scale_in_eighths computed num * 8 in int. From num = 2^28 that is
+// undefined; 2^29 + 1 wrapped to 8 and was accepted as scale 1.
+TEST(Regressions, HugeScaleNumeratorIsRejectedNotWrapped) {
+    auto data = read_bytes(fs::path(MEDIAVIEW_SOURCE_DIR) / "samples" / "chelsea_420.jpg");
+    ASSERT_FALSE(data.empty());
+    for (int num : {1 << 28, (1 << 29) + 1, 2147483647}) {
+        ImageRequest r;
+        r.scale = {num, 1, 0, 0};
+        Diagnostics diagnostics;
+        StridedArray pixels;
+        auto provide = [&](const OutputShape& s) {
+            pixels = StridedArray::allocate(DType::U8, {s.height, s.width, s.channels});
+            return PixelTarget{pixels.data(), pixels.strides()[0], pixels.strides()[1]};
+        };
+        EXPECT_THROW(jpeg::decoder().decode({data.data(), data.size()}, r, provide, diagnostics),
+                     std::invalid_argument)
+            << "num=" << num;
+    }
+}
