@@ -161,7 +161,8 @@ inline void jpeg_one_input(const std::uint8_t* data, std::size_t size) {
         MEDIAVIEW_FUZZ_CHECK(info->orientation >= 1 && info->orientation <= 8);
         MEDIAVIEW_FUZZ_CHECK(info->components >= 1 && info->components <= 10);
     }
-    bool plain = plan.request.scale.num == 1 && plan.request.scale.den == 8 && !plan.request.scale.at_least_size();
+    // For a k/8 scale without a crop, libjpeg's output size is ceil(size * k / 8).
+    bool fixed_scale = plan.request.scale.den == 8 && !plan.request.scale.at_least_size();
     // A crop (option byte 0, bit 6) needs the size, so only when the header could be read.
     if ((data[0] & 64) && info) {
         long long k = plan.request.scale.at_least_size() ? 8 : std::clamp(plan.request.scale.num, 1, 16);
@@ -193,8 +194,9 @@ inline void jpeg_one_input(const std::uint8_t* data, std::size_t size) {
         const CropRect& c = *plan.request.crop;
         bool swap = plan.request.oriented && exif_orientation_transposes(info->orientation);
         MEDIAVIEW_FUZZ_CHECK(s.width == (swap ? c.height : c.width) && s.height == (swap ? c.width : c.height));
-    } else if (plain) {
-        MEDIAVIEW_FUZZ_CHECK(s.width == info->width && s.height == info->height);
+    } else if (fixed_scale) {
+        long long k = plan.request.scale.num;
+        MEDIAVIEW_FUZZ_CHECK(s.width == (info->width * k + 7) / 8 && s.height == (info->height * k + 7) / 8);
     }
 }
 
