@@ -102,7 +102,7 @@ def main() -> int:
             print(f"fuzz: {binary} is not built (make build-fuzz)", file=sys.stderr)
             return 2
         name = target.removeprefix("fuzz_")
-        regressions = sorted((REGRESSIONS / name).glob("*")) if (REGRESSIONS / name).is_dir() else []
+        regressions = sorted((REGRESSIONS / name).glob("[!.]*")) if (REGRESSIONS / name).is_dir() else []
         if regressions and run([binary, "-timeout=25", *regressions], f"{target}: replay {len(regressions)} regressions"):
             failed.append(f"{target} (regression replay)")
             continue
