@@ -24,6 +24,7 @@ namespace {
 struct ErrorState : LibjpegErrors {
     bool strict = false;
     bool allow_truncated = false;
+    bool header_read = false;  // jpeg_read_header has returned
     bool ran_out = false;    // the source hit the end of the data
     bool truncated = false;  // ... and image data was missing
     Diagnostics* diagnostics = nullptr;  // nullptr: warnings are not collected (probe)
@@ -33,17 +34,24 @@ ErrorState& state_of(j_common_ptr cinfo) { return *reinterpret_cast<ErrorState*>
 
 // Whether a warning means image data is missing. libjpeg's memory source
 // reports running out of bytes (JWRN_JPEG_EOF) and inserts a fake EOI marker.
-// In a single-scan (baseline) file that alone may only mean the EOI marker
+// In a Huffman-coded sequential file that alone may only mean the EOI marker
 // itself is missing, with every pixel present: the data is truncated only if
 // the entropy decoder then runs into that marker while it still needs bits
-// (JWRN_HIT_MARKER). A progressive file is read whole before any output, so
-// running out there always means scans are missing.
+// (JWRN_HIT_MARKER). Elsewhere running out is always truncation: inside the
+// headers; in a progressive file, which is read whole before any output; and
+// in an arithmetic-coded one, whose decoder never reports the missing bits.
 bool means_truncation(j_common_ptr cinfo, ErrorState& state) {
     int code = cinfo->err->msg_code;
-    bool progressive = cinfo->is_decompressor && reinterpret_cast<j_decompress_ptr>(cinfo)->progressive_mode;
+    auto* d = cinfo->is_decompressor ? reinterpret_cast<j_decompress_ptr>(cinfo) : nullptr;
+    // Only the Huffman decoder says when it needed bits it did not get; the
+    // arithmetic decoder quietly decodes zeros.
+    // A file of several sequential scans (one per component) is buffered
+    // whole like a progressive one: a missing scan is missed quietly too.
+    bool huffman_sequential =
+        d && !d->progressive_mode && !d->arith_code && d->comps_in_scan == d->num_components;
     if (code == JWRN_JPEG_EOF) {
         state.ran_out = true;
-        return progressive;
+        return !huffman_sequential || !state.header_read;  // a cut header is always truncation
     }
     return code == JWRN_HIT_MARKER && state.ran_out;
 }
@@ -119,6 +127,7 @@ public:
             jpeg_save_markers(&cinfo_, JPEG_APP0 + 1, 0xFFFF);  // EXIF, for the orientation
             jpeg_read_header(&cinfo_, TRUE);
         });
+        state_.header_read = true;
     }
 
 private:
@@ -219,10 +228,13 @@ unsigned scale_in_eighths(const jpeg_decompress_struct& c, ScaleRequest s, bool 
         }
         return 8;
     }
-    if (s.num <= 0 || s.den <= 0 || (s.num * 8) % s.den != 0 || s.num * 8 / s.den < 1 || s.num * 8 / s.den > 16)
+    // In 64 bits: num comes from the caller and num * 8 overflows an int
+    // from 2^28 on (2^29 + 1 would wrap to 8 and pass as scale 1).
+    long long num = s.num, den = s.den;
+    if (num <= 0 || den <= 0 || (num * 8) % den != 0 || num * 8 / den < 1 || num * 8 / den > 16)
         throw std::invalid_argument("scale " + std::to_string(s.num) + "/" + std::to_string(s.den) +
                                     " is not supported: libjpeg-turbo scales by k/8 for k = 1..16");
-    return static_cast<unsigned>(s.num * 8 / s.den);
+    return static_cast<unsigned>(num * 8 / den);
 }
 
 std::string describe(const CropRect& r) {

@@ -38,6 +38,21 @@ def probe(src: Source) -> _core.ImageInfo:
     return _core.probe(src)
 
 
+_INT_MAX = 2**31 - 1
+
+
+def _c_int(value, what: str) -> int:
+    """An int for the native call; out of C int range is a ValueError (not
+    pybind11's TypeError about incompatible arguments)."""
+    try:
+        value = int(value)
+    except OverflowError:  # int(inf)
+        raise ValueError(f"{what} {value!r} is out of range") from None
+    if not -_INT_MAX - 1 <= value <= _INT_MAX:
+        raise ValueError(f"{what} {value} is out of range")
+    return value
+
+
 def _scale_arguments(scale) -> Tuple[int, int, int, int]:
     """(num, den, min_width, min_height) for the native call."""
     if scale is None:
@@ -45,20 +60,24 @@ def _scale_arguments(scale) -> Tuple[int, int, int, int]:
     if isinstance(scale, MinSize):
         if scale.width < 0 or scale.height < 0:
             raise ValueError("MinSize dimensions must be non-negative")
-        return 0, 0, int(scale.width), int(scale.height)  # num == 0: the MinSize rule
-    if isinstance(scale, tuple):
-        if len(scale) != 2:
-            raise ValueError("scale as a tuple must be (num, den)")
-        fraction = Fraction(int(scale[0]), int(scale[1]))
-    elif isinstance(scale, str):
-        fraction = Fraction(scale)
-    elif isinstance(scale, (int, float, Fraction)):
-        fraction = Fraction(scale).limit_denominator(64)
-    else:
-        raise TypeError(f"scale must be a fraction, a (num, den) pair or MinSize, not {type(scale).__name__}")
+        return 0, 0, _c_int(scale.width, "MinSize width"), _c_int(scale.height, "MinSize height")  # num == 0: MinSize
+    try:
+        if isinstance(scale, tuple):
+            if len(scale) != 2:
+                raise ValueError("scale as a tuple must be (num, den)")
+            fraction = Fraction(int(scale[0]), int(scale[1]))
+        elif isinstance(scale, str):
+            fraction = Fraction(scale)
+        elif isinstance(scale, (int, float, Fraction)):
+            fraction = Fraction(scale).limit_denominator(64)
+        else:
+            raise TypeError(f"scale must be a fraction, a (num, den) pair or MinSize, not {type(scale).__name__}")
+    except (ZeroDivisionError, OverflowError) as e:
+        # (1, 0), "1/0", inf: not a scale, and not an arithmetic error of the caller's.
+        raise ValueError(f"scale {scale!r} is not a finite fraction") from e
     if fraction <= 0:
         raise ValueError(f"scale must be positive, not {scale!r}")
-    return fraction.numerator, fraction.denominator, 0, 0
+    return _c_int(fraction.numerator, "scale numerator"), _c_int(fraction.denominator, "scale denominator"), 0, 0
 
 
 def _crop_argument(crop):
@@ -66,7 +85,7 @@ def _crop_argument(crop):
         return None
     if len(crop) != 4:
         raise ValueError("crop must be (x, y, width, height)")
-    return tuple(int(v) for v in crop)
+    return tuple(_c_int(v, "crop value") for v in crop)
 
 
 def _max_pixels_argument(max_pixels) -> int:
@@ -76,9 +95,14 @@ def _max_pixels_argument(max_pixels) -> int:
         max_pixels = sys.modules[__package__].MAX_IMAGE_PIXELS
     if max_pixels is None:
         return 0
-    if max_pixels <= 0:
+    # Converted before the check: 0.5 must not become 0, which means no limit.
+    try:
+        value = int(max_pixels)
+    except OverflowError:  # int(inf)
+        raise ValueError(f"max_pixels {max_pixels!r} is not a number of pixels") from None
+    if value <= 0:
         raise ValueError("max_pixels must be positive (or None for the module default)")
-    return int(max_pixels)
+    return min(value, 2**64 - 1)  # anything larger limits nothing either
 
 
 def decode_image(

@@ -8,6 +8,27 @@
 #include <utility>
 #include <vector>
 
+// Under AddressSanitizer a block resting in the cache is poisoned, so a view
+// that outlives its buffer still faults on the first access instead of
+// reading the next image's pixels (the cache would otherwise hide every
+// use-after-free of a large block from ASan).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MEDIAVIEW_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define MEDIAVIEW_ASAN 1
+#endif
+#ifdef MEDIAVIEW_ASAN
+#include <sanitizer/asan_interface.h>
+#define MEDIAVIEW_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define MEDIAVIEW_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define MEDIAVIEW_POISON(p, n) ((void)(p), (void)(n))
+#define MEDIAVIEW_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace mediaview {
 namespace {
 
@@ -40,6 +61,7 @@ public:
                 Block b = blocks_[i];
                 blocks_.erase(blocks_.begin() + static_cast<std::ptrdiff_t>(i));
                 bytes_ -= b.capacity;
+                MEDIAVIEW_UNPOISON(b.data, b.capacity);
                 return b;
             }
         }
@@ -52,6 +74,7 @@ public:
         if (blocks_.size() >= kCacheBlocks || bytes_ + b.capacity > kCacheBytes) return false;
         blocks_.push_back(b);
         bytes_ += b.capacity;
+        MEDIAVIEW_POISON(b.data, b.capacity);
         return true;
     }
 

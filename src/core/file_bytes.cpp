@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "errors.hpp"
+
 namespace mediaview {
 namespace {
 
@@ -32,11 +34,18 @@ FileError::FileError(int err, std::string file)
     : std::runtime_error(std::strerror(err)), errnum(err), path(std::move(file)) {}
 
 AlignedBuffer read_file(const std::string& path) {
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
+    // It changes nothing for the regular files we go on to read.
+    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
     if (fd.get() < 0) throw FileError(errno, path);
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) throw FileError(errno, path);
     if (S_ISDIR(st.st_mode)) throw FileError(EISDIR, path);
+    // A FIFO, device or socket has no size to read up to (and /dev/zero no
+    // end): refuse it rather than block or read without bound.
+    if (!S_ISREG(st.st_mode))
+        throw UnsupportedFormatError("'" + path + "' is not a regular file (a FIFO, device or socket); "
+                                     "pass its bytes or a file object instead");
     // The size from fstat is a hint: a file that shrinks or grows while we
     // read is read up to what is really there (and up to the first size).
     AlignedBuffer block(static_cast<std::size_t>(st.st_size));

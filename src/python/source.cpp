@@ -18,8 +18,11 @@ BufferExport::~BufferExport() {
 std::optional<std::string> path_of(py::handle src) {
     if (PyUnicode_Check(src.ptr()) || PyObject_HasAttrString(src.ptr(), "__fspath__")) {
         py::object fspath = py::module_::import("os").attr("fspath")(src);
-        if (PyBytes_Check(fspath.ptr())) return fspath.cast<std::string>();
-        return fspath.cast<std::string>();
+        auto path = fspath.cast<std::string>();
+        // The C call would stop at the first NUL and open another file, as
+        // Python's own open() refuses to.
+        if (path.find('\0') != std::string::npos) throw py::value_error("embedded null byte in path");
+        return path;
     }
     return std::nullopt;
 }
