@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A second virtualenv for the sanitized extension (make test-asan) and the
-# atheris fuzzer (make fuzz): the build backend, the test extra and atheris.
+# atheris fuzzer (make fuzz): the build backend, the package dependencies,
+# the test extra and atheris.
 # The Debian side (clang, libclang-rt-14-dev, llvm) comes from bootstrap.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,10 @@ fi
 import tomllib
 with open("pyproject.toml", "rb") as f:
     project = tomllib.load(f)
-for req in project["build-system"]["requires"] + project["project"]["optional-dependencies"]["test"]:
+# The package's own dependencies too (tqdm, Pillow): the install into this
+# venv builds without isolation and does not resolve them.
+deps = project["project"].get("dependencies", [])
+for req in project["build-system"]["requires"] + deps + project["project"]["optional-dependencies"]["test"]:
     print(req)
 print("cmake")
 print("ninja")

@@ -26,6 +26,7 @@ struct ErrorState : LibjpegErrors {
     bool allow_truncated = false;
     bool header_read = false;  // jpeg_read_header has returned
     bool ran_out = false;    // the source hit the end of the data
+    bool hit_marker = false;  // the entropy decoder met a marker where it needed data
     bool truncated = false;  // ... and image data was missing
     Diagnostics* diagnostics = nullptr;  // nullptr: warnings are not collected (probe)
 };
@@ -49,11 +50,16 @@ bool means_truncation(j_common_ptr cinfo, ErrorState& state) {
     // whole like a progressive one: a missing scan is missed quietly too.
     bool huffman_sequential =
         d && !d->progressive_mode && !d->arith_code && d->comps_in_scan == d->num_components;
+    // The two warnings may come in either order (a damaged file can make the
+    // decoder run into a marker before the data runs out): both together
+    // mean the decoder went without data it needed.
     if (code == JWRN_JPEG_EOF) {
         state.ran_out = true;
-        return !huffman_sequential || !state.header_read;  // a cut header is always truncation
+        return !huffman_sequential || !state.header_read || state.hit_marker;  // a cut header always counts
     }
-    return code == JWRN_HIT_MARKER && state.ran_out;
+    if (code != JWRN_HIT_MARKER) return false;
+    state.hit_marker = true;
+    return state.ran_out;
 }
 
 // libjpeg calls this for warnings (level -1) and trace output (level >= 0).

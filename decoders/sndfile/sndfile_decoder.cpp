@@ -344,9 +344,13 @@ SndfilePtr open_for_writing(const AudioWriteRequest& r, int format) {
 }
 
 void set_tags(SNDFILE* f, const AudioWriteRequest& r) {
-    for (const auto& [key, value] : r.tags) {
+    for (const auto& tag : r.tags) {
+        const std::string& key = tag.first;
+        const std::string& value = tag.second;
+        // (A named variable, not a structured binding: lambdas may capture
+        // those only from C++20 on, and clang holds C++17 to that.)
         auto it = std::find_if(std::begin(tag_names), std::end(tag_names),
-                               [&](const auto& t) { return key == t.second; });
+                               [&key](const auto& t) { return key == t.second; });
         if (it == std::end(tag_names)) throw std::invalid_argument("unknown audio tag '" + key + "'");
         if (sf_set_string(f, it->first, value.c_str()) != 0)
             throw UnsupportedFormatError("cannot store tag '" + key + "': " + sf_strerror(f));
