@@ -25,6 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "fuzz"
 REGRESSIONS = ROOT / "tests" / "regressions"
 SEED_SOURCES = [ROOT / "samples", ROOT.parent / "shared" / "corpus" / "jpeg", ROOT.parent / "shared" / "corpus" / "exif"]
+AUDIO_SEED_SOURCES = [ROOT / "samples", ROOT.parent / "shared" / "corpus" / "flac"]
+AUDIO_SUFFIXES = (".wav", ".w64", ".rf64", ".aiff", ".aifc", ".au", ".caf", ".flac", ".ogg", ".opus", ".mp3")
+# Option prefixes for the audio target (see fuzz/fuzz_audio.cpp): int16 from
+# the start; float32 after a seek to the middle; int32 and float64, seeking
+# near the end.
+AUDIO_OPTIONS = [bytes([0x00, 0, 63, 0]), bytes([0x06, 128, 15, 0]), bytes([0x05, 250, 3, 0]), bytes([0x07, 64, 255, 0])]
 
 # Option prefixes for the JPEG target (see fuzz/jpeg_harness.hpp): plain RGB;
 # L at 1/2 with a crop into a flipped target; BGRA oriented with a crop,
@@ -63,7 +69,19 @@ def app1_payloads(jpeg: bytes) -> list[bytes]:
     return out
 
 
+def audio_seed_files() -> list[Path]:
+    files = []
+    for folder in AUDIO_SEED_SOURCES:
+        if folder.is_dir():
+            files += sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES)
+        else:
+            print(f"fuzz: seed folder {folder} is absent, skipped")
+    return files
+
+
 def seeds_for(target: str) -> list[bytes]:
+    if target == "fuzz_audio":
+        return [opt + p.read_bytes()[:65536] for p in audio_seed_files() for opt in AUDIO_OPTIONS]
     seeds = []
     for path in seed_files():
         data = path.read_bytes()
