@@ -58,13 +58,9 @@ private:
     bool committed_ = false;
 };
 
-DType dtype_of_format(const Py_buffer& v) {
-    std::string f = v.format ? v.format : "B";
-    if (!f.empty() && (f[0] == '@' || f[0] == '=' || f[0] == '<')) f.erase(0, 1);
-    if (f == "h" && v.itemsize == 2) return DType::I16;
-    if ((f == "i" || f == "l") && v.itemsize == 4) return DType::I32;
-    if (f == "f" && v.itemsize == 4) return DType::F32;
-    if (f == "d" && v.itemsize == 8) return DType::F64;
+DType audio_dtype_of(const Py_buffer& v) {
+    std::optional<DType> t = dtype_of_buffer(v);
+    if (t == DType::I16 || t == DType::I32 || t == DType::F32 || t == DType::F64) return *t;
     throw py::type_error("audio data must be int16, int32, float32 or float64 (format h, i, f, d), not format '" +
                          std::string(v.format ? v.format : "B") + "'");
 }
@@ -79,7 +75,7 @@ void write_audio(const std::string& path, py::handle data, int samplerate, const
     r.format = format;
     r.subtype = subtype;
     r.samplerate = samplerate;
-    r.dtype = dtype_of_format(v);
+    r.dtype = audio_dtype_of(v);
     r.frames = v.shape[0];
     r.channels = v.ndim == 2 ? static_cast<int>(v.shape[1]) : 1;
     r.data = static_cast<const std::uint8_t*>(v.buf);

@@ -90,25 +90,13 @@ Range resolve_range(std::int64_t total, std::int64_t start, std::optional<std::i
 
 // ---- out= ---------------------------------------------------------------------
 
-bool same_format(const char* fmt, DType dtype) {
-    std::string f = fmt ? fmt : "B";
-    if (!f.empty() && (f[0] == '@' || f[0] == '=' || f[0] == '<')) f.erase(0, 1);
-    return f.size() == 1 && f[0] == format_code(dtype);
-}
-
-std::string describe(const std::vector<Index>& shape) {
-    std::string text = "(";
-    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-    return text + (shape.size() == 1 ? ",)" : ")");
-}
-
 // The caller's buffer as the interleaved (frames, channels) array the
 // decoder writes, after checking it has the shape and format read_audio
 // would return and interleaved memory (a C-contiguous interleaved array, or
 // the planar view of one).
 StridedArray caller_frames(const Py_buffer& v, const std::shared_ptr<Storage>& storage, DType dtype, Index frames,
                            Index channels, Layout layout, bool always_2d) {
-    if (!same_format(v.format, dtype) || v.itemsize != static_cast<Py_ssize_t>(itemsize(dtype)))
+    if (dtype_of_buffer(v) != dtype)
         throw py::value_error(std::string("out must hold ") + std::string(dtype_name(dtype)) + " elements (format '" +
                               format_code(dtype) + "'), not format '" + (v.format ? v.format : "B") + "'");
     Index item = static_cast<Index>(itemsize(dtype));
@@ -120,8 +108,8 @@ StridedArray caller_frames(const Py_buffer& v, const std::shared_ptr<Storage>& s
                                  always_2d);
     std::vector<Index> shape(v.shape, v.shape + v.ndim), strides(v.strides, v.strides + v.ndim);
     if (shape != wanted.shape())
-        throw py::value_error("out has shape " + describe(shape) + " but the audio read has shape " +
-                              describe(wanted.shape()));
+        throw py::value_error("out has shape " + describe_shape(shape) + " but the audio read has shape " +
+                              describe_shape(wanted.shape()));
     for (std::size_t i = 0; i < shape.size(); ++i) {
         if (shape[i] > 1 && strides[i] != wanted.strides()[i])
             throw py::value_error("out must be interleaved memory: a C-contiguous array (or, for layout='planar', "

@@ -14,11 +14,6 @@ namespace py = pybind11;
 namespace mediaview::python {
 namespace {
 
-bool is_uint8_format(const char* format) {
-    std::string f = format ? format : "B";
-    return f == "B" || f == "@B" || f == "=B" || f == "<B" || f == ">B";
-}
-
 // A read-only StridedArray over the caller's buffer; the storage holds the
 // export, so the memory cannot change size or go away while we read it.
 StridedArray image_of_buffer(py::handle data) {
@@ -27,7 +22,7 @@ StridedArray image_of_buffer(py::handle data) {
                              std::string(Py_TYPE(data.ptr())->tp_name));
     auto held = std::make_shared<BufferExport>(data, PyBUF_RECORDS_RO);
     const Py_buffer& v = held->view();
-    if (v.itemsize != 1 || !is_uint8_format(v.format))
+    if (dtype_of_buffer(v) != DType::U8)
         throw py::value_error(std::string("data must hold uint8 pixels (format 'B'), not format '") +
                               (v.format ? v.format : "B") + "'");
     if (v.ndim != 2 && v.ndim != 3)

@@ -26,12 +26,6 @@ std::vector<Index> image_shape(const OutputShape& s) {
     return {s.height, s.width, s.channels};
 }
 
-std::string describe(const std::vector<Index>& shape) {
-    std::string text = "(";
-    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-    return text + (shape.size() == 1 ? ",)" : ")");
-}
-
 std::vector<Index> displayed_shape(const OutputShape& s, bool oriented) {
     if (oriented && exif_orientation_transposes(s.orientation)) return image_shape({s.height, s.width, s.channels, 1});
     return image_shape(s);
@@ -47,13 +41,13 @@ std::vector<Index> displayed_shape(const OutputShape& s, bool oriented) {
 StridedArray caller_array(const Py_buffer& v, const std::shared_ptr<Storage>& storage, const OutputShape& s,
                           bool oriented, PixelTarget& target) {
     std::vector<Index> expected = displayed_shape(s, oriented);
-    std::string fmt = v.format ? v.format : "B";
-    if (v.itemsize != 1 || (fmt != "B" && fmt != "=B" && fmt != "<B" && fmt != ">B" && fmt != "@B"))
-        throw std::invalid_argument("out must hold uint8 elements (format 'B'), not format '" + fmt + "'");
+    if (dtype_of_buffer(v) != DType::U8)
+        throw std::invalid_argument(std::string("out must hold uint8 elements (format 'B'), not format '") +
+                                    (v.format ? v.format : "B") + "'");
     std::vector<Index> shape(v.shape, v.shape + v.ndim), strides(v.strides, v.strides + v.ndim);
     if (shape != expected)
-        throw std::invalid_argument("out has shape " + describe(shape) + " but the decoded image has shape " +
-                                    describe(expected));
+        throw std::invalid_argument("out has shape " + describe_shape(shape) + " but the decoded image has shape " +
+                                    describe_shape(expected));
     if (v.ndim == 3 && strides[2] != 1)
         throw std::invalid_argument("out must keep the channels of a pixel adjacent (last stride 1)");
     Index offset = static_cast<std::uint8_t*>(v.buf) - storage->data;

@@ -1,5 +1,7 @@
 #include "source.hpp"
 
+#include <cstring>
+
 #include "file_bytes.hpp"
 
 namespace py = pybind11;
@@ -83,6 +85,30 @@ std::shared_ptr<const Py_buffer> acquire_out_buffer(py::handle out, std::shared_
     storage->writable = true;
     storage->keepalive = held;
     return std::shared_ptr<const Py_buffer>(held, &held->view());
+}
+
+std::optional<DType> dtype_of_buffer(const Py_buffer& v) {
+    std::string f = v.format ? v.format : "B";
+    const std::uint16_t one = 1;
+    unsigned char first_byte;
+    std::memcpy(&first_byte, &one, 1);
+    const char host_order = first_byte == 1 ? '<' : '>';
+    // '@', '=' and the host's own order are native; a one-byte item has no
+    // byte order, so any prefix will do.
+    bool native = f[0] == '@' || f[0] == '=' || f[0] == host_order;
+    bool any_order = v.itemsize == 1 && (f[0] == '<' || f[0] == '>' || f[0] == '!');
+    if (!f.empty() && (native || any_order)) f.erase(0, 1);
+    if (f.size() != 1) return std::nullopt;
+    for (DType t : {DType::U8, DType::U16, DType::I16, DType::I32, DType::F32, DType::F64})
+        if (f[0] == format_code(t) && v.itemsize == static_cast<Py_ssize_t>(itemsize(t))) return t;
+    if (f[0] == 'l' && v.itemsize == 4) return DType::I32;  // C long where it is 32 bits
+    return std::nullopt;
+}
+
+std::string describe_shape(const std::vector<Index>& shape) {
+    std::string text = "(";
+    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    return text + (shape.size() == 1 ? ",)" : ")");
 }
 
 }  // namespace mediaview::python

@@ -49,6 +49,14 @@ private:
     ByteSpan span_;
 };
 
+// The element type of a caller's buffer: its struct format code (with a
+// native or, for one-byte items, any byte-order prefix) and matching
+// itemsize; nullopt for anything else.
+std::optional<DType> dtype_of_buffer(const Py_buffer& view);
+
+// "(3, 4)" / "(5,)", for error messages about shapes.
+std::string describe_shape(const std::vector<Index>& shape);
+
 // Returns the filesystem path for str / os.PathLike sources, else nullopt.
 std::optional<std::string> path_of(pybind11::handle src);
 
