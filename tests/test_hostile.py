@@ -10,6 +10,7 @@ the subprocess timeout (no test here asserts on elapsed time).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -23,6 +24,7 @@ import numpy as np
 import pytest
 
 import mediaview
+from audio_oracle import AUDIO_SAMPLES
 from conftest import CORPUS, JPEG_SAMPLES, ROOT, SAMPLES
 
 WORKER = Path(__file__).with_name("hostile_worker.py")
@@ -31,6 +33,8 @@ UNDER_ASAN = "asan" in os.environ.get("LD_PRELOAD", "")
 
 # Every sample and every corpus JPEG (the corpus is skipped when absent).
 FILES = JPEG_SAMPLES + sorted((CORPUS / "jpeg").glob("*.jpg")) + sorted((CORPUS / "exif").glob("*.jpg"))
+# Every audio sample and every corpus FLAC.
+AUDIO_FILES = AUDIO_SAMPLES + sorted((CORPUS / "flac").glob("*.flac"))
 # A generous bound per damaged input (five decodes of it), far above the
 # slowest seen (about 0.1 s for a 1800x1200 photo under ASan): only a hang reaches it.
 SECONDS_PER_INPUT = 10
@@ -101,6 +105,51 @@ def test_flipped_bytes_raise_typed_errors_or_decode(path):
     assert not bad, bad
 
 
+def audio_mutation_count(path: Path, samples: int) -> int:
+    # The 31 corpus files all exercise the same FLAC decoder: fewer inputs each.
+    return samples if path.parent == SAMPLES else max(4, samples // 3)
+
+
+def assert_only_typed_errors(results: list) -> None:
+    for r in results:
+        unexpected = [v for v in r["outcomes"].values() if v.startswith("UNEXPECTED")]
+        assert not unexpected, r
+
+
+@pytest.mark.parametrize("path", [file_param(p) for p in AUDIO_FILES])
+def test_truncated_audio_raises_typed_errors_or_reads_leading_frames(path):
+    count = audio_mutation_count(path, 16)
+    lines = run_worker("mutate", path, "truncate", count, inputs=count + 20)
+    results = [r for r in lines if "outcomes" in r]
+    assert lines[-1] == {"done": len(results)} and len(results) >= count
+    assert_only_typed_errors(results)
+    for r in results:
+        cut, out = r["input"]["cut"], r["outcomes"]
+        if cut < 4:
+            # Not even a whole signature (RIFF, fLaC, OggS, ID3, ...). (From
+            # a path, libsndfile also guesses by the name: *.au without a
+            # header is read as raw 8 kHz mu-law, as python-soundfile does.)
+            from_memory = {k: v for k, v in out.items() if k != "path_int16"}
+            assert set(from_memory.values()) == {"UnsupportedFormatError"}, (cut, out)
+        read, from_path = out["read"], out["path_int16"]
+        # What a truncated file gives is the start of the intact file's
+        # samples, never made-up frames; and from a path (memory-mapped where
+        # the header allows) exactly as many frames as decoded from memory.
+        if read.startswith("ok:"):
+            assert read.endswith(":prefix"), (cut, out)
+            if from_path.startswith("ok:"):
+                assert from_path.split(":")[1] == read.split(":")[1], (cut, out)
+
+
+@pytest.mark.parametrize("path", [file_param(p) for p in AUDIO_FILES])
+def test_flipped_audio_bytes_raise_typed_errors_or_decode(path):
+    count = audio_mutation_count(path, 24)
+    lines = run_worker("mutate", path, "flip", count, inputs=count)
+    results = [r for r in lines if "outcomes" in r]
+    assert len(results) == count and lines[-1] == {"done": count}
+    assert_only_typed_errors(results)
+
+
 # ---- decompression bombs ----------------------------------------------------
 
 def run_bomb(width, height, max_pixels, rlimit_mb=0) -> dict:
@@ -135,6 +184,90 @@ def test_small_max_pixels_stops_a_modest_header():
     assert result["decode"] == "LimitError", result
 
 
+def run_audio_bomb(name: str, max_samples: str = "default", rlimit_mb: int = 0) -> dict:
+    (line,) = run_worker("audio-bomb", name, max_samples, rlimit_mb, inputs=1)
+    return line
+
+
+@pytest.mark.parametrize("name,claimed", [("flac-frames", 2**36 - 1), ("flac-frames-8ch", 2**36 - 1),
+                                          ("ogg-granule", 2**40 - 312), ("opus-granule", 2**40 - 312)])
+def test_audio_header_claiming_absurd_length_raises_limit_error_without_allocating(name, claimed):
+    # Terabytes of samples claimed by a few kilobytes. Under the 1.2 GB
+    # address-space cap any attempt to allocate them would be a MemoryError
+    # (see the next test), so LimitError means nothing was allocated first.
+    result = run_audio_bomb(name, "default", 0 if UNDER_ASAN else 1200)
+    assert result["info"] == "ok" and result["frames_claimed"] in (claimed, 2**40), result
+    assert result["read"] == "LimitError" and result["read_f64_threads"] == "LimitError", result
+    assert result["size"] < 50_000
+    assert result["rss_peak_mb"] - result["rss_before_mb"] < 20, result
+    if name != "flac-frames-8ch":  # (whose frames no longer match the header's channel count)
+        # The limit is on what a read allocates: a range of the stream is fine.
+        assert result["first_second"].startswith("ok:11025x2:"), result
+
+
+@pytest.mark.skipif(UNDER_ASAN, reason="ASan reserves terabytes of shadow memory: no address-space cap possible")
+def test_without_the_limit_the_same_claim_fails_to_allocate_under_the_cap():
+    # The control for the test above: the cap really stops an allocation of
+    # the claimed size, so the LimitError there was raised before one.
+    result = run_audio_bomb("flac-frames", "none", 1200)
+    assert result["read"] == "UNEXPECTED MemoryError: std::bad_alloc", result
+
+
+def test_audio_header_claiming_absurd_channel_count_raises_limit_error():
+    result = run_audio_bomb("wav-channels")  # 65535 channels; libsndfile's limit is 1024
+    assert {result[k] for k in ("info", "read", "read_f64_threads", "first_second")} == {"LimitError"}, result
+    assert result["rss_peak_mb"] - result["rss_before_mb"] < 20, result
+
+
+def test_small_max_samples_stops_a_modest_read():
+    result = run_audio_bomb("flac-within-limit", "10000")
+    assert result["read"] == "LimitError" and result["read_f64_threads"] == "LimitError", result
+    assert result["first_second"] == "LimitError", result  # 11025 frames x 2 channels > 10000
+
+
+def test_audio_claim_within_the_limit_commits_only_what_is_decoded():
+    # 2^29 stereo frames claimed (exactly the default limit of 2^30 samples)
+    # by a file holding 44100: the 4 GiB (float32) and 8 GiB (float64)
+    # buffers are allocated on the header's word, but only the pages the
+    # decoder writes become resident, and the result is the real frames.
+    result = run_audio_bomb("flac-within-limit")
+    intact = np.asarray(mediaview.read_audio(SAMPLES / "music_stereo.flac")[0])
+    assert result["frames_claimed"] == 2**29
+    assert result["read"] == f"ok:44100x2:{hashlib.sha1(intact).hexdigest()}", result
+    assert result["read_f64_threads"].startswith("ok:44100x2:"), result
+    if not UNDER_ASAN:  # whose shadow memory for 12 GiB of buffers is itself resident
+        assert result["rss_peak_mb"] - result["rss_before_mb"] < 50, result
+
+
+def test_max_audio_samples_is_read_from_the_package_at_call_time(monkeypatch):
+    path = SAMPLES / "music_stereo.flac"  # 44100 stereo frames
+    monkeypatch.setattr(mediaview, "MAX_AUDIO_SAMPLES", 88_199)
+    with pytest.raises(mediaview.LimitError, match="max_samples=88199"):
+        mediaview.read_audio(path)
+    assert mediaview.read_audio(path, max_samples=88_200)[0].shape == (44100, 2)
+    assert mediaview.read_audio(path, frames=1000)[0].shape == (1000, 2)
+    monkeypatch.setattr(mediaview, "MAX_AUDIO_SAMPLES", None)
+    assert mediaview.read_audio(path)[0].shape == (44100, 2)
+
+
+@pytest.mark.parametrize("bad", [0, -5, 0.5, float("inf")])
+def test_max_samples_must_be_a_positive_count(bad):
+    with pytest.raises(ValueError, match="max_samples"):
+        mediaview.read_audio(SAMPLES / "music_stereo.flac", max_samples=bad)
+
+
+def test_mapped_reads_and_out_are_not_held_to_the_sample_limit():
+    # The limit guards memory allocated on a header's word; a memory map is
+    # bounded by the file itself and out= by the caller.
+    path = SAMPLES / "clip_pcm16.wav"
+    view, _ = mediaview.read_audio(path, dtype="int16", mmap=True, max_samples=10)
+    out = np.empty(view.shape, np.int16)
+    decoded, _ = mediaview.read_audio(path, dtype="int16", out=out, max_samples=10)
+    assert np.array_equal(np.asarray(view), out) and np.asarray(decoded).base is not None
+    with pytest.raises(mediaview.LimitError):
+        mediaview.read_audio(path, dtype="int16", mmap=False, max_samples=10)
+
+
 # ---- empty input, paths and files ------------------------------------------
 
 @pytest.mark.parametrize("src", [b"", bytearray(), memoryview(b""), io.BytesIO(b"")], ids=["bytes", "bytearray",
@@ -146,52 +279,85 @@ def test_zero_length_input_is_unsupported(src):
         mediaview.probe(src)
 
 
-def test_empty_file_is_unsupported(tmp_path):
-    empty = tmp_path / "empty.jpg"
+# Every public call that takes a path, as source text so that the FIFO test
+# can run it in a subprocess as well.
+PATH_CALLS = {
+    "decode_image": "mediaview.decode_image(p)",
+    "probe": "mediaview.probe(p)",
+    "read_audio": "mediaview.read_audio(p)",
+    "read_audio_mmap": "mediaview.read_audio(p, dtype='int16', mmap=True)",
+    "audio_info": "mediaview.audio_info(p)",
+    "stream_audio": "mediaview.stream_audio(p, 1024)",
+}
+path_call_names = pytest.mark.parametrize("call", list(PATH_CALLS))
+
+
+def call_with_path(call: str, path) -> object:
+    return eval(PATH_CALLS[call], {"mediaview": mediaview, "p": path})
+
+
+@path_call_names
+def test_empty_file_is_unsupported(tmp_path, call):
+    empty = tmp_path / ("empty.jpg" if call in ("decode_image", "probe") else "empty.mp3")
     empty.write_bytes(b"")
     with pytest.raises(mediaview.UnsupportedFormatError, match="empty"):
-        mediaview.decode_image(empty)
+        call_with_path(call, empty)
 
 
-def test_directory_raises_is_a_directory_error(tmp_path):
+@pytest.mark.parametrize("name", ["tiny.mp3", "tiny.wav", "tiny"])
+def test_a_few_bytes_of_nothing_are_unsupported_audio(tmp_path, name):
+    # Named *.mp3, libsndfile hands unrecognised content to libmpg123 and
+    # reports its failure as "not a regular file": still unsupported content.
+    path = tmp_path / name
+    path.write_bytes(b"abc")
+    with pytest.raises(mediaview.UnsupportedFormatError, match="not recognised"):
+        mediaview.read_audio(path)
+
+
+@path_call_names
+def test_directory_raises_is_a_directory_error(tmp_path, call):
     with pytest.raises(IsADirectoryError):
-        mediaview.decode_image(tmp_path)
+        call_with_path(call, tmp_path)
     with pytest.raises(IsADirectoryError):
-        mediaview.probe(str(tmp_path))
+        call_with_path(call, str(tmp_path))
 
 
-def test_missing_file_raises_file_not_found(tmp_path):
+@path_call_names
+def test_missing_file_raises_file_not_found(tmp_path, call):
     with pytest.raises(FileNotFoundError):
-        mediaview.decode_image(tmp_path / "gone.jpg")
+        call_with_path(call, tmp_path / "gone.flac")
 
 
-def test_path_with_a_nul_byte_is_refused_not_cut_short(tmp_path):
-    # The C open() would stop at the NUL and read samples/chelsea_420.jpg.
+@path_call_names
+def test_path_with_a_nul_byte_is_refused_not_cut_short(call):
+    # The C open() would stop at the NUL and read the sample.
+    sample = SAMPLE if call in ("decode_image", "probe") else SAMPLES / "clip_pcm16.wav"
     with pytest.raises(ValueError, match="null byte"):
-        mediaview.decode_image(str(SAMPLE) + "\0.png")
-    with pytest.raises(ValueError, match="null byte"):
-        mediaview.probe(str(SAMPLE) + "\0")
+        call_with_path(call, str(sample) + "\0.png")
 
 
-def test_fifo_is_refused_instead_of_blocking(tmp_path):
+@path_call_names
+def test_fifo_is_refused_instead_of_blocking(tmp_path, call):
     # No writer ever opens it: a blocking open() would wait forever. The
     # subprocess timeout turns such a hang into a failure.
-    fifo = tmp_path / "pipe.jpg"
+    fifo = tmp_path / "pipe.wav"
     os.mkfifo(fifo)
     code = ("import mediaview, sys\n"
-            "try:\n    mediaview.decode_image(sys.argv[1])\n"
+            "p = sys.argv[1]\n"
+            f"try:\n    {PATH_CALLS[call]}\n"
             "except mediaview.UnsupportedFormatError as e:\n    print('refused:', e)\n")
     proc = subprocess.run([sys.executable, "-c", code, str(fifo)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "refused:" in proc.stdout and "not a regular file" in proc.stdout
 
 
+@path_call_names
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
-def test_devices_are_refused(device):
+def test_devices_are_refused(device, call):
     if not os.path.exists(device):
         pytest.skip(f"no {device}")
     with pytest.raises(mediaview.UnsupportedFormatError, match="not a regular file"):
-        mediaview.decode_image(device)
+        call_with_path(call, device)
 
 
 def reference_pixels() -> np.ndarray:

@@ -1,12 +1,9 @@
 #include "sndfile_decoder.hpp"
 
-#include <fcntl.h>
 #include <sndfile.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <limits>
@@ -74,22 +71,27 @@ using SndfilePtr = std::unique_ptr<SNDFILE, CloseSndfile>;
     bool lacks_feature = text.find("unimplemented") != std::string::npos ||
                          text.find("not supported") != std::string::npos ||
                          text.find("nsupported") != std::string::npos;
+    // For content it does not recognise in a file named *.mp3, libsndfile
+    // lets libmpg123 try, and reports that one's failure as "not a regular
+    // file" - about a file check_readable has just found regular.
+    bool mpeg_fallback_failed = text.find("not a regular file") != std::string::npos;
     if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING || lacks_feature)
         throw UnsupportedFormatError(message);
+    if (mpeg_fallback_failed)
+        throw UnsupportedFormatError(what + ": Format not recognised (nor as MP3 by libmpg123, tried for the .mp3 name).");
+    // libsndfile refuses headers declaring more than 1024 channels (its
+    // SF_MAX_CHANNELS) before allocating anything: a limit, not damage.
+    if (text.find("Too many channels") != std::string::npos)
+        throw LimitError(message + " (libsndfile reads at most 1024 channels)");
     throw DecodeError(message);
 }
 
 // Opening the path ourselves first gives the caller the real OS error
-// (FileNotFoundError, IsADirectoryError, ...) instead of libsndfile's text.
+// (FileNotFoundError, IsADirectoryError, ...) instead of libsndfile's text,
+// refuses FIFOs and devices the way image paths are refused (libsndfile
+// would block opening a FIFO), and names an empty file as such.
 void check_readable(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw FileError(errno, path);
-    struct stat st {};
-    int rc = ::fstat(fd, &st);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) throw FileError(err, path);
-    if (S_ISDIR(st.st_mode)) throw FileError(EISDIR, path);
+    if (RegularFile(path).size() == 0) throw UnsupportedFormatError("'" + path + "' is empty: no audio data");
 }
 
 // ---- opening --------------------------------------------------------------------
@@ -126,10 +128,8 @@ std::vector<std::uint8_t> head_of(const AudioSource& source, std::size_t n) {
         return {source.bytes.data, source.bytes.data + k};
     }
     std::vector<std::uint8_t> head(n);
-    int fd = ::open(source.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return {};
-    ssize_t got = ::read(fd, head.data(), n);
-    ::close(fd);
+    RegularFile file(source.path);
+    ssize_t got = ::read(file.fd(), head.data(), n);
     head.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
     return head;
 }

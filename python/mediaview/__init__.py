@@ -16,7 +16,8 @@ from ._core import (
 )
 from ._audio import AUDIO_DTYPES, AUDIO_TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
 from ._encode import encode_jpeg, write_image
-from ._image import MAX_IMAGE_PIXELS, MODES, MinSize, decode_image, probe
+from ._image import MODES, MinSize, decode_image, probe
+from ._limits import MAX_AUDIO_SAMPLES, MAX_IMAGE_PIXELS
 from ._pil import to_pil
 
 __version__ = "0.1.0"
@@ -34,6 +35,7 @@ __all__ = [
     "Error",
     "ImageInfo",
     "LimitError",
+    "MAX_AUDIO_SAMPLES",
     "MAX_IMAGE_PIXELS",
     "MODES",
     "MinSize",

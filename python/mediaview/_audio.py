@@ -14,6 +14,7 @@ import tempfile
 from typing import BinaryIO, Iterator, Mapping, Optional, Tuple, Union
 
 from . import _core
+from ._limits import limit_argument
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 
@@ -62,7 +63,7 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
                frames: Optional[int] = None, layout: str = "interleaved", always_2d: bool = False,
                out=None, threads: int = 1, format: Optional[str] = None, samplerate: Optional[int] = None,
                channels: Optional[int] = None, subtype: Optional[str] = None,
-               mmap: Optional[bool] = None) -> Tuple[memoryview, int]:
+               mmap: Optional[bool] = None, max_samples: Optional[int] = None) -> Tuple[memoryview, int]:
     """Decodes audio and returns ``(samples, samplerate)``.
 
     ``samples`` is a memoryview of ``dtype`` (``int16`` 'h', ``int32`` 'i',
@@ -94,11 +95,17 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     maps when possible and otherwise decodes; ``True`` raises ``ValueError``
     saying why when it cannot map; ``False`` always decodes. A mapped file
     must not be truncated while views of it are alive.
+
+    ``max_samples``: a read of more frames x channels than this (as the
+    header claims them) raises :class:`LimitError` before its buffer is
+    allocated; the default is :data:`MAX_AUDIO_SAMPLES`. It guards the
+    buffer allocated here: mapped reads and ``out=`` are not held to it.
     """
     if out is not None and mmap is None:
         mmap = False
     return _core.read_audio(src, dtype, _index(start, "start"), _index(stop, "stop"), _index(frames, "frames"),
                             layout, bool(always_2d), out, _index(threads, "threads"), mmap,
+                            limit_argument(max_samples, "MAX_AUDIO_SAMPLES", "samples", "max_samples"),
                             _hints(format, subtype, samplerate, channels))
 
 

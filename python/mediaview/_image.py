@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import os
-import sys
 from fractions import Fraction
 from typing import BinaryIO, NamedTuple, Optional, Tuple, Union
 
 from . import _core
-
-#: Default for ``max_pixels``: a header whose width x height exceeds this
-#: raises :class:`LimitError` before anything is allocated. The value matches
-#: the point where Pillow's decompression-bomb guard raises (twice
-#: ``PIL.Image.MAX_IMAGE_PIXELS``). Set ``mediaview.MAX_IMAGE_PIXELS`` to
-#: another number, or to ``None`` to disable the check; or pass
-#: ``max_pixels=`` per call.
-MAX_IMAGE_PIXELS: Optional[int] = 178_956_970
+from ._limits import limit_argument
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 
@@ -88,23 +80,6 @@ def _crop_argument(crop):
     return tuple(_c_int(v, "crop value") for v in crop)
 
 
-def _max_pixels_argument(max_pixels) -> int:
-    if max_pixels is None:
-        # Read at call time from the package, where users set it (as with
-        # PIL.Image.MAX_IMAGE_PIXELS).
-        max_pixels = sys.modules[__package__].MAX_IMAGE_PIXELS
-    if max_pixels is None:
-        return 0
-    # Converted before the check: 0.5 must not become 0, which means no limit.
-    try:
-        value = int(max_pixels)
-    except OverflowError:  # int(inf)
-        raise ValueError(f"max_pixels {max_pixels!r} is not a number of pixels") from None
-    if value <= 0:
-        raise ValueError("max_pixels must be positive (or None for the module default)")
-    return min(value, 2**64 - 1)  # anything larger limits nothing either
-
-
 def decode_image(
     src: Source,
     *,
@@ -147,6 +122,6 @@ def decode_image(
         bool(orient),
         bool(strict),
         bool(allow_truncated),
-        _max_pixels_argument(max_pixels),
+        limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
         out,
     )

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "errors.hpp"
 #include "mapped_file.hpp"
 
 namespace mediaview {
@@ -84,6 +85,40 @@ std::int64_t read_frames(const AudioDecoder& decoder, const AudioSource& source,
         if (seg.got < seg.frames) break;
     }
     return total;
+}
+
+void check_sample_limit(std::int64_t frames, int channels, std::uint64_t max_samples) {
+    if (max_samples == 0 || frames <= 0) return;
+    // frames < 2^63 and channels <= 1024 (libsndfile's own cap) could still
+    // overflow a product: compare by division instead.
+    if (static_cast<std::uint64_t>(frames) <= max_samples / static_cast<std::uint64_t>(channels)) return;
+    throw LimitError("reading " + std::to_string(frames) + " frames x " + std::to_string(channels) +
+                     " channels would exceed max_samples=" + std::to_string(max_samples) +
+                     " samples (read a range, stream it, or raise the limit)");
+}
+
+StridedArray append_rest(AudioHandle& handle, StridedArray first, DType dtype, std::uint64_t max_samples) {
+    const int channels = static_cast<int>(first.shape()[1]);
+    const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(channels);
+    // About a million samples a block, so the limit is overshot by at most
+    // that much before it is noticed, whatever the channel count.
+    const std::int64_t block = std::max<std::int64_t>(1024, (std::int64_t{1} << 20) / channels);
+    std::vector<std::uint8_t> extra;
+    for (;;) {
+        std::size_t at = extra.size();
+        extra.resize(at + static_cast<std::size_t>(block) * frame_bytes);
+        std::int64_t n = handle.read(dtype, extra.data() + at, block);
+        extra.resize(at + static_cast<std::size_t>(n) * frame_bytes);
+        check_sample_limit(first.shape()[0] + static_cast<std::int64_t>(extra.size() / frame_bytes), channels,
+                           max_samples);
+        if (n < block) break;
+    }
+    if (extra.empty()) return first;
+    Index total = first.shape()[0] + static_cast<Index>(extra.size() / frame_bytes);
+    StridedArray joined = StridedArray::allocate(dtype, {total, channels});
+    std::memcpy(joined.data(), first.data(), first.nbytes());
+    std::memcpy(joined.data() + first.nbytes(), extra.data(), extra.size());
+    return joined;
 }
 
 namespace {

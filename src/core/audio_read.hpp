@@ -7,6 +7,7 @@
 #include <string>
 
 #include "audio_decoder.hpp"
+#include "strided_array.hpp"
 
 namespace mediaview {
 
@@ -18,6 +19,16 @@ namespace mediaview {
 // than `frames` only when the data ends early.
 std::int64_t read_frames(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& first,
                          std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads);
+
+// Throws LimitError when `frames` x `channels` samples exceed `max_samples`
+// (0 = no limit). Called with the frame count a header claims, before the
+// output is allocated, so a tiny file claiming 2^36 frames allocates nothing.
+void check_sample_limit(std::int64_t frames, int channels, std::uint64_t max_samples);
+
+// Frames past an estimated length (MP3 without a Xing header, or a stream
+// that does not state its length): reads what is really there in blocks and
+// returns `first` followed by them. The running total is held to max_samples.
+StridedArray append_rest(AudioHandle& handle, StridedArray first, DType dtype, std::uint64_t max_samples);
 
 // A read-only (frames, channels) array straight over a memory map of the
 // file's samples for frames [start, start+frames), when the stored samples

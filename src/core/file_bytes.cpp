@@ -11,47 +11,34 @@
 #include "errors.hpp"
 
 namespace mediaview {
-namespace {
-
-// Closes the descriptor on every path out of read_file.
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    ~FileDescriptor() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    int get() const { return fd_; }
-
-private:
-    int fd_;
-};
-
-}  // namespace
-
 FileError::FileError(int err, std::string file)
     : std::runtime_error(std::strerror(err)), errnum(err), path(std::move(file)) {}
 
-AlignedBuffer read_file(const std::string& path) {
-    // O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever.
-    // It changes nothing for the regular files we go on to read.
-    FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-    if (fd.get() < 0) throw FileError(errno, path);
+RegularFile::RegularFile(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd_ < 0) throw FileError(errno, path);
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) throw FileError(errno, path);
-    if (S_ISDIR(st.st_mode)) throw FileError(EISDIR, path);
-    // A FIFO, device or socket has no size to read up to (and /dev/zero no
-    // end): refuse it rather than block or read without bound.
-    if (!S_ISREG(st.st_mode))
-        throw UnsupportedFormatError("'" + path + "' is not a regular file (a FIFO, device or socket); "
-                                     "pass its bytes or a file object instead");
+    int err = ::fstat(fd_, &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (err == 0 && S_ISREG(st.st_mode)) {
+        size_ = static_cast<std::size_t>(st.st_size);
+        return;
+    }
+    ::close(fd_);
+    if (err) throw FileError(err, path);
+    throw UnsupportedFormatError("'" + path + "' is not a regular file (a FIFO, device or socket); "
+                                 "pass its bytes or a file object instead");
+}
+
+RegularFile::~RegularFile() { ::close(fd_); }
+
+AlignedBuffer read_file(const std::string& path) {
+    RegularFile file(path);
     // The size from fstat is a hint: a file that shrinks or grows while we
     // read is read up to what is really there (and up to the first size).
-    AlignedBuffer block(static_cast<std::size_t>(st.st_size));
+    AlignedBuffer block(file.size());
     std::size_t done = 0;
     while (done < block.size()) {
-        ssize_t n = ::read(fd.get(), block.data() + done, block.size() - done);
+        ssize_t n = ::read(file.fd(), block.data() + done, block.size() - done);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw FileError(errno, path);

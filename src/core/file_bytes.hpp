@@ -17,6 +17,26 @@ struct FileError : std::runtime_error {
     std::string path;
 };
 
+// A regular file opened for reading: the one way every reader of paths
+// opens them, so all refuse the same things alike. O_NONBLOCK keeps opening
+// a FIFO from waiting forever for a writer; a directory raises FileError
+// (EISDIR), and a FIFO, device or socket UnsupportedFormatError (they have
+// no size, and /dev/zero no end).
+class RegularFile {
+public:
+    explicit RegularFile(const std::string& path);
+    ~RegularFile();
+    RegularFile(const RegularFile&) = delete;
+    RegularFile& operator=(const RegularFile&) = delete;
+
+    int fd() const { return fd_; }
+    std::size_t size() const { return size_; }  // when opened
+
+private:
+    int fd_ = -1;
+    std::size_t size_ = 0;
+};
+
 AlignedBuffer read_file(const std::string& path);
 
 // The extension of a path's last component, lower case, without the dot

@@ -1,9 +1,6 @@
 #include "mapped_file.hpp"
 
-#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 
@@ -30,27 +27,15 @@ private:
 }  // namespace
 
 std::shared_ptr<Storage> map_file_readonly(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw FileError(errno, path);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        int err = errno;
-        ::close(fd);
-        throw FileError(err, path);
-    }
+    RegularFile file(path);
     auto storage = std::make_shared<Storage>();
     storage->writable = false;
-    std::size_t size = static_cast<std::size_t>(st.st_size);
-    if (size == 0) {
-        ::close(fd);
-        return storage;
-    }
+    std::size_t size = file.size();
+    if (size == 0) return storage;
     // MAP_PRIVATE: later writes by others to the file are not promised to
     // show; the descriptor is not needed once the map exists.
-    void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    int err = errno;
-    ::close(fd);
-    if (addr == MAP_FAILED) throw FileError(err, path);
+    void* addr = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, file.fd(), 0);
+    if (addr == MAP_FAILED) throw FileError(errno, path);
     storage->data = static_cast<std::uint8_t*>(addr);
     storage->size = size;
     storage->keepalive = std::make_shared<Mapping>(addr, size);

@@ -121,34 +121,13 @@ StridedArray caller_frames(const Py_buffer& v, const std::shared_ptr<Storage>& s
 
 // ---- reading ------------------------------------------------------------------
 
-// Frames past an estimated length (MP3 without a Xing header): read what is
-// really there in blocks, then join with what was read into `first`.
-StridedArray read_rest(AudioHandle& handle, StridedArray first, DType dtype) {
-    const Index channels = first.shape()[1];
-    const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(channels);
-    std::vector<std::uint8_t> extra;
-    constexpr std::int64_t block = 65536;
-    for (;;) {
-        std::size_t at = extra.size();
-        extra.resize(at + block * frame_bytes);
-        std::int64_t n = handle.read(dtype, extra.data() + at, block);
-        extra.resize(at + static_cast<std::size_t>(n) * frame_bytes);
-        if (n < block) break;
-    }
-    if (extra.empty()) return first;
-    Index total = first.shape()[0] + static_cast<Index>(extra.size() / frame_bytes);
-    StridedArray joined = StridedArray::allocate(dtype, {total, channels});
-    std::memcpy(joined.data(), first.data(), first.nbytes());
-    std::memcpy(joined.data() + first.nbytes(), extra.data(), extra.size());
-    return joined;
-}
-
 struct ReadRequest {
     DType dtype = DType::F32;
     std::int64_t start = 0;
     std::optional<std::int64_t> stop, frames;
     int threads = 1;
     int mmap = -1;  // -1 when possible, 0 never, 1 required
+    std::uint64_t max_samples = 0;  // for the buffer allocated here; 0 = no limit
 };
 
 // Decodes (or maps) with the GIL released. Returns (frames, channels).
@@ -165,18 +144,23 @@ StridedArray read_frames_nogil(const AudioSource& source, const ReadRequest& rq,
         if (auto mapped = map_pcm(decoder, source, *handle, r.start, r.frames, rq.dtype, why)) return *mapped;
         if (rq.mmap == 1) throw py::value_error("mmap=True: cannot map the samples: " + why);
     }
+    // A mapped file and the caller's out= bound themselves; only memory
+    // allocated here on the header's word is held to the limit.
+    if (!out_view) check_sample_limit(r.frames, info.channels, rq.max_samples);
     StridedArray frames = out_view ? caller_frames(*out_view, out_storage, rq.dtype, r.frames, info.channels, layout, always_2d)
                                    : StridedArray::allocate(rq.dtype, {r.frames, info.channels});
     std::int64_t got = read_frames(decoder, source, *handle, r.start, r.frames, rq.dtype, frames.data(), rq.threads);
     frames = first_frames(frames, got);
-    if (r.to_end && !info.exact_length && !out_view && got == r.frames) frames = read_rest(*handle, frames, rq.dtype);
+    if (r.to_end && !info.exact_length && !out_view && got == r.frames)
+        frames = append_rest(*handle, frames, rq.dtype, rq.max_samples);
     return frames;
 }
 
 py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t start, std::optional<std::int64_t> stop,
                      std::optional<std::int64_t> frames, const std::string& layout_name, bool always_2d,
-                     py::handle out, int threads, std::optional<bool> mmap, py::handle hints) {
-    ReadRequest rq{audio_dtype(dtype), start, stop, frames, threads, mmap ? int(*mmap) : -1};
+                     py::handle out, int threads, std::optional<bool> mmap, std::uint64_t max_samples,
+                     py::handle hints) {
+    ReadRequest rq{audio_dtype(dtype), start, stop, frames, threads, mmap ? int(*mmap) : -1, max_samples};
     Layout layout = layout_from_name(layout_name);
     if (threads < 1) throw py::value_error("threads must be at least 1");
     if (mmap.value_or(false) && !out.is_none()) throw py::value_error("mmap=True cannot write into out=");
@@ -321,7 +305,8 @@ void bind_audio(py::module_& m) {
     m.def("audio_info", &audio_info, py::arg("src"), py::arg("hints").none(true));
     m.def("read_audio", &read_audio, py::arg("src"), py::arg("dtype"), py::arg("start"), py::arg("stop").none(true),
           py::arg("frames").none(true), py::arg("layout"), py::arg("always_2d"), py::arg("out").none(true),
-          py::arg("threads"), py::arg("mmap").none(true), py::arg("hints").none(true));
+          py::arg("threads"), py::arg("mmap").none(true), py::arg("max_samples"),
+          py::arg("hints").none(true));
     py::class_<AudioStream>(m, "AudioStream", "Blocks of an audio source, decoded one at a time.")
         .def(py::init<py::handle, std::int64_t, std::int64_t, const std::string&, std::int64_t,
                       std::optional<std::int64_t>, const std::string&, bool>(),

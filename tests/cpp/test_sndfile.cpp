@@ -165,6 +165,37 @@ TEST(Sndfile, ErrorsAreTyped) {
     EXPECT_THROW(read_all<float>(from_bytes(flac), DType::F32), DecodeError);
 }
 
+TEST(Sndfile, SampleLimitIsCheckedWithoutOverflow) {
+    EXPECT_NO_THROW(check_sample_limit(100, 2, 200));
+    EXPECT_THROW(check_sample_limit(101, 2, 200), LimitError);
+    EXPECT_NO_THROW(check_sample_limit(std::int64_t{1} << 62, 1024, 0));  // 0: no limit
+    // 2^62 frames x 1024 channels wraps a 64-bit product to 0.
+    EXPECT_THROW(check_sample_limit(std::int64_t{1} << 62, 1024, std::uint64_t{1} << 40), LimitError);
+}
+
+TEST(Sndfile, TooManyChannelsIsALimitError) {
+    // A WAV header declaring 65535 channels; libsndfile reads at most 1024.
+    std::vector<std::uint8_t> wav = sample("clip_pcm16.wav");
+    ASSERT_EQ(std::memcmp(wav.data() + 12, "fmt ", 4), 0);
+    wav[22] = 0xFF;
+    wav[23] = 0xFF;
+    EXPECT_THROW(sndfile::decoder().open(from_bytes(wav)), LimitError);
+}
+
+TEST(Sndfile, ReadingPastAnEstimateIsHeldToTheLimit) {
+    // house_lo.mp3 has no Xing header: its length is an estimate, and the
+    // frames after it are read by append_rest.
+    const AudioDecoder& d = sndfile::decoder();
+    AudioSource source = from_path("house_lo.mp3");
+    auto handle = d.open(source);
+    ASSERT_FALSE(handle->info().exact_length);
+    StridedArray none = StridedArray::allocate(DType::F32, {0, handle->info().channels});
+    StridedArray all = append_rest(*handle, none, DType::F32, 0);
+    EXPECT_GT(all.shape()[0], 10000);
+    auto again = d.open(source);
+    EXPECT_THROW(append_rest(*again, none, DType::F32, 1000), LimitError);
+}
+
 TEST(Sndfile, WritesAndReadsBack) {
     const AudioDecoder& d = sndfile::decoder();
     auto original = read_all<short>(from_path("music_stereo.flac"), DType::I16);
