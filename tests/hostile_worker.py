@@ -186,7 +186,15 @@ def with_dimensions(data: bytes, width: int, height: int) -> bytes:
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    """This process's peak resident size. VmHWM, not getrusage's ru_maxrss:
+    exec carries the parent's peak over into ru_maxrss (subprocess uses
+    vfork), so under a large pytest process ru_maxrss would hide any growth
+    here below the parent's own peak."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def bomb(width: int, height: int, max_pixels: str, rlimit_mb: int) -> None:

@@ -227,32 +227,52 @@ def test_copies_through_bytes_or_numpy_are_independent():
 
 # ---- threads ----------------------------------------------------------------------
 
+AUDIO_WORK = ["music_stereo.flac", "music_stereo.mp3", "music_stereo.ogg", "speech_stereo.opus", "clip_pcm16.wav",
+              "clip_float.w64", "speech_alac.caf", "speech_ulaw.au"]
+
+
 def work_list():
+    """(call, data, options) for images and audio, errors included."""
     work = []
     for path in JPEG_SAMPLES:
         data = path.read_bytes()
         mode = "CMYK" if "cmyk" in path.name else "RGB"
         work += [
-            (data, dict(mode=mode)),
-            (data, dict(mode="L" if mode == "RGB" else mode, scale="1/2", orient=True)),
-            (data, dict(mode=mode, crop=(13, 7, 101, 67), orient=True)),
-            (data[: len(data) // 2], dict(mode=mode, allow_truncated=True)),
-            (data[: len(data) // 2], dict(mode=mode)),  # DecodeError
+            ("image", data, dict(mode=mode)),
+            ("image", data, dict(mode="L" if mode == "RGB" else mode, scale="1/2", orient=True)),
+            ("image", data, dict(mode=mode, crop=(13, 7, 101, 67), orient=True)),
+            ("image", data[: len(data) // 2], dict(mode=mode, allow_truncated=True)),
+            ("image", data[: len(data) // 2], dict(mode=mode)),  # DecodeError
+        ]
+    for name in AUDIO_WORK:
+        data = (SAMPLES / name).read_bytes()
+        work += [
+            ("audio", data, dict()),
+            ("audio", data, dict(dtype="int16", start=3000, frames=9000, layout="planar")),
+            ("audio", data, dict(dtype="float64", threads=2)),  # split only where seeking is exact
+            ("audio", SAMPLES / name, dict(dtype="int16")),  # memory-mapped for clip_pcm16.wav
+            ("stream", data, dict(blocksize=4096, overlap=100, dtype="int32")),
+            ("audio", data[: len(data) // 3], dict()),  # DecodeError or the leading frames
         ]
     return work
 
 
-def run_one(data, options):
+def run_one(call, data, options):
     try:
-        return digest(mediaview.decode_image(data, **options))
+        if call == "image":
+            return digest(mediaview.decode_image(data, **options))
+        if call == "audio":
+            return digest(mediaview.read_audio(data, **options)[0])
+        return [digest(block) for block in mediaview.stream_audio(data, **options)]
     except mediaview.Error as e:
         return type(e).__name__
 
 
 def test_eight_threads_at_once_give_the_serial_results():
     work = work_list()
-    serial = [run_one(d, o) for d, o in work]
-    assert "DecodeError" in serial and sum(r.startswith("DecodeError") for r in serial) < len(serial)
+    serial = [run_one(*w) for w in work]
+    assert 0 < serial.count("DecodeError") < len(serial) // 4
+    assert {call for call, *_ in work} == {"image", "audio", "stream"}
     barrier = threading.Barrier(8)
     results = [None] * 8
     errors = []
@@ -286,50 +306,81 @@ def test_eight_threads_at_once_give_the_serial_results():
 # ---- many calls: exporters freed, memory flat ------------------------------------------
 
 MANY_CALLS = r"""
-import gc, json, resource, sys, warnings, weakref
+import gc, io, json, resource, sys, warnings, weakref
 import numpy as np
 import mediaview
 warnings.simplefilter("ignore", mediaview.DecodeWarning)
-sample = open(sys.argv[1], "rb").read()
-gray = open(sys.argv[2], "rb").read()
-truncated = sample[: len(sample) // 2]
-bomb = bytearray(sample)
-calls, outcomes, rss = int(sys.argv[3]), {}, []
+samples = sys.argv[1]
+sample = open(f"{samples}/chelsea_420.jpg", "rb").read()
+gray = open(f"{samples}/camera_gray.jpg", "rb").read()
+flac = open(f"{samples}/music_stereo.flac", "rb").read()
+ogg = open(f"{samples}/music_stereo.ogg", "rb").read()
+wav_path = f"{samples}/clip_pcm16.wav"
+truncated, truncated_flac = sample[: len(sample) // 2], flac[: len(flac) // 2]
+calls, outcomes, rss = int(sys.argv[2]), {}, []
 created, freed = 0, [0]
 
 def on_free():
     freed[0] += 1
 out = np.zeros((75, 113, 3), np.uint8)
+audio_out = np.zeros((5000, 2), np.float32)
 
 def resident_mb():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
-def call(i):
-    k = i % 10
-    if k == 0: return mediaview.decode_image(sample)
-    if k == 1: return mediaview.decode_image(sample, mode="RGBA", orient=True, crop=(5, 5, 200, 100))
-    if k == 2: return mediaview.decode_image(gray, mode="L", scale="1/2")
-    if k == 3: return mediaview.decode_image(sample, scale="1/4", out=out)
-    if k == 4: return mediaview.decode_image(truncated, allow_truncated=True)
-    if k == 5: return mediaview.decode_image(truncated)                   # DecodeError
-    if k == 6: return mediaview.decode_image(b"not a jpeg" * 10)          # UnsupportedFormatError
-    if k == 7: return mediaview.decode_image(sample, max_pixels=1000)     # LimitError
-    if k == 8: return mediaview.probe(sample)
-    return mediaview.decode_image(sample, crop=(0, 0, 10**6, 1))          # ValueError
+def peak_mb():  # VmHWM: getrusage's ru_maxrss would include the parent's peak (vfork + exec)
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmHWM:"))
 
-for i in range(calls):
-    try:
-        result = call(i)
-    except (mediaview.Error, ValueError) as e:
-        outcomes[type(e).__name__] = outcomes.get(type(e).__name__, 0) + 1
-    else:
-        if isinstance(result, memoryview):
+def stream(data):
+    return list(mediaview.stream_audio(data, 8192, overlap=64))
+
+def write_audio():
+    mediaview.write_audio(io.BytesIO(), np.zeros((100, 2), np.int16), 8000, format="WAV")
+
+# Ten image calls and ten audio calls; each of the 20 runs 500 times.
+CALLS = [
+    lambda: mediaview.decode_image(sample),
+    lambda: mediaview.decode_image(sample, mode="RGBA", orient=True, crop=(5, 5, 200, 100)),
+    lambda: mediaview.decode_image(gray, mode="L", scale="1/2"),
+    lambda: mediaview.decode_image(sample, scale="1/4", out=out),
+    lambda: mediaview.decode_image(truncated, allow_truncated=True),
+    lambda: mediaview.decode_image(truncated),                       # DecodeError
+    lambda: mediaview.decode_image(b"not a jpeg" * 10),              # UnsupportedFormatError
+    lambda: mediaview.decode_image(sample, max_pixels=1000),         # LimitError
+    lambda: mediaview.probe(sample),
+    lambda: mediaview.decode_image(sample, crop=(0, 0, 10**6, 1)),   # ValueError
+    lambda: mediaview.read_audio(flac)[0],
+    lambda: mediaview.read_audio(ogg, dtype="int16", start=1000, frames=5000, layout="planar")[0],
+    lambda: mediaview.read_audio(flac, frames=5000, out=audio_out)[0],
+    lambda: mediaview.read_audio(wav_path, dtype="int16")[0],         # memory-mapped
+    lambda: mediaview.read_audio(flac, dtype="int32", threads=2)[0],
+    lambda: stream(flac),                                            # six blocks
+    lambda: mediaview.read_audio(truncated_flac),                    # DecodeError
+    lambda: mediaview.read_audio(flac, max_samples=1000),            # LimitError
+    lambda: mediaview.audio_info(ogg),
+    write_audio,
+]
+
+def track(result):
+    global created
+    views = result if isinstance(result, list) else [result]
+    for view in views:
+        if isinstance(view, memoryview):
             # finalize, not a list of weakrefs: its record goes away with the
             # exporter, so the check itself does not grow with the calls.
             created += 1
-            weakref.finalize(result.obj, on_free)
-            np.asarray(result).sum()
+            weakref.finalize(view.obj, on_free)
+            np.asarray(view).sum()
+
+for i in range(calls):
+    try:
+        result = CALLS[i % len(CALLS)]()
+    except (mediaview.Error, ValueError) as e:
+        outcomes[type(e).__name__] = outcomes.get(type(e).__name__, 0) + 1
+    else:
+        track(result)
         outcomes["ok"] = outcomes.get("ok", 0) + 1
         del result
     if (i + 1) % 1000 == 0:
@@ -337,12 +388,12 @@ for i in range(calls):
 
 gc.collect()
 print(json.dumps({"outcomes": outcomes, "rss_mb": rss, "exporters": created, "alive": created - freed[0],
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
 """
 
 
 def many_calls(n: int) -> dict:
-    proc = subprocess.run([sys.executable, "-c", MANY_CALLS, str(SAMPLE), str(SAMPLES / "camera_gray.jpg"), str(n)],
+    proc = subprocess.run([sys.executable, "-c", MANY_CALLS, str(SAMPLES), str(n)],
                           capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(proc.stdout)
@@ -355,9 +406,10 @@ def ten_thousand_calls():
 
 def test_every_exporter_of_ten_thousand_calls_is_freed(ten_thousand_calls):
     r = ten_thousand_calls
-    assert r["outcomes"] == {"ok": 6000, "DecodeError": 1000, "UnsupportedFormatError": 1000, "LimitError": 1000,
-                             "ValueError": 1000}
-    assert r["exporters"] == 5000 and r["alive"] == 0
+    assert r["outcomes"] == {"ok": 7000, "DecodeError": 1000, "UnsupportedFormatError": 500, "LimitError": 1000,
+                             "ValueError": 500}
+    # Five image and five audio calls return one view each; a stream gives six.
+    assert r["exporters"] == 500 * (5 + 6 + 5) and r["alive"] == 0
 
 
 def test_resident_memory_stops_growing_over_ten_thousand_calls(ten_thousand_calls):
