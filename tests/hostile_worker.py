@@ -283,6 +283,8 @@ AUDIO_BOMBS = {
     # An Ogg Vorbis stream whose last page says 2^40 samples.
     "ogg-granule": lambda: ogg_claiming((SAMPLES / "music_stereo.ogg").read_bytes(), 2**40),
     "opus-granule": lambda: ogg_claiming((SAMPLES / "music_stereo.opus").read_bytes(), 2**40),
+    # 2^62 frames: frames x channels x 8 bytes does not fit in 64 bits.
+    "ogg-granule-2^62": lambda: ogg_claiming((SAMPLES / "music_stereo.ogg").read_bytes(), 2**62),
     "wav-channels": lambda: wav_claiming(65535, 1000),
     # The whole real file, claiming 2^29 stereo frames: 2^30 samples, right
     # at the default limit, so the buffer is allocated on the header's word.

@@ -213,6 +213,24 @@ def test_without_the_limit_the_same_claim_fails_to_allocate_under_the_cap():
     assert result["read"] == "UNEXPECTED MemoryError: std::bad_alloc", result
 
 
+def test_a_claim_whose_byte_count_overflows_is_a_memory_error_without_the_limit():
+    # 2^62 frames x 2 channels x 8 bytes wraps around 2^64 to a small number:
+    # it must be refused as unallocatable, not allocated small and overrun.
+    result = run_audio_bomb("ogg-granule-2^62", "none")
+    assert result["frames_claimed"] == 2**62, result
+    assert result["read"] == result["read_f64_threads"] == "UNEXPECTED MemoryError: std::bad_alloc", result
+    assert result["first_second"].startswith("ok:11025x2:"), result
+
+
+def test_stream_blocksize_beyond_the_stream_allocates_only_the_stream():
+    # 2^40 frames of float64 stereo would be 16 TiB: the one block holds
+    # just the 44100 frames there are.
+    blocks = list(mediaview.stream_audio(SAMPLES / "music_stereo.flac", 2**40, dtype="float64"))
+    assert [b.shape for b in blocks] == [(44100, 2)]
+    with pytest.raises(ValueError, match="blocksize"):
+        mediaview.stream_audio(SAMPLES / "music_stereo.flac", 2**62)
+
+
 def test_audio_header_claiming_absurd_channel_count_raises_limit_error():
     result = run_audio_bomb("wav-channels")  # 65535 channels; libsndfile's limit is 1024
     assert {result[k] for k in ("info", "read", "read_f64_threads", "first_second")} == {"LimitError"}, result

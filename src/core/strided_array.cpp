@@ -1,6 +1,8 @@
 #include "strided_array.hpp"
 
 #include <algorithm>
+#include <limits>
+#include <new>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -26,22 +28,32 @@ StridedArray::StridedArray(std::shared_ptr<Storage> storage, DType dtype, std::v
         throw std::invalid_argument("negative dimension");
     if (count() == 0) return;
     // The lowest and highest byte any element touches must lie in the storage.
+    // Checked arithmetic: a shape from a hostile header must not wrap
+    // around into a range that looks small.
     Index lo = offset_, hi = offset_;
+    bool overflow = false;
     for (std::size_t i = 0; i < shape_.size(); ++i) {
-        Index extent = (shape_[i] - 1) * strides_[i];
-        (extent < 0 ? lo : hi) += extent;
+        Index extent = 0;
+        overflow |= __builtin_mul_overflow(shape_[i] - 1, strides_[i], &extent);
+        overflow |= __builtin_add_overflow(extent < 0 ? lo : hi, extent, extent < 0 ? &lo : &hi);
     }
-    hi += static_cast<Index>(itemsize());
-    if (!storage_ || lo < 0 || hi > static_cast<Index>(storage_->size))
+    overflow |= __builtin_add_overflow(hi, static_cast<Index>(itemsize()), &hi);
+    if (overflow || !storage_ || lo < 0 || hi > static_cast<Index>(storage_->size))
         throw std::out_of_range("strided array reaches outside its storage");
 }
 
 StridedArray StridedArray::allocate(DType dtype, std::vector<Index> shape) {
-    std::size_t n = std::accumulate(shape.begin(), shape.end(), std::size_t{1},
-                                    [](std::size_t a, Index b) { return a * static_cast<std::size_t>(b); });
+    // The byte count, checked: one that does not fit is as impossible to
+    // allocate as it is, not a small block after wrapping around.
+    std::size_t bytes = mediaview::itemsize(dtype);
+    for (Index n : shape) {
+        if (n < 0) throw std::invalid_argument("negative dimension");
+        if (__builtin_mul_overflow(bytes, static_cast<std::size_t>(n), &bytes) ||
+            bytes > static_cast<std::size_t>(std::numeric_limits<Index>::max()))
+            throw std::bad_alloc();
+    }
     auto strides = c_strides(shape, mediaview::itemsize(dtype));
-    return StridedArray(Storage::allocate(n * mediaview::itemsize(dtype)), dtype, std::move(shape),
-                        std::move(strides));
+    return StridedArray(Storage::allocate(bytes), dtype, std::move(shape), std::move(strides));
 }
 
 std::vector<Index> StridedArray::c_strides(const std::vector<Index>& shape, std::size_t itemsize) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <string>
 
@@ -100,6 +101,8 @@ StridedArray caller_frames(const Py_buffer& v, const std::shared_ptr<Storage>& s
         throw py::value_error(std::string("out must hold ") + std::string(dtype_name(dtype)) + " elements (format '" +
                               format_code(dtype) + "'), not format '" + (v.format ? v.format : "B") + "'");
     Index item = static_cast<Index>(itemsize(dtype));
+    if (frames > std::numeric_limits<Index>::max() / (channels * item))
+        throw py::value_error("out cannot hold the " + std::to_string(frames) + " frames of this read");
     // The shape and strides read_audio would return, worked out on a
     // scratch array before anything touches the caller's memory.
     auto scratch = std::make_shared<Storage>();
@@ -199,6 +202,11 @@ public:
         if (overlap < 0 || overlap >= blocksize) throw py::value_error("overlap must be at least 0 and less than blocksize");
         py::gil_scoped_release nogil;
         handle_ = audio_decoder().open(input_.source());
+        // A block's byte count must be representable (it is allocated when
+        // the stream's length is unknown); a stream of known length
+        // allocates no more than it holds, whatever the blocksize.
+        if (blocksize > std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(frame_bytes()))
+            throw py::value_error("blocksize " + std::to_string(blocksize) + " frames is too large");
         Range r = resolve_range(handle_->info().frames, start, stop, std::nullopt);
         remaining_ = r.frames;
         to_end_ = !stop && !handle_->info().exact_length;  // an estimated or unknown length
@@ -215,7 +223,7 @@ public:
         std::int64_t wanted = blocksize_ - kept;
         if (!to_end_) wanted = std::min(wanted, remaining_);
         if (wanted <= 0) return finish();
-        std::shared_ptr<Storage> storage = block_storage(kept);
+        std::shared_ptr<Storage> storage = block_storage(kept, wanted);
         std::int64_t got = 0;
         {
             py::gil_scoped_release nogil;
@@ -248,19 +256,20 @@ private:
         return done;
     }
 
-    bool reusable() const {
-        if (!exporter_) return false;
+    bool reusable(std::size_t bytes) const {
+        if (!exporter_ || storage_->size < bytes) return false;
         // Our reference is the only one and no buffer export is alive: no
         // view, array or exporter of the previous block exists any more.
         return Py_REFCNT(exporter_.ptr()) == 1 && exporter_export_count(exporter_.ptr()) == 0;
     }
 
-    // The buffer for the next block, with the `kept` overlap frames of the
-    // previous block already at its start.
-    std::shared_ptr<Storage> block_storage(std::int64_t kept) {
-        const std::size_t bytes = static_cast<std::size_t>(blocksize_) * frame_bytes();
+    // The buffer for the next block, `kept` overlap frames of the previous
+    // block already at its start, with room for `wanted` more: a blocksize
+    // far beyond what a stream of known length holds allocates only that.
+    std::shared_ptr<Storage> block_storage(std::int64_t kept, std::int64_t wanted) {
+        const std::size_t bytes = static_cast<std::size_t>(kept + wanted) * frame_bytes();
         const std::uint8_t* tail = storage_ ? storage_->data + (last_frames_ - kept) * frame_bytes() : nullptr;
-        if (reusable()) {
+        if (reusable(bytes)) {
             std::memmove(storage_->data, tail, kept * frame_bytes());
             exporter_ = py::object();
             return storage_;

@@ -73,6 +73,17 @@ TEST(StridedArray, RefusesWindowsOutsideTheStorage) {
     EXPECT_THROW(StridedArray(storage, DType::U8, {3, 4}, {4, 1}).permuted({0}), std::invalid_argument);
 }
 
+TEST(StridedArray, SizesThatOverflowAreRefusedNotWrapped) {
+    // 2^62 x 2 x 4 bytes is 2^65: wrapped, it would be a 0-byte block.
+    EXPECT_THROW(StridedArray::allocate(DType::F32, {Index{1} << 62, 2}), std::bad_alloc);
+    EXPECT_THROW(StridedArray::allocate(DType::F64, {Index{1} << 40, Index{1} << 30}), std::bad_alloc);
+    EXPECT_THROW(StridedArray::allocate(DType::U8, {-1, 2}), std::invalid_argument);
+    auto storage = Storage::allocate(64);
+    // Extents whose products wrap around must not pass the bounds check.
+    EXPECT_THROW(StridedArray(storage, DType::U8, {Index{1} << 62, 5}, {4, 1}), std::out_of_range);
+    EXPECT_THROW(StridedArray(storage, DType::U8, {3, 3}, {Index{1} << 62, Index{1} << 62}), std::out_of_range);
+}
+
 TEST(StridedArray, ReadonlyWindowSharesMemory) {
     auto a = StridedArray::allocate(DType::F32, {5});
     auto ro = a.as_readonly();
