@@ -4,9 +4,12 @@ buffer exports (src and out=) and file objects, with the decoder behind it.
 
 Run by `make fuzz` in the sanitized build (.venv-asan, ASan runtime
 preloaded), so a memory error in the bindings aborts the run. The input is
-16 option bytes, then the encoded bytes. Every call must return a
-well-formed view or raise mediaview.Error, ValueError or TypeError (or the
-exception a test file object itself raised); anything else is a finding.
+16 option bytes, then the encoded bytes; the top three bits of the last
+option byte choose the call: decode_image/probe (3 in 8), read_audio,
+stream_audio, audio_info, encode_jpeg (the bytes as pixels) or write_audio
+(the bytes as samples). Every call must return a well-formed result or
+raise mediaview.Error, ValueError or TypeError (or the exception a test file
+object itself raised); anything else is a finding.
 
     fuzz/fuzz_python.py --seconds N [--runs N] [extra libFuzzer arguments]
 """
@@ -71,7 +74,7 @@ def pick(o: int, options: list):
     return options[o % len(options)]
 
 
-def make_src(kind: int, data: bytes):
+def make_src(kind: int, data: bytes, suffix: str = ".jpg"):
     if kind == 0:
         return data
     if kind == 1:
@@ -87,13 +90,14 @@ def make_src(kind: int, data: bytes):
     if kind == 6:
         return WrongTypeReader(pick(len(data), ["text", bytearray(data), memoryview(data), None, 3]))
     if kind == 7:
-        path = TMP / "input.jpg"
+        # libsndfile also guesses by the name (*.au, *.mp3, *.raw ...).
+        path = TMP / ("input" + suffix)
         path.write_bytes(data)
         return path
     if kind == 8:
         return np.frombuffer(data, dtype=np.uint8)[::2]  # not contiguous: TypeError
     if kind == 9:
-        return str(TMP / "no such file.jpg")
+        return str(TMP / ("no such file" + suffix))
     return pick(kind, [None, 12, 3.5, ["list"], TMP])  # wrong types and a directory
 
 
@@ -172,10 +176,200 @@ def check_view(view, out):
     return checksum
 
 
+# ---- audio ------------------------------------------------------------------------
+
+AUDIO_SUFFIXES = [".wav", ".flac", ".ogg", ".mp3", ".au", ".raw", ".opus", ""]
+AUDIO_DTYPES = list(mediaview.AUDIO_DTYPES) + ["uint8", "float16", "", "int64"]
+AUDIO_FORMATS = {"int16": "h", "int32": "i", "float32": "f", "float64": "d"}
+# Never None (the module default, 2^30 samples): a header's claim under it
+# is allocated, and libFuzzer's malloc limit would call that a finding.
+MAX_SAMPLES = [1 << 22, 1 << 22, 1000, 0, -3, 0.5, "many", float("inf")]
+RAW_HINTS = [{}, {}, {}, dict(format="RAW", subtype="PCM_16", samplerate=8000, channels=2),
+             dict(format="RAW", subtype="FLOAT", samplerate=44100, channels=1),
+             dict(format="RAW", subtype="PCM_16", samplerate=8000, channels=1025), dict(format="RAW"),
+             dict(format="WAV"), dict(format="FLAC"), dict(format="NOPE"),
+             dict(format="RAW", subtype="ULAW", samplerate=-1, channels=1)]
+
+
+def audio_range(o: bytes) -> dict:
+    start = pick(o[4], [0, 0, 0, 100, -100, 10**6, -(10**6), 2**64, 1.5])
+    stop = pick(o[5], [None, None, None, 500, -1, 0, 10**7, "end"])
+    frames = pick(o[6], [None, None, None, 1000, 0, -5, 2**40])
+    return dict(start=start, stop=stop, frames=frames)
+
+
+def make_audio_out(kind: int, src, dtype: str, layout: str, always_2d: bool):
+    if kind >= 5 or dtype not in AUDIO_FORMATS:
+        return None
+    try:
+        info = mediaview.audio_info(src)
+    except ALLOWED:
+        return bytearray(8) if kind == 4 else None
+    if not 0 <= info.frames <= 1 << 20:
+        return None
+    shape = (info.frames, info.channels)
+    base = np.zeros(shape, dtype)
+    if kind == 1:
+        base = np.zeros(shape, "float32" if dtype != "float32" else "int32")  # wrong dtype
+    elif kind == 2:
+        base = np.zeros((shape[0], shape[1] + 1), dtype)[:, :-1]  # padded frames: not interleaved
+    elif kind == 3:
+        base.setflags(write=False)
+    if layout == "planar" and (info.channels > 1 or always_2d):
+        return base.T
+    return base[:, 0] if info.channels == 1 and not always_2d else base
+
+
+def check_audio_view(view, dtype: str, out=None):
+    assert isinstance(view, memoryview), type(view)
+    assert view.format == AUDIO_FORMATS[dtype] and view.ndim in (1, 2), (view.format, view.ndim)
+    assert type(view.obj).__name__ == "BufferExporter"
+    arr = np.asarray(view)
+    assert arr.shape == view.shape and arr.dtype == np.dtype(dtype)
+    if out is not None:
+        assert np.shares_memory(arr, out)
+    if np.issubdtype(arr.dtype, np.floating):
+        np.nan_to_num(arr).sum()  # reads every element: ASan checks the reads
+    else:
+        arr.sum()
+    assert len(view.tobytes()) == view.nbytes
+    del arr
+
+
+def fuzz_read_audio(o: bytes, data: bytes):
+    src = make_src(o[2] % 13, data, pick(o[3], AUDIO_SUFFIXES))
+    dtype, layout, always_2d = pick(o[0], AUDIO_DTYPES), pick(o[7], ["interleaved", "planar", "x"]), bool(o[1] & 16)
+    out = make_audio_out(o[13] % 10, src, dtype, layout, always_2d)
+    if isinstance(src, io.BytesIO):
+        src.seek(0)
+    try:
+        view, rate = mediaview.read_audio(src, dtype=dtype, layout=layout, always_2d=always_2d, out=out,
+                                          threads=pick(o[8], [1, 1, 2, 3, 8, 0, -1]),
+                                          mmap=pick(o[9], [None, None, True, False]),
+                                          max_samples=pick(o[12], MAX_SAMPLES), **audio_range(o),
+                                          **pick(o[10], RAW_HINTS))
+    except ALLOWED:
+        return
+    assert isinstance(rate, int) and rate > 0
+    check_audio_view(view, dtype, out)
+
+
+def fuzz_stream_audio(o: bytes, data: bytes):
+    src = make_src(o[2] % 13, data, pick(o[3], AUDIO_SUFFIXES))
+    dtype = pick(o[0], AUDIO_DTYPES)
+    # (2**40 is left to the tests: for a stream of unknown length it is allocated.)
+    blocksize = pick(o[4], [1, 7, 1024, 4096, 65536, 0, -1, 2**62])
+    overlap = pick(o[5], [0, 0, 1, 100, 1023, -1, blocksize])
+    kept = []
+    try:
+        blocks = mediaview.stream_audio(src, blocksize, overlap=overlap, dtype=dtype,
+                                        layout=pick(o[7], ["interleaved", "planar", "x"]), always_2d=bool(o[1] & 16),
+                                        **{k: v for k, v in audio_range(o).items() if k != "frames"})
+        for i, block in enumerate(blocks):
+            check_audio_view(block, dtype)
+            if (o[6] >> (i % 8)) & 1:
+                kept.append(block)  # kept blocks must never be overwritten by later ones
+            if i >= 64:
+                break
+    except ALLOWED:
+        return
+    for block in kept:
+        check_audio_view(block, dtype)
+
+
+def fuzz_audio_info(o: bytes, data: bytes):
+    try:
+        info = mediaview.audio_info(make_src(o[2] % 13, data, pick(o[3], AUDIO_SUFFIXES)), **pick(o[10], RAW_HINTS))
+    except ALLOWED:
+        return
+    assert info.channels > 0 and info.samplerate > 0 and (info.frames >= 0 or not info.exact_length)
+    repr(info), info.as_dict()
+
+
+# ---- encoders -----------------------------------------------------------------------
+
+def pixels_from(o: bytes, data: bytes):
+    h, w = o[4] % 70 + 1, o[5] % 70 + 1
+    channels = pick(o[6], [None, 3, 4, 1, 2, 5, 3])
+    shape = (h, w) if channels is None else (h, w, channels)
+    need = int(np.prod(shape)) * 2
+    raw = np.frombuffer((data * (need // max(len(data), 1) + 1))[:need] if data else bytes(need), np.uint8)
+    a = raw[: need // 2].reshape(shape)
+    return pick(o[7], [
+        a, a, a[::-1], a[:, ::-1], raw.reshape((h, w * 2) + shape[2:])[:, ::2], a.swapaxes(0, 1),
+        a.astype(np.float32), np.ascontiguousarray(a)[:0], memoryview(a.tobytes()), a.tobytes(),
+    ])
+
+
+def fuzz_encode_jpeg(o: bytes, data: bytes):
+    pixels = pixels_from(o, data)
+    kwargs = dict(quality=pick(o[8], [90, 1, 100, 75, 0, 101, -5, 50.5, True]),
+                  subsampling=pick(o[9], ["444", "422", "420", "gray", "411", "", None]),
+                  progressive=bool(o[1] & 32), mode=pick(o[10], [None, None, *mediaview.MODES, "YCbCr", "rgb"]))
+    try:
+        encoded = mediaview.encode_jpeg(pixels, **kwargs)
+    except ALLOWED:
+        return
+    info = mediaview.probe(encoded)
+    shape = np.asarray(pixels).shape
+    assert (info.height, info.width) == shape[:2], (info, shape)
+    mediaview.decode_image(encoded, mode="CMYK" if info.components == 4 else "RGB")
+
+
+def fuzz_write_audio(o: bytes, data: bytes):
+    dtype = pick(o[0], ["int16", "int32", "float32", "float64", "uint8", "int64"])
+    item = np.dtype(dtype).itemsize
+    channels = pick(o[6], [1, 2, 2, 6, 0])
+    frames = min(len(data) // item // max(channels, 1), 4096)
+    samples = np.frombuffer(data[: frames * max(channels, 1) * item], dtype).reshape(frames, max(channels, 1))
+    if np.issubdtype(samples.dtype, np.floating):
+        samples = np.nan_to_num(samples, posinf=1.0, neginf=-1.0).clip(-1, 1)
+    samples = pick(o[7], [samples, samples, samples[::-1], samples.T.copy().T, samples[:, 0], samples[:0],
+                          samples.reshape(1, -1) if samples.size else samples, samples[:, :, None]])
+    fmt = pick(o[8], ["WAV", "FLAC", "AIFF", "AU", "OGG", "MP3", "W64", "RAW", "NOPE"])
+    subtype = pick(o[9], [None, None, None, "PCM_16", "PCM_24", "FLOAT", "VORBIS", "ULAW", "NOPE"])
+    rate = pick(o[10], [44100, 8000, 48000, 0, -1, 2**40, 1])
+    path = TMP / ("out." + fmt.lower())
+    try:
+        if o[1] & 64:
+            mediaview.write_audio(io.BytesIO(), samples, rate, format=fmt, subtype=subtype)
+            return
+        mediaview.write_audio(path, samples, rate, format=fmt, subtype=subtype)
+    except ALLOWED:
+        return
+    if fmt == "RAW" or (fmt in ("MP3", "FLAC") and samples.shape[0] == 0):
+        # Headerless: nothing to read back without hints. No frames in MP3
+        # or FLAC: libsndfile writes those headers with the first samples,
+        # so the file is empty (python-soundfile's too).
+        return
+    try:
+        view, got_rate = mediaview.read_audio(path, always_2d=True)
+    except mediaview.DecodeError:
+        # libsndfile (python-soundfile's too) refuses a WAV whose samples
+        # begin with the bytes "OggS" ("Data is in WAVPACK format"): data
+        # that is not audio can write a file it then will not read.
+        return
+    assert got_rate == rate and view.shape[1] == (samples.shape[1] if samples.ndim == 2 else 1)
+    if fmt in ("WAV", "FLAC", "AIFF", "AU", "W64"):
+        # libsndfile reads the pad byte of an odd-sized AIFF sound chunk
+        # (8-bit mono, odd frame count) as one more frame: python-soundfile,
+        # which writes the same bytes, reads it back the same way.
+        extra = {1} if fmt == "AIFF" and samples.shape[0] % 2 else set()
+        assert view.shape[0] - samples.shape[0] in {0} | extra, (view.shape, samples.shape)
+
+
 def test_one_input(raw: bytes):
     if len(raw) < OPTION_BYTES:
         return
     o, data = raw[:OPTION_BYTES], raw[OPTION_BYTES:]
+    call = pick(o[15] >> 5, [fuzz_read_audio, fuzz_stream_audio, fuzz_audio_info, fuzz_encode_jpeg,
+                             fuzz_write_audio, None, None, None])
+    if call is not None:
+        return call(o, data)
+    fuzz_image(o, data)
+
+
+def fuzz_image(o: bytes, data: bytes):
     mode = pick(o[0], MODES)
     orient, strict, truncated = bool(o[1] & 1), bool(o[1] & 2), bool(o[1] & 4)
     src = make_src(o[2] % 13, data)
@@ -210,6 +404,14 @@ def seeds(folder: Path) -> Path:
         for path in sorted(source.glob("*.jpg")):
             for i, p in enumerate(prefixes):
                 (folder / f"{path.stem}-{i}").write_bytes(p + path.read_bytes()[:65536])
+    # Audio: each call's selector (option byte 15) with a few option sets.
+    for path in sorted(p for p in (ROOT / "samples").iterdir() if p.suffix in AUDIO_SUFFIXES[:-1] + [".w64", ".aiff",
+                                                                                                      ".caf"]):
+        for call in range(5):
+            for i, options in enumerate([bytes(15), bytes([1, 16, 0, 0, 3, 3, 3, 1, 2, 0, 0, 0, 0, 0, 0]),
+                                         bytes([3, 0, 7, 1, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0])]):
+                (folder / f"{path.name}-{call}-{i}").write_bytes(options + bytes([call << 5]) +
+                                                                 path.read_bytes()[:65536])
     return folder
 
 
