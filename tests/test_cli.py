@@ -496,5 +496,18 @@ def test_recoverable_damage_is_one_warning_line(tmp_path):
     damaged.write_bytes(data[: len(data) // 2] + b"\xff\xd9")  # entropy data cut, EOI present
     result = run("convert", damaged, tmp_path / "d.png")
     assert result.returncode == 0
-    assert result.stderr.startswith("mediaview: warning: DecodeWarning:") and ".py" not in result.stderr
+    assert result.stderr.startswith(f"mediaview: {damaged}: warning: DecodeWarning:") and ".py" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
     assert Image.open(tmp_path / "d.png").size == (600, 400)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_each_damaged_file_of_a_batch_is_named_in_its_warning(tmp_path, jobs):
+    data = (SAMPLES / "coffee_422.jpg").read_bytes()
+    (tmp_path / "in").mkdir()
+    for name in ("a", "b", "c"):  # the same damage, so the same warning text
+        (tmp_path / "in" / f"{name}.jpg").write_bytes(data[: len(data) // 2] + b"\xff\xd9")
+    result = run("convert", tmp_path / "in", "-o", tmp_path / "out", "--to", "png", "-j", jobs)
+    assert result.returncode == 0, result.stderr
+    warned = sorted(line.split(": warning:")[0] for line in result.stderr.splitlines() if ": warning:" in line)
+    assert warned == [f"mediaview: {tmp_path / 'in' / name}.jpg" for name in ("a", "b", "c")], result.stderr

@@ -427,7 +427,11 @@ def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tu
     def one(job: Job) -> Optional[str]:
         if cancelled.is_set():
             return None
-        return convert(job, args)
+        _current.src = job.src
+        try:
+            return convert(job, args)
+        finally:
+            _current.src = None
 
     def record(job: Job, outcome) -> None:
         nonlocal failures
@@ -550,13 +554,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The input each thread is converting, so that a warning names its file.
+_current = threading.local()
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    # Recoverable damage (DecodeWarning) as one line, not Python's source excerpt.
-    print(f"mediaview: warning: {category.__name__}: {message}", file=sys.stderr)
+    # Recoverable damage (DecodeWarning) as one line naming the input, not
+    # Python's source excerpt. showwarning runs in the thread that warned.
+    src = getattr(_current, "src", None)
+    where = f"{src}: " if src is not None else ""
+    print(f"mediaview: {where}warning: {category.__name__}: {message}", file=sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    warnings.showwarning = _show_warning
+    # Restored on return, for callers that run main() in their own process.
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        # Every file's warning, not only the first of each text ("default").
+        warnings.simplefilter("always", mediaview.DecodeWarning)
+        return _run(argv)
+
+
+def _run(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
