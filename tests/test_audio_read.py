@@ -307,3 +307,23 @@ def test_dtype_and_layout_are_checked():
         mv.read_audio(SAMPLES / "clip_pcm16.wav", dtype="uint8")
     with pytest.raises(ValueError, match="layout"):
         mv.read_audio(SAMPLES / "clip_pcm16.wav", layout="columns")
+
+
+@pytest.mark.parametrize("name", ["headerless.au", "HEADERLESS.AU"])
+@pytest.mark.parametrize("call", ["read", "stream", "threads"])
+def test_headerless_data_taken_as_raw_by_its_name_is_read_from_frame_0(tmp_path, name, call):
+    # libsndfile reads a *.au without a header as raw 8 kHz mu-law, but
+    # leaves the file where its sniffing stopped: the first read returned no
+    # frames at all (found by atheris).
+    samples = (SAMPLES / "speech_ulaw.au").read_bytes()[1000:41000]
+    path = tmp_path / name
+    path.write_bytes(samples)
+    expected, rate = sf.read(path, dtype="int16")
+    assert len(expected) == 40000 and rate == 8000
+    if call == "read":
+        got = np.asarray(mv.read_audio(path, dtype="int16")[0])
+    elif call == "stream":
+        got = np.concatenate([np.asarray(b) for b in mv.stream_audio(path, 4096, dtype="int16")])
+    else:
+        got = np.asarray(mv.read_audio(path, dtype="int16", threads=2)[0])
+    assert np.array_equal(got, expected)

@@ -229,6 +229,13 @@ private:
                                          : sf_open(source.path.c_str(), SFM_READ, &sfinfo);
         if (!f) throw_open_error(source.path.empty() ? "cannot open audio data" : "cannot open " + source.path);
         file_.reset(f);
+        // Headerless data that libsndfile took for RAW by the file's name
+        // (*.au as 8 kHz mu-law, and a few others) is left positioned
+        // where its format sniffing stopped, so the first read returns
+        // nothing (1.2.0 and 1.2.2 alike): go back to frame 0 explicitly.
+        if ((sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RAW && source.hints.format.empty() &&
+            sfinfo.seekable && sf_seek(f, 0, SEEK_SET) != 0)
+            throw DecodeError("cannot seek to the start of " + source.path + ": " + sf_strerror(f));
     }
 
     void describe(const AudioSource& source, const SF_INFO& sfinfo) {
