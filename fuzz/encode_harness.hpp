@@ -25,11 +25,11 @@
 // mode; it is byte for byte what a packed copy of the source gives (with the
 // ignored 4th byte of RGBA/BGRA/RGBX zeroed); and an L image at quality 100
 // decodes to within kMaxQ100GrayError of the source. The library writes
-// nothing on stderr while encoding or decoding.
+// nothing, on stderr or elsewhere, while encoding or decoding.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -51,10 +51,6 @@
 #include "src/core/decoder.hpp"
 #include "src/core/errors.hpp"
 #include "src/core/strided_array.hpp"
-
-// Where the sanitizers print their reports; weak, so the harness also links
-// into an uninstrumented test binary.
-extern "C" __attribute__((weak)) void __sanitizer_set_report_fd(void* fd);
 
 namespace mediaview::fuzzing::encode {
 
@@ -79,60 +75,48 @@ constexpr int kJpegMaxSide = 65500;  // JPEG_MAX_DIMENSION
 // look at, not necessarily an encoder bug.
 constexpr int kMaxQ100GrayError = 2;
 
-// ---- stderr -------------------------------------------------------------------
+// ---- output ---------------------------------------------------------------------
 
-// Sends fd 2 to an in-memory file while the library runs, and aborts if
-// anything arrived there. The sanitizers keep reporting to the real stderr
-// (a dup made on first use). Off when fd 2 is /dev/null (libFuzzer's
-// -close_fd_mask=2 has already pointed its own output and the reports elsewhere).
-class StderrWatch {
+// Counts the bytes this process has passed to write() and its kin, from the
+// kernel's /proc/self/io. Nothing but the library runs between two readings
+// around a library call, so a change means it printed (on stderr or
+// anywhere). Nothing is redirected: what it printed stays visible, and so do
+// the sanitizers' and libFuzzer's reports. Off where /proc/self/io is absent.
+class WriteCounter {
 public:
-    static StderrWatch& instance() {
-        static StderrWatch watch;
-        return watch;
+    static WriteCounter& instance() {
+        static WriteCounter counter;
+        return counter;
     }
-    void begin() {
-        if (sink_ >= 0) ::dup2(sink_, 2);
-    }
-    void end() {
-        if (sink_ < 0) return;
-        ::dup2(real_, 2);
-        off_t n = ::lseek(sink_, 0, SEEK_END);
-        if (n == 0) return;
-        char text[512] = {};
-        ssize_t got = ::pread(sink_, text, sizeof text - 1, 0);
-        std::fprintf(stderr, "fuzz_encode: the library wrote %lld byte(s) on stderr:\n%s\n",
-                     static_cast<long long>(n), got > 0 ? text : "");
-        broken();
+    // -1 when unavailable.
+    long long written() const {
+        if (fd_ < 0) return -1;
+        char text[512];
+        ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
+        if (n <= 0) return -1;
+        text[n] = 0;
+        const char* at = std::strstr(text, "wchar:");
+        return at ? std::strtoll(at + 6, nullptr, 10) : -1;
     }
 
 private:
-    StderrWatch() {
-        struct stat err{}, null{};
-        if (::fstat(2, &err) != 0) return;
-        if (::stat("/dev/null", &null) == 0 && S_ISCHR(err.st_mode) && err.st_rdev == null.st_rdev) return;
-        real_ = ::dup(2);
-        sink_ = ::memfd_create("fuzz_encode_stderr", MFD_CLOEXEC);
-        if (real_ < 0 || sink_ < 0) {
-            sink_ = -1;
-            return;
-        }
-        if (__sanitizer_set_report_fd)
-            __sanitizer_set_report_fd(reinterpret_cast<void*>(static_cast<std::intptr_t>(real_)));
-    }
-    int real_ = -1;
-    int sink_ = -1;
+    WriteCounter() : fd_(::open("/proc/self/io", O_RDONLY | O_CLOEXEC)) {}
+    int fd_ = -1;
 };
 
-// Runs one library call with stderr watched; exceptions pass through.
+// Runs one library call and checks it wrote nothing; exceptions pass through.
 template <typename Call>
 auto watched(Call&& call) -> decltype(call()) {
-    StderrWatch& watch = StderrWatch::instance();
-    watch.begin();
-    struct Restore {
-        StderrWatch& w;
-        ~Restore() { w.end(); }
-    } restore{watch};
+    struct Check {
+        long long before = WriteCounter::instance().written();
+        ~Check() {
+            long long after = WriteCounter::instance().written();
+            if (before >= 0 && after != before) {
+                std::fprintf(stderr, "fuzz_encode: the library wrote %lld byte(s) (see above)\n", after - before);
+                broken();
+            }
+        }
+    } check;
     return call();
 }
 
