@@ -24,12 +24,12 @@
 // with our own decoder to the same size, colour space, subsampling and scan
 // mode; it is byte for byte what a packed copy of the source gives (with the
 // ignored 4th byte of RGBA/BGRA/RGBX zeroed); and an L image at quality 100
-// decodes to within kMaxQ100GrayError of the source. The library writes
-// nothing, on stderr or elsewhere, while encoding or decoding.
+// decodes to within kMaxQ100GrayError of the source. The library prints
+// nothing on stderr while encoding or decoding (see StderrWatch).
 #pragma once
 
-#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -75,48 +75,83 @@ constexpr int kJpegMaxSide = 65500;  // JPEG_MAX_DIMENSION
 // look at, not necessarily an encoder bug.
 constexpr int kMaxQ100GrayError = 2;
 
-// ---- output ---------------------------------------------------------------------
+// ---- stderr -------------------------------------------------------------------
 
-// Counts the bytes this process has passed to write() and its kin, from the
-// kernel's /proc/self/io. Nothing but the library runs between two readings
-// around a library call, so a change means it printed (on stderr or
-// anywhere). Nothing is redirected: what it printed stays visible, and so do
-// the sanitizers' and libFuzzer's reports. Off where /proc/self/io is absent.
-class WriteCounter {
+// Where the sanitizers print their reports, and a line in that stream; weak,
+// so the harness also links into an uninstrumented test binary.
+extern "C" __attribute__((weak)) void __sanitizer_set_report_fd(void* fd);
+extern "C" __attribute__((weak)) void __sanitizer_report_error_summary(const char* summary);
+
+// Catches the library printing on stderr: fd 2 goes to an in-memory file,
+// which must still be empty after every library call. (Counting the bytes
+// the process writes cannot tell: UBSan's vptr check writes to a pipe of its
+// own.) Two ways, chosen on first use:
+// - fd 2 is /dev/null: libFuzzer runs with -close_fd_mask=2 (fuzz/run.py
+//   passes it) and already sends its own output and the sanitizers' reports
+//   to a copy of the real stderr, so fd 2 becomes the in-memory file for good
+//   and nothing is lost when a call crashes.
+// - otherwise (a replay by hand, the GoogleTest replay): fd 2 is switched to
+//   the in-memory file only for the length of each call, and the sanitizers
+//   report to a copy of the real stderr. A crash inside a call then loses
+//   libFuzzer's own closing lines (the artifact's name), not the report.
+class StderrWatch {
 public:
-    static WriteCounter& instance() {
-        static WriteCounter counter;
-        return counter;
+    static StderrWatch& instance() {
+        static StderrWatch watch;
+        return watch;
     }
-    // -1 when unavailable.
-    long long written() const {
-        if (fd_ < 0) return -1;
-        char text[512];
-        ssize_t n = ::pread(fd_, text, sizeof text - 1, 0);
-        if (n <= 0) return -1;
-        text[n] = 0;
-        const char* at = std::strstr(text, "wchar:");
-        return at ? std::strtoll(at + 6, nullptr, 10) : -1;
+    void begin() {
+        if (sink_ >= 0 && real_ >= 0) ::dup2(sink_, 2);
+    }
+    void end() {
+        if (sink_ < 0) return;
+        if (real_ >= 0) ::dup2(real_, 2);
+        off_t n = ::lseek(sink_, 0, SEEK_END);
+        if (n == 0) return;
+        char text[400] = {};
+        ssize_t got = ::pread(sink_, text, sizeof text - 1, 0);
+        std::string line = "fuzz_encode: the library wrote " + std::to_string(n) +
+                           " byte(s) on stderr: " + std::string(text, got > 0 ? static_cast<std::size_t>(got) : 0);
+        if (real_ >= 0)
+            std::fprintf(stderr, "%s\n", line.c_str());
+        else if (__sanitizer_report_error_summary)
+            __sanitizer_report_error_summary(line.c_str());
+        broken();
     }
 
 private:
-    WriteCounter() : fd_(::open("/proc/self/io", O_RDONLY | O_CLOEXEC)) {}
-    int fd_ = -1;
+    StderrWatch() {
+        struct stat err{}, null{};
+        if (::fstat(2, &err) != 0) return;
+        sink_ = ::memfd_create("fuzz_encode_stderr", MFD_CLOEXEC);
+        if (sink_ < 0) return;
+        bool discarded = ::stat("/dev/null", &null) == 0 && S_ISCHR(err.st_mode) && err.st_rdev == null.st_rdev;
+        if (discarded) {
+            ::dup2(sink_, 2);  // for good; real_ stays -1
+            return;
+        }
+        real_ = ::dup(2);
+        if (real_ < 0) {
+            ::close(sink_);
+            sink_ = -1;
+            return;
+        }
+        if (__sanitizer_set_report_fd)
+            __sanitizer_set_report_fd(reinterpret_cast<void*>(static_cast<std::intptr_t>(real_)));
+    }
+    int sink_ = -1;  // the in-memory file
+    int real_ = -1;  // a copy of the real stderr, in the per-call way
 };
 
-// Runs one library call and checks it wrote nothing; exceptions pass through.
+// Runs one library call with stderr watched; exceptions pass through.
 template <typename Call>
 auto watched(Call&& call) -> decltype(call()) {
-    struct Check {
-        long long before = WriteCounter::instance().written();
-        ~Check() {
-            long long after = WriteCounter::instance().written();
-            if (before >= 0 && after != before) {
-                std::fprintf(stderr, "fuzz_encode: the library wrote %lld byte(s) (see above)\n", after - before);
-                broken();
-            }
-        }
-    } check;
+    StderrWatch& watch = StderrWatch::instance();
+    watch.begin();
+    struct Restore {
+        StderrWatch& w;
+        ~Restore() { w.end(); }
+    } restore{watch};
     return call();
 }
 
@@ -468,7 +503,7 @@ inline void check_output(const Plan& plan, const StridedArray& image, const jpeg
         static int worst = -1;
         if (error > worst) {
             worst = error;
-            std::fprintf(stderr, "fuzz_encode: q100 L max error now %d (%dx%d)\n", worst, width, height);
+            std::printf("fuzz_encode: q100 L max error now %d (%dx%d)\n", worst, width, height);
         }
 #else
         MEDIAVIEW_ENCODE_CHECK(error <= kMaxQ100GrayError);
