@@ -13,9 +13,10 @@
 //
 // The source is a read-only StridedArray over a block of exactly the bytes
 // its elements span: on the heap (ASan's redzones catch a stray read by our
-// own, instrumented code) or in pages fenced by PROT_NONE pages, flush
-// against the end or the start of the data and read-only (libjpeg-turbo is
-// not instrumented: a read past either end or a write into the source faults).
+// own, instrumented code) or in read-only pages between PROT_NONE pages,
+// flush against the end or the start of the data (libjpeg-turbo is not
+// instrumented: a read past the end it is flush against, or a write into the
+// source, faults).
 //
 // Invariants: a request the API documents as bad (quality outside 1..100,
 // channels not those of the mode, CMYK as gray, not uint8, not 2-D/3-D, an
