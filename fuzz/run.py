@@ -4,7 +4,8 @@
 For each target: replay every file in tests/regressions/<name>/ once (a
 crash there fails at once), then fuzz for --seconds with the working corpus
 build/fuzz/corpus/<target> and seeds made from samples/ and ../shared/corpus
-(skipped when absent). A crash, leak or timeout is saved under
+(skipped when absent; fuzz_encode's are option prefixes and pixel patterns
+made here). A crash, leak or timeout is saved under
 build/fuzz/artifacts/<target>/ and fails the run: copy it into
 tests/regressions/<name>/ with a test, and fix it.
 
@@ -45,6 +46,55 @@ JPEG_OPTIONS = [
     bytes([0x80, 20, 15, 0, 0, 0, 0, 0]),
 ]
 
+# Option prefixes for the encoder target (see fuzz/encode_harness.hpp), each
+# followed by every payload in encode_payloads(): RGB 4:2:0 plain; L at
+# quality 100 transposed, and 2-D 300x1 mirrored; BGRA 4:2:2 progressive
+# 1x1 with wide pixels; CMYK quality 100 flipped; RGBX stored gray,
+# progressive, broadcast; RGB quality 1 with padded rows; RGB planar. Then
+# what must be refused: quality 101, 2 channels for RGB, uint16, an empty
+# side, 4-D, a 65501 pixel side (and 65500, accepted), CMYK as gray, 2-D RGB.
+ENCODE_OPTIONS = [
+    bytes([0x20, 89, 63, 47, 0, 0, 0x00]),
+    bytes([0x05, 99, 32, 16, 4, 2, 0x10]),
+    bytes([0xC5, 99, 43, 0, 3, 0, 0x20]),
+    bytes([0x1B, 74, 0, 0, 5, 9, 0x10]),
+    bytes([0x06, 99, 16, 8, 2, 0, 0x20]),
+    bytes([0x3C, 49, 199, 149, 6, 3, 0x00]),
+    bytes([0x00, 0, 99, 99, 1, 13, 0x10]),
+    bytes([0x00, 95, 31, 31, 4, 4, 0x20]),
+    bytes([0x20, 242, 7, 7, 0, 0, 0x00]),
+    bytes([0x00, 89, 7, 7, 0, 1, 0x04]),
+    bytes([0x05, 89, 7, 7, 0, 0, 0x05]),
+    bytes([0x00, 89, 7, 7, 0, 0, 0x06]),
+    bytes([0x00, 89, 7, 7, 0, 0, 0x0E]),
+    bytes([0x05, 89, 0, 0, 0, 11, 0x07]),
+    bytes([0x05, 89, 0, 0, 0, 10, 0x07]),
+    bytes([0x36, 89, 7, 7, 0, 0, 0x00]),
+    bytes([0x40, 89, 7, 7, 0, 0, 0x00]),
+]
+
+
+def encode_payloads() -> list[bytes]:
+    """Pixel bytes for the encoder seeds, made here: none (all zeros), a
+    ramp, a checkerboard, hash noise, and compressed bytes from a sample
+    JPEG as further noise."""
+    noise, block = b"", b"mediaview"
+    while len(noise) < 4096:
+        block = hashlib.sha256(block).digest()
+        noise += block
+    payloads = [b"", bytes(range(256)), bytes([0, 255] * 32 + [255, 0] * 32), noise]
+    sample = ROOT / "samples" / "chelsea_420.jpg"
+    if sample.is_file():
+        payloads.append(sample.read_bytes()[2048:2048 + 8192])
+    return payloads
+
+
+# Flags a target needs on every run. fuzz_encode checks that the library
+# prints nothing on stderr by sending fd 2 to a memory file; with
+# -close_fd_mask=2 libFuzzer and the sanitizers print to a copy of stderr
+# instead, so none of their output is caught there (see encode_harness.hpp).
+TARGET_FLAGS = {"fuzz_encode": ["-close_fd_mask=2"]}
+
 
 def seed_files() -> list[Path]:
     files = []
@@ -82,6 +132,8 @@ def audio_seed_files() -> list[Path]:
 def seeds_for(target: str) -> list[bytes]:
     if target == "fuzz_audio":
         return [opt + p.read_bytes()[:65536] for p in audio_seed_files() for opt in AUDIO_OPTIONS]
+    if target == "fuzz_encode":
+        return [opt + payload for payload in encode_payloads() for opt in ENCODE_OPTIONS]
     seeds = []
     for path in seed_files():
         data = path.read_bytes()
@@ -121,7 +173,9 @@ def main() -> int:
             return 2
         name = target.removeprefix("fuzz_")
         regressions = sorted((REGRESSIONS / name).glob("[!.]*")) if (REGRESSIONS / name).is_dir() else []
-        if regressions and run([binary, "-timeout=25", *regressions], f"{target}: replay {len(regressions)} regressions"):
+        flags = TARGET_FLAGS.get(target, [])
+        if regressions and run([binary, "-timeout=25", *flags, *regressions],
+                               f"{target}: replay {len(regressions)} regressions"):
             failed.append(f"{target} (regression replay)")
             continue
         corpus = BUILD / "corpus" / target
@@ -131,7 +185,7 @@ def main() -> int:
         seeds = write_seeds(target)
         started = time.monotonic()
         code = run([binary, corpus, seeds, f"-max_total_time={args.seconds}", "-timeout=25", "-rss_limit_mb=2560",
-                    "-max_len=70000", "-print_final_stats=1", f"-artifact_prefix={artifacts}/"], target)
+                    "-max_len=70000", "-print_final_stats=1", f"-artifact_prefix={artifacts}/", *flags], target)
         print(f"fuzz: {target}: exit {code} after {time.monotonic() - started:.0f} s", flush=True)
         if code != 0:
             failed.append(target)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 import warnings
 
+import numpy as np
 import pytest
 
 import mediaview
@@ -53,6 +54,39 @@ def test_jpeg_fuzz_input_decodes_or_raises_a_typed_error(path, options):
         except mediaview.Error:
             return
     assert view.nbytes == len(view.tobytes())
+
+
+ENCODE_MODES = ["RGB", "BGR", "RGBA", "BGRA", "RGBX", "L", "CMYK"]
+ENCODE_SUBSAMPLINGS = ["444", "422", "420", "gray"]
+
+
+@pytest.mark.parametrize("path", files("encode"))
+def test_encode_fuzz_input_encodes_or_raises_value_error(path):
+    # The request in fuzz/encode_harness.hpp's option bytes (mode, quality,
+    # subsampling, progressive, size) through the Python API, on a packed
+    # source filled with the payload; the layouts and breaks are replayed in C++.
+    data = path.read_bytes()
+    if len(data) < 7:
+        return
+    o, payload = data[:7], data[7:]
+    mode = ENCODE_MODES[(o[0] & 7) % 7]
+    subsampling = ENCODE_SUBSAMPLINGS[(o[0] >> 4) & 3]
+    quality = 1 + o[1] % 100 if o[1] < 240 else 101
+    width = 1 + (o[2] + (256 if o[0] & 128 else 0)) % 300
+    height = 1 + (o[3] + (256 if o[6] & 128 else 0)) % 300
+    shape = (height, width) if mode == "L" else (height, width, 3 if mode in ("RGB", "BGR") else 4)
+    pixels = np.resize(np.frombuffer(payload or b"\0", np.uint8), shape)
+    refused = quality > 100 or (mode == "CMYK" and subsampling == "gray")
+    try:
+        encoded = mediaview.encode_jpeg(pixels, quality=quality, subsampling=subsampling,
+                                        progressive=bool(o[0] & 8), mode=mode)
+    except ValueError:
+        assert refused
+        return
+    assert not refused
+    gray = mode == "L" or subsampling == "gray"
+    back = mediaview.decode_image(encoded, mode="L" if gray else "CMYK" if mode == "CMYK" else "RGB", strict=True)
+    assert back.shape[:2] == (height, width)
 
 
 SAMPLE = ROOT / "samples" / "chelsea_420.jpg"

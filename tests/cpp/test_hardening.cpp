@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz/encode_harness.hpp"
 #include "fuzz/jpeg_harness.hpp"
 
 using namespace mediaview;
@@ -50,6 +51,30 @@ TEST(Regressions, ExifFuzzInputsReplayCleanly) {
         EXPECT_GE(o, 1);
         EXPECT_LE(o, 8);
     }
+}
+
+TEST(Regressions, EncodeFuzzInputsReplayCleanly) {
+    for (const fs::path& file : regressions("encode")) {
+        SCOPED_TRACE(file.filename().string());
+        auto data = read_bytes(file);
+        fuzzing::encode::encode_one_input(data.data(), data.size());
+    }
+}
+
+// The encoder harness itself, on a few of fuzz/run.py's seeds: requests it
+// must accept (L at quality 100 through a transposed view, CMYK into flipped
+// rows, a 65500 pixel side) and ones it must refuse (quality 101, 2 channels
+// for RGB, a 65501 pixel side). A wrong expectation aborts.
+TEST(Regressions, EncodeHarnessSeedsRunCleanly) {
+    const std::vector<std::vector<std::uint8_t>> inputs = {
+        {0x05, 99, 32, 16, 4, 2, 0x10, 0, 255, 0, 255, 17, 200, 3},
+        {0x06, 99, 16, 8, 2, 0, 0x20, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+        {0x05, 89, 0, 0, 0, 10, 0x07, 9, 8, 7},
+        {0x20, 242, 7, 7, 0, 0, 0x00, 1},
+        {0x00, 89, 7, 7, 0, 1, 0x04, 1},
+        {0x05, 89, 0, 0, 0, 11, 0x07, 1},
+    };
+    for (const auto& input : inputs) fuzzing::encode::encode_one_input(input.data(), input.size());
 }
 
 // UBSan: scale_in_eighths computed num * 8 in int. From num = 2^28 that is
