@@ -60,12 +60,21 @@ ENCODE_MODES = ["RGB", "BGR", "RGBA", "BGRA", "RGBX", "L", "CMYK"]
 ENCODE_SUBSAMPLINGS = ["444", "422", "420", "gray"]
 
 
-@pytest.mark.parametrize("path", files("encode"))
-def test_encode_fuzz_input_encodes_or_raises_value_error(path):
+def encode_inputs() -> list:
+    """The encoder's regressions, then the seeds fuzz/run.py gives it, so the
+    replay below is never empty while the regression folder is."""
+    spec = importlib.util.spec_from_file_location("fuzz_run", ROOT / "fuzz" / "run.py")
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    seeds = [pytest.param(seed, id=f"seed-{i}") for i, seed in enumerate(run.seeds_for("fuzz_encode"))]
+    return [pytest.param(p.read_bytes(), id=p.name) for p in (REGRESSIONS / "encode").glob("[!.]*")] + seeds
+
+
+@pytest.mark.parametrize("data", encode_inputs())
+def test_encode_fuzz_input_encodes_or_raises_value_error(data):
     # The request in fuzz/encode_harness.hpp's option bytes (mode, quality,
     # subsampling, progressive, size) through the Python API, on a packed
     # source filled with the payload; the layouts and breaks are replayed in C++.
-    data = path.read_bytes()
     if len(data) < 7:
         return
     o, payload = data[:7], data[7:]
