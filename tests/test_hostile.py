@@ -445,6 +445,68 @@ def test_file_vanishing_during_reads_gives_file_not_found_or_the_real_image(tmp_
     assert sum(outcomes.values()) == 300 and set(outcomes) <= {"ok", "FileNotFoundError"}
 
 
+def audio_race(tmp_path, name: str, mutate_file, mmap: bool, rounds: int = 200) -> dict:
+    """read_audio on a path over and over while another thread rewrites it.
+    A read that succeeds holds the intact file's leading frames (all of them
+    unless the file was caught short), never stale or made-up samples."""
+    target = tmp_path / name
+    intact = (SAMPLES / name).read_bytes()
+    target.write_bytes(intact)
+    expected = np.asarray(mediaview.read_audio(SAMPLES / name, dtype="int16", mmap=False)[0])
+    stop = threading.Event()
+    thread = threading.Thread(target=lambda: [mutate_file(target, intact) for _ in iter(stop.is_set, True)])
+    thread.start()
+    outcomes = {}
+    try:
+        for _ in range(rounds):
+            try:
+                view, _ = mediaview.read_audio(target, dtype="int16", mmap=None if mmap else False)
+                got = np.array(view)  # copied at once: a mapped view is then let go
+                del view
+            except (mediaview.DecodeError, mediaview.UnsupportedFormatError, FileNotFoundError) as e:
+                outcomes[type(e).__name__] = outcomes.get(type(e).__name__, 0) + 1
+                continue
+            assert len(got) <= len(expected) and np.array_equal(got, expected[:len(got)])
+            key = "ok" if len(got) == len(expected) else "short"
+            outcomes[key] = outcomes.get(key, 0) + 1
+    finally:
+        stop.set()
+        thread.join()
+    return outcomes
+
+
+def shrink_and_restore(path, intact):
+    with open(path, "r+b") as f:
+        f.truncate(len(intact) // 3)
+    with open(path, "r+b") as f:
+        f.seek(len(intact) // 3)
+        f.write(intact[len(intact) // 3:])
+
+
+def replace_atomically(path, intact):
+    path.unlink(missing_ok=True)
+    temp = path.with_suffix(".tmp")
+    temp.write_bytes(intact)
+    temp.replace(path)
+
+
+@pytest.mark.parametrize("name", ["clip_pcm16.wav", "music_stereo.flac", "music_stereo.mp3"])
+def test_audio_file_shrinking_during_decoding_reads_gives_a_typed_error_or_leading_frames(tmp_path, name):
+    # Decoding only: a memory map of a file truncated under it faults on
+    # access by design (as numpy.memmap does); README states that contract.
+    outcomes = audio_race(tmp_path, name, shrink_and_restore, mmap=False)
+    assert sum(outcomes.values()) == 200
+    assert set(outcomes) <= {"ok", "short", "DecodeError", "UnsupportedFormatError"}, outcomes
+
+
+@pytest.mark.parametrize("name,mmap", [("clip_pcm16.wav", True), ("clip_pcm16.wav", False),
+                                       ("music_stereo.flac", False)])
+def test_audio_file_vanishing_during_reads_gives_file_not_found_or_all_frames(tmp_path, name, mmap):
+    # Replaced by rename: an open descriptor or a map keeps the old file whole.
+    outcomes = audio_race(tmp_path, name, replace_atomically, mmap=mmap)
+    assert sum(outcomes.values()) == 200 and set(outcomes) <= {"ok", "FileNotFoundError"}, outcomes
+
+
 # ---- file objects ------------------------------------------------------------
 
 class ShortReads(io.RawIOBase):

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
 #include <cstring>
 #include <limits>
@@ -60,9 +61,9 @@ using SndfilePtr = std::unique_ptr<SNDFILE, CloseSndfile>;
 
 // ---- errors -------------------------------------------------------------------
 
-// Turns the global error of a failed open into our exception type; call
-// with global_error_mutex() held.
-[[noreturn]] void throw_open_error(const std::string& what) {
+// Turns the global error of a failed open (of `path`, empty for memory)
+// into our exception type; call with global_error_mutex() held.
+[[noreturn]] void throw_open_error(const std::string& what, const std::string& path) {
     int code = sf_error(nullptr);
     std::string text = sf_strerror(nullptr);
     std::string message = what + ": " + text;
@@ -77,6 +78,13 @@ using SndfilePtr = std::unique_ptr<SNDFILE, CloseSndfile>;
     bool mpeg_fallback_failed = text.find("not a regular file") != std::string::npos;
     if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING || lacks_feature)
         throw UnsupportedFormatError(message);
+    // A file that vanished (or changed) between check_readable and
+    // libsndfile's own open: the OS error, as if we had seen it ourselves.
+    if (code == SF_ERR_SYSTEM && !path.empty()) {
+        for (int err : {ENOENT, EACCES, ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG, EMFILE, ENFILE}) {
+            if (text.find(std::strerror(err)) != std::string::npos) throw FileError(err, path);
+        }
+    }
     if (mpeg_fallback_failed)
         throw UnsupportedFormatError(what + ": Format not recognised (nor as MP3 by libmpg123, tried for the .mp3 name).");
     // libsndfile refuses headers declaring more than 1024 channels (its
@@ -227,7 +235,8 @@ private:
         std::lock_guard<std::mutex> lock(global_error_mutex());
         SNDFILE* f = source.path.empty() ? sf_open_virtual(&memory_io, SFM_READ, &sfinfo, &cursor_)
                                          : sf_open(source.path.c_str(), SFM_READ, &sfinfo);
-        if (!f) throw_open_error(source.path.empty() ? "cannot open audio data" : "cannot open " + source.path);
+        if (!f)
+            throw_open_error(source.path.empty() ? "cannot open audio data" : "cannot open " + source.path, source.path);
         file_.reset(f);
         // Headerless data that libsndfile took for RAW by the file's name
         // (*.au as 8 kHz mu-law, and a few others) is left positioned
