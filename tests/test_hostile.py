@@ -422,26 +422,28 @@ def race(tmp_path, mutate_file, rounds=300):
     return outcomes
 
 
-def test_file_shrinking_during_reads_gives_a_typed_error_or_the_real_image(tmp_path):
-    def shrink(path, intact):
-        with open(path, "r+b") as f:
-            f.truncate(len(intact) // 3)
-        with open(path, "r+b") as f:
-            f.seek(len(intact) // 3)
-            f.write(intact[len(intact) // 3:])
+def shrink_and_restore(path, intact):
+    with open(path, "r+b") as f:
+        f.truncate(len(intact) // 3)
+    with open(path, "r+b") as f:
+        f.seek(len(intact) // 3)
+        f.write(intact[len(intact) // 3:])
 
-    outcomes = race(tmp_path, shrink)
+
+def replace_atomically(path, intact):
+    path.unlink(missing_ok=True)
+    temp = path.with_suffix(".tmp")
+    temp.write_bytes(intact)
+    temp.replace(path)
+
+
+def test_file_shrinking_during_reads_gives_a_typed_error_or_the_real_image(tmp_path):
+    outcomes = race(tmp_path, shrink_and_restore)
     assert sum(outcomes.values()) == 300 and set(outcomes) <= {"ok", "warned", "DecodeError", "UnsupportedFormatError"}
 
 
 def test_file_vanishing_during_reads_gives_file_not_found_or_the_real_image(tmp_path):
-    def vanish(path, intact):
-        path.unlink(missing_ok=True)
-        temp = path.with_suffix(".tmp")
-        temp.write_bytes(intact)
-        temp.replace(path)
-
-    outcomes = race(tmp_path, vanish)
+    outcomes = race(tmp_path, replace_atomically)
     assert sum(outcomes.values()) == 300 and set(outcomes) <= {"ok", "FileNotFoundError"}
 
 
@@ -454,7 +456,12 @@ def audio_race(tmp_path, name: str, mutate_file, mmap: bool, rounds: int = 200) 
     target.write_bytes(intact)
     expected = np.asarray(mediaview.read_audio(SAMPLES / name, dtype="int16", mmap=False)[0])
     stop = threading.Event()
-    thread = threading.Thread(target=lambda: [mutate_file(target, intact) for _ in iter(stop.is_set, True)])
+
+    def writer():
+        while not stop.is_set():
+            mutate_file(target, intact)
+
+    thread = threading.Thread(target=writer)
     thread.start()
     outcomes = {}
     try:
@@ -473,21 +480,6 @@ def audio_race(tmp_path, name: str, mutate_file, mmap: bool, rounds: int = 200) 
         stop.set()
         thread.join()
     return outcomes
-
-
-def shrink_and_restore(path, intact):
-    with open(path, "r+b") as f:
-        f.truncate(len(intact) // 3)
-    with open(path, "r+b") as f:
-        f.seek(len(intact) // 3)
-        f.write(intact[len(intact) // 3:])
-
-
-def replace_atomically(path, intact):
-    path.unlink(missing_ok=True)
-    temp = path.with_suffix(".tmp")
-    temp.write_bytes(intact)
-    temp.replace(path)
 
 
 @pytest.mark.parametrize("name", ["clip_pcm16.wav", "music_stereo.flac", "music_stereo.mp3"])
