@@ -53,6 +53,9 @@ def _decoder_extensions(kind: str) -> set:
 
 IMAGE_INPUTS = _decoder_extensions("image")
 AUDIO_INPUTS = _decoder_extensions("audio")
+# One writer at a time on stderr: failure and warning lines come from -j worker threads.
+_stderr_lock = threading.Lock()
+
 HAS_AUDIO = hasattr(mediaview, "read_audio") and hasattr(mediaview, "write_audio")
 # Audio is written by libsndfile: every extension its decoder table lists.
 AUDIO_OUTPUTS = AUDIO_INPUTS if HAS_AUDIO else set()
@@ -397,7 +400,7 @@ class Reporter:
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, file=sys.stderr, unit="file", dynamic_ncols=True, leave=False)
-        self.lock = threading.Lock()
+        self.lock = _stderr_lock
 
     def failed(self, job: Job, error: BaseException) -> None:
         line = f"mediaview: {job.src}: {type(error).__name__}: {error}"
@@ -563,7 +566,8 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     # Python's source excerpt. showwarning runs in the thread that warned.
     src = getattr(_current, "src", None)
     where = f"{src}: " if src is not None else ""
-    print(f"mediaview: {where}warning: {category.__name__}: {message}", file=sys.stderr)
+    with _stderr_lock:  # whole lines: print() writes the text and its newline separately
+        print(f"mediaview: {where}warning: {category.__name__}: {message}", file=sys.stderr, flush=True)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
