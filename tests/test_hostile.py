@@ -382,17 +382,12 @@ def reference_pixels() -> np.ndarray:
     return np.asarray(mediaview.decode_image(SAMPLE))
 
 
-def race(tmp_path, mutate_file, rounds=300):
-    """Decodes a path over and over while another thread rewrites it; returns
-    the outcomes. A decode that succeeds without a DecodeWarning must equal
-    the intact file's pixels: a short read must never pass off stale or
-    uninitialised bytes as data. (A read racing the rewrite can see a page
-    the writer has not filled yet; libjpeg then reports corrupt data, which
-    the damage policy returns with a DecodeWarning: counted as "warned".)"""
-    target = tmp_path / "moving.jpg"
-    intact = SAMPLE.read_bytes()
+def race(target: Path, intact: bytes, mutate_file, read_once, rounds: int) -> dict:
+    """Calls read_once() `rounds` times while another thread keeps
+    rewriting `target` (whose intact bytes are `intact`) with mutate_file;
+    returns how often each outcome came: what read_once returned, or the
+    name of the typed error it raised."""
     target.write_bytes(intact)
-    expected = reference_pixels()
     stop = threading.Event()
 
     def writer():
@@ -405,21 +400,36 @@ def race(tmp_path, mutate_file, rounds=300):
     try:
         for _ in range(rounds):
             try:
-                with warnings.catch_warnings(record=True) as caught:
-                    warnings.simplefilter("always", mediaview.DecodeWarning)
-                    view = mediaview.decode_image(target)
+                key = read_once()
             except (mediaview.DecodeError, mediaview.UnsupportedFormatError, FileNotFoundError) as e:
-                outcomes[type(e).__name__] = outcomes.get(type(e).__name__, 0) + 1
-                continue
-            if any(issubclass(w.category, mediaview.DecodeWarning) for w in caught):
-                outcomes["warned"] = outcomes.get("warned", 0) + 1
-                continue
-            assert np.array_equal(np.asarray(view), expected)
-            outcomes["ok"] = outcomes.get("ok", 0) + 1
+                key = type(e).__name__
+            outcomes[key] = outcomes.get(key, 0) + 1
     finally:
         stop.set()
         thread.join()
     return outcomes
+
+
+def image_race(tmp_path, mutate_file, rounds=300) -> dict:
+    """Decodes a path while it is rewritten. A decode that succeeds without a
+    DecodeWarning must equal the intact file's pixels: a short read must
+    never pass off stale or uninitialised bytes as data. (A read racing the
+    rewrite can see a page the writer has not filled yet; libjpeg then
+    reports corrupt data, which the damage policy returns with a
+    DecodeWarning: counted as "warned".)"""
+    target = tmp_path / "moving.jpg"
+    expected = reference_pixels()
+
+    def read_once() -> str:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", mediaview.DecodeWarning)
+            view = mediaview.decode_image(target)
+        if any(issubclass(w.category, mediaview.DecodeWarning) for w in caught):
+            return "warned"
+        assert np.array_equal(np.asarray(view), expected)
+        return "ok"
+
+    return race(target, SAMPLE.read_bytes(), mutate_file, read_once, rounds)
 
 
 def shrink_and_restore(path, intact):
@@ -438,48 +448,30 @@ def replace_atomically(path, intact):
 
 
 def test_file_shrinking_during_reads_gives_a_typed_error_or_the_real_image(tmp_path):
-    outcomes = race(tmp_path, shrink_and_restore)
+    outcomes = image_race(tmp_path, shrink_and_restore)
     assert sum(outcomes.values()) == 300 and set(outcomes) <= {"ok", "warned", "DecodeError", "UnsupportedFormatError"}
 
 
 def test_file_vanishing_during_reads_gives_file_not_found_or_the_real_image(tmp_path):
-    outcomes = race(tmp_path, replace_atomically)
+    outcomes = image_race(tmp_path, replace_atomically)
     assert sum(outcomes.values()) == 300 and set(outcomes) <= {"ok", "FileNotFoundError"}
 
 
 def audio_race(tmp_path, name: str, mutate_file, mmap: bool, rounds: int = 200) -> dict:
-    """read_audio on a path over and over while another thread rewrites it.
-    A read that succeeds holds the intact file's leading frames (all of them
-    unless the file was caught short), never stale or made-up samples."""
-    target = tmp_path / name
-    intact = (SAMPLES / name).read_bytes()
-    target.write_bytes(intact)
+    """read_audio on a path while it is rewritten. A read that succeeds holds
+    the intact file's leading frames (all of them unless the file was caught
+    short), never stale or made-up samples."""
     expected = np.asarray(mediaview.read_audio(SAMPLES / name, dtype="int16", mmap=False)[0])
-    stop = threading.Event()
+    target = tmp_path / name
 
-    def writer():
-        while not stop.is_set():
-            mutate_file(target, intact)
+    def read_once() -> str:
+        view, _ = mediaview.read_audio(target, dtype="int16", mmap=None if mmap else False)
+        got = np.array(view)  # copied at once: a mapped view is then let go
+        del view
+        assert len(got) <= len(expected) and np.array_equal(got, expected[:len(got)])
+        return "ok" if len(got) == len(expected) else "short"
 
-    thread = threading.Thread(target=writer)
-    thread.start()
-    outcomes = {}
-    try:
-        for _ in range(rounds):
-            try:
-                view, _ = mediaview.read_audio(target, dtype="int16", mmap=None if mmap else False)
-                got = np.array(view)  # copied at once: a mapped view is then let go
-                del view
-            except (mediaview.DecodeError, mediaview.UnsupportedFormatError, FileNotFoundError) as e:
-                outcomes[type(e).__name__] = outcomes.get(type(e).__name__, 0) + 1
-                continue
-            assert len(got) <= len(expected) and np.array_equal(got, expected[:len(got)])
-            key = "ok" if len(got) == len(expected) else "short"
-            outcomes[key] = outcomes.get(key, 0) + 1
-    finally:
-        stop.set()
-        thread.join()
-    return outcomes
+    return race(target, (SAMPLES / name).read_bytes(), mutate_file, read_once, rounds)
 
 
 @pytest.mark.parametrize("name", ["clip_pcm16.wav", "music_stereo.flac", "music_stereo.mp3"])
