@@ -23,17 +23,6 @@ struct Segment {
     std::exception_ptr error;
 };
 
-std::int64_t read_fully(AudioHandle& handle, DType dtype, std::uint8_t* dst, std::int64_t frames) {
-    const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(handle.info().channels);
-    std::int64_t done = 0;
-    while (done < frames) {
-        std::int64_t n = handle.read(dtype, dst + done * frame_bytes, frames - done);
-        if (n <= 0) break;
-        done += n;
-    }
-    return done;
-}
-
 void read_segment(const AudioDecoder& decoder, const AudioSource& source, Segment& seg, DType dtype,
                   std::uint8_t* dst) {
     try {
@@ -57,6 +46,17 @@ std::vector<Segment> split(std::int64_t start, std::int64_t frames, int threads)
 }
 
 }  // namespace
+
+std::int64_t read_fully(AudioHandle& handle, DType dtype, std::uint8_t* dst, std::int64_t frames) {
+    const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(handle.info().channels);
+    std::int64_t done = 0;
+    while (done < frames) {
+        std::int64_t n = handle.read(dtype, dst + done * frame_bytes, frames - done);
+        if (n <= 0) break;
+        done += n;
+    }
+    return done;
+}
 
 std::int64_t read_frames(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& first,
                          std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads) {

@@ -11,6 +11,10 @@
 
 namespace mediaview {
 
+// Reads up to `frames` frames from the handle's position into `dst`,
+// calling read() until it has them all or the data ends; returns how many.
+std::int64_t read_fully(AudioHandle& handle, DType dtype, std::uint8_t* dst, std::int64_t frames);
+
 // Reads frames [start, start+frames) as `dtype` into `dst` (interleaved,
 // frames*channels samples). With threads > 1 and a seekable source the range
 // is cut into `threads` segments decoded concurrently by separate handles; the

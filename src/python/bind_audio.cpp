@@ -227,7 +227,7 @@ public:
         std::int64_t got = 0;
         {
             py::gil_scoped_release nogil;
-            got = read_into(storage->data + kept * frame_bytes(), wanted);
+            got = read_fully(*handle_, dtype_, storage->data + kept * frame_bytes(), wanted);
         }
         if (got == 0) return finish();
         remaining_ -= got;
@@ -244,16 +244,6 @@ private:
     py::object finish() {
         finished_ = true;
         return py::none();
-    }
-
-    std::int64_t read_into(std::uint8_t* dst, std::int64_t frames) {
-        std::int64_t done = 0;
-        while (done < frames) {
-            std::int64_t n = handle_->read(dtype_, dst + done * frame_bytes(), frames - done);
-            if (n <= 0) break;
-            done += n;
-        }
-        return done;
     }
 
     bool reusable(std::size_t bytes) const {
