@@ -2,8 +2,10 @@
 """atheris over mediaview's Python API: the binding layer's argument parsing,
 buffer exports (src and out=) and file objects, with the decoder behind it.
 
-Run by `make fuzz` in the sanitized build (.venv-asan, ASan runtime
-preloaded), so a memory error in the bindings aborts the run. The input is
+Run by `make fuzz` and `make fuzz-smoke` in the regular build (.venv): under
+the preloaded ASan runtime atheris' coverage goes blind (see the Makefile).
+Its finds in tests/regressions/python are replayed under ASan by
+`make test-asan` (tests/test_regressions.py). The input is
 16 option bytes, then the encoded bytes; the top three bits of the last
 option byte choose the call: decode_image/probe (3 in 8), read_audio,
 stream_audio, audio_info, encode_jpeg (the bytes as pixels) or write_audio
