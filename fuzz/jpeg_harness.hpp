@@ -27,10 +27,10 @@
 #include <optional>
 #include <stdexcept>
 
-#include "decoders/jpeg/jpeg_decoder.hpp"
-#include "src/core/decoder.hpp"
-#include "src/core/errors.hpp"
-#include "src/core/orientation.hpp"
+#include "decoders/jpeg/jpeg_codec.hpp"
+#include "src/image_codec.hpp"
+#include "src/errors.hpp"
+#include "src/orientation.hpp"
 
 namespace mediaview::fuzzing {
 
@@ -149,7 +149,7 @@ inline void jpeg_one_input(const std::uint8_t* data, std::size_t size) {
     if (size < kOptionBytes) return;
     Plan plan = plan_from(data);
     ByteSpan jpeg{data + kOptionBytes, size - kOptionBytes};
-    const ImageDecoder& decoder = jpeg::decoder();
+    const ImageCodec& decoder = jpeg::codec();
 
     std::optional<ImageInfo> info;
     try {
@@ -188,7 +188,7 @@ inline void jpeg_one_input(const std::uint8_t* data, std::size_t size) {
     if (!plan.request.allow_truncated) MEDIAVIEW_FUZZ_CHECK(info.has_value());
     if (!info) return;
     const OutputShape& s = result->shape;
-    MEDIAVIEW_FUZZ_CHECK(s.channels == channels_of(plan.request.mode));
+    MEDIAVIEW_FUZZ_CHECK(s.channels == channels_of(*plan.request.mode));
     MEDIAVIEW_FUZZ_CHECK(result->orientation == info->orientation);
     if (plan.request.crop) {
         const CropRect& c = *plan.request.crop;

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "sndfile_decoder.hpp"
+#include "sndfile_codec.hpp"
 
 namespace mediaview::sndfile {
 namespace {
@@ -88,5 +88,15 @@ std::string endian_name(int code) { return name_in(endians, code & SF_FORMAT_END
 int major_code(const std::string& name) { return code_in(majors, name, "audio format"); }
 int subtype_code(const std::string& name) { return code_in(subtypes, name, "audio subtype"); }
 int endian_code(const std::string& name) { return code_in(endians, name, "endianness"); }
+
+}  // namespace mediaview::sndfile
+
+namespace mediaview::sndfile {
+
+std::vector<std::string> subtype_names() {
+    std::vector<std::string> names;
+    for (const auto& [code, name] : subtypes) names.emplace_back(name);
+    return names;
+}
 
 }  // namespace mediaview::sndfile

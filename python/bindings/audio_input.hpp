@@ -1,0 +1,31 @@
+// Turning a Python `src` (and RAW hints) into the core's AudioSource.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <memory>
+
+#include "source.hpp"
+#include "src/audio_codec.hpp"
+
+namespace mediaview::python {
+
+// {"format", "subtype", "samplerate", "channels", "endian"} (None values
+// ignored) as hints; None gives no hints.
+AudioHints hints_from(pybind11::handle hints);
+
+// A path is handed to the codec as a path (so it can be mapped, streamed
+// and opened once per thread); bytes-like objects are used in place and
+// binary file objects are read into memory. Call with the GIL held; the
+// object must also be destroyed with the GIL held.
+class AudioInput {
+public:
+    AudioInput(pybind11::handle src, AudioHints hints);
+    const AudioSource& source() const { return source_; }
+
+private:
+    std::unique_ptr<EncodedSource> encoded_;
+    AudioSource source_;
+};
+
+}  // namespace mediaview::python

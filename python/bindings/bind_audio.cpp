@@ -1,0 +1,170 @@
+// audio_info, read_audio, AudioStream and write_audio: convert arguments,
+// release the GIL, call the core operation, wrap the result. Every codec
+// call runs with the GIL released.
+#include <pybind11/stl.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "audio_input.hpp"
+#include "bindings.hpp"
+#include "decoders/table.hpp"
+#include "exporter.hpp"
+#include "records.hpp"
+#include "src/operations/read_audio.hpp"
+#include "src/operations/write_audio.hpp"
+
+namespace py = pybind11;
+
+namespace mediaview::python {
+namespace {
+
+py::object audio_view(StridedArray samples, int samplerate) {
+    PyObject* view = memoryview_of(std::move(samples), ViewDescription{{}, samplerate, {}, {}});
+    if (!view) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(view);
+}
+
+py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t start, std::optional<std::int64_t> stop,
+                     std::optional<std::int64_t> frames, const std::string& layout, bool always_2d,
+                     py::handle out, int threads, std::optional<bool> mmap, std::uint64_t max_samples,
+                     py::handle hints) {
+    AudioReadRequest rq;
+    rq.dtype = audio_dtype_from_name(dtype);
+    rq.start = start;
+    rq.stop = stop;
+    rq.frames = frames;
+    rq.shape = {sample_layout_from_name(layout), always_2d};
+    rq.threads = threads;
+    rq.mmap = mmap;
+    rq.max_samples = max_samples;
+    AudioInput input(src, hints_from(hints));
+    std::optional<CallerBuffer> out_buffer;
+    if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
+    AudioRead result;
+    {
+        py::gil_scoped_release nogil;
+        result = mediaview::read_audio(codecs(), input.source(), rq, out_buffer ? &*out_buffer : nullptr);
+    }
+    return py::make_tuple(audio_view(std::move(result.samples), result.samplerate), result.samplerate);
+}
+
+AudioInfo audio_info(py::handle src, py::handle hints) {
+    AudioInput input(src, hints_from(hints));
+    py::gil_scoped_release nogil;
+    return mediaview::audio_info(codecs(), input.source());
+}
+
+// Python's side of AudioBlocks: a block's memory is reused only when nothing
+// outside holds its exporter or an export of it; otherwise the next block
+// gets a fresh buffer.
+class AudioStream {
+public:
+    AudioStream(py::handle src, std::int64_t blocksize, std::int64_t overlap, const std::string& dtype,
+                std::int64_t start, std::optional<std::int64_t> stop, const std::string& layout, bool always_2d)
+        : input_(src, AudioHints{}) {
+        DType t = audio_dtype_from_name(dtype);
+        AudioShape shape{sample_layout_from_name(layout), always_2d};
+        py::gil_scoped_release nogil;
+        blocks_ = std::make_unique<AudioBlocks>(codecs(), input_.source(), blocksize, overlap, t, start, stop, shape);
+    }
+
+    const AudioInfo& info() const { return blocks_->info(); }
+
+    // The next block, or None at the end.
+    py::object next_block() {
+        std::lock_guard<std::mutex> lock(busy_);  // one caller at a time while the GIL is released
+        // Our reference is the only one and no buffer export is alive: no
+        // view, array or exporter of the previous block exists any more.
+        bool reuse = exporter_ && Py_REFCNT(exporter_.ptr()) == 1 && exporter_export_count(exporter_.ptr()) == 0;
+        if (reuse) exporter_ = py::object();
+        std::optional<StridedArray> block;
+        {
+            py::gil_scoped_release nogil;
+            block = blocks_->next(reuse);
+        }
+        if (!block) return py::none();
+        PyObject* ex = new_exporter(std::move(*block), ViewDescription{{}, info().samplerate, {}, {}});
+        if (!ex) throw py::error_already_set();
+        exporter_ = py::reinterpret_steal<py::object>(ex);
+        PyObject* view = PyMemoryView_FromObject(ex);
+        if (!view) throw py::error_already_set();
+        return py::reinterpret_steal<py::object>(view);
+    }
+
+private:
+    AudioInput input_;
+    std::unique_ptr<AudioBlocks> blocks_;
+    py::object exporter_;
+    std::mutex busy_;
+};
+
+// `path` is where the bytes go (a temporary beside the target), `name` the
+// user's path, whose extension names the format.
+void write_audio(py::handle path, py::handle name, py::handle data, int samplerate, const std::string& format,
+                 const std::string& subtype, const std::map<std::string, std::string>& tags) {
+    CallerBuffer buffer = caller_buffer(data, false, "data");
+    if (!buffer.dtype())
+        throw py::type_error("audio data must be int16, int32, float32 or float64 (format h, i, f, d), not format '" +
+                             buffer.format_name() + "'");
+    AudioWriteJob job;
+    job.path = *path_of(path);
+    job.name = *path_of(name);
+    job.format = format;
+    job.subtype = subtype;
+    job.samplerate = samplerate;
+    job.samples = buffer.array();
+    job.tags.assign(tags.begin(), tags.end());
+    py::gil_scoped_release nogil;
+    mediaview::write_audio(codecs(), job);
+}
+
+py::dict plan_conversion(const std::string& target, const std::string& source_subtype, const std::string& subtype) {
+    AudioConversion plan = plan_audio_conversion(codecs(), target, source_subtype, subtype);
+    py::dict d;
+    d["format"] = plan.format;
+    d["subtype"] = plan.subtype.empty() ? py::object(py::none()) : py::object(py::str(plan.subtype));
+    d["dtype"] = std::string(dtype_name(plan.dtype));
+    d["lossy"] = plan.lossy;
+    return d;
+}
+
+}  // namespace
+
+void bind_audio(py::module_& m) {
+    bind_record<AudioInfo>(m, "AudioInfo", "What an audio file holds, read from its header.",
+                           [](const AudioInfo& i, py::dict& d) {
+                               py::dict tags;
+                               for (const auto& [key, value] : i.tags) tags[py::str(key)] = value;
+                               d["tags"] = tags;
+                           })
+        .def_property_readonly("tags", [](const AudioInfo& i) {
+            py::dict tags;
+            for (const auto& [key, value] : i.tags) tags[py::str(key)] = value;
+            return tags;
+        }, "Text tags present in the file, e.g. {'title': ...}.");
+    py::list dtypes;
+    for (DType t : audio_dtypes()) dtypes.append(std::string(dtype_name(t)));
+    m.attr("AUDIO_DTYPES") = py::tuple(dtypes);
+    m.def("audio_info", &audio_info, py::arg("src"), py::arg("hints").none(true));
+    m.def("read_audio", &read_audio, py::arg("src"), py::arg("dtype"), py::arg("start"), py::arg("stop").none(true),
+          py::arg("frames").none(true), py::arg("layout"), py::arg("always_2d"), py::arg("out").none(true),
+          py::arg("threads"), py::arg("mmap").none(true), py::arg("max_samples"), py::arg("hints").none(true));
+    py::class_<AudioStream>(m, "AudioStream", "Blocks of an audio source, decoded one at a time.")
+        .def(py::init<py::handle, std::int64_t, std::int64_t, const std::string&, std::int64_t,
+                      std::optional<std::int64_t>, const std::string&, bool>(),
+             py::arg("src"), py::arg("blocksize"), py::arg("overlap"), py::arg("dtype"), py::arg("start"),
+             py::arg("stop").none(true), py::arg("layout"), py::arg("always_2d"))
+        .def_property_readonly("samplerate", [](const AudioStream& s) { return s.info().samplerate; })
+        .def_property_readonly("channels", [](const AudioStream& s) { return s.info().channels; })
+        .def("next_block", &AudioStream::next_block);
+    m.def("write_audio", &write_audio, py::arg("path"), py::arg("name"), py::arg("data"), py::arg("samplerate"),
+          py::arg("format"), py::arg("subtype"), py::arg("tags"));
+    m.def("plan_audio_conversion", &plan_conversion, py::arg("target"), py::arg("source_subtype"),
+          py::arg("subtype"),
+          "For converting audio stored as source_subtype into target (extension or format name): "
+          "{'format', 'subtype' (None: the format's default), 'dtype' to read in, 'lossy'}.");
+}
+
+}  // namespace mediaview::python

@@ -1,0 +1,129 @@
+// probe, decode_image and encode_image: convert arguments, release the GIL,
+// call the core operation, wrap the result.
+#include <pybind11/stl.h>
+
+#include <string>
+
+#include "bindings.hpp"
+#include "decoders/table.hpp"
+#include "error_translation.hpp"
+#include "exporter.hpp"
+#include "records.hpp"
+#include "source.hpp"
+#include "src/exif.hpp"
+#include "src/operations/decode_image.hpp"
+#include "src/operations/encode_image.hpp"
+
+namespace py = pybind11;
+
+namespace mediaview::python {
+namespace {
+
+ImageRequest make_request(const std::optional<std::string>& mode, const std::optional<std::string>& dtype,
+                          bool oriented, int scale_num, int scale_den, int min_width, int min_height,
+                          const std::optional<std::tuple<int, int, int, int>>& crop, bool strict,
+                          bool allow_truncated, std::uint64_t max_pixels) {
+    ImageRequest request;
+    request.mode = mode ? std::optional<PixelMode>(pixel_mode_from_name(*mode)) : std::nullopt;
+    if (dtype) {
+        DType t = dtype_from_name(*dtype);
+        if (t != DType::U8 && t != DType::U16)
+            throw py::value_error("image dtype must be uint8 or uint16, not " + *dtype);
+        request.dtype = t;
+    }
+    request.oriented = oriented;
+    request.scale = {scale_num, scale_den, min_width, min_height};
+    if (crop) {
+        auto [x, y, w, h] = *crop;
+        request.crop = CropRect{x, y, w, h};
+    }
+    request.strict = strict;
+    request.allow_truncated = allow_truncated;
+    request.max_pixels = max_pixels;
+    return request;
+}
+
+// What the view says of itself: an upright view's EXIF says orientation 1.
+ViewDescription describe(const ImageMeta& meta, bool oriented) {
+    std::string exif = oriented && !meta.exif.empty() ? with_tiff_orientation(meta.exif, 1) : meta.exif;
+    return {std::string(pixel_mode_name(meta.mode)), 0, meta.icc, std::move(exif)};
+}
+
+py::object decode_image(py::handle src, const std::optional<std::string>& mode, const std::optional<std::string>& dtype,
+                        int scale_num, int scale_den, int min_width, int min_height,
+                        const std::optional<std::tuple<int, int, int, int>>& crop, bool orient, bool strict,
+                        bool allow_truncated, std::uint64_t max_pixels, py::handle out) {
+    ImageRequest request = make_request(mode, dtype, orient, scale_num, scale_den, min_width, min_height, crop, strict,
+                                        allow_truncated, max_pixels);
+    EncodedSource source(src);
+    std::optional<CallerBuffer> out_buffer;
+    if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
+    Diagnostics diagnostics;
+    DecodedImage image;
+    {
+        py::gil_scoped_release nogil;
+        image = mediaview::decode_image(codecs(), source.span(), request, out_buffer ? &*out_buffer : nullptr,
+                                        diagnostics);
+    }
+    emit_warnings(diagnostics);
+    PyObject* view = memoryview_of(std::move(image.pixels), describe(image.meta, orient));
+    if (!view) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(view);
+}
+
+ImageInfo probe(py::handle src) {
+    EncodedSource source(src);
+    py::gil_scoped_release nogil;
+    return probe_image(codecs(), source.span());
+}
+
+// Python keyword values as the codec's declared option kinds; a value of
+// another kind is the codec's TypeError, an unknown name its ValueError.
+Options options_of(const py::dict& kwargs) {
+    Options options;
+    for (auto [key, value] : kwargs) {
+        std::string name = py::str(key);
+        if (PyBool_Check(value.ptr()))
+            options[name] = value.cast<bool>();
+        else if (PyLong_Check(value.ptr()))
+            options[name] = value.cast<std::int64_t>();
+        else if (PyUnicode_Check(value.ptr()))
+            options[name] = value.cast<std::string>();
+        else
+            throw py::type_error(name + " must be an int, a bool or a str, not " + Py_TYPE(value.ptr())->tp_name);
+    }
+    return options;
+}
+
+py::bytes encode_image(const std::string& format, py::handle data, const std::optional<std::string>& mode,
+                       const std::optional<py::bytes>& icc, const std::optional<py::bytes>& exif, const py::dict& kwargs) {
+    EncodeInput input;
+    input.pixels = caller_buffer(data, false, "data").array();
+    if (mode) input.mode = pixel_mode_from_name(*mode);
+    if (icc) input.icc = *icc;
+    if (exif) input.exif = *exif;
+    Options options = options_of(kwargs);
+    EncodedBytes encoded;
+    {
+        py::gil_scoped_release nogil;
+        encoded = mediaview::encode_image(codecs(), format, input, options);
+    }
+    return py::bytes(reinterpret_cast<const char*>(encoded.data.get()), encoded.size);
+}
+
+}  // namespace
+
+void bind_image(py::module_& m) {
+    bind_record<ImageInfo>(m, "ImageInfo", "What an image header says, read without decoding pixels.",
+                           [](const ImageInfo&, py::dict&) {});
+    m.def("probe", &probe, py::arg("src"));
+    m.def("decode_image", &decode_image, py::arg("src"), py::arg("mode").none(true), py::arg("dtype").none(true),
+          py::arg("scale_num"), py::arg("scale_den"), py::arg("min_width"), py::arg("min_height"),
+          py::arg("crop").none(true), py::arg("orient"), py::arg("strict"), py::arg("allow_truncated"),
+          py::arg("max_pixels"), py::arg("out").none(true));
+    m.def("encode_image", &encode_image, py::arg("format"), py::arg("data"), py::arg("mode").none(true),
+          py::arg("icc").none(true), py::arg("exif").none(true), py::arg("options"),
+          "Encodes a (H, W) or (H, W, C) buffer for the codec that writes `format` (GIL released).");
+}
+
+}  // namespace mediaview::python

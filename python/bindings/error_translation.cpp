@@ -1,0 +1,69 @@
+#include "error_translation.hpp"
+
+#include "src/file_bytes.hpp"
+
+namespace py = pybind11;
+
+namespace mediaview::python {
+namespace {
+
+PyObject* error_type = nullptr;
+PyObject* decode_error_type = nullptr;
+PyObject* unsupported_type = nullptr;
+PyObject* limit_error_type = nullptr;
+PyObject* decode_warning_type = nullptr;
+
+PyObject* new_class(py::module_& m, const char* name, const char* doc, PyObject* bases) {
+    std::string qualified = std::string("mediaview.") + name;
+    PyObject* cls = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases, nullptr);
+    if (!cls) throw py::error_already_set();
+    m.add_object(name, py::reinterpret_borrow<py::object>(cls));
+    return cls;  // the module keeps a reference for the lifetime of the process
+}
+
+void raise_file_error(const FileError& e) {
+    // OSError(errno, strerror, filename) picks the right subclass itself.
+    py::object err = py::reinterpret_borrow<py::object>(PyExc_OSError)(e.errnum, e.what(), e.path);
+    PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(err.ptr())), err.ptr());
+}
+
+}  // namespace
+
+void register_errors(py::module_& m) {
+    error_type = new_class(m, "Error", "Base class of every mediaview error.", PyExc_Exception);
+    py::tuple decode_bases = py::make_tuple(py::handle(error_type), py::handle(PyExc_ValueError));
+    decode_error_type = new_class(m, "DecodeError", "The data is damaged or truncated.", decode_bases.ptr());
+    unsupported_type = new_class(m, "UnsupportedFormatError",
+                                 "No decoder recognises the data, or it needs a feature the library lacks.",
+                                 error_type);
+    limit_error_type = new_class(m, "LimitError", "The header asks for more than the configured limits.",
+                                 error_type);
+    decode_warning_type = new_class(m, "DecodeWarning", "Recoverable damage found while decoding.",
+                                    PyExc_UserWarning);
+
+    py::register_exception_translator([](std::exception_ptr p) {
+        try {
+            if (p) std::rethrow_exception(p);
+        } catch (const FileError& e) {
+            raise_file_error(e);
+        } catch (const ArgumentTypeError& e) {
+            PyErr_SetString(PyExc_TypeError, e.what());
+        } catch (const DecodeError& e) {
+            PyErr_SetString(decode_error_type, e.what());
+        } catch (const UnsupportedFormatError& e) {
+            PyErr_SetString(unsupported_type, e.what());
+        } catch (const LimitError& e) {
+            PyErr_SetString(limit_error_type, e.what());
+        } catch (const Error& e) {
+            PyErr_SetString(error_type, e.what());
+        }
+    });
+}
+
+void emit_warnings(const Diagnostics& diagnostics) {
+    for (const std::string& message : diagnostics.warnings) {
+        if (PyErr_WarnEx(decode_warning_type, message.c_str(), 2) < 0) throw py::error_already_set();
+    }
+}
+
+}  // namespace mediaview::python

@@ -1,0 +1,219 @@
+#include "exporter.hpp"
+
+#include <structmember.h>
+
+#include <new>
+#include <string>
+
+namespace mediaview::python {
+namespace {
+
+struct ExporterObject {
+    PyObject_HEAD
+    StridedArray* array;
+    ViewDescription* description;
+    Py_ssize_t exports;
+    PyObject* weakrefs;
+    char format[2];
+};
+
+PyTypeObject* exporter_type = nullptr;
+
+int refuse(const char* why) {
+    PyErr_SetString(PyExc_BufferError, why);
+    return -1;
+}
+
+// Checks the consumer's request against what the array can give, the way
+// numpy's exporter does: anything we cannot honour is a BufferError, never a
+// silently different layout.
+int check_request(const StridedArray& a, int flags) {
+    if ((flags & PyBUF_WRITABLE) == PyBUF_WRITABLE && a.readonly())
+        return refuse("mediaview buffer is read-only");
+    if ((flags & PyBUF_C_CONTIGUOUS) == PyBUF_C_CONTIGUOUS && !a.is_c_contiguous())
+        return refuse("mediaview buffer is not C-contiguous (it is a strided view)");
+    if ((flags & PyBUF_F_CONTIGUOUS) == PyBUF_F_CONTIGUOUS && !a.is_f_contiguous())
+        return refuse("mediaview buffer is not Fortran-contiguous");
+    if ((flags & PyBUF_ANY_CONTIGUOUS) == PyBUF_ANY_CONTIGUOUS && !a.is_c_contiguous() && !a.is_f_contiguous())
+        return refuse("mediaview buffer is not contiguous");
+    // Without strides the consumer assumes C order, so only a C-contiguous
+    // array can be described by shape alone (or by no shape at all).
+    if ((flags & PyBUF_STRIDES) != PyBUF_STRIDES && !a.is_c_contiguous())
+        return refuse("mediaview buffer is strided; request PyBUF_STRIDES");
+    return 0;
+}
+
+int exporter_getbuffer(PyObject* self, Py_buffer* view, int flags) {
+    auto* ex = reinterpret_cast<ExporterObject*>(self);
+    const StridedArray& a = *ex->array;
+    if (check_request(a, flags) < 0) {
+        view->obj = nullptr;
+        return -1;
+    }
+    view->buf = a.data();
+    view->obj = Py_NewRef(self);
+    view->len = static_cast<Py_ssize_t>(a.nbytes());
+    view->itemsize = static_cast<Py_ssize_t>(a.itemsize());
+    view->readonly = a.readonly() ? 1 : 0;
+    view->ndim = a.ndim();
+    view->format = (flags & PyBUF_FORMAT) ? ex->format : nullptr;
+    // StridedArray::Index and Py_ssize_t are both ptrdiff_t-sized signed
+    // integers; the array's own vectors stay alive as long as view->obj does.
+    view->shape = (flags & PyBUF_ND) == PyBUF_ND ? const_cast<Py_ssize_t*>(a.shape().data()) : nullptr;
+    view->strides = (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? const_cast<Py_ssize_t*>(a.strides().data()) : nullptr;
+    view->suboffsets = nullptr;
+    view->internal = nullptr;
+    if (view->shape == nullptr) view->ndim = 1;  // no shape requested: one flat run of bytes
+    ++ex->exports;
+    return 0;
+}
+
+void exporter_releasebuffer(PyObject* self, Py_buffer*) {
+    --reinterpret_cast<ExporterObject*>(self)->exports;
+}
+
+void exporter_dealloc(PyObject* self) {
+    auto* ex = reinterpret_cast<ExporterObject*>(self);
+    PyObject_GC_UnTrack(self);
+    if (ex->weakrefs) PyObject_ClearWeakRefs(self);
+    delete ex->array;  // frees the storage unless another array shares it
+    delete ex->description;
+    PyTypeObject* tp = Py_TYPE(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+int exporter_traverse(PyObject* self, visitproc visit, void* arg) {
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+PyObject* tuple_of(const std::vector<Index>& v) {
+    PyObject* t = PyTuple_New(static_cast<Py_ssize_t>(v.size()));
+    if (!t) return nullptr;
+    for (std::size_t i = 0; i < v.size(); ++i) PyTuple_SET_ITEM(t, i, PyLong_FromSsize_t(v[i]));
+    return t;
+}
+
+PyObject* get_shape(PyObject* self, void*) { return tuple_of(reinterpret_cast<ExporterObject*>(self)->array->shape()); }
+PyObject* get_strides(PyObject* self, void*) { return tuple_of(reinterpret_cast<ExporterObject*>(self)->array->strides()); }
+PyObject* get_format(PyObject* self, void*) { return PyUnicode_FromString(reinterpret_cast<ExporterObject*>(self)->format); }
+PyObject* get_readonly(PyObject* self, void*) { return PyBool_FromLong(reinterpret_cast<ExporterObject*>(self)->array->readonly()); }
+PyObject* get_exports(PyObject* self, void*) { return PyLong_FromSsize_t(reinterpret_cast<ExporterObject*>(self)->exports); }
+
+ExporterObject* as_exporter(PyObject* self) { return reinterpret_cast<ExporterObject*>(self); }
+
+PyObject* text_or_none(const std::string& text) {
+    if (text.empty()) Py_RETURN_NONE;
+    return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
+}
+
+PyObject* bytes_or_none(const std::string& bytes) {
+    if (bytes.empty()) Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize(bytes.data(), static_cast<Py_ssize_t>(bytes.size()));
+}
+
+PyObject* get_mode(PyObject* self, void*) { return text_or_none(as_exporter(self)->description->mode); }
+PyObject* get_icc(PyObject* self, void*) { return bytes_or_none(as_exporter(self)->description->icc); }
+PyObject* get_exif(PyObject* self, void*) { return bytes_or_none(as_exporter(self)->description->exif); }
+PyObject* get_samplerate(PyObject* self, void*) {
+    int rate = as_exporter(self)->description->samplerate;
+    if (rate == 0) Py_RETURN_NONE;
+    return PyLong_FromLong(rate);
+}
+
+PyGetSetDef exporter_getset[] = {
+    {"mode", get_mode, nullptr, "Channel layout of decoded pixels (RGB, BGR, CMYK, ...); None for audio.", nullptr},
+    {"samplerate", get_samplerate, nullptr, "Frames per second of decoded audio; None for images.", nullptr},
+    {"icc", get_icc, nullptr, "The source's ICC profile bytes, or None.", nullptr},
+    {"exif", get_exif, nullptr,
+     "The source's EXIF block (TIFF structure), or None. For an oriented view its orientation tag says 1.",
+     nullptr},
+    {"shape", get_shape, nullptr, "Shape of the exported array.", nullptr},
+    {"strides", get_strides, nullptr, "Strides in bytes (may be negative).", nullptr},
+    {"format", get_format, nullptr, "struct format code of one element.", nullptr},
+    {"readonly", get_readonly, nullptr, "Whether exports are read-only.", nullptr},
+    {"exports", get_exports, nullptr, "Number of buffer exports currently alive.", nullptr},
+    {nullptr, nullptr, nullptr, nullptr, nullptr},
+};
+
+PyMemberDef exporter_members[] = {
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(ExporterObject, weakrefs), READONLY, nullptr},
+    {nullptr, 0, 0, 0, nullptr},
+};
+
+PyType_Slot exporter_slots[] = {
+    {Py_tp_doc, const_cast<char*>("Owns decoded memory and exports it through the buffer protocol.")},
+    {Py_tp_dealloc, reinterpret_cast<void*>(exporter_dealloc)},
+    {Py_tp_traverse, reinterpret_cast<void*>(exporter_traverse)},
+    {Py_tp_getset, exporter_getset},
+    {Py_tp_members, exporter_members},
+    {Py_bf_getbuffer, reinterpret_cast<void*>(exporter_getbuffer)},
+    {Py_bf_releasebuffer, reinterpret_cast<void*>(exporter_releasebuffer)},
+    {0, nullptr},
+};
+
+PyType_Spec exporter_spec = {
+    "mediaview._core.BufferExporter", sizeof(ExporterObject), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DISALLOW_INSTANTIATION, exporter_slots,
+};
+
+}  // namespace
+
+static_assert(sizeof(Index) == sizeof(Py_ssize_t), "Index must match Py_ssize_t");
+
+PyObject* create_exporter_type() {
+    PyObject* type = PyType_FromSpec(&exporter_spec);
+    if (!type) return nullptr;
+    exporter_type = reinterpret_cast<PyTypeObject*>(type);
+    Py_INCREF(type);  // the module keeps one reference, this file another
+    return type;
+}
+
+PyObject* new_exporter(StridedArray array, ViewDescription description) {
+    auto* ex = PyObject_GC_New(ExporterObject, exporter_type);
+    if (!ex) return nullptr;
+    ex->array = new (std::nothrow) StridedArray(std::move(array));
+    ex->description = new (std::nothrow) ViewDescription(std::move(description));
+    ex->exports = 0;
+    ex->weakrefs = nullptr;
+    ex->format[0] = ex->array ? format_code(ex->array->dtype()) : 'B';
+    ex->format[1] = '\0';
+    if (!ex->array || !ex->description) {
+        delete ex->array;
+        delete ex->description;
+        PyObject_GC_Del(ex);
+        return PyErr_NoMemory();
+    }
+    PyObject_GC_Track(reinterpret_cast<PyObject*>(ex));
+    return reinterpret_cast<PyObject*>(ex);
+}
+
+PyObject* memoryview_of(StridedArray array, ViewDescription description) {
+    PyObject* ex = new_exporter(std::move(array), std::move(description));
+    if (!ex) return nullptr;
+    PyObject* view = PyMemoryView_FromObject(ex);
+    Py_DECREF(ex);  // the memoryview's export now owns it
+    return view;
+}
+
+Py_ssize_t exporter_export_count(PyObject* obj) {
+    if (!exporter_type || !PyObject_TypeCheck(obj, exporter_type)) return -1;
+    return reinterpret_cast<ExporterObject*>(obj)->exports;
+}
+
+const StridedArray* exporter_array(PyObject* obj) {
+    if (!exporter_type || !PyObject_TypeCheck(obj, exporter_type)) return nullptr;
+    return reinterpret_cast<ExporterObject*>(obj)->array;
+}
+
+}  // namespace mediaview::python
+
+namespace mediaview::python {
+
+const ViewDescription* exporter_description(PyObject* obj) {
+    if (!exporter_type || !PyObject_TypeCheck(obj, exporter_type)) return nullptr;
+    return reinterpret_cast<ExporterObject*>(obj)->description;
+}
+
+}  // namespace mediaview::python

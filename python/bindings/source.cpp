@@ -1,0 +1,93 @@
+#include "source.hpp"
+
+#include <cstring>
+
+#include "src/file_bytes.hpp"
+
+namespace py = pybind11;
+
+namespace mediaview::python {
+
+BufferExport::BufferExport(py::handle obj, int flags) {
+    if (PyObject_GetBuffer(obj.ptr(), &view_, flags) != 0) throw py::error_already_set();
+}
+
+BufferExport::~BufferExport() {
+    py::gil_scoped_acquire gil;  // may run on a thread that released the GIL
+    PyBuffer_Release(&view_);
+}
+
+std::optional<std::string> path_of(py::handle src, const char* what) {
+    // bytes are encoded data, never a path: only str and os.PathLike name files.
+    if (!PyUnicode_Check(src.ptr()) && !PyObject_HasAttrString(src.ptr(), "__fspath__")) return std::nullopt;
+    // os.fsencode: str through the filesystem encoding with surrogateescape
+    // (as os.listdir returns names that are not UTF-8), os.PathLike through
+    // __fspath__.
+    py::object encoded = py::module_::import("os").attr("fsencode")(src);
+    if (!PyBytes_Check(encoded.ptr()))
+        throw py::type_error(std::string(what) + " must be str, bytes or os.PathLike");
+    std::string path(PyBytes_AS_STRING(encoded.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(encoded.ptr())));
+    // The C call would stop at the first NUL and open another file, as
+    // Python's own open() refuses to.
+    if (path.find('\0') != std::string::npos) throw py::value_error("embedded null byte in path");
+    return path;
+}
+
+EncodedSource::EncodedSource(py::handle src) {
+    if (auto path = path_of(src)) {
+        path_ = *path;
+        {
+            py::gil_scoped_release nogil;
+            file_bytes_ = read_file(path_);
+        }
+        span_ = {file_bytes_.data(), file_bytes_.size()};
+        return;
+    }
+    if (PyObject_CheckBuffer(src.ptr())) {
+        try {
+            export_ = std::make_unique<BufferExport>(src, PyBUF_SIMPLE);
+        } catch (py::error_already_set&) {
+            throw py::type_error("src must be a contiguous bytes-like object");
+        }
+        const Py_buffer& v = export_->view();
+        span_ = {static_cast<const std::uint8_t*>(v.buf), static_cast<std::size_t>(v.len)};
+        return;
+    }
+    if (py::hasattr(src, "read")) {
+        py::object data = src.attr("read")();
+        if (!PyBytes_Check(data.ptr()))
+            throw py::type_error("file object must be opened in binary mode (read() returned " +
+                                 std::string(Py_TYPE(data.ptr())->tp_name) + ")");
+        read_bytes_ = py::reinterpret_steal<py::bytes>(data.release());
+        span_ = {reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(read_bytes_->ptr())),
+                 static_cast<std::size_t>(PyBytes_GET_SIZE(read_bytes_->ptr()))};
+        return;
+    }
+    throw py::type_error("src must be a path, a bytes-like object or a binary file object, not " +
+                         std::string(Py_TYPE(src.ptr())->tp_name));
+}
+
+CallerBuffer caller_buffer(py::handle obj, bool writable, const char* what) {
+    if (!PyObject_CheckBuffer(obj.ptr()))
+        throw py::type_error(std::string(what) + " must support the buffer protocol (a numpy array, memoryview, ...), not " +
+                             Py_TYPE(obj.ptr())->tp_name);
+    std::shared_ptr<BufferExport> held;
+    try {
+        held = std::make_shared<BufferExport>(obj, writable ? PyBUF_RECORDS : PyBUF_RECORDS_RO);
+    } catch (py::error_already_set& e) {
+        if (writable) throw py::value_error(std::string(what) + " must be a writable buffer: " + e.what());
+        throw py::type_error(std::string(what) + ": " + e.what());
+    }
+    const Py_buffer& v = held->view();
+    CallerBuffer b;
+    b.data = static_cast<std::uint8_t*>(v.buf);
+    b.format = v.format ? v.format : "B";
+    b.itemsize = static_cast<std::size_t>(v.itemsize);
+    b.shape.assign(v.shape, v.shape + v.ndim);
+    b.strides.assign(v.strides, v.strides + v.ndim);
+    b.writable = !v.readonly;
+    b.keepalive = held;
+    return b;
+}
+
+}  // namespace mediaview::python

@@ -1,0 +1,142 @@
+// The interface of an audio codec: open a source (a path, bytes in memory, or
+// headerless RAW described by the caller), read its description, seek, and
+// read frames as one of the sample dtypes straight into a caller's pointer.
+// Like ImageCodec, implementations are plain C++ with no Python headers, live
+// in decoders/<codec>/ and are listed once in decoders/table.cpp.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "codec.hpp"
+#include "dtype.hpp"
+#include "strided_array.hpp"
+
+namespace mediaview {
+
+// What the caller knows about the input. For headerless RAW all of format,
+// subtype, samplerate and channels are needed; for other inputs `format`
+// forces the container when sniffing would be ambiguous.
+struct AudioHints {
+    std::string format;   // "WAV", "RAW", "FLAC", ... (libsndfile's major names)
+    std::string subtype;  // "PCM_16", "FLOAT", ...
+    std::string endian;   // "FILE", "LITTLE", "BIG", "CPU"; empty = FILE
+    int samplerate = 0;
+    int channels = 0;
+};
+
+// Where the encoded audio is: a filesystem path, or bytes the caller keeps
+// alive for as long as any handle opened on them.
+struct AudioSource {
+    std::string path;  // used when non-empty
+    ByteSpan bytes;
+    AudioHints hints;
+};
+
+struct AudioInfo {
+    int samplerate = 0;
+    int channels = 0;
+    static constexpr std::int64_t unknown_length = -1;
+    std::int64_t frames = 0;  // unknown_length when the stream does not say
+    std::string format;   // major format name, e.g. "WAV"
+    std::string subtype;  // e.g. "PCM_16"
+    std::string endian;   // "FILE", "LITTLE", "BIG" or "CPU"
+    std::string format_info;   // libsndfile's long name of the major format
+    std::string subtype_info;  // and of the subtype
+    bool seekable = false;
+    bool exact_length = true;  // false when `frames` is an estimate (MP3 without a Xing/Info header)
+    std::vector<std::pair<std::string, std::string>> tags;  // ("title", "..."), only those present
+    // Seconds; NaN when the length is unknown.
+    double duration() const;
+};
+
+// Every field but the tags, in order: the one list behind the attributes,
+// as_dict, repr and the CLI's info (tags are a dict of their own).
+Fields fields_of(const AudioInfo& info);
+
+// The audio dtypes, the one list: int16, int32, float32, float64.
+const std::vector<DType>& audio_dtypes();
+// Throws std::invalid_argument for any other type, naming the accepted ones.
+DType check_audio_dtype(DType t);
+DType audio_dtype_from_name(std::string_view name);
+
+// A container format a codec writes, and what it can store: the knowledge a
+// converter needs before it decodes anything.
+struct AudioFormat {
+    std::string name;                      // "WAV", "FLAC", "OGG", "MP3", ...
+    std::string description;               // "WAV (Microsoft)"
+    std::vector<std::string> extensions;   // lower case, no dot
+    std::string default_subtype;           // empty: the caller must name one
+    std::vector<std::string> subtypes;     // every subtype it can store
+    std::vector<std::string> lossy_subtypes;
+    std::vector<int> samplerates;          // the only rates it stores; empty: any
+    int max_channels = 0;                  // 0: no limit beyond the codec's own
+};
+
+// One open input; not shareable between threads (each thread opens its own).
+class AudioHandle {
+public:
+    virtual ~AudioHandle() = default;
+    virtual const AudioInfo& info() const = 0;
+    // Whether seek() lands exactly and cheaply, so that a range may be split
+    // across handles and the pieces equal one sequential decode.
+    virtual bool splittable() const { return info().seekable; }
+    // Moves to frame `frame` (0 <= frame <= frames); throws DecodeError.
+    virtual void seek(std::int64_t frame) = 0;
+    // Reads up to `frames` interleaved frames as `dtype` into `dst`; returns
+    // how many were read (fewer at the end of the data). Throws DecodeError.
+    virtual std::int64_t read(DType dtype, void* dst, std::int64_t frames) = 0;
+};
+
+// What write() stores: `frames` x `channels` samples of `dtype`; sample
+// (f, c) is at data + f*frame_stride + c*channel_stride bytes.
+struct AudioWriteRequest {
+    std::string path;
+    std::string format;   // empty: from the path's extension
+    std::string subtype;  // empty: the format's default
+    int samplerate = 0;
+    int channels = 0;
+    std::int64_t frames = 0;
+    DType dtype = DType::F32;
+    const std::uint8_t* data = nullptr;
+    Index frame_stride = 0;
+    Index channel_stride = 0;
+    std::vector<std::pair<std::string, std::string>> tags;
+};
+
+// Where the samples of an uncompressed file lie, for a zero-copy memory map.
+struct PcmLayout {
+    std::uint64_t data_offset = 0;  // byte offset of frame 0 in the file
+    DType dtype = DType::I16;       // the stored sample type, native order
+};
+
+class AudioCodec : public Codec {
+public:
+    MediaKind kind() const override { return MediaKind::Audio; }
+    // Throws UnsupportedFormatError for content it does not know, DecodeError
+    // for damaged content, FileError for a path it cannot open.
+    virtual std::unique_ptr<AudioHandle> open(const AudioSource& source) const = 0;
+    // Writes to request.path directly (the caller chooses a temporary name).
+    virtual void write(const AudioWriteRequest& request) const = 0;
+    // Where the samples lie in `file` (the whole file behind `source`, e.g.
+    // memory-mapped) when they are stored as `dtype` in native byte order;
+    // otherwise nullopt and the reason in `why_not`.
+    virtual std::optional<PcmLayout> pcm_layout(const AudioSource& source, const AudioInfo& info, DType dtype,
+                                                ByteSpan file, std::string& why_not) const = 0;
+    // The formats it writes. An extension selects the first format listing
+    // it; that format's default subtype applies when none is given (".opus"
+    // is Ogg with the OPUS subtype).
+    virtual std::vector<AudioFormat> write_formats() const = 0;
+    // The subtype a file extension implies beyond its format's default
+    // (".opus": "OPUS"), else empty.
+    virtual std::string subtype_for_extension(const std::string& ext) const { (void)ext; return {}; }
+    // The dtype that carries samples stored as `subtype` without loss (PCM_16:
+    // int16, PCM_24: int32, FLOAT: float32), else nullopt.
+    virtual std::optional<DType> exact_dtype(const std::string& subtype) const = 0;
+};
+
+}  // namespace mediaview
