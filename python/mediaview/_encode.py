@@ -34,6 +34,14 @@ def _pillow_formats() -> Dict[str, str]:
     return found
 
 
+def pillow_extensions() -> list:
+    """The extensions Pillow writes (no dot), for listings."""
+    from PIL import Image
+
+    Image.init()
+    return sorted({ext.lstrip(".") for ext, name in Image.registered_extensions().items() if name in Image.SAVE})
+
+
 def image_format_for(path: "os.PathLike[str] | str", format: Optional[str] = None) -> str:
     """The format key for ``format`` (a name or extension) or else ``path``'s
     extension: one of our codecs' names, or Pillow's format name; ValueError
@@ -45,7 +53,7 @@ def image_format_for(path: "os.PathLike[str] | str", format: Optional[str] = Non
     pillow = _pillow_formats()
     if key in pillow:
         return pillow[key]
-    known = sorted(set(ours) | {k for k in pillow if k.isalnum() and k == k.lower() and len(k) <= 5})
+    known = sorted(set(ours) | set(pillow_extensions()))
     raise ValueError(f"unknown image format {key or '(no extension)'!r} for {os.fspath(path)} "
                      f"(known: {', '.join(known)})")
 
