@@ -100,9 +100,10 @@ void on_emit_message(j_common_ptr cinfo, int level) {
             throw UnsupportedFormatError("JPEG: " + message + " for this image's colour space");
         case JWRN_JPEG_EOF:
         case JWRN_HIT_MARKER:
+            // probe (no diagnostics) has no allow_truncated to point to.
             if (!state.strict && state.truncated)
-                throw DecodeError("JPEG data is truncated (" + message +
-                                  "); pass allow_truncated=True to get the partial image");
+                throw DecodeError("JPEG data is truncated (" + message + ")" +
+                                  (state.diagnostics ? "; pass allow_truncated=True to get the partial image" : ""));
             break;
         default:
             break;
