@@ -482,7 +482,7 @@ public:
         d.read_header(data);
         const jpeg_decompress_struct& c = d.cinfo();
         ImageInfo info;
-        info.format = "jpeg";
+        info.format = "JPEG";
         info.width = static_cast<int>(c.image_width);
         info.height = static_cast<int>(c.image_height);
         info.components = c.num_components;

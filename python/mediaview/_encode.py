@@ -12,6 +12,7 @@ from typing import Dict, Optional
 from . import _args as args
 from . import _core
 from ._atomic import atomic_output
+from ._limits import DEFAULT
 from ._view import described_value
 
 
@@ -135,7 +136,8 @@ def _pillow_bytes(data, fmt: str, mode: Optional[str], options: dict) -> bytes:
     return out.getvalue()
 
 
-def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = True, **options) -> None:
+def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = True, icc=DEFAULT, exif=DEFAULT,
+                **options) -> None:
     """Writes pixels to ``dst``, a path or a binary file object. A path is
     written through a temporary file beside it and a rename, so ``dst`` is
     either untouched or complete; a file object receives the finished bytes
@@ -150,8 +152,12 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     view with :func:`to_pil`, every option going to Pillow's ``save``; a CMYK
     image is converted to RGB for a format Pillow cannot store it in.
     ``mode`` names the channel layout (by default what the view says).
-    ``format`` overrides the extension. With ``overwrite=False`` an existing
-    ``dst`` raises FileExistsError and is never replaced.
+    ``icc`` and ``exif`` (the TIFF structure) are written where the format
+    stores them; by default those the decoded view carries (an oriented
+    view's EXIF says orientation 1, so viewers do not rotate it again);
+    ``None`` writes none. ``format`` overrides the extension. With
+    ``overwrite=False`` an existing ``dst`` raises FileExistsError and is
+    never replaced.
     """
     format = args.text(format, "format", none=True)
     to_file_object = hasattr(dst, "write") and not isinstance(dst, (str, bytes, os.PathLike))
@@ -159,13 +165,17 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
         raise ValueError("writing to a file object needs format=")
     fmt = image_format_for("" if to_file_object else dst, format)
     mode = args.text(options.pop("mode", None), "mode", none=True)
+    icc = described_value(data, "icc") if icc is DEFAULT else icc
+    exif = described_value(data, "exif") if exif is DEFAULT else exif
     writer = image_writers().get(fmt)
     if writer is not None:
         pixels, mode = _storable(data, mode, writer)
-        encoded = encode_image(pixels, fmt, mode=mode, icc=described_value(data, "icc"),
-                               exif=described_value(data, "exif"), **options)
+        encoded = encode_image(pixels, fmt, mode=mode, icc=icc, exif=exif, **options)
     else:
-        encoded = _pillow_bytes(data, fmt, mode, options)
+        metadata = {"icc_profile": icc} if icc else {}
+        if exif:
+            metadata["exif"] = b"Exif\0\0" + exif
+        encoded = _pillow_bytes(data, fmt, mode, {**metadata, **options})
     if to_file_object:
         dst.write(encoded)
         return
