@@ -552,7 +552,7 @@ private:
     static std::vector<std::string> extension_aliases(const std::string& format) {
         if (format == "AIFF") return {"aif", "aifc"};
         if (format == "OGG") return {"ogg", "oga", "opus"};
-        if (format == "MP3") return {"mp2"};
+        if (format == "MP3") return {"mp3", "mp2"};
         if (format == "WAV") return {"wave"};
         if (format == "AU") return {"snd"};
         return {};
