@@ -111,6 +111,7 @@ struct ImageMeta {
     PixelMode mode = PixelMode::RGB;
     std::string icc;
     std::string exif;  // the TIFF structure, without JPEG's "Exif\0\0" prefix
+    double dpi_x = 0, dpi_y = 0;  // resolution in dots per inch; 0: not stated
 };
 
 struct ImageDecodeResult {

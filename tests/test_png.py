@@ -163,7 +163,7 @@ def test_sixteen_bit_grey_is_native_uint16_and_maps_to_pil_without_copy():
 
 def test_probe_fields():
     info = mediaview.probe(SAMPLES / "astronaut_palette.png")
-    assert (info.format, info.width, info.height) == ("png", 160, 160)
+    assert (info.format, info.width, info.height) == ("PNG", 160, 160)
     assert info.components == 4 and info.precision == 8
     assert info.palette is True and info.alpha is True and info.color_type == "palette"
     assert info.interlaced is False

@@ -156,11 +156,13 @@ def test_convert_keeps_icc_and_exif_and_resets_orientation_only_when_rotating(tm
             for tag in (0x010F, 0x0110, 0x013B, 0x010E):
                 assert exif.get(tag) == tags[tag], (name, hex(tag))
             assert exif.get(0x0112) == (6 if name == "stored.jpg" else 1), name
+            assert tuple(round(v) for v in im.info.get("dpi", (0, 0))) == (300, 300), name
     with Image.open(tmp_path / "upright.jpg") as im:
         assert im.size == (640, 427)  # stored 427x640: the pixels were rotated, and the tag says so
     assert run("convert", src, tmp_path / "bare.jpg", "--strip").returncode == 0
     with Image.open(tmp_path / "bare.jpg") as im:
         assert "icc_profile" not in im.info and not im.getexif()
+        assert tuple(round(v) for v in im.info["dpi"]) == (300, 300)  # resolution is no private metadata
 
 
 # ---- 3. CLI flags for what the API has ------------------------------------------------------------

@@ -201,6 +201,15 @@ std::string guarded_icc(Decompressor& d) {
     return std::string(reinterpret_cast<const char*>(data), size);
 }
 
+// The JFIF density, in dots per inch (unit 1: per inch, 2: per cm; 0 is an
+// aspect ratio only, and says no resolution).
+void dpi_of(const jpeg_decompress_struct& c, ImageMeta& meta) {
+    if (!c.saw_JFIF_marker || c.X_density == 0 || c.Y_density == 0) return;
+    double per_inch = c.density_unit == 1 ? 1.0 : c.density_unit == 2 ? 2.54 : 0.0;
+    meta.dpi_x = c.X_density * per_inch;
+    meta.dpi_y = c.Y_density * per_inch;
+}
+
 int orientation_of(const jpeg_decompress_struct& c) {
     for (jpeg_saved_marker_ptr m = c.marker_list; m; m = m->next) {
         if (m->marker == JPEG_APP0 + 1) {
@@ -473,6 +482,8 @@ public:
         o.progressive = bool_option(options, "progressive", false);
         o.icc = meta.icc;
         o.exif = meta.exif;
+        o.dpi_x = meta.dpi_x;
+        o.dpi_y = meta.dpi_y;
         return jpeg::encode(pixels, meta.mode, o);
     }
 
@@ -520,7 +531,8 @@ public:
 
         ImageDecodeResult result;
         result.orientation = orientation;
-        result.meta = {mode, guarded_icc(d), exif_of(c)};
+        result.meta = {mode, guarded_icc(d), exif_of(c), 0, 0};
+        dpi_of(c, result.meta);
         result.shape = {crop.width, crop.height, c.out_color_components, orientation};
         PixelTarget target = provide_target(result.shape);
         if (target.pixel_stride == 0) target.pixel_stride = c.out_color_components;

@@ -227,6 +227,11 @@ EncodedJpeg encode(const StridedArray& image, PixelMode mode, const EncodeOption
         jpeg_set_quality(&c, opts.quality, TRUE);
         if (c.jpeg_color_space != JCS_GRAYSCALE) set_sampling(c, opts.subsampling);
         if (opts.progressive) jpeg_simple_progression(&c);
+        if (opts.dpi_x > 0 && opts.dpi_y > 0 && opts.dpi_x < 65536 && opts.dpi_y < 65536) {
+            c.density_unit = 1;  // dots per inch
+            c.X_density = static_cast<UINT16>(opts.dpi_x + 0.5);
+            c.Y_density = static_cast<UINT16>(opts.dpi_y + 0.5);
+        }
     });
     compressor.set_destination(capacity_for(c));
 

@@ -24,6 +24,7 @@ struct EncodeOptions {
     bool progressive = false;                 // jpeg_simple_progression
     std::string icc;   // written as APP2 ICC_PROFILE chunks when not empty
     std::string exif;  // the TIFF structure, written as APP1 "Exif" when not empty
+    double dpi_x = 0, dpi_y = 0;  // written as the JFIF density (dots per inch) when not 0
 };
 
 // The compressed bytes: a malloc'd block.

@@ -98,6 +98,7 @@ struct Header {
     bool has_gamma = false;
     double gamma = 0;
     std::string icc;
+    double dpi_x = 0, dpi_y = 0;  // from pHYs in pixels per metre
     std::string exif;
     int orientation = 1;
 };
@@ -119,6 +120,11 @@ Header read_header(spng_ctx* ctx, bool tolerant) {
     h.has_gamma = spng_get_gama(ctx, &h.gamma) == 0;
     spng_iccp iccp{};
     if (spng_get_iccp(ctx, &iccp) == 0 && iccp.profile) h.icc.assign(iccp.profile, iccp.profile_len);
+    spng_phys phys{};
+    if (spng_get_phys(ctx, &phys) == 0 && phys.unit_specifier == 1) {  // 1: per metre; 0: aspect only
+        h.dpi_x = phys.ppu_x * 0.0254;
+        h.dpi_y = phys.ppu_y * 0.0254;
+    }
     spng_exif exif{};
     if (spng_get_exif(ctx, &exif) == 0 && exif.data) {
         h.exif.assign(exif.data, exif.length);
@@ -376,6 +382,8 @@ public:
         result.meta.mode = p.mode;
         result.meta.icc = std::move(h.icc);
         result.meta.exif = std::move(h.exif);
+        result.meta.dpi_x = h.dpi_x;
+        result.meta.dpi_y = h.dpi_y;
         PixelTarget target = provide_target(result.shape);
         if (target.pixel_stride == 0) target.pixel_stride = static_cast<Index>(channels_of(p.mode) * itemsize(p.dtype));
 
@@ -465,6 +473,13 @@ public:
             iccp.profile_len = meta.icc.size();
             iccp.profile = const_cast<char*>(meta.icc.data());  // libspng copies it
             check_encode(spng_set_iccp(ctx, &iccp));
+        }
+        if (meta.dpi_x > 0 && meta.dpi_y > 0) {
+            spng_phys phys{};
+            phys.unit_specifier = 1;  // pixels per metre
+            phys.ppu_x = static_cast<std::uint32_t>(meta.dpi_x / 0.0254 + 0.5);
+            phys.ppu_y = static_cast<std::uint32_t>(meta.dpi_y / 0.0254 + 0.5);
+            check_encode(spng_set_phys(ctx, &phys));
         }
         if (!meta.exif.empty()) {
             spng_exif exif{};

@@ -11,6 +11,7 @@
 #include "records.hpp"
 #include "source.hpp"
 #include "src/exif.hpp"
+#include "src/orientation.hpp"
 #include "src/operations/decode_image.hpp"
 #include "src/operations/encode_image.hpp"
 
@@ -44,9 +45,12 @@ ImageRequest make_request(const std::optional<std::string>& mode, const std::opt
 }
 
 // What the view says of itself: an upright view's EXIF says orientation 1.
-ViewDescription describe(const ImageMeta& meta, bool oriented) {
+ViewDescription describe(const ImageMeta& meta, bool oriented, int meta_orientation) {
     std::string exif = oriented && !meta.exif.empty() ? with_tiff_orientation(meta.exif, 1) : meta.exif;
-    return {std::string(pixel_mode_name(meta.mode)), 0, meta.icc, std::move(exif)};
+    ViewDescription d{std::string(pixel_mode_name(meta.mode)), 0, meta.icc, std::move(exif), meta.dpi_x, meta.dpi_y};
+    // An upright view of a transposing orientation has its axes swapped.
+    if (oriented && exif_orientation_transposes(meta_orientation)) std::swap(d.dpi_x, d.dpi_y);
+    return d;
 }
 
 py::object decode_image(py::handle src, const std::optional<std::string>& mode, const std::optional<std::string>& dtype,
@@ -66,7 +70,7 @@ py::object decode_image(py::handle src, const std::optional<std::string>& mode, 
                                         diagnostics);
     }
     emit_warnings(diagnostics);
-    PyObject* view = memoryview_of(std::move(image.pixels), describe(image.meta, orient));
+    PyObject* view = memoryview_of(std::move(image.pixels), describe(image.meta, orient, image.orientation));
     if (!view) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(view);
 }
@@ -96,12 +100,14 @@ Options options_of(const py::dict& kwargs) {
 }
 
 py::bytes encode_image(const std::string& format, py::handle data, const std::optional<std::string>& mode,
-                       const std::optional<py::bytes>& icc, const std::optional<py::bytes>& exif, const py::dict& kwargs) {
+                       const std::optional<py::bytes>& icc, const std::optional<py::bytes>& exif,
+                       const std::optional<std::pair<double, double>>& dpi, const py::dict& kwargs) {
     EncodeInput input;
     input.pixels = caller_buffer(data, false, "data").array();
     if (mode) input.mode = pixel_mode_from_name(*mode);
     if (icc) input.icc = *icc;
     if (exif) input.exif = *exif;
+    if (dpi) std::tie(input.dpi_x, input.dpi_y) = *dpi;
     Options options = options_of(kwargs);
     EncodedBytes encoded;
     {
@@ -122,7 +128,7 @@ void bind_image(py::module_& m) {
           py::arg("crop").none(true), py::arg("orient"), py::arg("strict"), py::arg("allow_truncated"),
           py::arg("max_pixels"), py::arg("out").none(true));
     m.def("encode_image", &encode_image, py::arg("format"), py::arg("data"), py::arg("mode").none(true),
-          py::arg("icc").none(true), py::arg("exif").none(true), py::arg("options"),
+          py::arg("icc").none(true), py::arg("exif").none(true), py::arg("dpi").none(true), py::arg("options"),
           "Encodes a (H, W) or (H, W, C) buffer for the codec that writes `format` (GIL released).");
 }
 

@@ -122,7 +122,14 @@ PyObject* get_samplerate(PyObject* self, void*) {
     return PyLong_FromLong(rate);
 }
 
+PyObject* get_dpi(PyObject* self, void*) {
+    const ViewDescription& d = *as_exporter(self)->description;
+    if (d.dpi_x <= 0 || d.dpi_y <= 0) Py_RETURN_NONE;
+    return Py_BuildValue("(dd)", d.dpi_x, d.dpi_y);
+}
+
 PyGetSetDef exporter_getset[] = {
+    {"dpi", get_dpi, nullptr, "The source's resolution (x, y) in dots per inch, or None.", nullptr},
     {"mode", get_mode, nullptr, "Channel layout of decoded pixels (RGB, BGR, CMYK, ...); None for audio.", nullptr},
     {"samplerate", get_samplerate, nullptr, "Frames per second of decoded audio; None for images.", nullptr},
     {"icc", get_icc, nullptr, "The source's ICC profile bytes, or None.", nullptr},

@@ -24,6 +24,7 @@ struct ViewDescription {
     int samplerate = 0;  // audio (0: not audio)
     std::string icc;     // the source's ICC profile (empty: none)
     std::string exif;    // the source's EXIF TIFF structure (empty: none)
+    double dpi_x = 0, dpi_y = 0;  // resolution in dots per inch (0: not stated)
 };
 
 // Creates the type object; call once from module init. Returns a new reference.

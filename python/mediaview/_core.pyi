@@ -29,6 +29,9 @@ class BufferExporter:
     def icc(self) -> Optional[bytes]:
         """The source's ICC profile, or None."""
     @property
+    def dpi(self) -> Optional[Tuple[float, float]]:
+        """The source's resolution (x, y) in dots per inch, or None."""
+    @property
     def exif(self) -> Optional[bytes]:
         """The source's EXIF block (TIFF structure; an oriented view's says orientation 1), or None."""
 
@@ -81,7 +84,7 @@ def decode_image(
     out: Any,
 ) -> memoryview: ...
 def encode_image(format: str, data: Any, mode: Optional[str], icc: Optional[bytes], exif: Optional[bytes],
-                 options: dict[str, Any]) -> bytes: ...
+                 dpi: Optional[Tuple[float, float]], options: dict[str, Any]) -> bytes: ...
 
 class AudioInfo:
     @property

@@ -61,7 +61,7 @@ def image_format_for(path: "os.PathLike[str] | str", format: Optional[str] = Non
 
 
 def encode_image(data, format: str, *, mode: Optional[str] = None, icc: Optional[bytes] = None,
-                 exif: Optional[bytes] = None, **options) -> bytes:
+                 exif: Optional[bytes] = None, dpi: Optional[tuple] = None, **options) -> bytes:
     """Encodes pixels with the codec that writes ``format`` (a codec name or
     extension, see :func:`mediaview.formats`) and returns the bytes.
 
@@ -69,12 +69,13 @@ def encode_image(data, format: str, *, mode: Optional[str] = None, icc: Optional
     or ``(H, W, C)``, any strides. ``mode`` names its channel layout; by
     default what a decoded view says (``view.obj.mode``), else ``L``, ``LA``,
     ``RGB`` or ``RGBA`` by channel count. ``icc`` and ``exif`` (the TIFF
-    structure) are stored where the format can when given (bytes encoded in
+    structure) and ``dpi`` (x, y) are stored where the format can when given (bytes encoded in
     memory carry no metadata unless asked; :func:`write_image` carries the
     view's). ``options`` are the codec's own (``formats()`` lists them);
     an unknown one is a ValueError, a value of the wrong type a TypeError.
     """
-    return _core.encode_image(format, data, described_value(data, "mode", mode), icc, exif, options)
+    return _core.encode_image(format, data, described_value(data, "mode", mode), icc, exif,
+                              None if dpi is None else (float(dpi[0]), float(dpi[1])), options)
 
 
 def encode_jpeg(data, *, quality: int = 90, subsampling: str = "420", progressive: bool = False,
@@ -137,7 +138,7 @@ def _pillow_bytes(data, fmt: str, mode: Optional[str], options: dict) -> bytes:
 
 
 def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = True, icc=DEFAULT, exif=DEFAULT,
-                **options) -> None:
+                dpi=DEFAULT, **options) -> None:
     """Writes pixels to ``dst``, a path or a binary file object. A path is
     written through a temporary file beside it and a rename, so ``dst`` is
     either untouched or complete; a file object receives the finished bytes
@@ -152,8 +153,8 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     view with :func:`to_pil`, every option going to Pillow's ``save``; a CMYK
     image is converted to RGB for a format Pillow cannot store it in.
     ``mode`` names the channel layout (by default what the view says).
-    ``icc`` and ``exif`` (the TIFF structure) are written where the format
-    stores them; by default those the decoded view carries (an oriented
+    ``icc``, ``exif`` (the TIFF structure) and ``dpi`` (x, y) are written
+    where the format stores them; by default those the decoded view carries (an oriented
     view's EXIF says orientation 1, so viewers do not rotate it again);
     ``None`` writes none. ``format`` overrides the extension. With
     ``overwrite=False`` an existing ``dst`` raises FileExistsError and is
@@ -167,14 +168,17 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     mode = args.text(options.pop("mode", None), "mode", none=True)
     icc = described_value(data, "icc") if icc is DEFAULT else icc
     exif = described_value(data, "exif") if exif is DEFAULT else exif
+    dpi = described_value(data, "dpi") if dpi is DEFAULT else dpi
     writer = image_writers().get(fmt)
     if writer is not None:
         pixels, mode = _storable(data, mode, writer)
-        encoded = encode_image(pixels, fmt, mode=mode, icc=icc, exif=exif, **options)
+        encoded = encode_image(pixels, fmt, mode=mode, icc=icc, exif=exif, dpi=dpi, **options)
     else:
         metadata = {"icc_profile": icc} if icc else {}
         if exif:
             metadata["exif"] = b"Exif\0\0" + exif
+        if dpi:
+            metadata["dpi"] = tuple(dpi)
         encoded = _pillow_bytes(data, fmt, mode, {**metadata, **options})
     if to_file_object:
         dst.write(encoded)

@@ -62,6 +62,7 @@ DecodedImage decode_image(const CodecTable& codecs, ByteSpan data, const ImageRe
     };
     ImageDecodeResult decoded = codec.decode(data, request, provide, diagnostics);
     image.meta = std::move(decoded.meta);
+    image.orientation = decoded.orientation;
     // Our own buffer holds the stored frame: orient it as a view. A caller's
     // buffer was already written through the inverse orientation.
     if (request.oriented && !out) image.pixels = apply_exif_orientation(image.pixels, decoded.orientation);

@@ -12,6 +12,7 @@ struct DecodedImage {
     // strided view over the stored frame, or over the caller's out=.
     StridedArray pixels;
     ImageMeta meta;
+    int orientation = 1;  // the EXIF orientation found (applied when the request was oriented)
 };
 
 // `out`: the caller's buffer, or nullptr to allocate. Warnings go to

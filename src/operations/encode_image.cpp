@@ -45,7 +45,7 @@ EncodedBytes encode_image(const CodecTable& codecs, std::string_view format, con
     const ImageCodec* codec = codecs.image_writer_for(format);
     if (!codec) throw UnsupportedFormatError("no codec writes '" + std::string(format) + "' images");
     check_options(codec->encode_options(), options, codec->name());
-    ImageMeta meta{checked_mode(*codec, input), input.icc, input.exif};
+    ImageMeta meta{checked_mode(*codec, input), input.icc, input.exif, input.dpi_x, input.dpi_y};
     return codec->encode(input.pixels, meta, options);
 }
 

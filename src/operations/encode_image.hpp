@@ -13,6 +13,7 @@ struct EncodeInput {
     StridedArray pixels;             // (H, W) or (H, W, C), any strides
     std::optional<PixelMode> mode;   // nullopt: L, LA, RGB or RGBA by channel count
     std::string icc, exif;           // stored where the format can
+    double dpi_x = 0, dpi_y = 0;     // likewise; 0: none
 };
 
 // `format`: a file extension or a codec name ("jpg", "png", "jpeg").
