@@ -111,6 +111,17 @@ ChannelMix requested_mix(const AudioReadRequest& rq, int source_channels) {
     return ChannelMix::standard(source_channels, rq.channels ? rq.channels : source_channels);
 }
 
+void check_damage(const AudioInfo& info, std::int64_t got, bool strict, bool allow_truncated,
+                  Diagnostics& diagnostics) {
+    if (info.damage.empty()) return;
+    std::string what = info.damage;
+    if (!allow_truncated) throw DecodeError(what + "; pass allow_truncated=True to get the frames decoded");
+    if (strict) throw DecodeError(what + " (strict=True)");
+    std::string promised =
+        info.promised_frames >= 0 ? " of the " + std::to_string(info.promised_frames) + " frames promised" : "";
+    diagnostics.warn(what + ": returning the " + std::to_string(got) + " frames decoded" + promised);
+}
+
 void check_complete(std::int64_t got, std::int64_t wanted, bool exact, bool strict, bool allow_truncated,
                     Diagnostics& diagnostics) {
     if (got >= wanted || !exact) return;
@@ -122,6 +133,13 @@ void check_complete(std::int64_t got, std::int64_t wanted, bool exact, bool stri
 }
 
 namespace {
+
+// Whether a read of `got` frames from r.start ran into the end of the data
+// present: only then does missing data behind it matter (a range inside the
+// intact part of a damaged file is complete).
+bool reaches_end(const AudioInfo& info, const Range& r, std::int64_t got) {
+    return r.to_end || info.frames < 0 || r.start + got >= info.frames;
+}
 
 AudioReadRequest as_request(const StreamConversion& c) {
     AudioReadRequest rq;
@@ -153,6 +171,8 @@ AudioRead converted_read(const AudioCodec& codec, const AudioSource& source, Aud
     check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
     if (r.to_end && !info.exact_length && !out && got == r.frames)
         decoded = append_rest(handle, decoded, conv.work_dtype(), rq.max_samples);
+    if (reaches_end(info, r, decoded.shape()[0]))
+        check_damage(info, decoded.shape()[0], rq.strict, rq.allow_truncated, diagnostics);
     const std::int64_t n = decoded.shape()[0];
     const std::int64_t length = resampled_length(n, info.samplerate, out_rate);
     if (out && length > promised)
@@ -213,8 +233,15 @@ AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const 
     const int out_rate = rq.samplerate ? rq.samplerate : info.samplerate;
     SampleConverter conv(info.samplerate, out_rate, requested_mix(rq, info.channels), rq.dtype, rq.quality);
     if (conv.converts()) return converted_read(codec, source, *handle, r, rq, out, conv, out_rate, diagnostics);
-    if (auto map = mapped(codec, source, *handle, r, rq, out != nullptr))
+    if (!info.damage.empty()) {
+        // A damaged file is decoded (never mapped), so the policy sees it.
+        AudioReadRequest decoded = rq;
+        decoded.mmap = rq.mmap.value_or(false) ? rq.mmap : std::optional<bool>(false);
+        if (auto map = mapped(codec, source, *handle, r, decoded, out != nullptr))
+            return {shaped(*map, rq.shape), info.samplerate};
+    } else if (auto map = mapped(codec, source, *handle, r, rq, out != nullptr)) {
         return {shaped(*map, rq.shape), info.samplerate};
+    }
     // A mapped file and the caller's out= bound themselves; only memory
     // allocated here on the header's word is held to the limit.
     if (!out) check_sample_limit(r.frames, info.channels, rq.max_samples);
@@ -225,6 +252,8 @@ AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const 
     check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
     if (r.to_end && !info.exact_length && !out && got == r.frames)
         frames = append_rest(*handle, frames, rq.dtype, rq.max_samples);
+    if (reaches_end(info, r, frames.shape()[0]))
+        check_damage(info, frames.shape()[0], rq.strict, rq.allow_truncated, diagnostics);
     return {shaped(frames, rq.shape), info.samplerate};
 }
 
@@ -259,6 +288,7 @@ AudioBlocks::AudioBlocks(const CodecTable& codecs, const AudioSource& source, st
     Range r = resolve_range(info.frames, start, stop, std::nullopt);
     remaining_ = r.frames;
     source_wanted_ = r.frames;
+    start_ = r.start;
     to_end_ = !stop && !info.exact_length;  // an estimated or unknown length
     handle_->seek(r.start);
 }
@@ -282,6 +312,9 @@ std::shared_ptr<Storage> AudioBlocks::block_storage(std::int64_t kept, std::int6
 }
 
 void AudioBlocks::source_ended(std::int64_t got_total) {
+    const AudioInfo& info = handle_->info();
+    if (to_end_ || info.frames < 0 || start_ + got_total >= info.frames)
+        check_damage(info, got_total, strict_, allow_truncated_, diagnostics_);
     if (!to_end_) check_complete(got_total, source_wanted_, handle_->info().exact_length, strict_, allow_truncated_,
                                  diagnostics_);
 }

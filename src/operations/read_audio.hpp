@@ -71,6 +71,12 @@ struct AudioRead {
 AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const AudioReadRequest& request,
                      const CallerBuffer* out, Diagnostics& diagnostics);
 
+// The damage policy for a source whose container shows missing data
+// (info.damage): DecodeError, or with allow_truncated (not strict) a warning
+// saying how many frames came back.
+void check_damage(const AudioInfo& info, std::int64_t got, bool strict, bool allow_truncated,
+                  Diagnostics& diagnostics);
+
 // The damage policy for a read of `wanted` frames that got `got`: nothing
 // when complete or when the header made no promise (`exact` false);
 // otherwise DecodeError, or with allow_truncated (and not strict) a warning.
@@ -131,7 +137,7 @@ private:
     std::vector<std::uint8_t> pending_, decoded_;
     std::size_t pending_at_ = 0;
     bool source_done_ = false, converter_done_ = false;
-    std::int64_t source_total_ = 0, source_wanted_ = 0;
+    std::int64_t source_total_ = 0, source_wanted_ = 0, start_ = 0;
     int out_rate_ = 0, out_channels_ = 0;
     bool strict_ = false, allow_truncated_ = false;
     Diagnostics diagnostics_;
