@@ -186,11 +186,11 @@ AUDIO_FORMATS = {"int16": "h", "int32": "i", "float32": "f", "float64": "d"}
 # Never None (the module default, 2^30 samples): a header's claim under it
 # is allocated, and libFuzzer's malloc limit would call that a finding.
 MAX_SAMPLES = [1 << 22, 1 << 22, 1000, 0, -3, 0.5, "many", float("inf")]
-RAW_HINTS = [{}, {}, {}, dict(format="RAW", subtype="PCM_16", samplerate=8000, channels=2),
-             dict(format="RAW", subtype="FLOAT", samplerate=44100, channels=1),
-             dict(format="RAW", subtype="PCM_16", samplerate=8000, channels=1025), dict(format="RAW"),
+RAW_HINTS = [{}, {}, {}, dict(raw=mediaview.RawFormat(8000, 2, "PCM_16")),
+             dict(raw=mediaview.RawFormat(44100, 1, "FLOAT")),
+             dict(raw=mediaview.RawFormat(8000, 1025, "PCM_16")), dict(format="RAW"),
              dict(format="WAV"), dict(format="FLAC"), dict(format="NOPE"),
-             dict(format="RAW", subtype="ULAW", samplerate=-1, channels=1)]
+             dict(raw=mediaview.RawFormat(-1, 1, "ULAW"))]
 
 
 def audio_range(o: bytes) -> dict:

@@ -50,6 +50,12 @@ struct AudioInfo {
     bool seekable = false;
     bool exact_length = true;  // false when `frames` is an estimate (MP3 without a Xing/Info header)
     std::vector<std::pair<std::string, std::string>> tags;  // ("title", "..."), only those present
+    // Set when the container itself shows the data ends early (a data chunk
+    // longer than the file, an Ogg stream without its end page): what is
+    // missing, in the user's terms. Empty when nothing is known to be
+    // missing. read_audio's damage policy applies to it (not in fields_of).
+    std::string damage;
+    std::int64_t promised_frames = unknown_length;  // what the header declared, when damage is known
     // Seconds; NaN when the length is unknown.
     double duration() const;
 };

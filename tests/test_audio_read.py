@@ -242,20 +242,31 @@ def test_non_contiguous_bytes_are_refused():
 def test_raw_input_described_by_the_caller():
     data = np.asarray(mv.read_audio(SAMPLES / "clip_pcm16.wav", dtype="int16", mmap=False)[0])
     raw = data.astype("<i2").tobytes()
-    ours, rate = mv.read_audio(raw, format="RAW", subtype="PCM_16", samplerate=11025, channels=2, dtype="int16")
+    described = mv.RawFormat(11025, 2, "PCM_16")
+    ours, rate = mv.read_audio(raw, raw=described, dtype="int16")
     assert rate == 11025
     np.testing.assert_array_equal(np.asarray(ours), data)
     reference = sf.read(io.BytesIO(raw), format="RAW", subtype="PCM_16", samplerate=11025, channels=2,
                         dtype="float32")[0]
-    as_float = mv.read_audio(raw, format="RAW", subtype="PCM_16", samplerate=11025, channels=2)[0]
+    as_float = mv.read_audio(raw, raw=described)[0]
     np.testing.assert_array_equal(np.asarray(as_float), reference)
-    info = mv.audio_info(raw, format="RAW", subtype="PCM_16", samplerate=11025, channels=2)
+    info = mv.audio_info(raw, raw=described)
     assert (info.format, info.frames) == ("RAW", len(data))
 
 
 def test_raw_needs_its_description():
-    with pytest.raises(ValueError, match="RAW input needs"):
+    with pytest.raises(TypeError, match=r"raw=mediaview\.RawFormat"):
         mv.read_audio(b"\0" * 100, format="RAW")
+    with pytest.raises(ValueError, match="RAW input needs"):
+        mv.read_audio(b"\0" * 100, raw=mv.RawFormat(8000, 0, "PCM_16"))
+
+
+@pytest.mark.parametrize("old", [dict(subtype="PCM_16"), dict(endian="LITTLE")])
+def test_the_old_raw_keywords_point_to_raw(old):
+    with pytest.raises(TypeError, match=r"raw=mediaview\.RawFormat\(samplerate, channels, subtype, endian\)"):
+        mv.read_audio(b"\0" * 100, **old)
+    with pytest.raises(TypeError, match=r"raw=mediaview\.RawFormat"):
+        mv.audio_info(b"\0" * 100, samplerate=8000, channels=1, **old)
 
 
 def test_format_hint_is_checked():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import warnings
 
 import numpy as np
 import pytest
@@ -37,8 +38,9 @@ def test_write_then_read_round_trips(tmp_path, ext, fmt, subtype, exact, dtype):
     data = (MUSIC * 32767).astype(np.int16) if dtype == "int16" else MUSIC.astype(np.float32)
     ours = tmp_path / f"ours{ext}"
     mv.write_audio(ours, data, rate, format=fmt, subtype=subtype)
-    raw_kw = dict(format="RAW", samplerate=rate, channels=2, subtype="PCM_16") if fmt == "RAW" else {}
-    with sf.SoundFile(ours, **raw_kw) as info:
+    sf_kw = dict(format="RAW", samplerate=rate, channels=2, subtype="PCM_16") if fmt == "RAW" else {}
+    raw_kw = dict(raw=mv.RawFormat(rate, 2, "PCM_16")) if fmt == "RAW" else {}
+    with sf.SoundFile(ours, **sf_kw) as info:
         pass
     expected_subtype = subtype or {".ogg": "VORBIS", ".opus": "OPUS", ".mp3": "MPEG_LAYER_III"}.get(ext, "PCM_16")
     assert info.subtype == expected_subtype and info.channels == 2 and info.samplerate == rate
@@ -49,7 +51,7 @@ def test_write_then_read_round_trips(tmp_path, ext, fmt, subtype, exact, dtype):
         # The oracle: soundfile writing the same data with the same settings.
         theirs = tmp_path / f"theirs{ext}"
         sf.write(theirs, data, rate, format=fmt or info.format, subtype=subtype or info.subtype)
-        np.testing.assert_array_equal(back, sf.read(theirs, dtype=dtype, **raw_kw)[0])
+        np.testing.assert_array_equal(back, sf.read(theirs, dtype=dtype, **sf_kw)[0])
         if subtype in (None, "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ALAC_24") and ext != ".caf" or \
                 dtype == "int16" and subtype in (None, "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ALAC_16", "ALAC_24"):
             np.testing.assert_array_equal(back, data)  # and nothing was lost at all
@@ -154,7 +156,11 @@ def test_truncated_files(path, fraction, capfd):
     theirs = soundfile_outcome(cut)
     capfd.readouterr()  # soundfile's own libmpg123 may print; only ours must not
     try:
-        ours = np.asarray(mv.read_audio(cut, dtype="int16")[0])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            # The damage policy's opt-in: the frames decoded up to the cut
+            # (without it, a read short of the header's promise raises).
+            ours = np.asarray(mv.read_audio(cut, dtype="int16", allow_truncated=True)[0])
     except mv.DecodeError as e:
         # soundfile fails on the same bytes, with libsndfile's same message
         assert isinstance(theirs, Exception), f"soundfile decoded it: {e}"
@@ -167,6 +173,17 @@ def test_truncated_files(path, fraction, capfd):
             np.testing.assert_array_equal(ours[: len(theirs)], theirs)
             return
         assert ours.shape == theirs.shape  # what the file really holds, as soundfile decodes it
+        # The cut is seen (the header's length, a data chunk longer than the
+        # file, an Ogg stream without its last page): one warning saying how
+        # many frames came back, and without allow_truncated an error.
+        flagged = [w for w in caught if issubclass(w.category, mv.DecodeWarning)]
+        assert len(flagged) <= 1
+        if flagged:
+            assert f"returning the {len(ours)} frames decoded" in str(flagged[0].message)
+            with pytest.raises(mv.DecodeError, match="allow_truncated=True"):
+                mv.read_audio(cut, dtype="int16")
+        else:
+            np.testing.assert_array_equal(np.asarray(mv.read_audio(cut, dtype="int16")[0]), ours)
         if path.suffix not in {".ogg", ".mp3"}:
             np.testing.assert_array_equal(ours, theirs)
         else:

@@ -253,6 +253,7 @@ def test_audio_claim_within_the_limit_commits_only_what_is_decoded():
     assert result["frames_claimed"] == 2**29
     assert result["read"] == f"ok:44100x2:{hashlib.sha1(intact).hexdigest()}", result
     assert result["read_f64_threads"].startswith("ok:44100x2:"), result
+    assert result["default"] == "DecodeError", result  # 44100 of 2^29 promised frames: truncated
     if not UNDER_ASAN:  # whose shadow memory for 12 GiB of buffers is itself resident
         assert result["rss_peak_mb"] - result["rss_before_mb"] < 50, result
 

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -276,7 +277,45 @@ private:
         for (const auto& [id, name] : tag_names) {
             if (const char* value = sf_get_string(file_.get(), id)) info_.tags.emplace_back(name, value);
         }
+        find_damage();
         if (info_.channels <= 0) throw DecodeError("audio header declares no channels");
+    }
+
+    // libsndfile opens a truncated file quietly, shortening its length to
+    // the data present; only its log says so. Two notes mean data is
+    // missing: a data chunk declared longer than the file ("data : 88200
+    // (should be 44078)", WAV/AIFF/W64/RF64 alike) and an Ogg stream whose
+    // last page lacks the end-of-stream bit.
+    void find_damage() {
+        char log[4096] = {};
+        sf_command(file_.get(), SFC_GET_LOG_INFO, log, sizeof log);
+        std::string text(log);
+        for (const char* chunk : {"\ndata", "\n SSND"}) {
+            std::size_t at = text.find(chunk);
+            if (at == std::string::npos) continue;
+            std::size_t colon = text.find(':', at), should = text.find("(should be", at),
+                        eol = text.find('\n', at + 1);
+            if (colon == std::string::npos || should == std::string::npos || should > eol) continue;
+            // (An AIFF SSND chunk starts with 8 bytes of offset and block size.)
+            const long long header = text.compare(at, 6, "\n SSND") == 0 ? 8 : 0;
+            long long declared = std::atoll(text.c_str() + colon + 1) - header;
+            long long present = std::atoll(text.c_str() + should + 10) - header;
+            if (declared <= present || present <= 0 || info_.frames <= 0) continue;
+            // Whole frames in the bytes present give the bytes per frame.
+            const long long per_frame = std::max<long long>(1, present / info_.frames);
+            info_.promised_frames = declared / per_frame;
+            info_.damage = "the data chunk declares " + std::to_string(info_.promised_frames) +
+                           " frames but the file holds " + std::to_string(info_.frames) + " (truncated)";
+            return;
+        }
+        // libsndfile 1.2.0 finds an Ogg stream's length in its last page's
+        // granule position; a stream cut short has no such page and its
+        // length comes back unknown (1.2.2 also logs the missing
+        // end-of-stream bit).
+        if (info_.format == "OGG" && info_.frames == AudioInfo::unknown_length)
+            info_.damage = "the Ogg stream ends without its last page (truncated)";
+        else if (text.find("Last page lacks an end-of-stream bit") != std::string::npos)
+            info_.damage = "the Ogg stream ends without its last page (truncated)";
     }
 
     // A non-RAW `format` hint cannot steer libsndfile's detection; it is a

@@ -9,6 +9,7 @@
 
 #include "audio_input.hpp"
 #include "bindings.hpp"
+#include "error_translation.hpp"
 #include "decoders/table.hpp"
 #include "exporter.hpp"
 #include "records.hpp"
@@ -26,11 +27,51 @@ py::object audio_view(StridedArray samples, int samplerate) {
     return py::reinterpret_steal<py::object>(view);
 }
 
+// mix=: a sequence of rows (one per output channel) of numbers (one per
+// source channel), e.g. [[0.5, 0.5]] or a 2-D numpy array.
+void set_mix(py::handle mix, std::vector<double>& weights, int& rows) {
+    if (mix.is_none()) return;
+    const bool listlike = py::isinstance<py::sequence>(mix) || py::hasattr(mix, "tolist");
+    if (py::isinstance<py::str>(mix) || !listlike)
+        throw py::type_error("mix must be a matrix: a list of rows, one per output channel, of one weight per "
+                             "source channel");
+    py::object m = py::hasattr(mix, "tolist") ? py::reinterpret_borrow<py::object>(mix).attr("tolist")()
+                                              : py::reinterpret_borrow<py::object>(mix);
+    std::size_t width = 0;
+    for (py::handle row : m) {
+        if (py::isinstance<py::str>(row) || !py::isinstance<py::sequence>(row))
+            throw py::type_error("mix must be a list of rows (one per output channel) of weights");
+        py::sequence r = py::reinterpret_borrow<py::sequence>(row);
+        if (rows && r.size() != width) throw py::value_error("every row of mix must have the same length");
+        width = r.size();
+        for (py::handle w : r) {
+            double v = PyFloat_AsDouble(w.ptr());
+            if (v == -1.0 && PyErr_Occurred()) {
+                PyErr_Clear();
+                throw py::type_error("mix weights must be numbers");
+            }
+            weights.push_back(v);
+        }
+        ++rows;
+    }
+    if (!rows) throw py::value_error("mix must have at least one row");
+}
+
 py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t start, std::optional<std::int64_t> stop,
                      std::optional<std::int64_t> frames, const std::string& layout, bool always_2d,
                      py::handle out, int threads, std::optional<bool> mmap, std::uint64_t max_samples,
-                     py::handle hints) {
+                     py::handle hints, int samplerate, int channels, py::handle mix, const std::string& quality,
+                     bool strict, bool allow_truncated, std::optional<double> offset,
+                     std::optional<double> duration) {
     AudioReadRequest rq;
+    rq.samplerate = samplerate;
+    rq.channels = channels;
+    set_mix(mix, rq.mix, rq.mix_rows);
+    rq.quality = resample_quality_from_name(quality);
+    rq.strict = strict;
+    rq.allow_truncated = allow_truncated;
+    rq.offset = offset;
+    rq.duration = duration;
     rq.dtype = audio_dtype_from_name(dtype);
     rq.start = start;
     rq.stop = stop;
@@ -43,10 +84,12 @@ py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t star
     std::optional<CallerBuffer> out_buffer;
     if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
     AudioRead result;
+    Diagnostics diagnostics;
     {
         py::gil_scoped_release nogil;
-        result = mediaview::read_audio(codecs(), input.source(), rq, out_buffer ? &*out_buffer : nullptr);
+        result = mediaview::read_audio(codecs(), input.source(), rq, out_buffer ? &*out_buffer : nullptr, diagnostics);
     }
+    emit_warnings(diagnostics);
     return py::make_tuple(audio_view(std::move(result.samples), result.samplerate), result.samplerate);
 }
 
@@ -62,15 +105,27 @@ AudioInfo audio_info(py::handle src, py::handle hints) {
 class AudioStream {
 public:
     AudioStream(py::handle src, std::int64_t blocksize, std::int64_t overlap, const std::string& dtype,
-                std::int64_t start, std::optional<std::int64_t> stop, const std::string& layout, bool always_2d)
-        : input_(src, AudioHints{}) {
+                std::int64_t start, std::optional<std::int64_t> stop, const std::string& layout, bool always_2d,
+                int samplerate, int channels, py::handle mix, const std::string& quality, bool strict,
+                bool allow_truncated, py::handle hints)
+        : input_(src, hints_from(hints)) {
         DType t = audio_dtype_from_name(dtype);
         AudioShape shape{sample_layout_from_name(layout), always_2d};
+        StreamConversion conversion;
+        conversion.samplerate = samplerate;
+        conversion.channels = channels;
+        set_mix(mix, conversion.mix, conversion.mix_rows);
+        conversion.quality = resample_quality_from_name(quality);
+        conversion.strict = strict;
+        conversion.allow_truncated = allow_truncated;
         py::gil_scoped_release nogil;
-        blocks_ = std::make_unique<AudioBlocks>(codecs(), input_.source(), blocksize, overlap, t, start, stop, shape);
+        blocks_ = std::make_unique<AudioBlocks>(codecs(), input_.source(), blocksize, overlap, t, start, stop, shape,
+                                                conversion);
     }
 
     const AudioInfo& info() const { return blocks_->info(); }
+    int samplerate() const { return blocks_->samplerate(); }
+    int channels() const { return blocks_->channels(); }
 
     // The next block, or None at the end.
     py::object next_block() {
@@ -84,8 +139,11 @@ public:
             py::gil_scoped_release nogil;
             block = blocks_->next(reuse);
         }
+        Diagnostics warnings;
+        std::swap(warnings, blocks_->diagnostics());
+        emit_warnings(warnings);
         if (!block) return py::none();
-        PyObject* ex = new_exporter(std::move(*block), ViewDescription{{}, info().samplerate, {}, {}});
+        PyObject* ex = new_exporter(std::move(*block), ViewDescription{{}, blocks_->samplerate(), {}, {}});
         if (!ex) throw py::error_already_set();
         exporter_ = py::reinterpret_steal<py::object>(ex);
         PyObject* view = PyMemoryView_FromObject(ex);
@@ -151,14 +209,22 @@ void bind_audio(py::module_& m) {
     m.def("audio_info", &audio_info, py::arg("src"), py::arg("hints").none(true));
     m.def("read_audio", &read_audio, py::arg("src"), py::arg("dtype"), py::arg("start"), py::arg("stop").none(true),
           py::arg("frames").none(true), py::arg("layout"), py::arg("always_2d"), py::arg("out").none(true),
-          py::arg("threads"), py::arg("mmap").none(true), py::arg("max_samples"), py::arg("hints").none(true));
+          py::arg("threads"), py::arg("mmap").none(true), py::arg("max_samples"), py::arg("hints").none(true),
+          py::arg("samplerate"), py::arg("channels"), py::arg("mix").none(true), py::arg("quality"), py::arg("strict"),
+          py::arg("allow_truncated"), py::arg("offset").none(true), py::arg("duration").none(true));
     py::class_<AudioStream>(m, "AudioStream", "Blocks of an audio source, decoded one at a time.")
         .def(py::init<py::handle, std::int64_t, std::int64_t, const std::string&, std::int64_t,
-                      std::optional<std::int64_t>, const std::string&, bool>(),
+                      std::optional<std::int64_t>, const std::string&, bool, int, int, py::handle, const std::string&,
+                      bool, bool, py::handle>(),
              py::arg("src"), py::arg("blocksize"), py::arg("overlap"), py::arg("dtype"), py::arg("start"),
-             py::arg("stop").none(true), py::arg("layout"), py::arg("always_2d"))
-        .def_property_readonly("samplerate", [](const AudioStream& s) { return s.info().samplerate; })
-        .def_property_readonly("channels", [](const AudioStream& s) { return s.info().channels; })
+             py::arg("stop").none(true), py::arg("layout"), py::arg("always_2d"), py::arg("samplerate") = 0,
+             py::arg("channels") = 0, py::arg("mix").none(true) = py::none(), py::arg("quality") = "hq",
+             py::arg("strict") = false, py::arg("allow_truncated") = false, py::arg("hints").none(true) = py::none())
+        .def_property_readonly("samplerate", [](const AudioStream& s) { return s.samplerate(); })
+        .def_property_readonly("channels", [](const AudioStream& s) { return s.channels(); })
+        .def_property_readonly("source_samplerate", [](const AudioStream& s) { return s.info().samplerate; })
+        .def_property_readonly("frames", [](const AudioStream& s) { return s.info().frames; })
+        .def_property_readonly("subtype", [](const AudioStream& s) { return s.info().subtype; })
         .def("next_block", &AudioStream::next_block);
     m.def("write_audio", &write_audio, py::arg("path"), py::arg("name"), py::arg("data"), py::arg("samplerate"),
           py::arg("format"), py::arg("subtype"), py::arg("tags"));

@@ -15,7 +15,8 @@ from ._core import (
     decoders,
     formats,
 )
-from ._audio import AUDIO_DTYPES, AUDIO_TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
+from ._audio import (AUDIO_DTYPES, AUDIO_TAGS, RESAMPLE_QUALITIES, AudioInfo, RawFormat, audio_info, read_audio,
+                     stream_audio, write_audio)
 from ._encode import encode_image, encode_jpeg, write_image
 from ._image import MODES, MinSize, decode_image, probe
 from ._limits import DEFAULT, MAX_AUDIO_SAMPLES, MAX_IMAGE_PIXELS
@@ -26,6 +27,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AUDIO_DTYPES",
     "AUDIO_TAGS",
+    "RESAMPLE_QUALITIES",
+    "RawFormat",
     "AudioInfo",
     "audio_info",
     "read_audio",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import BinaryIO, Iterator, Mapping, Optional, Tuple, Union
+from typing import Any, BinaryIO, Iterator, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _args as args
 from . import _core
@@ -32,10 +32,61 @@ AUDIO_TAGS = ("title", "artist", "album", "date", "comment", "genre", "tracknumb
 AudioInfo = _core.AudioInfo
 
 
-def _hints(format, subtype, samplerate, channels, endian=None) -> Optional[dict]:
-    if format is None and subtype is None and samplerate is None and channels is None and endian is None:
+#: python-soxr's quality names (libsoxr's recipes), fastest first.
+RESAMPLE_QUALITIES = ("qq", "lq", "mq", "hq", "vhq")
+
+
+class RawFormat(NamedTuple):
+    """What headerless RAW audio holds: ``raw=RawFormat(16000, 1, "PCM_16")``.
+
+    ``subtype`` is one of python-soundfile's names (``"PCM_16"``,
+    ``"FLOAT"``, ...); ``endian`` is ``"FILE"`` (the subtype's default),
+    ``"LITTLE"``, ``"BIG"`` or ``"CPU"``.
+    """
+    samplerate: int
+    channels: int
+    subtype: str
+    endian: str = "FILE"
+
+
+def _hints(format: Optional[str], raw: Optional[RawFormat]) -> Optional[dict]:
+    if raw is not None:
+        if not isinstance(raw, RawFormat):
+            raise TypeError(f"raw must be a mediaview.RawFormat(samplerate, channels, subtype, endian), "
+                            f"not {type(raw).__name__}")
+        if format is not None and format.upper() != "RAW":
+            raise ValueError(f"raw= describes headerless RAW data, but format={format!r}")
+        return {"format": "RAW", "subtype": raw.subtype, "samplerate": _index(raw.samplerate, "raw.samplerate"),
+                "channels": _index(raw.channels, "raw.channels"), "endian": raw.endian}
+    if format is not None and format.upper() == "RAW":
+        raise TypeError("headerless RAW data is described by raw=mediaview.RawFormat(samplerate, channels, "
+                        "subtype, endian), not format='RAW'")
+    return None if format is None else {"format": format}
+
+
+def _old_raw_keywords(function: str, old: Mapping[str, Any]) -> None:
+    """The RAW description moved to raw=: the old keywords say where."""
+    if old:
+        names = ", ".join(f"{k}=" for k in sorted(old))
+        raise TypeError(f"{function}() no longer takes {names}: describe headerless RAW data with "
+                        f"raw=mediaview.RawFormat(samplerate, channels, subtype, endian)")
+
+
+def _rate(value, name: str) -> int:
+    if value is None:
+        return 0
+    value = _index(value, name)
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, not {value}")
+    return value
+
+
+def _seconds(value, name: str) -> Optional[float]:
+    if value is None:
         return None
-    return {"format": format, "subtype": subtype, "samplerate": samplerate, "channels": channels, "endian": endian}
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
+    return float(value)
 
 
 def _index(value, name: str) -> Optional[int]:
@@ -46,9 +97,8 @@ def _index(value, name: str) -> Optional[int]:
     return value.__index__()
 
 
-def audio_info(src: Source, *, format: Optional[str] = None, subtype: Optional[str] = None,
-               samplerate: Optional[int] = None, channels: Optional[int] = None,
-               endian: Optional[str] = None) -> AudioInfo:
+def audio_info(src: Source, *, raw: Optional[RawFormat] = None, format: Optional[str] = None,
+               **old) -> AudioInfo:
     """Reads an audio header and returns an :class:`AudioInfo`.
 
     Attributes: ``samplerate``, ``channels``, ``frames``, ``duration`` (seconds),
@@ -57,17 +107,21 @@ def audio_info(src: Source, *, format: Optional[str] = None, subtype: Optional[s
     ``frames`` is an estimate: MP3 without a Xing/Info/VBRI header) and
     ``tags``, a dict of the text tags present (title, artist, album, date,
     comment, genre, tracknumber, copyright, software, license).
-    ``format``/``subtype``/``samplerate``/``channels``/``endian`` describe
-    headerless RAW input.
+    ``raw=RawFormat(samplerate, channels, subtype, endian)`` describes
+    headerless RAW input; ``format`` is checked against what the content is.
     """
-    return _core.audio_info(src, _hints(format, subtype, samplerate, channels, endian))
+    _old_raw_keywords("audio_info", old)
+    return _core.audio_info(src, _hints(format, raw))
 
 
 def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Optional[int] = None,
-               frames: Optional[int] = None, layout: str = "interleaved", always_2d: bool = False,
-               out=None, threads: int = 1, format: Optional[str] = None, samplerate: Optional[int] = None,
-               channels: Optional[int] = None, subtype: Optional[str] = None,
-               mmap: bool = False, max_samples=DEFAULT) -> Tuple[memoryview, int]:
+               frames: Optional[int] = None, offset: Optional[float] = None, duration: Optional[float] = None,
+               samplerate: Optional[int] = None, channels: Optional[int] = None,
+               mix: Optional[Sequence[Sequence[float]]] = None, resample_quality: str = "hq",
+               layout: str = "interleaved", always_2d: bool = False, out=None, threads: int = 1,
+               raw: Optional[RawFormat] = None, format: Optional[str] = None, mmap: bool = False,
+               max_samples=DEFAULT, strict: bool = False, allow_truncated: bool = False,
+               **old) -> Tuple[memoryview, int]:
     """Decodes audio and returns ``(samples, samplerate)``.
 
     ``samples`` is a memoryview of ``dtype`` (``int16`` 'h', ``int32`` 'i',
@@ -75,14 +129,37 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     mono is ``(frames,)`` unless ``always_2d``. ``layout="planar"`` gives
     ``(channels, frames)``: the transposed, strided view of the same memory.
 
+    ``samplerate`` and ``channels`` are the **output**'s (librosa's ``sr=``,
+    TorchCodec's ``sample_rate=``/``num_channels=``); ``None`` keeps the
+    file's. Resampling is libsoxr's, with python-soxr's quality names
+    (``resample_quality``: ``"qq"``, ``"lq"``, ``"mq"``, ``"hq"``,
+    ``"vhq"``); a read of N source frames gives exactly
+    ``ceil(N * samplerate / source_rate)`` frames (python-soxr's output,
+    zero-padded to that length as librosa does). Channels are mixed before
+    resampling: stereo -> mono is the mean of the two, mono -> stereo
+    duplicates; any other pair needs ``mix=``, a matrix of one row per output
+    channel holding one weight per source channel (``[[0.5, 0.5]]`` is the
+    mean). Resampled or mixed samples are computed in float32 (float64 for
+    ``float64`` and ``int32``); integer dtypes are then converted as
+    libsndfile writes float to PCM with clipping: scaled by 2^15 (2^31),
+    rounded to nearest, saturated.
+
     ``start``/``stop`` select frames like a Python slice (negative counts from
-    the end); ``frames`` instead of ``stop`` gives a count. Ranges seek
-    accurately in compressed formats too.
+    the end); ``frames`` instead of ``stop`` gives a count. ``offset`` and
+    ``duration`` (librosa's names) do the same in seconds. All count the
+    source's frames: a resampled range resamples the selected span. Ranges
+    seek accurately in compressed formats too.
 
     ``src`` is a path, a contiguous bytes-like object (decoded in place) or a
-    binary file object (read into memory). ``format``, ``subtype``,
-    ``samplerate`` and ``channels`` describe headerless RAW data; for other
-    data ``format`` is checked against what the content is.
+    binary file object (read into memory). Headerless RAW data is described
+    by ``raw=mediaview.RawFormat(samplerate, channels, subtype, endian)``;
+    ``format`` is checked against what the content is.
+
+    Damage: a read that ends before the frames the header promises
+    (``audio_info(...).exact_length``) raises :class:`DecodeError`; with
+    ``allow_truncated=True`` it returns the frames decoded up to the damage
+    and emits a :class:`DecodeWarning` saying how many came back of how many
+    promised. ``strict=True`` turns every such warning into an error.
 
     ``out``: a writable buffer of exactly the returned shape and dtype whose
     memory is interleaved (C-contiguous, or the planar view of a C-contiguous
@@ -98,7 +175,8 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     as float32, DOUBLE as float64) returns a **read-only** view straight over
     a memory map of the file: no decoding, no copy; it raises ``ValueError``
     saying why when the file cannot be mapped. ``mmap=None`` maps when
-    possible and otherwise decodes. ``False`` (default) decodes. A mapped
+    possible (never into ``out=``, never when resampling or mixing) and
+    otherwise decodes. ``False`` (default) decodes. A mapped
     file must not be truncated while views of it are alive.
 
     ``max_samples``: a read of more frames x channels than this (as the
@@ -107,6 +185,7 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     It guards the buffer allocated here: mapped reads and ``out=`` are not
     held to it.
     """
+    _old_raw_keywords("read_audio", old)
     if mmap is not None:
         mmap = args.flag(mmap, "mmap")
     return _core.read_audio(src, args.dtype_name(dtype, "audio dtype", AUDIO_DTYPES), _index(start, "start"),
@@ -114,16 +193,30 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
                             args.text(layout, "layout", ("interleaved", "planar")),
                             args.flag(always_2d, "always_2d"), out, _index(threads, "threads"), mmap,
                             limit_argument(max_samples, "MAX_AUDIO_SAMPLES", "samples", "max_samples"),
-                            _hints(format, subtype, samplerate, channels))
+                            _hints(format, raw), _rate(samplerate, "samplerate"), _rate(channels, "channels"), mix,
+                            args.text(resample_quality, "resample_quality"), args.flag(strict, "strict"),
+                            args.flag(allow_truncated, "allow_truncated"),
+                            _seconds(offset, "offset"), _seconds(duration, "duration"))
 
 
 def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = "float32", start: int = 0,
-                 stop: Optional[int] = None, layout: str = "interleaved",
-                 always_2d: bool = False) -> Iterator[memoryview]:
+                 stop: Optional[int] = None, layout: str = "interleaved", always_2d: bool = False,
+                 samplerate: Optional[int] = None, channels: Optional[int] = None,
+                 mix: Optional[Sequence[Sequence[float]]] = None, resample_quality: str = "hq",
+                 raw: Optional[RawFormat] = None, strict: bool = False,
+                 allow_truncated: bool = False) -> Iterator[memoryview]:
     """Yields the audio in blocks of ``blocksize`` frames (the last may be
     shorter), each starting ``blocksize - overlap`` frames after the previous,
     as python-soundfile's ``blocks()`` does. Shapes and layouts as for
     :func:`read_audio`.
+
+    ``samplerate``, ``channels``, ``mix`` and ``resample_quality`` convert as
+    :func:`read_audio` does, block by block (one libsoxr stream, flushed at
+    the end): blocks then count output frames, and joined they equal
+    :func:`read_audio` of the same range. ``start``/``stop`` count source
+    frames. ``strict``/``allow_truncated``: the damage policy of
+    :func:`read_audio`, applied when the source ends early (the blocks
+    before it have been yielded by then).
 
     One decoder handle reads the range front to back with a single seek.
     A block's memory is reused for a later block only when nothing refers to
@@ -133,7 +226,10 @@ def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = 
     stream = _core.AudioStream(src, _index(blocksize, "blocksize"), _index(overlap, "overlap"),
                                args.dtype_name(dtype, "audio dtype", AUDIO_DTYPES), _index(start, "start"),
                                _index(stop, "stop"), args.text(layout, "layout", ("interleaved", "planar")),
-                               args.flag(always_2d, "always_2d"))
+                               args.flag(always_2d, "always_2d"), _rate(samplerate, "samplerate"),
+                               _rate(channels, "channels"), mix, args.text(resample_quality, "resample_quality"),
+                               args.flag(strict, "strict"), args.flag(allow_truncated, "allow_truncated"),
+                               _hints(None, raw))
 
     def blocks() -> Iterator[memoryview]:
         while True:

@@ -1,6 +1,7 @@
 #include "read_audio.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -99,16 +100,148 @@ SampleLayout sample_layout_from_name(std::string_view name) {
     throw std::invalid_argument("layout must be 'interleaved' or 'planar', not '" + std::string(name) + "'");
 }
 
+ChannelMix requested_mix(const AudioReadRequest& rq, int source_channels) {
+    if (rq.channels < 0) throw std::invalid_argument("channels must be positive");
+    if (!rq.mix.empty() || rq.mix_rows) {
+        if (rq.channels && rq.channels != rq.mix_rows)
+            throw std::invalid_argument("channels=" + std::to_string(rq.channels) + " but mix has " +
+                                        std::to_string(rq.mix_rows) + " rows (one per output channel)");
+        return ChannelMix::matrix(source_channels, rq.mix_rows, rq.mix);
+    }
+    return ChannelMix::standard(source_channels, rq.channels ? rq.channels : source_channels);
+}
+
+void check_damage(const AudioInfo& info, std::int64_t got, bool strict, bool allow_truncated,
+                  Diagnostics& diagnostics) {
+    if (info.damage.empty()) return;
+    std::string what = info.damage;
+    if (!allow_truncated) throw DecodeError(what + "; pass allow_truncated=True to get the frames decoded");
+    if (strict) throw DecodeError(what + " (strict=True)");
+    std::string promised =
+        info.promised_frames >= 0 ? " of the " + std::to_string(info.promised_frames) + " frames promised" : "";
+    diagnostics.warn(what + ": returning the " + std::to_string(got) + " frames decoded" + promised);
+}
+
+void check_complete(std::int64_t got, std::int64_t wanted, bool exact, bool strict, bool allow_truncated,
+                    Diagnostics& diagnostics) {
+    if (got >= wanted || !exact) return;
+    std::string what = "the audio data ends after " + std::to_string(got) + " of the " + std::to_string(wanted) +
+                       " frames its header promises (truncated or damaged)";
+    if (!allow_truncated) throw DecodeError(what + "; pass allow_truncated=True to get the frames decoded");
+    if (strict) throw DecodeError(what + " (strict=True)");
+    diagnostics.warn(what + ": returning the " + std::to_string(got) + " frames decoded");
+}
+
+namespace {
+
+// Whether a read of `got` frames from r.start ran into the end of the data
+// present: only then does missing data behind it matter (a range inside the
+// intact part of a damaged file is complete).
+bool reaches_end(const AudioInfo& info, const Range& r, std::int64_t got) {
+    return r.to_end || info.frames < 0 || r.start + got >= info.frames;
+}
+
+AudioReadRequest as_request(const StreamConversion& c) {
+    AudioReadRequest rq;
+    rq.channels = c.channels;
+    rq.mix = c.mix;
+    rq.mix_rows = c.mix_rows;
+    return rq;
+}
+
+// Decodes the range as the converter's work type, then mixes/resamples it
+// into the final buffer of exactly resampled_length(frames decoded) frames.
+AudioRead converted_read(const AudioCodec& codec, const AudioSource& source, AudioHandle& handle, const Range& r,
+                         const AudioReadRequest& rq, const CallerBuffer* out, SampleConverter& conv, int out_rate,
+                         Diagnostics& diagnostics) {
+    const AudioInfo& info = handle.info();
+    if (rq.mmap.value_or(false)) throw std::invalid_argument("mmap=True cannot resample or mix channels");
+    const int out_channels = static_cast<int>(conv.out_frame_bytes() / itemsize(rq.dtype));
+    // The decoded source is always ours, whatever the output's memory.
+    check_sample_limit(r.frames, info.channels, rq.max_samples);
+    const std::int64_t promised = resampled_length(r.frames, info.samplerate, out_rate);
+    if (!out) check_sample_limit(promised, out_channels, rq.max_samples);
+    // out= is checked before anything is decoded.
+    std::optional<StridedArray> given;
+    if (out) given = caller_frames(*out, rq.dtype, promised, out_channels, rq.shape);
+    StridedArray decoded = StridedArray::allocate(conv.work_dtype(), {r.frames, info.channels});
+    std::int64_t got = read_frames(codec, source, handle, r.start, r.frames, conv.work_dtype(), decoded.data(),
+                                   rq.threads);
+    decoded = first_frames(decoded, got);
+    check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
+    if (r.to_end && !info.exact_length && !out && got == r.frames)
+        decoded = append_rest(handle, decoded, conv.work_dtype(), rq.max_samples);
+    if (reaches_end(info, r, decoded.shape()[0]))
+        check_damage(info, decoded.shape()[0], rq.strict, rq.allow_truncated, diagnostics);
+    const std::int64_t n = decoded.shape()[0];
+    const std::int64_t length = resampled_length(n, info.samplerate, out_rate);
+    if (out && length > promised)
+        throw std::invalid_argument("out cannot hold the " + std::to_string(length) + " frames of this read");
+    if (!out) check_sample_limit(length, out_channels, rq.max_samples);
+    StridedArray result = given ? first_frames(*given, length) : StridedArray::allocate(rq.dtype, {length, out_channels});
+    // In blocks, so the converter's scratch stays small whatever the length.
+    constexpr std::int64_t block = 1 << 16;
+    std::uint8_t* dst = result.data();
+    const std::size_t out_frame = conv.out_frame_bytes();
+    std::int64_t done = 0;
+    for (std::int64_t at = 0; at < n; at += block) {
+        std::int64_t k = std::min(block, n - at);
+        done += conv.push(decoded.data() + at * conv.in_frame_bytes(), k, dst + done * out_frame, length - done);
+    }
+    while (done < length) {
+        std::int64_t k = conv.finish(dst + done * out_frame, length - done);
+        if (k == 0) break;
+        done += k;
+    }
+    return {shaped(first_frames(result, done), rq.shape), out_rate};
+}
+
+}  // namespace
+
+namespace {
+
+// start/stop/frames, or offset/duration in seconds (librosa's names).
+Range requested_range(const AudioInfo& info, const AudioReadRequest& rq) {
+    if (!rq.offset && !rq.duration) return resolve_range(info.frames, rq.start, rq.stop, rq.frames);
+    if (rq.start != 0 && rq.offset) throw std::invalid_argument("give start or offset, not both");
+    if (rq.duration && (rq.stop || rq.frames))
+        throw std::invalid_argument("give duration or stop/frames, not both");
+    auto to_frames = [&](double seconds, const char* name) {
+        if (!std::isfinite(seconds) || seconds < 0)
+            throw std::invalid_argument(std::string(name) + " must be a non-negative number of seconds");
+        double f = std::nearbyint(seconds * info.samplerate);
+        if (f > 9.0e18) throw std::invalid_argument(std::string(name) + " is too large");
+        return static_cast<std::int64_t>(f);
+    };
+    std::int64_t start = rq.offset ? to_frames(*rq.offset, "offset") : rq.start;
+    std::optional<std::int64_t> frames = rq.frames;
+    if (rq.duration) frames = to_frames(*rq.duration, "duration");
+    return resolve_range(info.frames, start, rq.stop, frames);
+}
+
+}  // namespace
+
 AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const AudioReadRequest& rq,
-                     const CallerBuffer* out) {
+                     const CallerBuffer* out, Diagnostics& diagnostics) {
     check_audio_dtype(rq.dtype);
     if (rq.threads < 1) throw std::invalid_argument("threads must be at least 1");
+    if (rq.samplerate < 0) throw std::invalid_argument("samplerate must be positive");
     const AudioCodec& codec = codecs.audio_codec_for(source);
     std::unique_ptr<AudioHandle> handle = codec.open(source);
     const AudioInfo& info = handle->info();
-    Range r = resolve_range(info.frames, rq.start, rq.stop, rq.frames);
-    if (auto map = mapped(codec, source, *handle, r, rq, out != nullptr))
+    Range r = requested_range(info, rq);
+    const int out_rate = rq.samplerate ? rq.samplerate : info.samplerate;
+    SampleConverter conv(info.samplerate, out_rate, requested_mix(rq, info.channels), rq.dtype, rq.quality);
+    if (conv.converts()) return converted_read(codec, source, *handle, r, rq, out, conv, out_rate, diagnostics);
+    if (!info.damage.empty()) {
+        // A damaged file is decoded (never mapped), so the policy sees it.
+        AudioReadRequest decoded = rq;
+        decoded.mmap = rq.mmap.value_or(false) ? rq.mmap : std::optional<bool>(false);
+        if (auto map = mapped(codec, source, *handle, r, decoded, out != nullptr))
+            return {shaped(*map, rq.shape), info.samplerate};
+    } else if (auto map = mapped(codec, source, *handle, r, rq, out != nullptr)) {
         return {shaped(*map, rq.shape), info.samplerate};
+    }
     // A mapped file and the caller's out= bound themselves; only memory
     // allocated here on the header's word is held to the limit.
     if (!out) check_sample_limit(r.frames, info.channels, rq.max_samples);
@@ -116,8 +249,11 @@ AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const 
                               : StridedArray::allocate(rq.dtype, {r.frames, info.channels});
     std::int64_t got = read_frames(codec, source, *handle, r.start, r.frames, rq.dtype, frames.data(), rq.threads);
     frames = first_frames(frames, got);
+    check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
     if (r.to_end && !info.exact_length && !out && got == r.frames)
         frames = append_rest(*handle, frames, rq.dtype, rq.max_samples);
+    if (reaches_end(info, r, frames.shape()[0]))
+        check_damage(info, frames.shape()[0], rq.strict, rq.allow_truncated, diagnostics);
     return {shaped(frames, rq.shape), info.samplerate};
 }
 
@@ -129,25 +265,36 @@ AudioInfo audio_info(const CodecTable& codecs, const AudioSource& source) {
 
 AudioBlocks::AudioBlocks(const CodecTable& codecs, const AudioSource& source, std::int64_t blocksize,
                          std::int64_t overlap, DType dtype, std::int64_t start, std::optional<std::int64_t> stop,
-                         AudioShape shape)
-    : blocksize_(blocksize), overlap_(overlap), dtype_(check_audio_dtype(dtype)), shape_(shape) {
+                         AudioShape shape, const StreamConversion& conversion)
+    : blocksize_(blocksize), overlap_(overlap), dtype_(check_audio_dtype(dtype)), shape_(shape),
+      strict_(conversion.strict), allow_truncated_(conversion.allow_truncated) {
     if (blocksize <= 0) throw std::invalid_argument("blocksize must be positive");
     if (overlap < 0 || overlap >= blocksize)
         throw std::invalid_argument("overlap must be at least 0 and less than blocksize");
+    if (conversion.samplerate < 0) throw std::invalid_argument("samplerate must be positive");
     handle_ = codecs.audio_codec_for(source).open(source);
+    const AudioInfo& info = handle_->info();
+    out_rate_ = conversion.samplerate ? conversion.samplerate : info.samplerate;
+    ChannelMix mix = requested_mix(as_request(conversion), info.channels);
+    out_channels_ = mix.out_channels;
+    converter_ = std::make_unique<SampleConverter>(info.samplerate, out_rate_, std::move(mix), dtype_,
+                                                   conversion.quality);
+    if (!converter_->converts()) converter_.reset();
     // A block's byte count must be representable (it is allocated when the
     // stream's length is unknown); a stream of known length allocates no
     // more than it holds, whatever the blocksize.
     if (blocksize > std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(frame_bytes()))
         throw std::invalid_argument("blocksize " + std::to_string(blocksize) + " frames is too large");
-    Range r = resolve_range(handle_->info().frames, start, stop, std::nullopt);
+    Range r = resolve_range(info.frames, start, stop, std::nullopt);
     remaining_ = r.frames;
-    to_end_ = !stop && !handle_->info().exact_length;  // an estimated or unknown length
+    source_wanted_ = r.frames;
+    start_ = r.start;
+    to_end_ = !stop && !info.exact_length;  // an estimated or unknown length
     handle_->seek(r.start);
 }
 
 std::size_t AudioBlocks::frame_bytes() const {
-    return itemsize(dtype_) * static_cast<std::size_t>(handle_->info().channels);
+    return itemsize(dtype_) * static_cast<std::size_t>(out_channels_);
 }
 
 // The buffer for the next block, `kept` overlap frames of the previous block
@@ -164,27 +311,85 @@ std::shared_ptr<Storage> AudioBlocks::block_storage(std::int64_t kept, std::int6
     return fresh;
 }
 
+void AudioBlocks::source_ended(std::int64_t got_total) {
+    const AudioInfo& info = handle_->info();
+    if (to_end_ || info.frames < 0 || start_ + got_total >= info.frames)
+        check_damage(info, got_total, strict_, allow_truncated_, diagnostics_);
+    if (!to_end_) check_complete(got_total, source_wanted_, handle_->info().exact_length, strict_, allow_truncated_,
+                                 diagnostics_);
+}
+
+std::int64_t AudioBlocks::produce(std::uint8_t* dst, std::int64_t wanted) {
+    if (!converter_) {
+        std::int64_t got = read_fully(*handle_, dtype_, dst, wanted);
+        source_total_ += got;
+        if (got < wanted) source_ended(source_total_);
+        return got;
+    }
+    const std::size_t out_frame = converter_->out_frame_bytes();
+    std::int64_t done = 0;
+    // Source frames decoded per step: bounded memory, whatever the blocksize.
+    constexpr std::int64_t step = 1 << 15;
+    while (done < wanted) {
+        std::int64_t have = static_cast<std::int64_t>((pending_.size() - pending_at_) / out_frame);
+        if (have > 0) {
+            std::int64_t k = std::min(have, wanted - done);
+            std::memcpy(dst + done * out_frame, pending_.data() + pending_at_, static_cast<std::size_t>(k) * out_frame);
+            pending_at_ += static_cast<std::size_t>(k) * out_frame;
+            done += k;
+            continue;
+        }
+        if (converter_done_) break;
+        pending_.clear();
+        pending_at_ = 0;
+        // Room for what one step of input can give, plus libsoxr's backlog.
+        const std::int64_t room = resampled_length(step, handle_->info().samplerate, out_rate_) + 4096;
+        pending_.resize(static_cast<std::size_t>(room) * out_frame);
+        std::int64_t made = 0;
+        if (!source_done_) {
+            std::int64_t n = to_end_ ? step : std::min(step, remaining_);
+            decoded_.resize(static_cast<std::size_t>(step) * converter_->in_frame_bytes());
+            std::int64_t got = n > 0 ? read_fully(*handle_, converter_->work_dtype(), decoded_.data(), n) : 0;
+            remaining_ -= got;
+            source_total_ += got;
+            if (got < n || n == 0) {
+                source_done_ = true;
+                source_ended(source_total_);
+            }
+            made = converter_->push(decoded_.data(), got, pending_.data(), room);
+        } else {
+            made = converter_->finish(pending_.data(), room);
+            if (made == 0) converter_done_ = true;
+        }
+        pending_.resize(static_cast<std::size_t>(made) * out_frame);
+    }
+    return done;
+}
+
 std::optional<StridedArray> AudioBlocks::next(bool reuse) {
     if (finished_) return std::nullopt;
     std::int64_t kept = first_ ? 0 : std::min(overlap_, last_frames_);
     std::int64_t wanted = blocksize_ - kept;
-    if (!to_end_) wanted = std::min(wanted, remaining_);
+    // Without conversion a known range bounds the block; converted output
+    // ends where the converter says.
+    if (!to_end_ && !converter_) wanted = std::min(wanted, remaining_);
     if (wanted <= 0) {
         finished_ = true;
+        if (!converter_ && !to_end_) source_ended(source_total_);
         return std::nullopt;
     }
     std::shared_ptr<Storage> storage = block_storage(kept, wanted, reuse);
-    std::int64_t got = read_fully(*handle_, dtype_, storage->data + kept * frame_bytes(), wanted);
+    std::int64_t got = produce(storage->data + kept * frame_bytes(), wanted);
     if (got == 0) {
         finished_ = true;
         return std::nullopt;
     }
-    remaining_ -= got;
+    if (!converter_) remaining_ -= got;
     if (got < wanted) finished_ = true;
     first_ = false;
     last_frames_ = kept + got;
     storage_ = storage;
-    Index item = static_cast<Index>(itemsize(dtype_)), channels = handle_->info().channels;
+    Index item = static_cast<Index>(itemsize(dtype_)), channels = out_channels_;
     StridedArray block(storage, dtype_, {last_frames_, channels}, {item * channels, item});
     return shaped(block, shape_);
 }

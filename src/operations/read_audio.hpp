@@ -10,8 +10,12 @@
 #include <optional>
 #include <string_view>
 
+#include <vector>
+
 #include "src/caller_buffer.hpp"
 #include "src/codec_table.hpp"
+#include "src/errors.hpp"
+#include "src/resample.hpp"
 
 namespace mediaview {
 
@@ -33,26 +37,80 @@ struct AudioReadRequest {
     // true: map or raise saying why; false: always decode.
     std::optional<bool> mmap;
     std::uint64_t max_samples = 0;  // for a buffer allocated here; 0 = no limit
+    // The output (librosa's sr=, TorchCodec's sample_rate=/num_channels=):
+    // 0 keeps the source's. A range (start/stop/frames) counts source frames.
+    int samplerate = 0;
+    int channels = 0;
+    // librosa's offset=/duration= in seconds of the source, instead of
+    // start and stop/frames (rounded to the nearest source frame).
+    std::optional<double> offset, duration;
+    // An explicit mix: mix_rows rows of one weight per source channel
+    // (row c makes output channel c); empty: ChannelMix::standard.
+    std::vector<double> mix;
+    int mix_rows = 0;
+    ResampleQuality quality = ResampleQuality::High;
+    // The damage policy. A read that ends before the frames the header
+    // promises (exact_length) raises DecodeError unless allow_truncated, which
+    // returns the frames decoded and a warning; strict turns every warning
+    // into DecodeError.
+    bool strict = false;
+    bool allow_truncated = false;
 };
+
+// The mix a request asks for from `source_channels` (identity when neither
+// channels nor mix is given). Throws std::invalid_argument.
+ChannelMix requested_mix(const AudioReadRequest& request, int source_channels);
 
 struct AudioRead {
     StridedArray samples;  // shaped as asked
     int samplerate = 0;
 };
 
-// Runs without Python: call it with the GIL released.
+// Runs without Python: call it with the GIL released. Warnings (a
+// truncated read the policy allows) go to `diagnostics`.
 AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const AudioReadRequest& request,
-                     const CallerBuffer* out);
+                     const CallerBuffer* out, Diagnostics& diagnostics);
+
+// The damage policy for a source whose container shows missing data
+// (info.damage): DecodeError, or with allow_truncated (not strict) a warning
+// saying how many frames came back.
+void check_damage(const AudioInfo& info, std::int64_t got, bool strict, bool allow_truncated,
+                  Diagnostics& diagnostics);
+
+// The damage policy for a read of `wanted` frames that got `got`: nothing
+// when complete or when the header made no promise (`exact` false);
+// otherwise DecodeError, or with allow_truncated (and not strict) a warning.
+void check_complete(std::int64_t got, std::int64_t wanted, bool exact, bool strict, bool allow_truncated,
+                    Diagnostics& diagnostics);
 
 AudioInfo audio_info(const CodecTable& codecs, const AudioSource& source);
 
+// What a stream converts to: the output rate and channels (0: the
+// source's), an explicit mix, the quality, and the damage policy.
+struct StreamConversion {
+    int samplerate = 0;
+    int channels = 0;
+    std::vector<double> mix;
+    int mix_rows = 0;
+    ResampleQuality quality = ResampleQuality::High;
+    bool strict = false;
+    bool allow_truncated = false;
+};
+
 // Blocks of `blocksize` frames, each overlapping the previous by `overlap`
-// (python-soundfile's blocks()). One handle, one seek at the start.
+// (python-soundfile's blocks()). One handle, one seek at the start. With a
+// conversion, blocks hold output frames (at the output rate) and joined
+// equal read_audio's whole-range result; start/stop count source frames.
 class AudioBlocks {
 public:
     AudioBlocks(const CodecTable& codecs, const AudioSource& source, std::int64_t blocksize, std::int64_t overlap,
-                DType dtype, std::int64_t start, std::optional<std::int64_t> stop, AudioShape shape);
+                DType dtype, std::int64_t start, std::optional<std::int64_t> stop, AudioShape shape,
+                const StreamConversion& conversion = {});
     const AudioInfo& info() const { return handle_->info(); }
+    int samplerate() const { return out_rate_; }
+    int channels() const { return out_channels_; }
+    // Warnings from the blocks read so far (taken by the caller).
+    Diagnostics& diagnostics() { return diagnostics_; }
     // The next block, or nullopt at the end. `reuse`: nothing outside refers
     // to the previous block any more, so its memory may be written again.
     std::optional<StridedArray> next(bool reuse);
@@ -60,6 +118,9 @@ public:
 private:
     std::size_t frame_bytes() const;
     std::shared_ptr<Storage> block_storage(std::int64_t kept, std::int64_t wanted, bool reuse);
+    // Reads (and converts) up to `wanted` output frames to `dst`.
+    std::int64_t produce(std::uint8_t* dst, std::int64_t wanted);
+    void source_ended(std::int64_t got_total);
 
     std::unique_ptr<AudioHandle> handle_;
     std::int64_t blocksize_, overlap_;
@@ -71,6 +132,15 @@ private:
     bool finished_ = false;
     std::int64_t last_frames_ = 0;
     std::shared_ptr<Storage> storage_;
+    // Converting streams: output waiting to be handed out, and the decode scratch.
+    std::unique_ptr<SampleConverter> converter_;
+    std::vector<std::uint8_t> pending_, decoded_;
+    std::size_t pending_at_ = 0;
+    bool source_done_ = false, converter_done_ = false;
+    std::int64_t source_total_ = 0, source_wanted_ = 0, start_ = 0;
+    int out_rate_ = 0, out_channels_ = 0;
+    bool strict_ = false, allow_truncated_ = false;
+    Diagnostics diagnostics_;
 };
 
 }  // namespace mediaview
