@@ -47,11 +47,11 @@
 #include <string>
 #include <vector>
 
-#include "decoders/jpeg/jpeg_decoder.hpp"
+#include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/jpeg/jpeg_encoder.hpp"
-#include "src/core/decoder.hpp"
-#include "src/core/errors.hpp"
-#include "src/core/strided_array.hpp"
+#include "src/image_codec.hpp"
+#include "src/errors.hpp"
+#include "src/strided_array.hpp"
 
 namespace mediaview::fuzzing::encode {
 
@@ -471,7 +471,7 @@ inline void check_output(const Plan& plan, const StridedArray& image, const jpeg
     bool gray = is_gray_output(plan);
     bool cmyk = plan.mode == PixelMode::CMYK;
 
-    ImageInfo info = watched([&] { return jpeg::decoder().probe(bytes); });
+    ImageInfo info = watched([&] { return jpeg::codec().probe(bytes); });
     MEDIAVIEW_ENCODE_CHECK(info.width == width && info.height == height);
     MEDIAVIEW_ENCODE_CHECK(info.components == (gray ? 1 : cmyk ? 4 : 3));
     MEDIAVIEW_ENCODE_CHECK(info.colorspace == (gray ? "Gray" : cmyk ? "YCCK" : "YCbCr"));
@@ -486,7 +486,7 @@ inline void check_output(const Plan& plan, const StridedArray& image, const jpeg
     StridedArray decoded;
     Diagnostics diagnostics;
     ImageDecodeResult result = watched([&] {
-        return jpeg::decoder().decode(
+        return jpeg::codec().decode(
             bytes, request,
             [&](const OutputShape& s) {
                 decoded = StridedArray::allocate(DType::U8, {s.height, s.width, s.channels});

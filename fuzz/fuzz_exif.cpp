@@ -3,7 +3,7 @@
 // returns an orientation in 1..8.
 #include <cstdlib>
 
-#include "decoders/jpeg/jpeg_decoder.hpp"
+#include "decoders/jpeg/jpeg_codec.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     int o = mediaview::jpeg::exif_orientation(data, size);

@@ -27,10 +27,10 @@
 #include <optional>
 #include <stdexcept>
 
-#include "decoders/jpeg/jpeg_decoder.hpp"
-#include "src/core/decoder.hpp"
-#include "src/core/errors.hpp"
-#include "src/core/orientation.hpp"
+#include "decoders/jpeg/jpeg_codec.hpp"
+#include "src/image_codec.hpp"
+#include "src/errors.hpp"
+#include "src/orientation.hpp"
 
 namespace mediaview::fuzzing {
 
@@ -149,7 +149,7 @@ inline void jpeg_one_input(const std::uint8_t* data, std::size_t size) {
     if (size < kOptionBytes) return;
     Plan plan = plan_from(data);
     ByteSpan jpeg{data + kOptionBytes, size - kOptionBytes};
-    const ImageDecoder& decoder = jpeg::decoder();
+    const ImageCodec& decoder = jpeg::codec();
 
     std::optional<ImageInfo> info;
     try {

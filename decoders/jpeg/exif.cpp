@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "jpeg_decoder.hpp"
+#include "jpeg_codec.hpp"
 
 namespace mediaview::jpeg {
 namespace {

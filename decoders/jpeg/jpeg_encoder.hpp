@@ -7,8 +7,8 @@
 #include <memory>
 #include <string_view>
 
-#include "src/core/decoder.hpp"
-#include "src/core/strided_array.hpp"
+#include "src/image_codec.hpp"
+#include "src/strided_array.hpp"
 
 namespace mediaview::jpeg {
 

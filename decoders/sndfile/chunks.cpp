@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "sndfile_decoder.hpp"
+#include "sndfile_codec.hpp"
 
 namespace mediaview::sndfile {
 namespace {

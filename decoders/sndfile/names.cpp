@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "sndfile_decoder.hpp"
+#include "sndfile_codec.hpp"
 
 namespace mediaview::sndfile {
 namespace {

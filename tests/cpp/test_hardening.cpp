@@ -91,7 +91,7 @@ TEST(Regressions, HugeScaleNumeratorIsRejectedNotWrapped) {
             pixels = StridedArray::allocate(DType::U8, {s.height, s.width, s.channels});
             return PixelTarget{pixels.data(), pixels.strides()[0], pixels.strides()[1]};
         };
-        EXPECT_THROW(jpeg::decoder().decode({data.data(), data.size()}, r, provide, diagnostics),
+        EXPECT_THROW(jpeg::codec().decode({data.data(), data.size()}, r, provide, diagnostics),
                      std::invalid_argument)
             << "num=" << num;
     }

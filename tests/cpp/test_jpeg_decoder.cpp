@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "decoders/jpeg/jpeg_decoder.hpp"
-#include "src/core/registry.hpp"
+#include "decoders/jpeg/jpeg_codec.hpp"
+#include "src/codec_table.hpp"
 
 using namespace mediaview;
 
@@ -32,7 +32,7 @@ Decoded decode(const std::vector<std::uint8_t>& data, ImageRequest request) {
         d.pixels = StridedArray::allocate(DType::U8, {s.height, s.width, s.channels});
         return PixelTarget{d.pixels.data(), d.pixels.strides()[0], d.pixels.strides()[1]};
     };
-    d.result = jpeg::decoder().decode(span(data), request, provide, d.diagnostics);
+    d.result = jpeg::codec().decode(span(data), request, provide, d.diagnostics);
     return d;
 }
 
@@ -40,21 +40,21 @@ Decoded decode(const std::vector<std::uint8_t>& data, ImageRequest request) {
 
 TEST(JpegDecoder, IsInTheRegistryAndSniffs) {
     auto data = sample("chelsea_420.jpg");
-    EXPECT_EQ(find_image_decoder(span(data)), &jpeg::decoder());
+    EXPECT_EQ(find_image_decoder(span(data)), &jpeg::codec());
     std::uint8_t png[] = {0x89, 'P', 'N', 'G'};
     EXPECT_EQ(find_image_decoder({png, sizeof png}), nullptr);
-    EXPECT_EQ(find_decoder_by_name("jpeg"), &jpeg::decoder());
+    EXPECT_EQ(find_decoder_by_name("jpeg"), &jpeg::codec());
 }
 
 TEST(JpegDecoder, ProbeReadsTheHeader) {
-    auto info = jpeg::decoder().probe(span(sample("rocket_orient6.jpg")));
+    auto info = jpeg::codec().probe(span(sample("rocket_orient6.jpg")));
     EXPECT_EQ(info.width, 427);
     EXPECT_EQ(info.height, 640);
     EXPECT_EQ(info.components, 3);
     EXPECT_EQ(info.subsampling, "420");
     EXPECT_EQ(info.orientation, 6);
     EXPECT_FALSE(info.progressive);
-    EXPECT_TRUE(jpeg::decoder().probe(span(sample("astronaut_progressive.jpg"))).progressive);
+    EXPECT_TRUE(jpeg::codec().probe(span(sample("astronaut_progressive.jpg"))).progressive);
 }
 
 TEST(JpegDecoder, CropEqualsFullDecodeSliced) {
@@ -97,7 +97,7 @@ TEST(JpegDecoder, ErrorsAreTypedExceptions) {
     cmyk.mode = PixelMode::CMYK;
     EXPECT_THROW(decode(data, cmyk), UnsupportedFormatError);
     std::vector<std::uint8_t> header_only(data.begin(), data.begin() + 3);
-    EXPECT_THROW(jpeg::decoder().probe(span(header_only)), DecodeError);
+    EXPECT_THROW(jpeg::codec().probe(span(header_only)), DecodeError);
 }
 
 TEST(Exif, OrientationParserIsBoundsChecked) {

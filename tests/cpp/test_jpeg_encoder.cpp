@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "decoders/jpeg/jpeg_decoder.hpp"
+#include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/jpeg/jpeg_encoder.hpp"
 
 using namespace mediaview;
@@ -31,7 +31,7 @@ StridedArray decode(const std::uint8_t* data, std::size_t size, PixelMode mode =
                                  : StridedArray::allocate(DType::U8, {s.height, s.width, s.channels});
         return PixelTarget{pixels.data(), pixels.strides()[0], pixels.strides()[1]};
     };
-    jpeg::decoder().decode({data, size}, request, provide, diagnostics);
+    jpeg::codec().decode({data, size}, request, provide, diagnostics);
     return pixels;
 }
 
@@ -61,7 +61,7 @@ TEST(JpegEncoder, RoundTripIsCloseAndHeaderMatchesOptions) {
     o.quality = 95;
     o.subsampling = jpeg::Subsampling::S444;
     auto encoded = jpeg::encode(rgb, PixelMode::RGB, o);
-    auto info = jpeg::decoder().probe({encoded.data.get(), encoded.size});
+    auto info = jpeg::codec().probe({encoded.data.get(), encoded.size});
     EXPECT_EQ(info.width, 451);
     EXPECT_EQ(info.height, 300);
     EXPECT_EQ(info.subsampling, "444");
@@ -72,13 +72,13 @@ TEST(JpegEncoder, RoundTripIsCloseAndHeaderMatchesOptions) {
     o.subsampling = jpeg::Subsampling::S422;
     o.progressive = true;
     auto progressive = jpeg::encode(rgb, PixelMode::RGB, o);
-    info = jpeg::decoder().probe({progressive.data.get(), progressive.size});
+    info = jpeg::codec().probe({progressive.data.get(), progressive.size});
     EXPECT_EQ(info.subsampling, "422");
     EXPECT_TRUE(info.progressive);
 
     o.subsampling = jpeg::Subsampling::Gray;
     auto gray = jpeg::encode(rgb, PixelMode::RGB, o);
-    EXPECT_EQ(jpeg::decoder().probe({gray.data.get(), gray.size}).colorspace, "Gray");
+    EXPECT_EQ(jpeg::codec().probe({gray.data.get(), gray.size}).colorspace, "Gray");
 }
 
 TEST(JpegEncoder, QualityOrdersSizeAndError) {
@@ -124,7 +124,7 @@ TEST(JpegEncoder, CmykRoundTripsThroughTheDecoder) {
     o.quality = 100;
     o.subsampling = jpeg::Subsampling::S444;
     auto encoded = jpeg::encode(cmyk, PixelMode::CMYK, o);
-    EXPECT_EQ(jpeg::decoder().probe({encoded.data.get(), encoded.size}).colorspace, "YCCK");
+    EXPECT_EQ(jpeg::codec().probe({encoded.data.get(), encoded.size}).colorspace, "YCCK");
     StridedArray back = decode(encoded.data.get(), encoded.size, PixelMode::CMYK);
     EXPECT_GT(psnr(cmyk, back), 45.0);  // inks not inverted twice: that would be ~0 dB
 }

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "src/core/orientation.hpp"
+#include "src/orientation.hpp"
 
 using namespace mediaview;
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "decoders/sndfile/sndfile_decoder.hpp"
-#include "src/core/audio_read.hpp"
-#include "src/core/file_bytes.hpp"
-#include "src/core/registry.hpp"
+#include "decoders/sndfile/sndfile_codec.hpp"
+#include "src/audio_read.hpp"
+#include "src/file_bytes.hpp"
+#include "src/codec_table.hpp"
 
 using namespace mediaview;
 
@@ -40,7 +40,7 @@ AudioSource from_bytes(const std::vector<std::uint8_t>& bytes) {
 
 template <typename T>
 std::vector<T> read_all(const AudioSource& source, DType dtype, int threads = 1, std::int64_t start = 0) {
-    const AudioDecoder& d = sndfile::decoder();
+    const AudioCodec& d = sndfile::codec();
     auto handle = d.open(source);
     std::int64_t frames = handle->info().frames - start;
     std::vector<T> out(static_cast<std::size_t>(frames * handle->info().channels));
@@ -68,7 +68,7 @@ TEST(Sndfile, IsInTheRegistryWithEveryMajorFormat) {
 }
 
 TEST(Sndfile, SniffsContainers) {
-    const Decoder& d = sndfile::decoder();
+    const Decoder& d = sndfile::codec();
     for (const char* name : {"clip_pcm16.wav", "music_stereo.flac", "music_stereo.ogg", "clip_pcm24.aiff",
                              "speech_ulaw.au", "speech_alac.caf", "house_lo.mp3", "clip_float.w64"}) {
         auto bytes = sample(name);
@@ -79,7 +79,7 @@ TEST(Sndfile, SniffsContainers) {
 }
 
 TEST(Sndfile, InfoAndTags) {
-    auto h = sndfile::decoder().open(from_path("speech_mono.wav"));
+    auto h = sndfile::codec().open(from_path("speech_mono.wav"));
     const AudioInfo& i = h->info();
     EXPECT_EQ(i.samplerate, 22050);
     EXPECT_EQ(i.channels, 1);
@@ -89,7 +89,7 @@ TEST(Sndfile, InfoAndTags) {
     bool found = false;
     for (const auto& [k, v] : i.tags) found |= k == "title" && v == "mediaview speech sample";
     EXPECT_TRUE(found);
-    EXPECT_FALSE(sndfile::decoder().open(from_path("house_lo.mp3"))->info().exact_length);
+    EXPECT_FALSE(sndfile::codec().open(from_path("house_lo.mp3"))->info().exact_length);
 }
 
 TEST(Sndfile, PathAndMemoryGiveTheSameSamples) {
@@ -109,7 +109,7 @@ TEST(Sndfile, ThreadsAreBitIdentical) {
 TEST(Sndfile, SeeksAreExact) {
     for (const char* name : {"music_stereo.flac", "music_stereo.ogg", "music_stereo.mp3", "speech_alac.caf"}) {
         auto full = read_all<int>(from_path(name), DType::I32);
-        auto h = sndfile::decoder().open(from_path(name));
+        auto h = sndfile::codec().open(from_path(name));
         const int ch = h->info().channels;
         for (std::int64_t at : {std::int64_t{0}, std::int64_t{4321}, h->info().frames - 300, std::int64_t{17}}) {
             std::vector<int> part(static_cast<std::size_t>(200 * ch));
@@ -136,7 +136,7 @@ TEST(Sndfile, FindsTheDataChunk) {
 }
 
 TEST(Sndfile, MapsPcmWithoutCopying) {
-    const AudioDecoder& d = sndfile::decoder();
+    const AudioCodec& d = sndfile::codec();
     AudioSource src = from_path("clip_pcm16.wav");
     auto h = d.open(src);
     std::string why;
@@ -153,7 +153,7 @@ TEST(Sndfile, MapsPcmWithoutCopying) {
 }
 
 TEST(Sndfile, ErrorsAreTyped) {
-    const AudioDecoder& d = sndfile::decoder();
+    const AudioCodec& d = sndfile::codec();
     std::vector<std::uint8_t> junk(1000, 0x41);
     EXPECT_THROW(d.open(from_bytes(junk)), UnsupportedFormatError);
     EXPECT_THROW(d.open(from_bytes({})), UnsupportedFormatError);
@@ -179,13 +179,13 @@ TEST(Sndfile, TooManyChannelsIsALimitError) {
     ASSERT_EQ(std::memcmp(wav.data() + 12, "fmt ", 4), 0);
     wav[22] = 0xFF;
     wav[23] = 0xFF;
-    EXPECT_THROW(sndfile::decoder().open(from_bytes(wav)), LimitError);
+    EXPECT_THROW(sndfile::codec().open(from_bytes(wav)), LimitError);
 }
 
 TEST(Sndfile, ReadingPastAnEstimateIsHeldToTheLimit) {
     // house_lo.mp3 has no Xing header: its length is an estimate, and the
     // frames after it are read by append_rest.
-    const AudioDecoder& d = sndfile::decoder();
+    const AudioCodec& d = sndfile::codec();
     AudioSource source = from_path("house_lo.mp3");
     auto handle = d.open(source);
     ASSERT_FALSE(handle->info().exact_length);
@@ -197,7 +197,7 @@ TEST(Sndfile, ReadingPastAnEstimateIsHeldToTheLimit) {
 }
 
 TEST(Sndfile, WritesAndReadsBack) {
-    const AudioDecoder& d = sndfile::decoder();
+    const AudioCodec& d = sndfile::codec();
     auto original = read_all<short>(from_path("music_stereo.flac"), DType::I16);
     char dir[] = "/tmp/mediaview-cpp-XXXXXX";
     ASSERT_NE(mkdtemp(dir), nullptr);

@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include "src/core/aligned_buffer.hpp"
-#include "src/core/dtype.hpp"
-#include "src/core/strided_array.hpp"
+#include "src/aligned_buffer.hpp"
+#include "src/dtype.hpp"
+#include "src/strided_array.hpp"
 
 using namespace mediaview;
 

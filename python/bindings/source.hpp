@@ -8,9 +8,9 @@
 #include <optional>
 #include <string>
 
-#include "aligned_buffer.hpp"
-#include "decoder.hpp"
-#include "strided_array.hpp"
+#include "src/aligned_buffer.hpp"
+#include "src/image_codec.hpp"
+#include "src/strided_array.hpp"
 
 namespace mediaview::python {
 

@@ -1,7 +1,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings.hpp"
-#include "registry.hpp"
+#include "src/codec_table.hpp"
 
 namespace py = pybind11;
 

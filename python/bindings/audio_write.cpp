@@ -11,7 +11,7 @@
 #include <cstdlib>
 
 #include "audio_input.hpp"
-#include "src/core/file_bytes.hpp"
+#include "src/file_bytes.hpp"
 
 namespace py = pybind11;
 

@@ -1,7 +1,8 @@
 // The interface of an audio codec: open a source (a path, bytes in memory, or
 // headerless RAW described by the caller), read its description, seek, and
 // read frames as one of the sample dtypes straight into a caller's pointer.
-// Like ImageDecoder, implementations are plain C++ with no Python headers.
+// Like ImageCodec, implementations are plain C++ with no Python headers, live
+// in decoders/<codec>/ and are listed once in decoders/table.cpp.
 #pragma once
 
 #include <cstdint>
@@ -11,8 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include "decoder.hpp"
+#include "codec.hpp"
 #include "dtype.hpp"
+#include "strided_array.hpp"
 
 namespace mediaview {
 
@@ -52,6 +54,29 @@ struct AudioInfo {
     double duration() const;
 };
 
+// Every field in order, tags last (as one text field each, "tag:title"); an
+// unknown length or duration is monostate.
+Fields fields_of(const AudioInfo& info);
+
+// The audio dtypes, the one list: int16, int32, float32, float64.
+const std::vector<DType>& audio_dtypes();
+// Throws std::invalid_argument for any other type, naming the accepted ones.
+DType check_audio_dtype(DType t);
+DType audio_dtype_from_name(std::string_view name);
+
+// A container format a codec writes, and what it can store: the knowledge a
+// converter needs before it decodes anything.
+struct AudioFormat {
+    std::string name;                      // "WAV", "FLAC", "OGG", "MP3", ...
+    std::string description;               // "WAV (Microsoft)"
+    std::vector<std::string> extensions;   // lower case, no dot
+    std::string default_subtype;           // empty: the caller must name one
+    std::vector<std::string> subtypes;     // every subtype it can store
+    std::vector<std::string> lossy_subtypes;
+    std::vector<int> samplerates;          // the only rates it stores; empty: any
+    int max_channels = 0;                  // 0: no limit beyond the codec's own
+};
+
 // One open input; not shareable between threads (each thread opens its own).
 class AudioHandle {
 public:
@@ -89,7 +114,7 @@ struct PcmLayout {
     DType dtype = DType::I16;       // the stored sample type, native order
 };
 
-class AudioDecoder : public Decoder {
+class AudioCodec : public Codec {
 public:
     MediaKind kind() const override { return MediaKind::Audio; }
     // Throws UnsupportedFormatError for content it does not know, DecodeError
@@ -102,10 +127,16 @@ public:
     // otherwise nullopt and the reason in `why_not`.
     virtual std::optional<PcmLayout> pcm_layout(const AudioSource& source, const AudioInfo& info, DType dtype,
                                                 ByteSpan file, std::string& why_not) const = 0;
-    // Major format and subtype names this codec can write, and the format a
-    // file extension (lower case, no dot) selects.
-    virtual std::string format_for_extension(const std::string& ext) const = 0;
-    virtual std::string default_subtype(const std::string& format) const = 0;
+    // The formats it writes. An extension selects the first format listing
+    // it; that format's default subtype applies when none is given (".opus"
+    // is Ogg with the OPUS subtype).
+    virtual std::vector<AudioFormat> write_formats() const = 0;
+    // The subtype a file extension implies beyond its format's default
+    // (".opus": "OPUS"), else empty.
+    virtual std::string subtype_for_extension(const std::string& ext) const { (void)ext; return {}; }
+    // The dtype that carries samples stored as `subtype` without loss (PCM_16:
+    // int16, PCM_24: int32, FLOAT: float32), else nullopt.
+    virtual std::optional<DType> exact_dtype(const std::string& subtype) const = 0;
 };
 
 }  // namespace mediaview

@@ -1,6 +1,6 @@
 #include "error_translation.hpp"
 
-#include "file_bytes.hpp"
+#include "src/file_bytes.hpp"
 
 namespace py = pybind11;
 

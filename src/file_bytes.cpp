@@ -12,7 +12,7 @@
 
 namespace mediaview {
 FileError::FileError(int err, std::string file)
-    : std::runtime_error(std::strerror(err)), errnum(err), path(std::move(file)) {}
+    : Error(std::strerror(err)), errnum(err), path(std::move(file)) {}
 
 RegularFile::RegularFile(const std::string& path) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -31,14 +31,13 @@ RegularFile::RegularFile(const std::string& path) {
 
 RegularFile::~RegularFile() { ::close(fd_); }
 
-AlignedBuffer read_file(const std::string& path) {
-    RegularFile file(path);
-    // The size from fstat is a hint: a file that shrinks or grows while we
-    // read is read up to what is really there (and up to the first size).
-    AlignedBuffer block(file.size());
+namespace {
+
+// Reads up to `limit` bytes from the start of an open file.
+std::size_t read_up_to(const RegularFile& file, const std::string& path, std::uint8_t* dst, std::size_t limit) {
     std::size_t done = 0;
-    while (done < block.size()) {
-        ssize_t n = ::read(file.fd(), block.data() + done, block.size() - done);
+    while (done < limit) {
+        ssize_t n = ::read(file.fd(), dst + done, limit - done);
         if (n < 0) {
             if (errno == EINTR) continue;
             throw FileError(errno, path);
@@ -46,6 +45,24 @@ AlignedBuffer read_file(const std::string& path) {
         if (n == 0) break;
         done += static_cast<std::size_t>(n);
     }
+    return done;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> read_head(const std::string& path, std::size_t limit) {
+    RegularFile file(path);
+    std::vector<std::uint8_t> head(limit);
+    head.resize(read_up_to(file, path, head.data(), limit));
+    return head;
+}
+
+AlignedBuffer read_file(const std::string& path) {
+    RegularFile file(path);
+    // The size from fstat is a hint: a file that shrinks or grows while we
+    // read is read up to what is really there (and up to the first size).
+    AlignedBuffer block(file.size());
+    std::size_t done = read_up_to(file, path, block.data(), block.size());
     if (done == block.size()) return block;
     AlignedBuffer shorter(done);
     std::memcpy(shorter.data(), block.data(), done);

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "audio_decoder.hpp"
+#include "audio_codec.hpp"
 #include "strided_array.hpp"
 
 namespace mediaview {
@@ -21,7 +21,7 @@ std::int64_t read_fully(AudioHandle& handle, DType dtype, std::uint8_t* dst, std
 // bytes written are the same as with one thread. `first` is an already open
 // handle (used for the first segment). Returns the frames read, which is less
 // than `frames` only when the data ends early.
-std::int64_t read_frames(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& first,
+std::int64_t read_frames(const AudioCodec& decoder, const AudioSource& source, AudioHandle& first,
                          std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads);
 
 // Throws LimitError when `frames` x `channels` samples exceed `max_samples`
@@ -39,7 +39,7 @@ StridedArray append_rest(AudioHandle& handle, StridedArray first, DType dtype, s
 // are `dtype` in native order; otherwise nullopt and the reason in `why_not`.
 // The map is checked against samples `handle` decodes at both ends of the
 // range, so a misread header can never give different values.
-std::optional<StridedArray> map_pcm(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& handle,
+std::optional<StridedArray> map_pcm(const AudioCodec& decoder, const AudioSource& source, AudioHandle& handle,
                                     std::int64_t start, std::int64_t frames, DType dtype, std::string& why_not);
 
 }  // namespace mediaview

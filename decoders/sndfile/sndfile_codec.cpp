@@ -1,4 +1,4 @@
-#include "sndfile_decoder.hpp"
+#include "sndfile_codec.hpp"
 
 #include <sndfile.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #include <type_traits>
 
 #include "quiet_stderr.hpp"
-#include "src/core/file_bytes.hpp"
+#include "src/file_bytes.hpp"
 
 namespace mediaview::sndfile {
 
@@ -390,7 +390,7 @@ bool host_is_big_endian() {
     return first == 0;
 }
 
-class SndfileDecoder final : public AudioDecoder {
+class SndfileDecoder final : public AudioCodec {
 public:
     std::string_view name() const override { return "sndfile"; }
 
@@ -532,7 +532,7 @@ const std::vector<MajorFormat>& major_formats() {
     return formats;
 }
 
-const AudioDecoder& decoder() {
+const AudioCodec& codec() {
     static const SndfileDecoder instance;
     return instance;
 }

@@ -1,7 +1,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "decoder.hpp"
+#include "image_codec.hpp"
 
 namespace mediaview {
 

@@ -7,8 +7,8 @@
 #include <memory>
 
 #include "source.hpp"
-#include "src/core/audio_decoder.hpp"
-#include "src/core/registry.hpp"  // audio_decoder()
+#include "src/audio_codec.hpp"
+#include "src/codec_table.hpp"  // audio_decoder()
 
 namespace mediaview::python {
 

@@ -10,7 +10,7 @@
 
 #include <Python.h>
 
-#include "strided_array.hpp"
+#include "src/strided_array.hpp"
 
 namespace mediaview::python {
 

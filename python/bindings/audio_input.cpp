@@ -2,7 +2,7 @@
 
 #include <pybind11/stl.h>
 
-#include "src/core/registry.hpp"
+#include "src/codec_table.hpp"
 
 namespace py = pybind11;
 

@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "src/core/audio_decoder.hpp"
+#include "src/audio_codec.hpp"
 
 namespace mediaview::sndfile {
 
-const AudioDecoder& decoder();
+const AudioCodec& codec();
 
 // libsndfile keeps the error of a failed open in one global: sf_open*, and
 // sf_error/sf_strerror(NULL) after it, must run under this lock.

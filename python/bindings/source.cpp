@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "file_bytes.hpp"
+#include "src/file_bytes.hpp"
 
 namespace py = pybind11;
 

@@ -6,8 +6,8 @@
 #include "bindings.hpp"
 #include "error_translation.hpp"
 #include "exporter.hpp"
-#include "orientation.hpp"
-#include "registry.hpp"
+#include "src/orientation.hpp"
+#include "src/codec_table.hpp"
 #include "source.hpp"
 
 namespace py = pybind11;
@@ -15,8 +15,8 @@ namespace py = pybind11;
 namespace mediaview::python {
 namespace {
 
-const ImageDecoder& image_decoder_for(ByteSpan data) {
-    if (const ImageDecoder* d = find_image_decoder(data)) return *d;
+const ImageCodec& image_decoder_for(ByteSpan data) {
+    if (const ImageCodec* d = find_image_decoder(data)) return *d;
     if (data.size == 0) throw UnsupportedFormatError("empty input: no image data");
     throw UnsupportedFormatError("no image decoder recognises this data");
 }
@@ -89,7 +89,7 @@ py::object decode_image(py::handle src, const std::string& mode, int scale_num, 
     ImageDecodeResult decoded;
     {
         py::gil_scoped_release nogil;
-        const ImageDecoder& decoder = image_decoder_for(source.span());
+        const ImageCodec& decoder = image_decoder_for(source.span());
         auto provide = [&](const OutputShape& shape) -> PixelTarget {
             PixelTarget target;
             if (out_view) {

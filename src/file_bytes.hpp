@@ -2,16 +2,18 @@
 // with the GIL released.
 #pragma once
 
-#include <stdexcept>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "aligned_buffer.hpp"
+#include "errors.hpp"
 
 namespace mediaview {
 
 // An operating-system error on a named file; the binding layer raises the
 // matching OSError subclass (FileNotFoundError, IsADirectoryError, ...).
-struct FileError : std::runtime_error {
+struct FileError : Error {
     FileError(int errnum, std::string path);
     int errnum;
     std::string path;
@@ -38,6 +40,8 @@ private:
 };
 
 AlignedBuffer read_file(const std::string& path);
+// The first `limit` bytes (fewer when the file is shorter), for sniffing.
+std::vector<std::uint8_t> read_head(const std::string& path, std::size_t limit);
 
 // The extension of a path's last component, lower case, without the dot
 // ("" when there is none).

@@ -1,7 +1,7 @@
 // The JPEG decoder. Every libjpeg call runs guarded (libjpeg_errors.hpp), so
 // libjpeg's fatal errors become C++ exceptions without unwinding C frames;
 // its warnings are sorted by the damage policy below.
-#include "jpeg_decoder.hpp"
+#include "jpeg_codec.hpp"
 
 #include "libjpeg_errors.hpp"
 
@@ -394,7 +394,7 @@ std::string turbo_version() {
     return std::to_string(v / 1000000) + "." + std::to_string(v / 1000 % 1000) + "." + std::to_string(v % 1000);
 }
 
-class JpegDecoder final : public ImageDecoder {
+class JpegDecoder final : public ImageCodec {
 public:
     std::string_view name() const override { return "jpeg"; }
     std::string description() const override { return "JPEG (libjpeg-turbo)"; }
@@ -465,7 +465,7 @@ public:
 
 }  // namespace
 
-const ImageDecoder& decoder() {
+const ImageCodec& codec() {
     static const JpegDecoder instance;
     return instance;
 }

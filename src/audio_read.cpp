@@ -23,7 +23,7 @@ struct Segment {
     std::exception_ptr error;
 };
 
-void read_segment(const AudioDecoder& decoder, const AudioSource& source, Segment& seg, DType dtype,
+void read_segment(const AudioCodec& decoder, const AudioSource& source, Segment& seg, DType dtype,
                   std::uint8_t* dst) {
     try {
         std::unique_ptr<AudioHandle> handle = decoder.open(source);
@@ -58,7 +58,7 @@ std::int64_t read_fully(AudioHandle& handle, DType dtype, std::uint8_t* dst, std
     return done;
 }
 
-std::int64_t read_frames(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& first,
+std::int64_t read_frames(const AudioCodec& decoder, const AudioSource& source, AudioHandle& first,
                          std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads) {
     first.seek(start);
     if (frames <= 0) return 0;
@@ -136,7 +136,7 @@ bool same_as_decoded(AudioHandle& handle, const std::uint8_t* mapped, std::int64
 
 }  // namespace
 
-std::optional<StridedArray> map_pcm(const AudioDecoder& decoder, const AudioSource& source, AudioHandle& handle,
+std::optional<StridedArray> map_pcm(const AudioCodec& decoder, const AudioSource& source, AudioHandle& handle,
                                     std::int64_t start, std::int64_t frames, DType dtype, std::string& why_not) {
     if (source.path.empty()) {
         why_not = "the input is not a file path (bytes and file objects are decoded from memory)";

@@ -12,7 +12,7 @@
 #include "bindings.hpp"
 #include "error_translation.hpp"
 #include "exporter.hpp"
-#include "src/core/audio_read.hpp"
+#include "src/audio_read.hpp"
 
 namespace py = pybind11;
 
@@ -137,7 +137,7 @@ struct ReadRequest {
 StridedArray read_frames_nogil(const AudioSource& source, const ReadRequest& rq, const Py_buffer* out_view,
                                const std::shared_ptr<Storage>& out_storage, Layout layout, bool always_2d,
                                int& samplerate) {
-    const AudioDecoder& decoder = audio_decoder();
+    const AudioCodec& decoder = audio_decoder();
     std::unique_ptr<AudioHandle> handle = decoder.open(source);
     const AudioInfo& info = handle->info();
     samplerate = info.samplerate;

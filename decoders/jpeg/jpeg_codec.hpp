@@ -4,11 +4,11 @@
 // policy built on libjpeg's own warnings.
 #pragma once
 
-#include "src/core/decoder.hpp"
+#include "src/image_codec.hpp"
 
 namespace mediaview::jpeg {
 
-const ImageDecoder& decoder();
+const ImageCodec& codec();
 
 // The EXIF orientation (1-8) in an APP1 "Exif" payload; 1 when absent or invalid.
 int exif_orientation(const std::uint8_t* app1, std::size_t size);

@@ -4,7 +4,7 @@
 
 #include <pybind11/pybind11.h>
 
-#include "src/core/errors.hpp"
+#include "src/errors.hpp"
 
 namespace mediaview::python {
 

@@ -1,0 +1,18 @@
+// Every codec, in sniffing order. Adding a codec: one folder under decoders/
+// and one line here; nothing else in the tree names a codec.
+#include "decoders/table.hpp"
+
+#include "decoders/jpeg/jpeg_codec.hpp"
+#include "decoders/sndfile/sndfile_codec.hpp"
+
+namespace mediaview {
+
+const CodecTable& codecs() {
+    static const CodecTable table({
+        &jpeg::codec(),
+        &sndfile::codec(),  // last: the catch-all for audio
+    });
+    return table;
+}
+
+}  // namespace mediaview

@@ -1,0 +1,153 @@
+// The interface of an image codec: probe a header, decode into a target the
+// caller provides, and (optionally) encode. Implementations live in
+// decoders/<codec>/, are plain C++ (no Python headers), and are listed once
+// in decoders/table.cpp.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "codec.hpp"
+#include "errors.hpp"
+#include "orientation.hpp"
+#include "strided_array.hpp"
+
+namespace mediaview {
+
+// The channel layout of a pixel. LA is grey plus alpha.
+enum class PixelMode { RGB, BGR, RGBA, BGRA, RGBX, L, LA, CMYK };
+
+int channels_of(PixelMode mode);
+std::string_view pixel_mode_name(PixelMode mode);
+PixelMode pixel_mode_from_name(std::string_view name);  // throws std::invalid_argument
+
+struct ImageInfo {
+    std::string format;       // the codec's name: "jpeg", "png", ...
+    int width = 0;
+    int height = 0;
+    int components = 0;
+    std::string colorspace;   // "YCbCr", "Gray", "RGB", "CMYK", "YCCK"
+    std::string subsampling;  // "444", "422", "420", "440", "411", "441", "gray" or "unknown"
+    bool progressive = false;
+    bool arithmetic = false;
+    int precision = 8;
+    int orientation = 1;      // EXIF 1-8; 1 when absent or invalid
+    bool has_icc = false;     // an ICC profile is embedded
+    // What only this codec knows (e.g. PNG's colour type, interlacing),
+    // listed after the common fields in every view of the info.
+    Fields extra;
+};
+
+// The common fields first, then `extra`: the one list behind every view of an
+// ImageInfo (attributes, as_dict, repr, the CLI's info).
+Fields fields_of(const ImageInfo& info);
+
+// A DCT-domain scale: either a fixed fraction num/den, or (num == 0) the
+// smallest scale whose output is at least min_width x min_height.
+struct ScaleRequest {
+    int num = 1;
+    int den = 1;
+    int min_width = 0;
+    int min_height = 0;
+    // num == 0 selects the MinSize rule (so MinSize(0, 0) means "smallest").
+    bool at_least_size() const { return num == 0; }
+};
+
+using CropRect = Rect;
+
+struct ImageRequest {
+    // nullopt: the file's own layout (grey: L, grey+alpha: LA, colour: RGB,
+    // with alpha: RGBA, CMYK: CMYK).
+    std::optional<PixelMode> mode = PixelMode::RGB;
+    // The element type: U8 or U16; nullopt: the file's own depth (U16 for
+    // 16-bit data where the codec keeps it, else U8).
+    std::optional<DType> dtype;
+    ScaleRequest scale;
+    // With `oriented`, crop and the MinSize scale are given in the displayed
+    // (EXIF-oriented) frame; the decoder maps them to the stored frame.
+    bool oriented = false;
+    std::optional<CropRect> crop;  // in output (scaled) pixels
+    bool strict = false;           // every warning becomes a DecodeError
+    bool allow_truncated = false;  // truncated data gives a partial image plus a warning
+    std::uint64_t max_pixels = 0;  // width*height from the header; 0 = no limit
+};
+
+// The size of the pixels a decode will produce, known once the header is read.
+// Sizes are in the stored frame, as the decoder writes the pixels.
+struct OutputShape {
+    int width = 0;
+    int height = 0;
+    int channels = 0;
+    int orientation = 1;  // EXIF orientation found in the header
+    DType dtype = DType::U8;
+};
+
+// Where a decoder writes: `height` rows of `width` pixels of `channels`
+// adjacent elements (of the shape's dtype). Strides are in bytes. Pixel (r, c) starts at data + r*row_stride + c*pixel_stride;
+// either stride may be negative (a flipped or transposed caller buffer).
+struct PixelTarget {
+    std::uint8_t* data = nullptr;
+    Index row_stride = 0;
+    Index pixel_stride = 0;
+};
+
+// Called once, after the header is parsed and before any pixel is written, so
+// the caller can allocate (or check its own buffer) knowing the exact size.
+using TargetProvider = std::function<PixelTarget(const OutputShape&)>;
+
+// What a decoded image carries besides its pixels, so that a writer can
+// store it again: the channel layout and the source's colour profile and
+// EXIF block (raw bytes, empty when absent).
+struct ImageMeta {
+    PixelMode mode = PixelMode::RGB;
+    std::string icc;
+    std::string exif;  // the TIFF structure, without JPEG's "Exif\0\0" prefix
+};
+
+struct ImageDecodeResult {
+    OutputShape shape;
+    int orientation = 1;
+    ImageMeta meta;  // mode as decoded; icc and exif as found in the file
+};
+
+// Compressed bytes, owned however the library that made them allocates.
+struct EncodedBytes {
+    std::unique_ptr<std::uint8_t, void (*)(void*)> data{nullptr, nullptr};
+    std::size_t size = 0;
+};
+
+class ImageCodec : public Codec {
+public:
+    MediaKind kind() const override { return MediaKind::Image; }
+
+    // ---- reading
+    virtual ImageInfo probe(ByteSpan data) const = 0;
+    // Reads the header, calls `target` once with the output's size, writes
+    // every pixel into it; throws DecodeError, LimitError, std::invalid_argument.
+    virtual ImageDecodeResult decode(ByteSpan data, const ImageRequest& request,
+                                     const TargetProvider& target, Diagnostics& diagnostics) const = 0;
+    // The scales (num, den) the decoder applies while decoding (JPEG's k/8);
+    // empty when it has none and a scale is an error.
+    virtual std::vector<std::pair<int, int>> scales() const { return {}; }
+
+    // ---- writing; a codec that cannot write keeps these defaults
+    virtual bool can_encode() const { return false; }
+    virtual bool lossy() const { return false; }
+    virtual std::vector<OptionSpec> encode_options() const { return {}; }
+    // The layouts (and element types) it stores.
+    virtual std::vector<PixelMode> encode_modes() const { return {}; }
+    virtual std::vector<DType> encode_dtypes() const { return {DType::U8}; }
+    // Encodes `pixels` ((H, W) or (H, W, C) of U8 or U16, any strides), laid
+    // out as meta.mode, storing meta.icc and meta.exif where the format can.
+    // `options` were checked against encode_options(). Throws
+    // std::invalid_argument for what the format cannot store.
+    virtual EncodedBytes encode(const StridedArray& pixels, const ImageMeta& meta, const Options& options) const;
+};
+
+}  // namespace mediaview
