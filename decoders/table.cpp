@@ -4,12 +4,14 @@
 
 #include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/sndfile/sndfile_codec.hpp"
+#include "decoders/webp/webp_codec.hpp"
 
 namespace mediaview {
 
 const CodecTable& codecs() {
     static const CodecTable table({
         &jpeg::codec(),
+        &webp::codec(),
         &sndfile::codec(),  // last: the catch-all for audio
     });
     return table;
