@@ -19,7 +19,7 @@
 #include <webp/decode.h>
 #include <webp/demux.h>
 
-#include "decoders/jpeg/jpeg_codec.hpp"  // exif_orientation: the one EXIF reader in the tree
+#include "src/exif.hpp"
 
 namespace mediaview::webp {
 namespace {
@@ -88,9 +88,7 @@ std::string chunk(WebPDemuxer* demux, const char* fourcc) {
 }
 
 int orientation_of(const std::string& tiff) {
-    if (tiff.empty()) return 1;
-    std::string app1 = std::string("Exif\0\0", 6) + tiff;
-    return jpeg::exif_orientation(reinterpret_cast<const std::uint8_t*>(app1.data()), app1.size());
+    return tiff_orientation(reinterpret_cast<const std::uint8_t*>(tiff.data()), tiff.size());
 }
 
 Header read_header(ByteSpan data) {
@@ -163,6 +161,7 @@ WEBP_CSP_MODE csp_for(PixelMode mode) {
 }
 
 PixelMode mode_of(const ImageRequest& request, const Header& h) {
+    if (request.dtype && *request.dtype != DType::U8) throw std::invalid_argument("WebP decodes to uint8 only");
     PixelMode mode = request.mode.value_or(h.features.has_alpha ? PixelMode::RGBA : PixelMode::RGB);
     csp_for(mode);  // rejects what WebP cannot give
     return mode;
