@@ -1,5 +1,5 @@
 # Type stubs for the native module; the public API is re-exported by mediaview.
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 class Error(Exception): ...
 class DecodeError(Error, ValueError): ...
@@ -45,7 +45,8 @@ def decoders() -> list[dict[str, Any]]: ...
 def probe(src: Any) -> ImageInfo: ...
 def decode_image(
     src: Any,
-    mode: str,
+    mode: Optional[str],
+    dtype: Optional[str],
     scale_num: int,
     scale_den: int,
     min_width: int,
@@ -55,8 +56,17 @@ def decode_image(
     strict: bool,
     allow_truncated: bool,
     max_pixels: int,
+    frame: int,
     out: Any,
 ) -> memoryview: ...
+def decode_frames(
+    src: Any,
+    mode: Optional[str],
+    crop: Optional[Tuple[int, int, int, int]],
+    strict: bool,
+    allow_truncated: bool,
+    max_pixels: int,
+) -> Tuple[memoryview, List[int]]: ...
 def encode_jpeg(data: Any, quality: int, subsampling: str, progressive: bool, mode: Optional[str]) -> bytes: ...
 
 class AudioInfo:

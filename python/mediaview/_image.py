@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
-from typing import BinaryIO, NamedTuple, Optional, Tuple, Union
+from typing import BinaryIO, List, NamedTuple, Optional, Tuple, Union
 
 from . import _core
 from ._limits import limit_argument
@@ -105,6 +105,7 @@ def decode_image(
     strict: bool = False,
     allow_truncated: bool = False,
     max_pixels: Optional[int] = None,
+    frame: int = 0,
     out=None,
 ) -> memoryview:
     """Decodes an image into a new (or the given) buffer and returns a
@@ -118,7 +119,8 @@ def decode_image(
       or ``CMYK``; ``None``: the file's own layout (grey ``L``, colour
       ``RGB``, CMYK ``CMYK``, with alpha ``LA``/``RGBA``).
     - ``dtype``: ``"uint8"`` or ``"uint16"``; ``None``: the file's own depth.
-    - ``scale``: DCT-domain scaling by k/8 (k = 1..16): ``Fraction(1, 4)``,
+    - ``scale``: scaling while decoding, as the codec offers it (JPEG: k/8
+      for k = 1..16; WebP: any reduction up to 1): ``Fraction(1, 4)``,
       ``"1/4"``, ``0.25`` or ``(1, 4)``; or ``MinSize(w, h)``.
     - ``crop``: ``(x, y, width, height)`` in output pixels; only the needed
       rows and iMCU columns are decoded; values equal a full decode sliced.
@@ -127,6 +129,7 @@ def decode_image(
     - ``allow_truncated``: truncated data gives the partial image plus a
       :class:`DecodeWarning` instead of raising :class:`DecodeError`.
     - ``max_pixels``: header limit (default :data:`MAX_IMAGE_PIXELS`).
+    - ``frame``: the frame of an animation, composited as a viewer shows it.
     - ``out``: a writable uint8 buffer of exactly the output shape (rows may
       be padded); the returned view shares its memory.
     """
@@ -144,5 +147,34 @@ def decode_image(
         bool(strict),
         bool(allow_truncated),
         limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
+        _c_int(frame, "frame"),
         out,
+    )
+
+
+def decode_frames(
+    src: Source,
+    *,
+    mode: Optional[str] = None,
+    crop: Optional[Tuple[int, int, int, int]] = None,
+    strict: bool = False,
+    allow_truncated: bool = False,
+    max_pixels: Optional[int] = None,
+) -> Tuple[memoryview, List[int]]:
+    """Decodes every frame of an animation, composited as a viewer shows
+    them, into one buffer: returns ``(view, durations_ms)``, the view shaped
+    ``(T, H, W, C)`` (``(T, H, W)`` for ``L``) and the list of how long each
+    frame shows in milliseconds. A still image is one frame of duration 0; a
+    format without frames raises :class:`UnsupportedFormatError`.
+    ``mode``, ``crop``, ``strict`` and ``allow_truncated`` as for
+    :func:`decode_image`; ``max_pixels`` bounds all the frames together
+    (T x H x W; default :data:`MAX_IMAGE_PIXELS`).
+    """
+    return _core.decode_frames(
+        src,
+        mode,
+        _crop_argument(crop),
+        bool(strict),
+        bool(allow_truncated),
+        limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
     )
