@@ -3,6 +3,7 @@
 #include "decoders/table.hpp"
 
 #include "decoders/jpeg/jpeg_codec.hpp"
+#include "decoders/png/png_codec.hpp"
 #include "decoders/sndfile/sndfile_codec.hpp"
 #include "decoders/webp/webp_codec.hpp"
 
@@ -11,6 +12,7 @@ namespace mediaview {
 const CodecTable& codecs() {
     static const CodecTable table({
         &jpeg::codec(),
+        &png::codec(),
         &webp::codec(),
         &sndfile::codec(),  // last: the catch-all for audio
     });
