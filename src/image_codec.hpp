@@ -158,6 +158,9 @@ public:
     // The scales (num, den) the decoder applies while decoding (JPEG's k/8);
     // empty when it has none and a scale is an error.
     virtual std::vector<std::pair<int, int>> scales() const { return {}; }
+    // Whether its files may hold several frames (animations); a codec that
+    // says so honours request.frame and implements decode_frames.
+    virtual bool has_frames() const { return false; }
     // Every frame, composited, into the target the provider returns (called
     // once, with the frame count and size); `request.frame` is ignored.
     // Codecs of still images keep this default.

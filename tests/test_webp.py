@@ -186,6 +186,13 @@ def test_frame_out_of_range_and_scaled_animation_are_refused():
         mediaview.decode_image(ANIMATED, scale="1/2")
 
 
+def test_frame_of_a_jpeg_is_refused_not_ignored():
+    with pytest.raises(ValueError, match="jpeg images have one frame"):
+        mediaview.decode_image(SAMPLES / "chelsea_420.jpg", frame=1)
+    with pytest.raises(ValueError, match="frame must be 0 or more"):
+        mediaview.decode_image(SAMPLES / "chelsea_420.jpg", frame=-1)
+
+
 def test_decode_frames_of_a_jpeg_is_refused():
     with pytest.raises(mediaview.UnsupportedFormatError, match="no frames"):
         mediaview.decode_frames(SAMPLES / "chelsea_420.jpg")

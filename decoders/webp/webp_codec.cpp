@@ -513,6 +513,8 @@ public:
         return decode_still(data, h, request, provide_target, diagnostics);
     }
 
+    bool has_frames() const override { return true; }
+
     FramesDecodeResult decode_frames(ByteSpan data, const ImageRequest& request,
                                      const FramesTargetProvider& provide_target,
                                      Diagnostics& diagnostics) const override {
