@@ -41,7 +41,10 @@ std::string names_of(const std::vector<OptionSpec>& specs) {
 
 void check_options(const std::vector<OptionSpec>& specs, const Options& options, std::string_view codec) {
     for (const auto& [name, value] : options) {
-        auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
+        // Compared through a plain reference: clang 14 (make test-asan, make
+        // fuzz) refuses a lambda that captures a structured binding (C++17).
+        const std::string& wanted = name;
+        auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == wanted; });
         if (spec == specs.end())
             throw std::invalid_argument(std::string(codec) + " takes no option '" + name +
                                         "' (its options: " + names_of(specs) + ")");
