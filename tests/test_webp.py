@@ -364,5 +364,5 @@ def test_write_image_refuses_bad_options(tmp_path):
     pixels = np.zeros((8, 8, 3), np.uint8)
     with pytest.raises(ValueError, match="quality"):
         mediaview.write_image(tmp_path / "x.webp", pixels, quality=101)
-    with pytest.raises(ValueError, match="subsampling"):
+    with pytest.raises(TypeError, match="webp takes no option 'subsampling'"):
         mediaview.write_image(tmp_path / "x.webp", pixels, subsampling="420")
