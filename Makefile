@@ -124,6 +124,7 @@ fuzz-smoke: build-fuzz build
 bench: build
 	$(PY) bench/bench_jpeg.py
 	$(PY) bench/bench_png.py
+	$(PY) bench/bench_webp.py
 	$(PY) bench/bench_audio.py
 
 clean:

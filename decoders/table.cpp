@@ -5,6 +5,7 @@
 #include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/png/png_codec.hpp"
 #include "decoders/sndfile/sndfile_codec.hpp"
+#include "decoders/webp/webp_codec.hpp"
 
 namespace mediaview {
 
@@ -12,6 +13,7 @@ const CodecTable& codecs() {
     static const CodecTable table({
         &jpeg::codec(),
         &png::codec(),
+        &webp::codec(),
         &sndfile::codec(),  // last: the catch-all for audio
     });
     return table;

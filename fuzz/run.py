@@ -47,6 +47,21 @@ JPEG_OPTIONS = [
     bytes([0x80, 20, 15, 0, 0, 0, 0, 0]),
 ]
 
+# Option prefixes for the WebP target (see fuzz/webp_harness.hpp): plain
+# RGB with a lossless re-encode; L at 1/2 with a crop into a flipped target;
+# BGRA oriented with a crop, truncation allowed, mirrored target; the file's
+# own layout, strict, transposed; LA with MinSize into padded rows; every
+# frame (decode_frames) as RGBA; frame 3 as RGB with a crop.
+WEBP_OPTIONS = [
+    bytes([0x00, 7, 0, 0, 0, 0, 0, 0x20]),
+    bytes([0x44, 3, 2, 40, 30, 128, 200, 0]),
+    bytes([0x73, 7, 3, 10, 200, 255, 40, 0]),
+    bytes([0x0E, 7, 4, 0, 0, 0, 0, 0]),
+    bytes([0x85, 20, 16, 0, 0, 0, 0, 0]),
+    bytes([0x02, 7, 0, 0, 0, 0, 0, 0x02]),
+    bytes([0x40, 7, 0, 20, 20, 200, 200, 0x0C]),
+]
+
 # Option prefixes for the PNG target (see fuzz/png_harness.hpp): own layout
 # with an encode round trip; RGB uint8 cropped into a flipped target, round
 # trip; BGRA uint16 oriented, cropped, truncation allowed, mirrored target;
@@ -149,6 +164,9 @@ def seeds_for(target: str) -> list[bytes]:
         return [opt + p.read_bytes()[:65536] for p in audio_seed_files() for opt in AUDIO_OPTIONS]
     if target == "fuzz_encode":
         return [opt + payload for payload in encode_payloads() for opt in ENCODE_OPTIONS]
+    if target == "fuzz_webp":
+        webps = sorted((ROOT / "samples").glob("*.webp"))
+        return [opt + p.read_bytes()[:65536] for p in webps for opt in WEBP_OPTIONS]
     if target == "fuzz_png":
         pngs = [p for folder in PNG_SEED_SOURCES if folder.is_dir() for p in sorted(folder.glob("*.png"))]
         return [opt + p.read_bytes()[:65536] for p in pngs for opt in PNG_OPTIONS]

@@ -7,10 +7,11 @@ cd "$(dirname "$0")/.."
 VENV=${1:-.venv}
 PYTHON=${PYTHON:-python3}
 
-# flac(1): a reference decoder the tests use as an oracle.
+# flac(1): a reference decoder the tests use as an oracle; webp's dwebp(1) likewise
+# for libwebp's scaled decodes, which Pillow cannot make.
 # clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
-APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libsoxr-dev libgtest-dev
-              flac clang libclang-rt-14-dev llvm)
+APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libsoxr-dev
+              libwebp-dev libgtest-dev webp flac clang libclang-rt-14-dev llvm)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

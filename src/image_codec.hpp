@@ -79,6 +79,7 @@ struct ImageRequest {
     bool strict = false;           // every warning becomes a DecodeError
     bool allow_truncated = false;  // truncated data gives a partial image plus a warning
     std::uint64_t max_pixels = 0;  // width*height from the header; 0 = no limit
+    int frame = 0;                 // an animation's frame (composited); 0 for still images
 };
 
 // The size of the pixels a decode will produce, known once the header is read.
@@ -120,6 +121,25 @@ struct ImageDecodeResult {
     ImageMeta meta;  // mode as decoded; icc and exif as found in the file
 };
 
+// Every frame of an animation, composited as a viewer shows it, in one
+// (T, H, W, C) block: frame t is the PixelTarget `first` moved by
+// t * frame_stride bytes.
+struct FramesShape {
+    int frames = 0;
+    OutputShape frame;  // the size of each frame (all alike)
+};
+struct FramesTarget {
+    PixelTarget first;
+    Index frame_stride = 0;
+};
+using FramesTargetProvider = std::function<FramesTarget(const FramesShape&)>;
+struct FramesDecodeResult {
+    FramesShape shape;
+    ImageMeta meta;
+    std::vector<int> durations_ms;  // how long each frame shows
+    int loop_count = 0;             // 0: loops forever
+};
+
 // Compressed bytes, owned however the library that made them allocates.
 struct EncodedBytes {
     std::unique_ptr<std::uint8_t, void (*)(void*)> data{nullptr, nullptr};
@@ -139,6 +159,16 @@ public:
     // The scales (num, den) the decoder applies while decoding (JPEG's k/8);
     // empty when it has none and a scale is an error.
     virtual std::vector<std::pair<int, int>> scales() const { return {}; }
+    // Whether its files may hold several frames (animations); a codec that
+    // says so honours request.frame and implements decode_frames.
+    virtual bool has_frames() const { return false; }
+    // Every frame, composited, into the target the provider returns (called
+    // once, with the frame count and size); `request.frame` is ignored.
+    // Codecs of still images keep this default.
+    virtual FramesDecodeResult decode_frames(ByteSpan, const ImageRequest&, const FramesTargetProvider&,
+                                             Diagnostics&) const {
+        throw UnsupportedFormatError(std::string(name()) + " images have no frames to decode");
+    }
 
     // ---- writing; a codec that cannot write keeps these defaults
     virtual bool can_encode() const { return false; }

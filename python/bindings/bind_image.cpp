@@ -1,4 +1,4 @@
-// probe, decode_image and encode_image: convert arguments, release the GIL,
+// probe, decode_image, decode_frames and encode_image: convert arguments, release the GIL,
 // call the core operation, wrap the result.
 #include <pybind11/stl.h>
 
@@ -11,6 +11,7 @@
 #include "records.hpp"
 #include "source.hpp"
 #include "src/exif.hpp"
+#include "src/operations/decode_frames.hpp"
 #include "src/orientation.hpp"
 #include "src/operations/decode_image.hpp"
 #include "src/operations/encode_image.hpp"
@@ -23,7 +24,7 @@ namespace {
 ImageRequest make_request(const std::optional<std::string>& mode, const std::optional<std::string>& dtype,
                           bool oriented, int scale_num, int scale_den, int min_width, int min_height,
                           const std::optional<std::tuple<int, int, int, int>>& crop, bool strict,
-                          bool allow_truncated, std::uint64_t max_pixels) {
+                          bool allow_truncated, std::uint64_t max_pixels, int frame) {
     ImageRequest request;
     request.mode = mode ? std::optional<PixelMode>(pixel_mode_from_name(*mode)) : std::nullopt;
     if (dtype) {
@@ -41,6 +42,7 @@ ImageRequest make_request(const std::optional<std::string>& mode, const std::opt
     request.strict = strict;
     request.allow_truncated = allow_truncated;
     request.max_pixels = max_pixels;
+    request.frame = frame;
     return request;
 }
 
@@ -56,9 +58,9 @@ ViewDescription describe(const ImageMeta& meta, bool oriented, int meta_orientat
 py::object decode_image(py::handle src, const std::optional<std::string>& mode, const std::optional<std::string>& dtype,
                         int scale_num, int scale_den, int min_width, int min_height,
                         const std::optional<std::tuple<int, int, int, int>>& crop, bool orient, bool strict,
-                        bool allow_truncated, std::uint64_t max_pixels, py::handle out) {
+                        bool allow_truncated, std::uint64_t max_pixels, int frame, py::handle out) {
     ImageRequest request = make_request(mode, dtype, orient, scale_num, scale_den, min_width, min_height, crop, strict,
-                                        allow_truncated, max_pixels);
+                                        allow_truncated, max_pixels, frame);
     EncodedSource source(src);
     std::optional<CallerBuffer> out_buffer;
     if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
@@ -73,6 +75,25 @@ py::object decode_image(py::handle src, const std::optional<std::string>& mode, 
     PyObject* view = memoryview_of(std::move(image.pixels), describe(image.meta, orient, image.orientation));
     if (!view) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(view);
+}
+
+// Every frame as one (T, H, W, C) view, and each frame's duration.
+py::tuple decode_frames(py::handle src, const std::optional<std::string>& mode,
+                        const std::optional<std::tuple<int, int, int, int>>& crop, bool strict, bool allow_truncated,
+                        std::uint64_t max_pixels) {
+    ImageRequest request =
+        make_request(mode, std::nullopt, false, 1, 1, 0, 0, crop, strict, allow_truncated, max_pixels, 0);
+    EncodedSource source(src);
+    Diagnostics diagnostics;
+    DecodedFrames frames;
+    {
+        py::gil_scoped_release nogil;
+        frames = mediaview::decode_frames(codecs(), source.span(), request, diagnostics);
+    }
+    emit_warnings(diagnostics);
+    PyObject* view = memoryview_of(std::move(frames.frames), describe(frames.meta, false, 1));
+    if (!view) throw py::error_already_set();
+    return py::make_tuple(py::reinterpret_steal<py::object>(view), py::cast(frames.durations_ms));
 }
 
 ImageInfo probe(py::handle src) {
@@ -126,7 +147,9 @@ void bind_image(py::module_& m) {
     m.def("decode_image", &decode_image, py::arg("src"), py::arg("mode").none(true), py::arg("dtype").none(true),
           py::arg("scale_num"), py::arg("scale_den"), py::arg("min_width"), py::arg("min_height"),
           py::arg("crop").none(true), py::arg("orient"), py::arg("strict"), py::arg("allow_truncated"),
-          py::arg("max_pixels"), py::arg("out").none(true));
+          py::arg("max_pixels"), py::arg("frame"), py::arg("out").none(true));
+    m.def("decode_frames", &decode_frames, py::arg("src"), py::arg("mode").none(true), py::arg("crop").none(true),
+          py::arg("strict"), py::arg("allow_truncated"), py::arg("max_pixels"));
     m.def("encode_image", &encode_image, py::arg("format"), py::arg("data"), py::arg("mode").none(true),
           py::arg("icc").none(true), py::arg("exif").none(true), py::arg("dpi").none(true), py::arg("options"),
           "Encodes a (H, W) or (H, W, C) buffer for the codec that writes `format` (GIL released).");

@@ -18,7 +18,7 @@ from ._core import (
 from ._audio import (AUDIO_DTYPES, AUDIO_TAGS, RESAMPLE_QUALITIES, AudioInfo, RawFormat, audio_info, read_audio,
                      stream_audio, write_audio)
 from ._encode import encode_image, encode_jpeg, write_image
-from ._image import MODES, MinSize, decode_image, probe
+from ._image import MODES, MinSize, decode_frames, decode_image, probe
 from ._limits import DEFAULT, MAX_AUDIO_SAMPLES, MAX_IMAGE_PIXELS
 from ._pil import to_pil
 
@@ -45,6 +45,7 @@ __all__ = [
     "MODES",
     "MinSize",
     "UnsupportedFormatError",
+    "decode_frames",
     "decode_image",
     "decoders",
     "encode_image",

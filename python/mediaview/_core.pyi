@@ -1,5 +1,5 @@
 # Type stubs for the native module; the public API is re-exported by mediaview.
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 class Error(Exception): ...
 class DecodeError(Error, ValueError): ...
@@ -81,8 +81,17 @@ def decode_image(
     strict: bool,
     allow_truncated: bool,
     max_pixels: int,
+    frame: int,
     out: Any,
 ) -> memoryview: ...
+def decode_frames(
+    src: Any,
+    mode: Optional[str],
+    crop: Optional[Tuple[int, int, int, int]],
+    strict: bool,
+    allow_truncated: bool,
+    max_pixels: int,
+) -> Tuple[memoryview, List[int]]: ...
 def encode_image(format: str, data: Any, mode: Optional[str], icc: Optional[bytes], exif: Optional[bytes],
                  dpi: Optional[Tuple[float, float]], options: dict[str, Any]) -> bytes: ...
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from fractions import Fraction
-from typing import BinaryIO, NamedTuple, Optional, Tuple, Union
+from typing import BinaryIO, List, NamedTuple, Optional, Tuple, Union
 
 from . import _args as args
 from . import _core
@@ -98,6 +98,7 @@ def decode_image(
     strict: bool = False,
     allow_truncated: bool = False,
     max_pixels=DEFAULT,
+    frame: int = 0,
     out=None,
 ) -> memoryview:
     """Decodes an image into a new (or the given) buffer and returns a
@@ -111,7 +112,8 @@ def decode_image(
       or ``CMYK``; ``None``: the file's own layout (grey ``L``, colour
       ``RGB``, CMYK ``CMYK``, with alpha ``LA``/``RGBA``).
     - ``dtype``: ``"uint8"`` or ``"uint16"``; ``None``: the file's own depth.
-    - ``scale``: DCT-domain scaling by k/8 (k = 1..16): ``Fraction(1, 4)``,
+    - ``scale``: scaling while decoding, as the codec offers it (JPEG: k/8
+      for k = 1..16; WebP: any reduction up to 1): ``Fraction(1, 4)``,
       ``"1/4"``, ``0.25`` or ``(1, 4)``; or ``MinSize(w, h)``.
     - ``crop``: ``(x, y, width, height)`` in output pixels; only the needed
       rows and iMCU columns are decoded; values equal a full decode sliced.
@@ -122,6 +124,7 @@ def decode_image(
     - ``max_pixels``: a header claiming more pixels raises :class:`LimitError`
       before anything is allocated; by default :data:`MAX_IMAGE_PIXELS`;
       ``None``: no limit (as Pillow's ``Image.MAX_IMAGE_PIXELS = None``).
+    - ``frame``: the frame of an animation, composited as a viewer shows it.
     - ``out``: a writable uint8 buffer of exactly the output shape (rows may
       be padded); the returned view shares its memory.
     """
@@ -139,5 +142,34 @@ def decode_image(
         args.flag(strict, "strict"),
         args.flag(allow_truncated, "allow_truncated"),
         limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
+        _c_int(args.integer(frame, "frame"), "frame"),
         out,
+    )
+
+
+def decode_frames(
+    src: Source,
+    *,
+    mode: Optional[str] = None,
+    crop: Optional[Tuple[int, int, int, int]] = None,
+    strict: bool = False,
+    allow_truncated: bool = False,
+    max_pixels=DEFAULT,
+) -> Tuple[memoryview, List[int]]:
+    """Decodes every frame of an animation, composited as a viewer shows
+    them, into one buffer: returns ``(view, durations_ms)``, the view shaped
+    ``(T, H, W, C)`` (``(T, H, W)`` for ``L``) and the list of how long each
+    frame shows in milliseconds. A still image is one frame of duration 0; a
+    format without frames raises :class:`UnsupportedFormatError`.
+    ``mode``, ``crop``, ``strict`` and ``allow_truncated`` as for
+    :func:`decode_image`; ``max_pixels`` bounds all the frames together
+    (T x H x W; default :data:`MAX_IMAGE_PIXELS`, ``None``: no limit).
+    """
+    return _core.decode_frames(
+        src,
+        args.text(mode, "mode", MODES, none=True),
+        _crop_argument(crop),
+        args.flag(strict, "strict"),
+        args.flag(allow_truncated, "allow_truncated"),
+        limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
     )

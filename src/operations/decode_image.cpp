@@ -29,6 +29,14 @@ void check_scale(const ImageCodec& codec, const ScaleRequest& scale) {
                                 ": its decoder cannot scale while decoding");
 }
 
+// frame= is checked here for codecs without frames, which would ignore it.
+void check_frame(const ImageCodec& codec, int frame) {
+    if (frame < 0) throw std::invalid_argument("frame must be 0 or more, not " + std::to_string(frame));
+    if (frame != 0 && !codec.has_frames())
+        throw std::invalid_argument("frame " + std::to_string(frame) + " does not exist: " +
+                                    std::string(codec.name()) + " images have one frame");
+}
+
 // The caller's out= as the displayed frame, after checking its element type,
 // exact shape and adjacent channels (rows and pixels may otherwise lie
 // anywhere: padded rows, a slot of a batch, a flipped view); `target`
@@ -50,6 +58,7 @@ DecodedImage decode_image(const CodecTable& codecs, ByteSpan data, const ImageRe
                           const CallerBuffer* out, Diagnostics& diagnostics) {
     const ImageCodec& codec = codecs.image_codec_for(data);
     check_scale(codec, request.scale);
+    check_frame(codec, request.frame);
     DecodedImage image;
     auto provide = [&](const OutputShape& shape) -> PixelTarget {
         PixelTarget target;

@@ -123,7 +123,7 @@ TEST(PngCodec, IsInTheTableAndSniffs) {
 
 TEST(PngCodec, ProbeReadsTheHeader) {
     ImageInfo info = png::codec().probe(span(sample("coffee_rgb16.png")));
-    EXPECT_EQ(info.format, "png");
+    EXPECT_EQ(info.format, "PNG");
     EXPECT_EQ(info.width, 150);
     EXPECT_EQ(info.height, 100);
     EXPECT_EQ(info.components, 3);
