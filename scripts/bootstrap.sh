@@ -9,7 +9,7 @@ PYTHON=${PYTHON:-python3}
 
 # flac(1): a reference decoder the tests use as an oracle.
 # clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
-APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libgtest-dev
+APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libflac-dev libgtest-dev
               flac clang libclang-rt-14-dev llvm)
 
 missing=()
