@@ -547,14 +547,20 @@ private:
 
     // Silence for frames lost before the frame at `at`, beyond what libFLAC
     // itself put back (it does not when the damage is before the first good
-    // frame). Bounded as libFLAC bounds its own: at most 5 s or 50 blocks, so
-    // a corrupt frame number cannot make a huge output.
+    // frame). Bounded as libFLAC bounds its own, at most 5 s or 50 blocks,
+    // and further to 2^20 samples a gap and 2^24 in all, never past the
+    // stated length: corrupt frame numbers cannot make a huge output (nor
+    // take long to make).
     std::int64_t pad(std::int64_t frames, unsigned blocksize) {
+        const std::int64_t ch = channels_;
         std::int64_t cap = std::min<std::int64_t>(5 * static_cast<std::int64_t>(std::max(samplerate_, 1u)),
                                                   50 * static_cast<std::int64_t>(std::max(blocksize, 16u)));
+        cap = std::min<std::int64_t>(cap, (std::int64_t{1} << 20) / ch);
+        cap = std::min<std::int64_t>(cap, ((std::int64_t{1} << 24) - padded_samples_) / ch);
         if (total_ > 0) cap = std::min<std::int64_t>(cap, static_cast<std::int64_t>(total_) - decoded_end_);
         frames = std::min(frames, std::max<std::int64_t>(cap, 0));
         const std::int64_t padded = frames;
+        padded_samples_ += padded * ch;
         std::vector<FLAC__int32> zeros(static_cast<std::size_t>(std::min<std::int64_t>(frames, 4096)), 0);
         std::vector<const FLAC__int32*> planes(static_cast<std::size_t>(channels_), zeros.data());
         while (frames > 0) {
@@ -791,6 +797,7 @@ private:
     std::uint8_t* frame_dst_ = nullptr;    // from here
     std::size_t frame_pending_at_ = 0;     // the rest, from this sample in pending_
     bool redelivering_ = false;
+    std::int64_t padded_samples_ = 0;      // silence pad() has made, for its bound
     std::vector<std::int32_t> redelivered_;
     std::set<std::string> warned_;
 };
