@@ -289,7 +289,7 @@ TEST(Flac, TruncationIsAnErrorUnlessAllowed) {
         std::int64_t got = read_fully(*lenient, DType::I32, reinterpret_cast<std::uint8_t*>(out.data()), frames);
         EXPECT_GT(got, 0);
         EXPECT_LT(got, frames);
-        for (std::int64_t i = 0; i < got * 2; ++i) ASSERT_EQ(out[i], samples[i] << 16) << i;
+        for (std::int64_t i = 0; i < got * 2; ++i) ASSERT_EQ(out[i], samples[i] * 65536) << i;
         ASSERT_EQ(diag.warnings.size(), 1u);
         EXPECT_NE(diag.warnings[0].find(std::to_string(got) + " of the " + std::to_string(frames)), std::string::npos)
             << diag.warnings[0];
@@ -323,7 +323,7 @@ TEST(Flac, ABadFrameBecomesSilenceWithAWarning) {
     EXPECT_EQ(b - a + 1, 4096) << w;
     for (std::int64_t i = 0; i < frames; ++i)
         for (int c = 0; c < 2; ++c) {
-            std::int32_t want = (i >= a && i <= b) ? 0 : samples[i * 2 + c] << 16;
+            std::int32_t want = (i >= a && i <= b) ? 0 : samples[i * 2 + c] * 65536;
             ASSERT_EQ(got[i * 2 + c], want) << i << " " << w;
         }
     policy.strict = true;
