@@ -830,7 +830,7 @@ public:
 
     std::optional<PcmLayout> pcm_layout(const AudioSource&, const AudioInfo&, DType, ByteSpan,
                                         std::string& why_not) const override {
-        why_not = "FLAC is compressed: its samples must be decoded";
+        why_not = "FLAC is not a plain PCM container: its samples are compressed and must be decoded";
         return std::nullopt;
     }
 
