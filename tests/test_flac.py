@@ -11,9 +11,11 @@ s / 2^(b-1).
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -416,3 +418,61 @@ def test_hostile_bytes_fail_cleanly():
             read_quietly(data)
         except mv.Error:
             pass
+
+
+HOSTILE_WORKER = r'''
+import random, resource, sys, warnings
+import mediaview as mv
+warnings.simplefilter("ignore")
+data = open(sys.argv[1], "rb").read()
+first = int(sys.argv[2])
+resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[3]) << 20, resource.RLIM_INFINITY))
+rng = random.Random(5)
+
+def claiming(d, frames, channels=0):
+    d = bytearray(d)
+    if channels:  # STREAMINFO: 3 bits of channels - 1 at byte 8+12
+        d[20] = (d[20] & 0xF1) | ((channels - 1) << 1)
+    d[21] = (d[21] & 0xF0) | ((frames >> 32) & 0x0F)
+    d[22:26] = (frames & 0xFFFFFFFF).to_bytes(4, "big")
+    return bytes(d)
+
+inputs = [claiming(data[:40000], 2**36 - 1), claiming(data[:40000], 2**36 - 1, 8), claiming(data, 2**25),
+          data[first:first + 30000], b"\xff\xf8" + bytes(60000), data[:first] + bytes(60000)]
+for _ in range(60):
+    d = bytearray(data[:rng.randrange(first, len(data))])
+    for _ in range(rng.randrange(1, 30)):
+        d[rng.randrange(len(d))] = rng.randrange(256)
+    inputs.append(bytes(d))
+outcomes = {}
+for d in inputs:
+    for kw in ({}, {"allow_truncated": True}, {"allow_truncated": True, "threads": 2, "dtype": "float64"},
+               {"verify": True, "allow_truncated": True}, {"frames": 5000, "start": 10}):
+        try:
+            mv.read_audio(d, **kw)
+            outcome = "ok"
+        except mv.Error as e:
+            outcome = type(e).__name__
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+print(sorted(outcomes.items()))
+'''
+
+
+@pytest.mark.skipif("asan" in os.environ.get("LD_PRELOAD", ""), reason="ASan's shadow memory needs more address space")
+def test_hostile_inputs_under_a_memory_cap(stereo16, tmp_path):
+    # Claims of 2^36 frames, 8 channels over stereo frames, garbage frame
+    # headers and randomly damaged copies, each read under every policy,
+    # within a 1.5 GB address-space cap: typed errors or data, nothing else
+    # (a MemoryError or a crash fails the worker).
+    path, _ = stereo16
+    data = path.read_bytes()
+    first = len(data) - len(strip_metadata(data))
+    worker = tmp_path / "worker.py"
+    worker.write_text(HOSTILE_WORKER)
+    done = subprocess.run([sys.executable, str(worker), str(path), str(first), "1536"], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stderr == ""
+    outcomes = dict(eval(done.stdout))  # [("DecodeError", n), ("LimitError", n), ("ok", n)]
+    assert set(outcomes) <= {"ok", "DecodeError", "LimitError", "UnsupportedFormatError"}, outcomes
+    assert outcomes.get("ok", 0) > 0 and outcomes.get("DecodeError", 0) > 0, outcomes
