@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cerrno>
 #include <cstdlib>
 #include <iterator>
@@ -117,60 +118,82 @@ const char* error_text(FLAC__StreamDecoderErrorStatus status) {
 
 // ---- sample conversion ----------------------------------------------------------
 
-// Every sample is left-justified to 32 bits first; from there each dtype is
-// one fixed rule (see flac_codec.hpp), whatever the stream's sample size.
+// One fixed rule per dtype for a b-bit sample s (see flac_codec.hpp), in the
+// form that costs least per sample: int32 s << (32 - b); int16 the top 16
+// bits of that (s << (16 - b) or s >> (b - 16)); float s * 2^(1-b), which is
+// exactly the left-justified value / 2^31 (scaling by a power of two is exact).
+// The pending buffer holds left-justified samples: b = 32 there.
 template <typename T>
-inline T convert(std::int32_t v);
+struct Converter;
 template <>
-inline std::int16_t convert(std::int32_t v) { return static_cast<std::int16_t>(v >> 16); }
+struct Converter<std::int16_t> {
+    explicit Converter(unsigned bits) : up(bits < 16 ? 16 - bits : 0), down(bits > 16 ? bits - 16 : 0) {}
+    std::int16_t operator()(std::int32_t s) const {
+        return static_cast<std::int16_t>(static_cast<std::int32_t>(static_cast<std::uint32_t>(s) << up) >> down);
+    }
+    unsigned up, down;
+};
 template <>
-inline std::int32_t convert(std::int32_t v) { return v; }
+struct Converter<std::int32_t> {
+    explicit Converter(unsigned bits) : up(32 - bits) {}
+    std::int32_t operator()(std::int32_t s) const {
+        return static_cast<std::int32_t>(static_cast<std::uint32_t>(s) << up);
+    }
+    unsigned up;
+};
 template <>
-inline float convert(std::int32_t v) { return static_cast<float>(v) * (1.0f / 2147483648.0f); }
+struct Converter<float> {
+    explicit Converter(unsigned bits) : scale(std::ldexp(1.0f, 1 - static_cast<int>(bits))) {}
+    float operator()(std::int32_t s) const { return static_cast<float>(s) * scale; }
+    float scale;
+};
 template <>
-inline double convert(std::int32_t v) { return static_cast<double>(v) * (1.0 / 2147483648.0); }
-
-inline std::int32_t justify(std::int32_t s, unsigned shift) {
-    return static_cast<std::int32_t>(static_cast<std::uint32_t>(s) << shift);
-}
+struct Converter<double> {
+    explicit Converter(unsigned bits) : scale(std::ldexp(1.0, 1 - static_cast<int>(bits))) {}
+    double operator()(std::int32_t s) const { return static_cast<double>(s) * scale; }
+    double scale;
+};
 
 // Planar libFLAC output [offset, offset+n) to interleaved T. Mono and stereo
 // get loops of their own: the compiler vectorises those.
 template <typename T>
-void interleave(const FLAC__int32* const* planes, int channels, std::size_t offset, std::size_t n, unsigned shift,
+void interleave(const FLAC__int32* const* planes, int channels, std::size_t offset, std::size_t n, unsigned bits,
                 T* out) {
+    const Converter<T> conv(bits);
     if (channels == 2) {
         const FLAC__int32* a = planes[0] + offset;
         const FLAC__int32* b = planes[1] + offset;
         for (std::size_t i = 0; i < n; ++i) {
-            out[2 * i] = convert<T>(justify(a[i], shift));
-            out[2 * i + 1] = convert<T>(justify(b[i], shift));
+            out[2 * i] = conv(a[i]);
+            out[2 * i + 1] = conv(b[i]);
         }
     } else if (channels == 1) {
         const FLAC__int32* a = planes[0] + offset;
-        for (std::size_t i = 0; i < n; ++i) out[i] = convert<T>(justify(a[i], shift));
+        for (std::size_t i = 0; i < n; ++i) out[i] = conv(a[i]);
     } else {
         for (int c = 0; c < channels; ++c) {
             const FLAC__int32* a = planes[c] + offset;
-            for (std::size_t i = 0; i < n; ++i) out[i * channels + c] = convert<T>(justify(a[i], shift));
+            for (std::size_t i = 0; i < n; ++i) out[i * channels + c] = conv(a[i]);
         }
     }
 }
 
 void interleave_as(DType dtype, const FLAC__int32* const* planes, int channels, std::size_t offset, std::size_t n,
-                   unsigned shift, void* out) {
+                   unsigned bits, void* out) {
     switch (dtype) {
-        case DType::I16: return interleave(planes, channels, offset, n, shift, static_cast<std::int16_t*>(out));
-        case DType::I32: return interleave(planes, channels, offset, n, shift, static_cast<std::int32_t*>(out));
-        case DType::F32: return interleave(planes, channels, offset, n, shift, static_cast<float*>(out));
-        case DType::F64: return interleave(planes, channels, offset, n, shift, static_cast<double*>(out));
+        case DType::I16: return interleave(planes, channels, offset, n, bits, static_cast<std::int16_t*>(out));
+        case DType::I32: return interleave(planes, channels, offset, n, bits, static_cast<std::int32_t*>(out));
+        case DType::F32: return interleave(planes, channels, offset, n, bits, static_cast<float*>(out));
+        case DType::F64: return interleave(planes, channels, offset, n, bits, static_cast<double*>(out));
         default: break;
     }
 }
 
+// Left-justified samples (the pending buffer) to T.
 template <typename T>
 void convert_run(const std::int32_t* in, std::size_t n, T* out) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = convert<T>(in[i]);
+    const Converter<T> conv(32);
+    for (std::size_t i = 0; i < n; ++i) out[i] = conv(in[i]);
 }
 
 void convert_as(DType dtype, const std::int32_t* in, std::size_t n, void* out) {
@@ -478,7 +501,7 @@ private:
         if (redelivering_) {  // repair_frame(): keep the frame, deliver nothing
             if (h.blocksize != frame_blocksize_) return;
             redelivered_.resize(static_cast<std::size_t>(h.blocksize) * static_cast<std::size_t>(channels_));
-            interleave(planes, channels_, 0, h.blocksize, 32 - h.bits_per_sample, redelivered_.data());
+            interleave(planes, channels_, 0, h.blocksize, h.bits_per_sample, redelivered_.data());
             return;
         }
         if (!seeking_) {
@@ -495,7 +518,7 @@ private:
             frame_dst_ = out_;
             frame_pending_at_ = pending_.size();
         }
-        deliver(planes, h.blocksize, 32 - h.bits_per_sample);
+        deliver(planes, h.blocksize, h.bits_per_sample);
     }
 
     // libFLAC 1.4.2 zeroes the first good frame after a gap it fills with
@@ -565,7 +588,7 @@ private:
         std::vector<const FLAC__int32*> planes(static_cast<std::size_t>(channels_), zeros.data());
         while (frames > 0) {
             unsigned n = static_cast<unsigned>(std::min<std::int64_t>(frames, 4096));
-            deliver(planes.data(), n, 0);
+            deliver(planes.data(), n, 32);
             frames -= n;
         }
         return padded;
@@ -573,11 +596,11 @@ private:
 
     // Frames into the caller's buffer while it wants them, the rest into
     // the pending buffer (interleaved, left-justified) for the next read.
-    void deliver(const FLAC__int32* const* planes, unsigned blocksize, unsigned shift) {
+    void deliver(const FLAC__int32* const* planes, unsigned blocksize, unsigned bits) {
         std::size_t n = blocksize;
         std::size_t direct = want_ > 0 ? static_cast<std::size_t>(std::min<std::int64_t>(want_, n)) : 0;
         if (direct > 0) {
-            interleave_as(dtype_, planes, channels_, 0, direct, shift, out_);
+            interleave_as(dtype_, planes, channels_, 0, direct, bits, out_);
             out_ += direct * itemsize(dtype_) * static_cast<std::size_t>(channels_);
             want_ -= static_cast<std::int64_t>(direct);
         }
@@ -585,7 +608,7 @@ private:
             std::size_t rest = n - direct;
             std::size_t at = pending_.size();
             pending_.resize(at + rest * static_cast<std::size_t>(channels_));
-            interleave(planes, channels_, direct, rest, shift, pending_.data() + at);
+            interleave(planes, channels_, direct, rest, bits, pending_.data() + at);
         }
         decoded_end_ += static_cast<std::int64_t>(n);
     }
