@@ -496,7 +496,7 @@ inline void check_output(const Plan& plan, const StridedArray& image, const jpeg
     });
     MEDIAVIEW_ENCODE_CHECK(diagnostics.warnings.empty());
     MEDIAVIEW_ENCODE_CHECK(result.shape.width == width && result.shape.height == height);
-    MEDIAVIEW_ENCODE_CHECK(result.shape.channels == channels_of(request.mode));
+    MEDIAVIEW_ENCODE_CHECK(result.shape.channels == channels_of(*request.mode));
 
     if (plan.mode == PixelMode::L && plan.options.quality == 100) {
         int error = max_gray_error(image, decoded);

@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "src/codec_table.hpp"
+#include "decoders/sndfile/sndfile_codec.hpp"
 
 using namespace mediaview;
 
@@ -30,7 +30,7 @@ void exercise(const std::uint8_t* o, ByteSpan bytes) {
     DType dtype = dtypes[o[0] & 3];
     AudioSource source;
     source.bytes = bytes;
-    const AudioCodec& decoder = audio_decoder();
+    const AudioCodec& decoder = sndfile::codec();
     std::unique_ptr<AudioHandle> handle = decoder.open(source);
     const AudioInfo& info = handle->info();
     check(info.channels > 0 && info.channels <= kMaxChannels && info.samplerate > 0);

@@ -188,7 +188,7 @@ inline void jpeg_one_input(const std::uint8_t* data, std::size_t size) {
     if (!plan.request.allow_truncated) MEDIAVIEW_FUZZ_CHECK(info.has_value());
     if (!info) return;
     const OutputShape& s = result->shape;
-    MEDIAVIEW_FUZZ_CHECK(s.channels == channels_of(plan.request.mode));
+    MEDIAVIEW_FUZZ_CHECK(s.channels == channels_of(*plan.request.mode));
     MEDIAVIEW_FUZZ_CHECK(result->orientation == info->orientation);
     if (plan.request.crop) {
         const CropRect& c = *plan.request.crop;

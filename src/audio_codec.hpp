@@ -54,8 +54,8 @@ struct AudioInfo {
     double duration() const;
 };
 
-// Every field in order, tags last (as one text field each, "tag:title"); an
-// unknown length or duration is monostate.
+// Every field but the tags, in order: the one list behind the attributes,
+// as_dict, repr and the CLI's info (tags are a dict of their own).
 Fields fields_of(const AudioInfo& info);
 
 // The audio dtypes, the one list: int16, int32, float32, float64.

@@ -28,6 +28,13 @@ struct LimitError : Error {
     using Error::Error;
 };
 
+// An argument of the wrong kind (a float where an integer is needed, samples
+// of an element type no codec takes): TypeError in Python. Other bad
+// arguments are std::invalid_argument: ValueError.
+struct ArgumentTypeError : std::invalid_argument {
+    using std::invalid_argument::invalid_argument;
+};
+
 // Recoverable problems found while decoding. The binding layer turns each
 // message into a DecodeWarning once the GIL is held again.
 struct Diagnostics {

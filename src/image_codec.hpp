@@ -26,6 +26,9 @@ enum class PixelMode { RGB, BGR, RGBA, BGRA, RGBX, L, LA, CMYK };
 int channels_of(PixelMode mode);
 std::string_view pixel_mode_name(PixelMode mode);
 PixelMode pixel_mode_from_name(std::string_view name);  // throws std::invalid_argument
+const std::vector<PixelMode>& pixel_modes();            // every mode, in the order above
+// L, LA, RGB, RGBA for 1-4 channels; throws std::invalid_argument otherwise.
+PixelMode default_mode_for_channels(int channels);
 
 struct ImageInfo {
     std::string format;       // the codec's name: "jpeg", "png", ...

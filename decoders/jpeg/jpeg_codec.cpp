@@ -3,12 +3,16 @@
 // its warnings are sorted by the damage policy below.
 #include "jpeg_codec.hpp"
 
+#include "jpeg_encoder.hpp"
 #include "libjpeg_errors.hpp"
+#include "src/exif.hpp"
 
 #include <algorithm>
 #include <csetjmp>
 #include <cstdio>  // jpeglib.h needs FILE
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -130,7 +134,8 @@ public:
     void read_header(ByteSpan data) {
         guarded(state_, [this, data] {
             jpeg_mem_src(&cinfo_, data.data, static_cast<unsigned long>(data.size));
-            jpeg_save_markers(&cinfo_, JPEG_APP0 + 1, 0xFFFF);  // EXIF, for the orientation
+            jpeg_save_markers(&cinfo_, JPEG_APP0 + 1, 0xFFFF);  // EXIF: the orientation, kept by converters
+            jpeg_save_markers(&cinfo_, JPEG_APP0 + 2, 0xFFFF);  // ICC profile chunks
             jpeg_read_header(&cinfo_, TRUE);
         });
         state_.header_read = true;
@@ -173,6 +178,28 @@ std::string subsampling_of(const jpeg_decompress_struct& c) {
     return "unknown";
 }
 
+// The TIFF structure of the first APP1 "Exif\0\0" block, else empty.
+std::string exif_of(const jpeg_decompress_struct& c) {
+    static const char prefix[] = "Exif\0\0";
+    for (jpeg_saved_marker_ptr m = c.marker_list; m; m = m->next) {
+        if (m->marker == JPEG_APP0 + 1 && m->data_length > 6 && std::memcmp(m->data, prefix, 6) == 0)
+            return std::string(reinterpret_cast<const char*>(m->data) + 6, m->data_length - 6);
+    }
+    return {};
+}
+
+// The ICC profile reassembled from its APP2 chunks (libjpeg-turbo checks
+// their numbering; a broken sequence is a warning and no profile), else empty.
+std::string guarded_icc(Decompressor& d) {
+    JOCTET* data = nullptr;
+    unsigned int size = 0;
+    boolean found = FALSE;
+    guarded(d.state(), [&d, &data, &size, &found] { found = jpeg_read_icc_profile(&d.cinfo(), &data, &size); });
+    std::unique_ptr<JOCTET, void (*)(void*)> owned(data, std::free);
+    if (!found || !data) return {};
+    return std::string(reinterpret_cast<const char*>(data), size);
+}
+
 int orientation_of(const jpeg_decompress_struct& c) {
     for (jpeg_saved_marker_ptr m = c.marker_list; m; m = m->next) {
         if (m->marker == JPEG_APP0 + 1) {
@@ -198,11 +225,19 @@ J_COLOR_SPACE output_space(PixelMode mode) {
         case PixelMode::RGBX: return JCS_EXT_RGBX;
         case PixelMode::L: return JCS_GRAYSCALE;
         case PixelMode::CMYK: return JCS_CMYK;
+        case PixelMode::LA: break;  // JPEG has no alpha: refused by check_mode
     }
     return JCS_EXT_RGB;
 }
 
+// mode=None: the file's own layout.
+PixelMode own_mode(const jpeg_decompress_struct& c) {
+    if (is_cmyk_source(c)) return PixelMode::CMYK;
+    return c.jpeg_color_space == JCS_GRAYSCALE ? PixelMode::L : PixelMode::RGB;
+}
+
 void check_mode(const jpeg_decompress_struct& c, PixelMode mode) {
+    if (mode == PixelMode::LA) throw std::invalid_argument("JPEG has no alpha: mode='LA' is not available");
     // libjpeg-turbo converts CMYK/YCCK only to CMYK, and nothing else to CMYK.
     if (is_cmyk_source(c) && mode != PixelMode::CMYK)
         throw UnsupportedFormatError(std::string("JPEG is ") + colorspace_name(c.jpeg_color_space) +
@@ -394,7 +429,7 @@ std::string turbo_version() {
     return std::to_string(v / 1000000) + "." + std::to_string(v / 1000 % 1000) + "." + std::to_string(v % 1000);
 }
 
-class JpegDecoder final : public ImageCodec {
+class JpegCodec final : public ImageCodec {
 public:
     std::string_view name() const override { return "jpeg"; }
     std::string description() const override { return "JPEG (libjpeg-turbo)"; }
@@ -405,12 +440,48 @@ public:
         return head.size >= 3 && head.data[0] == 0xFF && head.data[1] == 0xD8 && head.data[2] == 0xFF;
     }
 
+    // libjpeg-turbo scales in the DCT domain by k/8 for k = 1..16.
+    std::vector<std::pair<int, int>> scales() const override {
+        std::vector<std::pair<int, int>> all;
+        for (int k = 1; k <= 16; ++k) all.emplace_back(k, 8);
+        return all;
+    }
+
+    bool can_encode() const override { return true; }
+    bool lossy() const override { return true; }
+
+    std::vector<OptionSpec> encode_options() const override {
+        using Kind = OptionSpec::Kind;
+        return {
+            {"quality", Kind::Int, "1-100, libjpeg's scale as Pillow's quality (default 90)", {}, 1, 100},
+            {"subsampling", Kind::Text, "chroma subsampling (default 420); gray stores luminance only",
+             {"444", "422", "420", "gray"}},
+            {"progressive", Kind::Bool, "a progressive JPEG with optimised Huffman tables"},
+        };
+    }
+
+    std::vector<PixelMode> encode_modes() const override {
+        return {PixelMode::L, PixelMode::RGB, PixelMode::BGR, PixelMode::RGBA,
+                PixelMode::RGBX, PixelMode::BGRA, PixelMode::CMYK};
+    }
+
+    EncodedBytes encode(const StridedArray& pixels, const ImageMeta& meta, const Options& options) const override {
+        EncodeOptions o;
+        o.quality = static_cast<int>(int_option(options, "quality", 90));
+        o.subsampling = subsampling_from_name(text_option(options, "subsampling", "420"));
+        o.progressive = bool_option(options, "progressive", false);
+        o.icc = meta.icc;
+        o.exif = meta.exif;
+        return jpeg::encode(pixels, meta.mode, o);
+    }
+
     ImageInfo probe(ByteSpan data) const override {
         ErrorState state;
         Decompressor d(state);
         d.read_header(data);
         const jpeg_decompress_struct& c = d.cinfo();
         ImageInfo info;
+        info.format = "jpeg";
         info.width = static_cast<int>(c.image_width);
         info.height = static_cast<int>(c.image_height);
         info.components = c.num_components;
@@ -420,6 +491,7 @@ public:
         info.arithmetic = c.arith_code != 0;
         info.precision = c.data_precision;
         info.orientation = orientation_of(c);
+        info.has_icc = guarded_icc(d).size() > 0;
         return info;
     }
 
@@ -433,10 +505,13 @@ public:
         d.read_header(data);
         jpeg_decompress_struct& c = d.cinfo();
         check_limits(c, request.max_pixels);
-        check_mode(c, request.mode);
+        const PixelMode mode = request.mode ? *request.mode : own_mode(c);
+        check_mode(c, mode);
+        if (request.dtype && *request.dtype != DType::U8)
+            throw std::invalid_argument("JPEG decodes to uint8 only (this build reads 8-bit JPEG)");
         int orientation = orientation_of(c);
         bool transposed = request.oriented && exif_orientation_transposes(orientation);
-        c.out_color_space = output_space(request.mode);
+        c.out_color_space = output_space(mode);
         c.scale_num = scale_in_eighths(c, request.scale, transposed);
         c.scale_denom = 8;
         guarded(state, [&c] { jpeg_calc_output_dimensions(&c); });
@@ -444,6 +519,7 @@ public:
 
         ImageDecodeResult result;
         result.orientation = orientation;
+        result.meta = {mode, guarded_icc(d), exif_of(c)};
         result.shape = {crop.width, crop.height, c.out_color_components, orientation};
         PixelTarget target = provide_target(result.shape);
         if (target.pixel_stride == 0) target.pixel_stride = c.out_color_components;
@@ -451,7 +527,7 @@ public:
         guarded(state, [&c] { jpeg_start_decompress(&c); });
         unsigned left = restrict_columns(d, crop);
         skip_rows(d, crop.y);
-        bool inverted = request.mode == PixelMode::CMYK && c.saw_Adobe_marker;
+        bool inverted = mode == PixelMode::CMYK && c.saw_Adobe_marker;
         bool direct = left == 0 && c.output_width == static_cast<JDIMENSION>(crop.width) &&
                       target.pixel_stride == c.out_color_components;
         if (direct)
@@ -465,8 +541,14 @@ public:
 
 }  // namespace
 
+int exif_orientation(const std::uint8_t* app1, std::size_t size) {
+    static const std::uint8_t prefix[6] = {'E', 'x', 'i', 'f', 0, 0};
+    if (size < 6 || std::memcmp(app1, prefix, 6) != 0) return 1;
+    return tiff_orientation(app1 + 6, size - 6);
+}
+
 const ImageCodec& codec() {
-    static const JpegDecoder instance;
+    static const JpegCodec instance;
     return instance;
 }
 

@@ -87,8 +87,31 @@ J_COLOR_SPACE input_space(PixelMode mode) {
         case PixelMode::RGBX: return JCS_EXT_RGBX;
         case PixelMode::BGRA: return JCS_EXT_BGRX;
         case PixelMode::CMYK: return JCS_CMYK;
+        case PixelMode::LA: break;  // no alpha in JPEG: refused before encoding
     }
     return JCS_EXT_RGB;
+}
+
+// EXIF (one APP1 segment: at most 65533 bytes with its prefix, the limit of
+// a marker; a larger block is not stored) and the ICC profile (APP2 chunks,
+// as many as it needs), right after the JFIF/Adobe header.
+void write_metadata(ErrorState& state, jpeg_compress_struct& c, const EncodeOptions& o) {
+    static const char prefix[] = "Exif\0\0";
+    if (!o.exif.empty() && o.exif.size() + 6 <= 65533) {
+        std::string app1 = std::string(prefix, 6) + o.exif;
+        const std::string* p = &app1;
+        guarded(state, [&c, p] {
+            jpeg_write_marker(&c, JPEG_APP0 + 1, reinterpret_cast<const JOCTET*>(p->data()),
+                              static_cast<unsigned int>(p->size()));
+        });
+    }
+    if (!o.icc.empty()) {
+        const std::string* icc = &o.icc;
+        guarded(state, [&c, icc] {
+            jpeg_write_icc_profile(&c, reinterpret_cast<const JOCTET*>(icc->data()),
+                                   static_cast<unsigned int>(icc->size()));
+        });
+    }
 }
 
 constexpr int kBand = 16;  // rows handed to jpeg_write_scanlines at once
@@ -208,6 +231,7 @@ EncodedJpeg encode(const StridedArray& image, PixelMode mode, const EncodeOption
     compressor.set_destination(capacity_for(c));
 
     guarded(state, [&c] { jpeg_start_compress(&c, TRUE); });
+    write_metadata(state, c, opts);
     if (rows.in_place()) {
         // Rows handed to libjpeg as they lie; a band at a time.
         JSAMPROW pointers[kBand];

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "src/image_codec.hpp"
@@ -21,13 +22,12 @@ struct EncodeOptions {
     int quality = 90;                         // 1..100, libjpeg's jpeg_set_quality scale
     Subsampling subsampling = Subsampling::S420;
     bool progressive = false;                 // jpeg_simple_progression
+    std::string icc;   // written as APP2 ICC_PROFILE chunks when not empty
+    std::string exif;  // the TIFF structure, written as APP1 "Exif" when not empty
 };
 
-// The compressed bytes: a malloc'd block owned here.
-struct EncodedJpeg {
-    std::unique_ptr<std::uint8_t, void (*)(void*)> data{nullptr, nullptr};
-    std::size_t size = 0;
-};
+// The compressed bytes: a malloc'd block.
+using EncodedJpeg = EncodedBytes;
 
 // Encodes `image`, a uint8 array of shape (H, W) or (H, W, C) with any
 // strides (negative included), whose channels are laid out as `mode`:

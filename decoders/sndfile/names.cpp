@@ -90,3 +90,13 @@ int subtype_code(const std::string& name) { return code_in(subtypes, name, "audi
 int endian_code(const std::string& name) { return code_in(endians, name, "endianness"); }
 
 }  // namespace mediaview::sndfile
+
+namespace mediaview::sndfile {
+
+std::vector<std::string> subtype_names() {
+    std::vector<std::string> names;
+    for (const auto& [code, name] : subtypes) names.emplace_back(name);
+    return names;
+}
+
+}  // namespace mediaview::sndfile

@@ -135,21 +135,27 @@ std::vector<std::uint8_t> head_of(const AudioSource& source, std::size_t n) {
         std::size_t k = std::min(n, source.bytes.size);
         return {source.bytes.data, source.bytes.data + k};
     }
-    std::vector<std::uint8_t> head(n);
-    RegularFile file(source.path);
-    ssize_t got = ::read(file.fd(), head.data(), n);
-    head.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-    return head;
+    return read_head(source.path, n);
 }
 
-// Whether the first bytes are one of the containers libsndfile identifies by
-// a magic number, so that opening cannot reach libmpg123's probing.
-bool clearly_not_mpeg(const std::vector<std::uint8_t>& head) {
-    static const char* magics[] = {"RIFF", "RIFX", "RF64", "BW64", "riff", "FORM", ".snd", "fLaC", "OggS", "caff"};
-    for (const char* m : magics)
-        if (head.size() >= 4 && std::memcmp(head.data(), m, 4) == 0) return true;
+// The containers libsndfile identifies by a magic number at byte 0.
+constexpr const char* container_magics[] = {"RIFF", "RIFX", "RF64", "BW64", "riff", "FORM",
+                                            ".snd", "fLaC", "OggS", "caff"};
+
+bool starts_with(const std::uint8_t* head, std::size_t size, const char* magic) {
+    std::size_t n = std::strlen(magic);
+    return size >= n && std::memcmp(head, magic, n) == 0;
+}
+
+bool is_container(const std::uint8_t* head, std::size_t size) {
+    for (const char* m : container_magics)
+        if (starts_with(head, size, m)) return true;
     return false;
 }
+
+// Whether the first bytes are one of those containers, so that opening
+// cannot reach libmpg123's probing.
+bool clearly_not_mpeg(const std::vector<std::uint8_t>& head) { return is_container(head.data(), head.size()); }
 
 class Handle final : public AudioHandle {
 public:
@@ -411,14 +417,10 @@ public:
 
     bool sniff(ByteSpan head) const override {
         const std::uint8_t* p = head.data;
-        auto is = [&](std::size_t at, const char* magic) {
-            std::size_t n = std::strlen(magic);
-            return head.size >= at + n && std::memcmp(p + at, magic, n) == 0;
-        };
-        if (is(0, "RIFF") || is(0, "RIFX") || is(0, "RF64") || is(0, "BW64") || is(0, "riff")) return true;
-        if (is(0, "FORM") || is(0, ".snd") || is(0, "fLaC") || is(0, "OggS") || is(0, "caff")) return true;
-        if (is(0, "ID3") || (head.size >= 2 && p[0] == 0xff && (p[1] & 0xe0) == 0xe0)) return true;
-        return is(0, "NIST_1A") || is(0, "Creative Voice File") || is(0, "2BIT") || is(0, "SDS");
+        if (is_container(p, head.size)) return true;
+        auto is = [&](const char* magic) { return starts_with(p, head.size, magic); };
+        if (is("ID3") || (head.size >= 2 && p[0] == 0xff && (p[1] & 0xe0) == 0xe0)) return true;
+        return is("NIST_1A") || is("Creative Voice File") || is("2BIT") || is("SDS");
     }
 
     std::unique_ptr<AudioHandle> open(const AudioSource& source) const override {
@@ -427,7 +429,7 @@ public:
 
     void write(const AudioWriteRequest& r) const override {
         if (r.channels <= 0 || r.samplerate <= 0) throw std::invalid_argument("need at least one channel and a positive samplerate");
-        std::string fmt = r.format.empty() ? format_for_extension(lowercase_extension(r.path)) : r.format;
+        const std::string& fmt = r.format;
         std::string sub = r.subtype.empty() ? default_subtype(fmt) : r.subtype;
         if (sub.empty()) throw std::invalid_argument("format " + fmt + " needs an explicit subtype");
         SndfilePtr f = open_for_writing(r, major_code(fmt) | subtype_code(sub));
@@ -472,22 +474,24 @@ public:
         return PcmLayout{where.offset, dtype};
     }
 
-    std::string format_for_extension(const std::string& ext) const override {
-        if (ext == "aif" || ext == "aifc") return "AIFF";
-        if (ext == "ogg" || ext == "oga" || ext == "opus") return "OGG";
-        if (ext == "mp3" || ext == "mp2") return "MP3";
-        for (const MajorFormat& f : major_formats())
-            if (f.extension == ext) return f.name;
-        for (const MajorFormat& f : major_formats()) {
-            std::string lower;
-            for (char ch : f.name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-            if (lower == ext) return f.name;
-        }
-        throw UnsupportedFormatError("no audio format is known for the extension '." + ext + "'; pass format=");
+    std::vector<AudioFormat> write_formats() const override {
+        static const std::vector<AudioFormat> formats = describe_formats();
+        return formats;
     }
 
+    std::string subtype_for_extension(const std::string& ext) const override {
+        return ext == "opus" ? "OPUS" : std::string();
+    }
+
+    std::optional<DType> exact_dtype(const std::string& subtype) const override {
+        if (subtype == "PCM_S8" || subtype == "PCM_U8") return DType::I16;
+        if (subtype == "PCM_24") return DType::I32;
+        return stored_dtype(subtype);
+    }
+
+private:
     // python-soundfile's defaults, so write_audio and soundfile.write agree.
-    std::string default_subtype(const std::string& format) const override {
+    static std::string default_subtype(const std::string& format) {
         std::string f = major_name(major_code(format));
         if (f == "RAW") return "";
         if (f == "MAT4" || f == "MAT5") return "DOUBLE";
@@ -498,7 +502,59 @@ public:
         return "PCM_16";
     }
 
-private:
+    // Every major format with what it stores: its subtypes are those
+    // sf_format_check accepts (mono, 48 kHz, the most permissive case).
+    static std::vector<AudioFormat> describe_formats() {
+        const std::vector<MajorFormat>& majors = major_formats();  // takes the lock itself
+        std::lock_guard<std::mutex> lock(global_error_mutex());
+        std::vector<AudioFormat> out;
+        for (const MajorFormat& major : majors) {
+            AudioFormat f;
+            f.name = major.name;
+            f.description = major.long_name;
+            f.extensions = {major.extension};
+            for (const std::string& alias : extension_aliases(major.name))
+                if (alias != major.extension) f.extensions.push_back(alias);
+            f.default_subtype = default_subtype(major.name);
+            for (const std::string& sub : subtype_names()) {
+                SF_INFO check{};
+                check.format = major.code | subtype_code(sub);
+                check.channels = 1;
+                check.samplerate = 48000;
+                if (!sf_format_check(&check)) continue;
+                f.subtypes.push_back(sub);
+                if (is_lossy(sub)) f.lossy_subtypes.push_back(sub);
+            }
+            limits_of(major.name, f);
+            out.push_back(std::move(f));
+        }
+        return out;
+    }
+
+    // Extensions that name a format besides libsndfile's own one.
+    static std::vector<std::string> extension_aliases(const std::string& format) {
+        if (format == "AIFF") return {"aif", "aifc"};
+        if (format == "OGG") return {"ogg", "oga", "opus"};
+        if (format == "MP3") return {"mp2"};
+        if (format == "WAV") return {"wave"};
+        if (format == "AU") return {"snd"};
+        return {};
+    }
+
+    static bool is_lossy(const std::string& subtype) {
+        return subtype == "VORBIS" || subtype == "OPUS" || subtype.rfind("MPEG_LAYER_", 0) == 0;
+    }
+
+    // What the encoders behind a format can store, which sf_format_check
+    // does not say: MP3 (LAME) takes the MPEG-1/2/2.5 rates and two
+    // channels, Opus its five rates; libsndfile's own limit is 1024 channels.
+    static void limits_of(const std::string& format, AudioFormat& f) {
+        if (format == "MP3") {
+            f.samplerates = {8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000};
+            f.max_channels = 2;
+        }
+    }
+
     static std::optional<PcmLayout> refuse(std::string& why, std::string reason) {
         why = std::move(reason);
         return std::nullopt;

@@ -30,6 +30,7 @@ const std::vector<MajorFormat>& major_formats();
 // Names <-> SF_FORMAT_* codes, as python-soundfile spells them.
 std::string major_name(int code);
 std::string subtype_name(int code);
+std::vector<std::string> subtype_names();  // every subtype we name, in libsndfile's order
 std::string endian_name(int code);
 int major_code(const std::string& name);    // throws std::invalid_argument
 int subtype_code(const std::string& name);  // throws std::invalid_argument

@@ -1,5 +1,4 @@
-// Pieces shared by the audio bindings: the codec, turning a Python `src`
-// into an AudioSource, the AudioInfo class, and write_audio.
+// Turning a Python `src` (and RAW hints) into the core's AudioSource.
 #pragma once
 
 #include <pybind11/pybind11.h>
@@ -8,7 +7,6 @@
 
 #include "source.hpp"
 #include "src/audio_codec.hpp"
-#include "src/codec_table.hpp"  // audio_decoder()
 
 namespace mediaview::python {
 
@@ -29,8 +27,5 @@ private:
     std::unique_ptr<EncodedSource> encoded_;
     AudioSource source_;
 };
-
-void bind_audio_info(pybind11::module_& m);    // the AudioInfo class
-void bind_audio_writer(pybind11::module_& m);  // write_audio
 
 }  // namespace mediaview::python

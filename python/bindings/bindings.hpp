@@ -5,9 +5,8 @@
 
 namespace mediaview::python {
 
-void bind_registry(pybind11::module_& m);  // decoders()
-void bind_image(pybind11::module_& m);     // probe, decode_image
-void bind_audio(pybind11::module_& m);     // audio_info, read_audio, stream_audio, write_audio
-void bind_encode(pybind11::module_& m);    // encode_jpeg
+void bind_registry(pybind11::module_& m);  // decoders, formats, sniff
+void bind_image(pybind11::module_& m);     // ImageInfo, probe, decode_image, encode_image
+void bind_audio(pybind11::module_& m);     // AudioInfo, audio_info, read_audio, AudioStream, write_audio
 
 }  // namespace mediaview::python

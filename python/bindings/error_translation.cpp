@@ -44,6 +44,10 @@ void register_errors(py::module_& m) {
     py::register_exception_translator([](std::exception_ptr p) {
         try {
             if (p) std::rethrow_exception(p);
+        } catch (const FileError& e) {
+            raise_file_error(e);
+        } catch (const ArgumentTypeError& e) {
+            PyErr_SetString(PyExc_TypeError, e.what());
         } catch (const DecodeError& e) {
             PyErr_SetString(decode_error_type, e.what());
         } catch (const UnsupportedFormatError& e) {
@@ -52,8 +56,6 @@ void register_errors(py::module_& m) {
             PyErr_SetString(limit_error_type, e.what());
         } catch (const Error& e) {
             PyErr_SetString(error_type, e.what());
-        } catch (const FileError& e) {
-            raise_file_error(e);
         }
     });
 }

@@ -11,6 +11,7 @@ namespace {
 struct ExporterObject {
     PyObject_HEAD
     StridedArray* array;
+    ViewDescription* description;
     Py_ssize_t exports;
     PyObject* weakrefs;
     char format[2];
@@ -76,6 +77,7 @@ void exporter_dealloc(PyObject* self) {
     PyObject_GC_UnTrack(self);
     if (ex->weakrefs) PyObject_ClearWeakRefs(self);
     delete ex->array;  // frees the storage unless another array shares it
+    delete ex->description;
     PyTypeObject* tp = Py_TYPE(self);
     tp->tp_free(self);
     Py_DECREF(tp);
@@ -99,7 +101,34 @@ PyObject* get_format(PyObject* self, void*) { return PyUnicode_FromString(reinte
 PyObject* get_readonly(PyObject* self, void*) { return PyBool_FromLong(reinterpret_cast<ExporterObject*>(self)->array->readonly()); }
 PyObject* get_exports(PyObject* self, void*) { return PyLong_FromSsize_t(reinterpret_cast<ExporterObject*>(self)->exports); }
 
+ExporterObject* as_exporter(PyObject* self) { return reinterpret_cast<ExporterObject*>(self); }
+
+PyObject* text_or_none(const std::string& text) {
+    if (text.empty()) Py_RETURN_NONE;
+    return PyUnicode_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
+}
+
+PyObject* bytes_or_none(const std::string& bytes) {
+    if (bytes.empty()) Py_RETURN_NONE;
+    return PyBytes_FromStringAndSize(bytes.data(), static_cast<Py_ssize_t>(bytes.size()));
+}
+
+PyObject* get_mode(PyObject* self, void*) { return text_or_none(as_exporter(self)->description->mode); }
+PyObject* get_icc(PyObject* self, void*) { return bytes_or_none(as_exporter(self)->description->icc); }
+PyObject* get_exif(PyObject* self, void*) { return bytes_or_none(as_exporter(self)->description->exif); }
+PyObject* get_samplerate(PyObject* self, void*) {
+    int rate = as_exporter(self)->description->samplerate;
+    if (rate == 0) Py_RETURN_NONE;
+    return PyLong_FromLong(rate);
+}
+
 PyGetSetDef exporter_getset[] = {
+    {"mode", get_mode, nullptr, "Channel layout of decoded pixels (RGB, BGR, CMYK, ...); None for audio.", nullptr},
+    {"samplerate", get_samplerate, nullptr, "Frames per second of decoded audio; None for images.", nullptr},
+    {"icc", get_icc, nullptr, "The source's ICC profile bytes, or None.", nullptr},
+    {"exif", get_exif, nullptr,
+     "The source's EXIF block (TIFF structure), or None. For an oriented view its orientation tag says 1.",
+     nullptr},
     {"shape", get_shape, nullptr, "Shape of the exported array.", nullptr},
     {"strides", get_strides, nullptr, "Strides in bytes (may be negative).", nullptr},
     {"format", get_format, nullptr, "struct format code of one element.", nullptr},
@@ -141,15 +170,18 @@ PyObject* create_exporter_type() {
     return type;
 }
 
-PyObject* new_exporter(StridedArray array) {
+PyObject* new_exporter(StridedArray array, ViewDescription description) {
     auto* ex = PyObject_GC_New(ExporterObject, exporter_type);
     if (!ex) return nullptr;
     ex->array = new (std::nothrow) StridedArray(std::move(array));
+    ex->description = new (std::nothrow) ViewDescription(std::move(description));
     ex->exports = 0;
     ex->weakrefs = nullptr;
     ex->format[0] = ex->array ? format_code(ex->array->dtype()) : 'B';
     ex->format[1] = '\0';
-    if (!ex->array) {
+    if (!ex->array || !ex->description) {
+        delete ex->array;
+        delete ex->description;
         PyObject_GC_Del(ex);
         return PyErr_NoMemory();
     }
@@ -157,8 +189,8 @@ PyObject* new_exporter(StridedArray array) {
     return reinterpret_cast<PyObject*>(ex);
 }
 
-PyObject* memoryview_of(StridedArray array) {
-    PyObject* ex = new_exporter(std::move(array));
+PyObject* memoryview_of(StridedArray array, ViewDescription description) {
+    PyObject* ex = new_exporter(std::move(array), std::move(description));
     if (!ex) return nullptr;
     PyObject* view = PyMemoryView_FromObject(ex);
     Py_DECREF(ex);  // the memoryview's export now owns it
@@ -173,6 +205,15 @@ Py_ssize_t exporter_export_count(PyObject* obj) {
 const StridedArray* exporter_array(PyObject* obj) {
     if (!exporter_type || !PyObject_TypeCheck(obj, exporter_type)) return nullptr;
     return reinterpret_cast<ExporterObject*>(obj)->array;
+}
+
+}  // namespace mediaview::python
+
+namespace mediaview::python {
+
+const ViewDescription* exporter_description(PyObject* obj) {
+    if (!exporter_type || !PyObject_TypeCheck(obj, exporter_type)) return nullptr;
+    return reinterpret_cast<ExporterObject*>(obj)->description;
 }
 
 }  // namespace mediaview::python

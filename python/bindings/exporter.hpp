@@ -10,20 +10,36 @@
 
 #include <Python.h>
 
+#include <string>
+
 #include "src/strided_array.hpp"
 
 namespace mediaview::python {
+
+// What the decoder knew about the data, carried by the exporter (`view.obj`)
+// so that writers need not be told again: to_pil, write_image, encode_jpeg
+// and write_audio read it when the caller passes nothing.
+struct ViewDescription {
+    std::string mode;    // "RGB", "BGR", "CMYK", ... (empty: not an image, or unknown)
+    int samplerate = 0;  // audio (0: not audio)
+    std::string icc;     // the source's ICC profile (empty: none)
+    std::string exif;    // the source's EXIF TIFF structure (empty: none)
+};
 
 // Creates the type object; call once from module init. Returns a new reference.
 PyObject* create_exporter_type();
 
 // A new exporter owning `array` (new reference), and a memoryview over it.
-PyObject* new_exporter(StridedArray array);
-PyObject* memoryview_of(StridedArray array);
+PyObject* new_exporter(StridedArray array, ViewDescription description = {});
+PyObject* memoryview_of(StridedArray array, ViewDescription description = {});
 
 // For an exporter object: how many Py_buffer exports are alive, else -1.
 Py_ssize_t exporter_export_count(PyObject* obj);
 // For an exporter object: the array it exports, else nullptr.
 const StridedArray* exporter_array(PyObject* obj);
+// For an exporter object: what it says of its data, else nullptr.
+const ViewDescription* exporter_description(PyObject* obj);
+// For an exporter object: what it says of its data, else nullptr.
+const ViewDescription* exporter_description(PyObject* obj);
 
 }  // namespace mediaview::python

@@ -17,5 +17,4 @@ PYBIND11_MODULE(_core, m) {
     mediaview::python::bind_registry(m);
     mediaview::python::bind_image(m);
     mediaview::python::bind_audio(m);
-    mediaview::python::bind_encode(m);
 }

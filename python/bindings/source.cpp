@@ -17,16 +17,20 @@ BufferExport::~BufferExport() {
     PyBuffer_Release(&view_);
 }
 
-std::optional<std::string> path_of(py::handle src) {
-    if (PyUnicode_Check(src.ptr()) || PyObject_HasAttrString(src.ptr(), "__fspath__")) {
-        py::object fspath = py::module_::import("os").attr("fspath")(src);
-        auto path = fspath.cast<std::string>();
-        // The C call would stop at the first NUL and open another file, as
-        // Python's own open() refuses to.
-        if (path.find('\0') != std::string::npos) throw py::value_error("embedded null byte in path");
-        return path;
-    }
-    return std::nullopt;
+std::optional<std::string> path_of(py::handle src, const char* what) {
+    // bytes are encoded data, never a path: only str and os.PathLike name files.
+    if (!PyUnicode_Check(src.ptr()) && !PyObject_HasAttrString(src.ptr(), "__fspath__")) return std::nullopt;
+    // os.fsencode: str through the filesystem encoding with surrogateescape
+    // (as os.listdir returns names that are not UTF-8), os.PathLike through
+    // __fspath__.
+    py::object encoded = py::module_::import("os").attr("fsencode")(src);
+    if (!PyBytes_Check(encoded.ptr()))
+        throw py::type_error(std::string(what) + " must be str, bytes or os.PathLike");
+    std::string path(PyBytes_AS_STRING(encoded.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(encoded.ptr())));
+    // The C call would stop at the first NUL and open another file, as
+    // Python's own open() refuses to.
+    if (path.find('\0') != std::string::npos) throw py::value_error("embedded null byte in path");
+    return path;
 }
 
 EncodedSource::EncodedSource(py::handle src) {
@@ -63,52 +67,27 @@ EncodedSource::EncodedSource(py::handle src) {
                          std::string(Py_TYPE(src.ptr())->tp_name));
 }
 
-std::shared_ptr<const Py_buffer> acquire_out_buffer(py::handle out, std::shared_ptr<Storage>& storage) {
+CallerBuffer caller_buffer(py::handle obj, bool writable, const char* what) {
+    if (!PyObject_CheckBuffer(obj.ptr()))
+        throw py::type_error(std::string(what) + " must support the buffer protocol (a numpy array, memoryview, ...), not " +
+                             Py_TYPE(obj.ptr())->tp_name);
     std::shared_ptr<BufferExport> held;
     try {
-        held = std::make_shared<BufferExport>(out, PyBUF_RECORDS);  // strided, writable, with format
+        held = std::make_shared<BufferExport>(obj, writable ? PyBUF_RECORDS : PyBUF_RECORDS_RO);
     } catch (py::error_already_set& e) {
-        throw py::value_error(std::string("out must be a writable buffer: ") + e.what());
+        if (writable) throw py::value_error(std::string(what) + " must be a writable buffer: " + e.what());
+        throw py::type_error(std::string(what) + ": " + e.what());
     }
     const Py_buffer& v = held->view();
-    storage = std::make_shared<Storage>();
-    // The storage spans the export's lowest to highest byte; buf may sit
-    // inside that span when some strides are negative.
-    Index lo = 0, hi = v.itemsize;
-    for (int i = 0; i < v.ndim; ++i) {
-        Index extent = (v.shape[i] - 1) * v.strides[i];
-        if (v.shape[i] == 0) { lo = hi = 0; break; }
-        (extent < 0 ? lo : hi) += extent;
-    }
-    storage->data = static_cast<std::uint8_t*>(v.buf) + lo;
-    storage->size = static_cast<std::size_t>(hi - lo);
-    storage->writable = true;
-    storage->keepalive = held;
-    return std::shared_ptr<const Py_buffer>(held, &held->view());
-}
-
-std::optional<DType> dtype_of_buffer(const Py_buffer& v) {
-    std::string f = v.format ? v.format : "B";
-    const std::uint16_t one = 1;
-    unsigned char first_byte;
-    std::memcpy(&first_byte, &one, 1);
-    const char host_order = first_byte == 1 ? '<' : '>';
-    // '@', '=' and the host's own order are native; a one-byte item has no
-    // byte order, so any prefix will do.
-    bool native = f[0] == '@' || f[0] == '=' || f[0] == host_order;
-    bool any_order = v.itemsize == 1 && (f[0] == '<' || f[0] == '>' || f[0] == '!');
-    if (!f.empty() && (native || any_order)) f.erase(0, 1);
-    if (f.size() != 1) return std::nullopt;
-    for (DType t : {DType::U8, DType::U16, DType::I16, DType::I32, DType::F32, DType::F64})
-        if (f[0] == format_code(t) && v.itemsize == static_cast<Py_ssize_t>(itemsize(t))) return t;
-    if (f[0] == 'l' && v.itemsize == 4) return DType::I32;  // C long where it is 32 bits
-    return std::nullopt;
-}
-
-std::string describe_shape(const std::vector<Index>& shape) {
-    std::string text = "(";
-    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
-    return text + (shape.size() == 1 ? ",)" : ")");
+    CallerBuffer b;
+    b.data = static_cast<std::uint8_t*>(v.buf);
+    b.format = v.format ? v.format : "B";
+    b.itemsize = static_cast<std::size_t>(v.itemsize);
+    b.shape.assign(v.shape, v.shape + v.ndim);
+    b.strides.assign(v.strides, v.strides + v.ndim);
+    b.writable = !v.readonly;
+    b.keepalive = held;
+    return b;
 }
 
 }  // namespace mediaview::python

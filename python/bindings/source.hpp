@@ -1,5 +1,5 @@
-// Turning a Python `src` argument into encoded bytes the decoders can read
-// with the GIL released, and a caller's `out=` buffer into storage.
+// Turning Python arguments into the core's plain inputs: a `src` into encoded
+// bytes (or a path), and a caller's buffer into a CallerBuffer, each once.
 #pragma once
 
 #include <pybind11/pybind11.h>
@@ -9,8 +9,8 @@
 #include <string>
 
 #include "src/aligned_buffer.hpp"
-#include "src/image_codec.hpp"
-#include "src/strided_array.hpp"
+#include "src/caller_buffer.hpp"
+#include "src/codec.hpp"
 
 namespace mediaview::python {
 
@@ -34,8 +34,8 @@ private:
 // binary file object.
 class EncodedSource {
 public:
-    // `src` is a str / os.PathLike path, a bytes-like object, or an object
-    // with a binary read() method. Call with the GIL held.
+    // `src` is a str / os.PathLike path, a bytes-like object, or an
+    // object with a binary read() method. Call with the GIL held.
     explicit EncodedSource(pybind11::handle src);
     ByteSpan span() const { return span_; }
     // The path for a path source, else empty.
@@ -49,19 +49,15 @@ private:
     ByteSpan span_;
 };
 
-// The element type of a caller's buffer: its struct format code (with a
-// native or, for one-byte items, any byte-order prefix) and matching
-// itemsize; nullopt for anything else.
-std::optional<DType> dtype_of_buffer(const Py_buffer& view);
+// The filesystem path for str / os.PathLike sources, as os.fsencode gives it
+// (so names that are not UTF-8, held as surrogate escapes, open the file
+// they name), else nullopt. `what` names the argument in messages.
+std::optional<std::string> path_of(pybind11::handle src, const char* what = "path");
 
-// "(3, 4)" / "(5,)", for error messages about shapes.
-std::string describe_shape(const std::vector<Index>& shape);
-
-// Returns the filesystem path for str / os.PathLike sources, else nullopt.
-std::optional<std::string> path_of(pybind11::handle src);
-
-// Wraps a caller's writable buffer as storage whose keepalive holds the
-// export; `flags` as for PyObject_GetBuffer (PyBUF_WRITABLE is added).
-std::shared_ptr<const Py_buffer> acquire_out_buffer(pybind11::handle out, std::shared_ptr<Storage>& storage);
+// A caller's buffer, described once for the core. `writable` asks for a
+// writable export (out=); `what` names the argument in messages ("out",
+// "data"). Raises TypeError for an object without the buffer protocol and
+// ValueError for a read-only one when `writable`.
+CallerBuffer caller_buffer(pybind11::handle obj, bool writable, const char* what);
 
 }  // namespace mediaview::python

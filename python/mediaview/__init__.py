@@ -13,9 +13,10 @@ from ._core import (
     LimitError,
     UnsupportedFormatError,
     decoders,
+    formats,
 )
 from ._audio import AUDIO_DTYPES, AUDIO_TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
-from ._encode import encode_jpeg, write_image
+from ._encode import encode_image, encode_jpeg, write_image
 from ._image import MODES, MinSize, decode_image, probe
 from ._limits import MAX_AUDIO_SAMPLES, MAX_IMAGE_PIXELS
 from ._pil import to_pil
@@ -42,7 +43,9 @@ __all__ = [
     "UnsupportedFormatError",
     "decode_image",
     "decoders",
+    "encode_image",
     "encode_jpeg",
+    "formats",
     "probe",
     "to_pil",
     "write_image",

@@ -7,6 +7,10 @@ included, the temporary file is removed. A process killed outright (SIGKILL,
 power loss) can leave a temporary behind, never a partial file under the
 final name.
 
+This is the one atomic writer: images (write_image) and audio (write_audio)
+both go through it. A new file gets the permissions ``open()`` would give it
+(0666 less the umask); a file replaced keeps its own permission bits.
+
 With ``overwrite=True`` the move is ``os.replace`` (atomic on POSIX). With
 ``overwrite=False`` it is ``os.link`` then unlink of the temporary, which
 fails with ``FileExistsError`` if the target appeared meanwhile: an existing
@@ -68,6 +72,16 @@ def _move_into_place(temp: str, target: Path, overwrite: bool) -> None:
     os.unlink(temp)
 
 
+def _mode_for(target: Path) -> int:
+    """The permission bits the finished file gets: an existing target's own
+    (overwriting must not widen or narrow who can read it), else what
+    open() would give a new file."""
+    try:
+        return os.stat(target).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_UMASK
+
+
 @contextlib.contextmanager
 def _temporary_beside(target: Path, overwrite: bool) -> Iterator[Tuple[int, str]]:
     """A temporary file in target's directory, named with TEMP_MARKER: yields
@@ -80,7 +94,7 @@ def _temporary_beside(target: Path, overwrite: bool) -> Iterator[Tuple[int, str]
         yield fd, temp
         with open(temp, "rb+") as f:
             os.fsync(f.fileno())
-        os.chmod(temp, 0o666 & ~_UMASK)
+        os.chmod(temp, _mode_for(target))
         _move_into_place(temp, target, overwrite)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -91,7 +105,7 @@ def _temporary_beside(target: Path, overwrite: bool) -> Iterator[Tuple[int, str]
 @contextlib.contextmanager
 def atomic_output(target: "os.PathLike[str] | str", *, overwrite: bool = True) -> Iterator[BinaryIO]:
     """Yields a binary file to write; on success it becomes ``target``."""
-    with _temporary_beside(Path(target), overwrite) as (fd, _):
+    with _temporary_beside(Path(os.fsdecode(target)), overwrite) as (fd, _):
         with os.fdopen(fd, "wb") as f:
             yield f
 
@@ -101,6 +115,6 @@ def atomic_path(target: "os.PathLike[str] | str", *, overwrite: bool = True) -> 
     """Like atomic_output, for writers that want a file name (libsndfile):
     yields a temporary path beside ``target`` (same name pattern) that becomes
     ``target`` once the block ends without an exception."""
-    with _temporary_beside(Path(target), overwrite) as (fd, temp):
+    with _temporary_beside(Path(os.fsdecode(target)), overwrite) as (fd, temp):
         os.close(fd)
         yield Path(temp)

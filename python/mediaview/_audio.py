@@ -1,9 +1,10 @@
-"""Audio through libsndfile: the public, keyword-only API over the native core.
+"""Audio: the public, keyword-only API over the native core's audio codecs.
 
 Samples come back as ``memoryview`` objects shaped ``(frames, channels)``
 (``(frames,)`` for mono unless ``always_2d``), or ``(channels, frames)`` for
 ``layout="planar"``, which is a strided view of the same interleaved memory.
 Values are libsndfile's own conversions, as python-soundfile returns them.
+The views' owner (``view.obj``) carries the ``samplerate``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import tempfile
 from typing import BinaryIO, Iterator, Mapping, Optional, Tuple, Union
 
 from . import _core
+from ._atomic import atomic_path
 from ._limits import limit_argument
+from ._view import described_value
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 
 #: The sample types audio can be read and written as.
-AUDIO_DTYPES = ("int16", "int32", "float32", "float64")
+AUDIO_DTYPES = _core.AUDIO_DTYPES
 
 #: The text tags audio_info reports and write_audio stores.
 AUDIO_TAGS = ("title", "artist", "album", "date", "comment", "genre", "tracknumber", "copyright", "software",
@@ -92,17 +95,15 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     are ``dtype`` in native byte order (PCM_16 as int16, PCM_32 as int32,
     FLOAT as float32, DOUBLE as float64), return a read-only view straight
     over a memory map of the file: no decoding, no copy. ``None`` (default)
-    maps when possible and otherwise decodes; ``True`` raises ``ValueError``
-    saying why when it cannot map; ``False`` always decodes. A mapped file
-    must not be truncated while views of it are alive.
+    maps when possible (never into ``out=``) and otherwise decodes; ``True``
+    raises ``ValueError`` saying why when it cannot map; ``False`` always
+    decodes. A mapped file must not be truncated while views of it are alive.
 
     ``max_samples``: a read of more frames x channels than this (as the
     header claims them) raises :class:`LimitError` before its buffer is
     allocated; the default is :data:`MAX_AUDIO_SAMPLES`. It guards the
     buffer allocated here: mapped reads and ``out=`` are not held to it.
     """
-    if out is not None and mmap is None:
-        mmap = False
     return _core.read_audio(src, dtype, _index(start, "start"), _index(stop, "stop"), _index(frames, "frames"),
                             layout, bool(always_2d), out, _index(threads, "threads"), mmap,
                             limit_argument(max_samples, "MAX_AUDIO_SAMPLES", "samples", "max_samples"),
@@ -138,39 +139,40 @@ def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = 
     return blocks()
 
 
-def _write_path(path: str, data, samplerate: int, format, subtype, tags) -> None:
-    if format is None and os.path.splitext(path)[1].lower() == ".opus":
-        format = "OGG"
-        subtype = subtype or "OPUS"
-    _core.write_audio(path, data, samplerate, format or "", subtype or "", dict(tags or {}))
-
-
-def write_audio(dst: Union[str, "os.PathLike[str]", BinaryIO], data, samplerate: int, *,
+def write_audio(dst: Union[str, bytes, "os.PathLike[str]", BinaryIO], data, samplerate: Optional[int] = None, *,
                 format: Optional[str] = None, subtype: Optional[str] = None,
-                tags: Optional[Mapping[str, str]] = None) -> None:
+                tags: Optional[Mapping[str, str]] = None, overwrite: bool = True) -> None:
     """Writes ``data`` as an audio file.
 
     ``data`` is any buffer or numpy array of int16, int32, float32 or float64
     samples shaped ``(frames,)`` or ``(frames, channels)``, in any memory
     layout (interleaved, planar memory such as ``planar_view.T``, or other
-    strides). ``format`` defaults from the extension (``.wav``, ``.flac``,
-    ``.ogg``, ``.opus``, ``.mp3``, ``.aiff``, ...); ``subtype`` defaults as in
+    strides). ``samplerate`` defaults to what a view from :func:`read_audio`
+    says (``view.obj.samplerate``). ``format`` defaults from the extension
+    (``.wav``, ``.flac``, ``.ogg``, ``.opus``, ``.mp3``, ``.aiff``, ...:
+    :func:`mediaview.formats` lists them); ``subtype`` defaults as in
     python-soundfile (PCM_16 for PCM containers, VORBIS for Ogg, OPUS for
     ``.opus``, MPEG_LAYER_III for MP3). ``tags`` maps tag names (see
     :data:`AUDIO_TAGS`) to text.
 
     A path is written through a temporary file in the same directory that is
     renamed over ``dst`` only when complete; a failure leaves no partial file.
-    A binary file object receives the finished file's bytes (``format`` is
-    then required).
+    With ``overwrite=False`` an existing ``dst`` raises FileExistsError and is
+    never replaced. A binary file object receives the finished file's bytes
+    (``format`` is then required).
     """
+    samplerate = described_value(data, "samplerate", samplerate)
+    if samplerate is None:
+        raise TypeError("write_audio needs samplerate= (data is not a view from read_audio)")
+    args = (format or "", subtype or "", dict(tags or {}))
     if hasattr(dst, "write") and not isinstance(dst, (str, bytes, os.PathLike)):
         if format is None:
             raise ValueError("writing to a file object needs format=")
         with tempfile.TemporaryDirectory(prefix="mediaview-") as tmp:
             path = os.path.join(tmp, "audio." + format.lower())
-            _write_path(path, data, samplerate, format, subtype, tags)
+            _core.write_audio(path, path, data, samplerate, *args)
             with open(path, "rb") as f:
                 shutil.copyfileobj(f, dst)
         return
-    _write_path(os.fspath(dst), data, samplerate, format, subtype, tags)
+    with atomic_path(dst, overwrite=overwrite) as temp:
+        _core.write_audio(temp, dst, data, samplerate, *args)

@@ -1,99 +1,133 @@
-"""Encoding: JPEG through libjpeg-turbo (our encoder), other formats through
-Pillow, every file written through a temporary file and a rename."""
+"""Encoding: every format a codec in the table writes goes through that codec
+(``_core.encode_image``); any other format Pillow knows goes through Pillow.
+Every file is written through a temporary file and a rename."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 
 from . import _core
 from ._atomic import atomic_output
+from ._view import described_value
 
-SUBSAMPLINGS = ("444", "422", "420", "gray")
 
-#: Output formats by file extension (lower case, no dot).
-IMAGE_FORMATS = {
-    "jpg": "JPEG", "jpeg": "JPEG", "jpe": "JPEG", "jfif": "JPEG",
-    "png": "PNG", "webp": "WEBP", "tif": "TIFF", "tiff": "TIFF", "bmp": "BMP",
-}
-# Formats Pillow can store CMYK in (the rest get the CMYK image as RGB).
-_PIL_CMYK_FORMATS = {"TIFF"}
+def image_writers() -> Dict[str, dict]:
+    """The formats our codecs write, by extension and by codec name."""
+    writers = {}
+    for f in _core.formats():
+        if f["kind"] == "image" and f["can_write"]:
+            for key in [f["name"], *f["extensions"]]:
+                writers.setdefault(key, f)
+    return writers
+
+
+def _pillow_formats() -> Dict[str, str]:
+    """Pillow's writable formats by extension (no dot) and by name, lower case."""
+    from PIL import Image
+
+    Image.init()
+    found = {ext.lstrip("."): name for ext, name in Image.registered_extensions().items() if name in Image.SAVE}
+    found.update({name.lower(): name for name in Image.SAVE})
+    return found
+
+
+def image_format_for(path: "os.PathLike[str] | str", format: Optional[str] = None) -> str:
+    """The format key for ``format`` (a name or extension) or else ``path``'s
+    extension: one of our codecs' names, or Pillow's format name; ValueError
+    if neither writes it."""
+    key = (format or Path(path).suffix.lstrip(".")).lower()
+    ours = image_writers()
+    if key in ours:
+        return ours[key]["name"]
+    pillow = _pillow_formats()
+    if key in pillow:
+        return pillow[key]
+    known = sorted(set(ours) | {k for k in pillow if k.isalnum() and k == k.lower() and len(k) <= 5})
+    raise ValueError(f"unknown image format {key or '(no extension)'!r} for {os.fspath(path)} "
+                     f"(known: {', '.join(known)})")
+
+
+def encode_image(data, format: str, *, mode: Optional[str] = None, icc: Optional[bytes] = None,
+                 exif: Optional[bytes] = None, **options) -> bytes:
+    """Encodes pixels with the codec that writes ``format`` (a codec name or
+    extension, see :func:`mediaview.formats`) and returns the bytes.
+
+    ``data``: any buffer (numpy array, decoded view, ...) of shape ``(H, W)``
+    or ``(H, W, C)``, any strides. ``mode`` names its channel layout; by
+    default what a decoded view says (``view.obj.mode``), else ``L``, ``LA``,
+    ``RGB`` or ``RGBA`` by channel count. ``icc`` and ``exif`` (the TIFF
+    structure) are stored where the format can when given (bytes encoded in
+    memory carry no metadata unless asked; :func:`write_image` carries the
+    view's). ``options`` are the codec's own (``formats()`` lists them);
+    an unknown one is a ValueError, a value of the wrong type a TypeError.
+    """
+    return _core.encode_image(format, data, described_value(data, "mode", mode), icc, exif, options)
 
 
 def encode_jpeg(data, *, quality: int = 90, subsampling: str = "420", progressive: bool = False,
                 mode: Optional[str] = None) -> bytes:
-    """Encodes pixels as JPEG with libjpeg-turbo and returns the bytes.
+    """``encode_image(data, "jpeg", ...)``, kept by its first-round name.
 
-    - ``data``: any buffer-protocol object (numpy array, memoryview from
-      :func:`decode_image`, ...) of uint8 with shape ``(H, W)`` or
-      ``(H, W, C)``, any strides. Rows whose pixels are adjacent are read in
-      place (no copy); other layouts are packed a row at a time.
     - ``quality``: 1-100 (libjpeg's scale, as Pillow's ``quality``).
     - ``subsampling``: ``"444"``, ``"422"``, ``"420"`` or ``"gray"`` (store a
       colour image as grayscale). Ignored for ``L`` input (always gray).
-    - ``progressive``: a progressive JPEG (libjpeg's standard scan script,
-      optimised Huffman tables).
-    - ``mode``: the channel layout of ``data``: ``L``, ``RGB``, ``BGR``,
-      ``RGBA``, ``RGBX``, ``BGRA`` or ``CMYK``. By default ``L`` for 2-D data,
-      ``RGB`` for 3 channels, ``RGBA`` for 4. JPEG has no alpha: the 4th byte of
-      ``RGBA``/``BGRA`` is ignored. ``CMYK`` (0 = no ink, as
-      :func:`decode_image` returns it) is stored as Adobe YCCK with inverted
-      inks, the convention Adobe, Pillow and libjpeg-turbo readers expect.
+    - ``progressive``: a progressive JPEG (optimised Huffman tables).
+    - ``mode``: ``L``, ``RGB``, ``BGR``, ``RGBA``, ``RGBX``, ``BGRA`` or
+      ``CMYK``; by default what a decoded view says, else by channel count.
+      JPEG has no alpha: the 4th byte of ``RGBA``/``BGRA`` is ignored.
+      ``CMYK`` (0 = no ink) is stored as Adobe YCCK with inverted inks.
     """
-    if isinstance(quality, bool) or not isinstance(quality, int):
-        raise TypeError(f"quality must be an int, not {type(quality).__name__}")
-    if subsampling not in SUBSAMPLINGS:
-        raise ValueError(f"subsampling must be one of {', '.join(SUBSAMPLINGS)}, not {subsampling!r}")
-    return _core.encode_jpeg(data, quality, str(subsampling), bool(progressive), mode)
-
-
-def image_format_for(path: "os.PathLike[str] | str", format: Optional[str] = None) -> str:
-    """The Pillow-style format name ("JPEG", "PNG", ...) for ``format`` (a
-    name or extension) or else ``path``'s extension; ValueError if unknown."""
-    key = (format or Path(path).suffix.lstrip(".")).lower()
-    if key in IMAGE_FORMATS:
-        return IMAGE_FORMATS[key]
-    names = {v.lower(): v for v in IMAGE_FORMATS.values()}
-    if key in names:
-        return names[key]
-    raise ValueError(f"unknown image format {key or '(no extension)'!r} for {os.fspath(path)} "
-                     f"(known: {', '.join(sorted(IMAGE_FORMATS))})")
+    return encode_image(data, "jpeg", mode=mode, quality=quality, subsampling=subsampling, progressive=progressive)
 
 
 def _pil_image(data, mode: Optional[str]):
     from ._pil import to_pil
 
     view = memoryview(data)
+    mode = described_value(data, "mode", mode)
     if view.ndim == 3 and view.shape[2] == 1:
         view = view.cast("B", view.shape[:2]) if view.c_contiguous else memoryview(view.tobytes()).cast(
             "B", view.shape[:2])
-    image = to_pil(view, mode)
-    return image
+    return to_pil(view, mode)
+
+
+def _pillow_bytes(data, fmt: str, mode: Optional[str], options: dict) -> bytes:
+    image = _pil_image(data, mode)
+    out = io.BytesIO()
+    try:
+        image.save(out, fmt, **options)
+    except OSError:
+        if image.mode != "CMYK":
+            raise
+        # A format Pillow cannot store CMYK in gets the image as RGB.
+        out = io.BytesIO()
+        image.convert("RGB").save(out, fmt, **options)
+    return out.getvalue()
 
 
 def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = True, **options) -> None:
     """Writes pixels to ``dst`` (a path) through a temporary file beside it
     and a rename, so ``dst`` is either untouched or complete.
 
-    JPEG (``.jpg``, ``.jpeg``, ...) goes through :func:`encode_jpeg`
-    (options ``quality``, ``subsampling``, ``progressive``, ``mode``). PNG,
-    WebP, TIFF and BMP go through Pillow, fed the view with :func:`to_pil`
-    (mapped without a copy for L/RGBA/RGBX/CMYK contiguous data); ``mode``
-    names the channel layout, every other option goes to Pillow's ``save``
-    (e.g. ``compress_level``, ``lossless``, ``compression``). A CMYK image
-    is stored as CMYK in TIFF and converted to RGB for PNG, WebP and BMP.
+    A format one of our codecs writes (``mediaview.formats()``: JPEG, ...)
+    goes through :func:`encode_image` with the codec's own options (e.g.
+    ``quality``), the view's mode, ICC profile and EXIF carried over; any
+    other format Pillow writes (TIFF, BMP, ...) goes through Pillow, fed the
+    view with :func:`to_pil`, every option going to Pillow's ``save``; a CMYK
+    image is converted to RGB for a format Pillow cannot store it in.
+    ``mode`` names the channel layout (by default what the view says).
     ``format`` overrides the extension. With ``overwrite=False`` an existing
     ``dst`` raises FileExistsError and is never replaced.
     """
     fmt = image_format_for(dst, format)
-    if fmt == "JPEG":
-        encoded = encode_jpeg(data, **options)
-        with atomic_output(dst, overwrite=overwrite) as f:
-            f.write(encoded)
-        return
-    image = _pil_image(data, options.pop("mode", None))
-    if image.mode == "CMYK" and fmt not in _PIL_CMYK_FORMATS:
-        image = image.convert("RGB")
+    mode = options.pop("mode", None)
+    if fmt in image_writers():
+        encoded = encode_image(data, fmt, mode=mode, icc=described_value(data, "icc"),
+                               exif=described_value(data, "exif"), **options)
+    else:
+        encoded = _pillow_bytes(data, fmt, mode, options)
     with atomic_output(dst, overwrite=overwrite) as f:
-        image.save(f, fmt, **options)
+        f.write(encoded)

@@ -11,7 +11,8 @@ from ._limits import limit_argument
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 
-MODES = ("RGB", "BGR", "RGBA", "BGRA", "RGBX", "L", "CMYK")
+#: Pixel layouts: ``mode=`` of :func:`decode_image` and the writers.
+MODES = ("RGB", "BGR", "RGBA", "BGRA", "RGBX", "L", "LA", "CMYK")
 
 
 class MinSize(NamedTuple):
@@ -24,9 +25,11 @@ class MinSize(NamedTuple):
 
 def probe(src: Source) -> _core.ImageInfo:
     """Reads an image header only and returns an :class:`ImageInfo` with
-    ``width``, ``height``, ``components``, ``colorspace``, ``subsampling``,
-    ``progressive``, ``arithmetic``, ``precision`` and ``orientation``
-    (EXIF 1-8, 1 when absent)."""
+    ``format`` (the codec: ``"jpeg"``, ...), ``width``, ``height``,
+    ``components``, ``colorspace``, ``subsampling``, ``progressive``,
+    ``arithmetic``, ``precision``, ``orientation`` (EXIF 1-8, 1 when absent)
+    and ``has_icc``, then what only that format has; ``as_dict()`` lists
+    them all."""
     return _core.probe(src)
 
 
@@ -72,6 +75,17 @@ def _scale_arguments(scale) -> Tuple[int, int, int, int]:
     return _c_int(fraction.numerator, "scale numerator"), _c_int(fraction.denominator, "scale denominator"), 0, 0
 
 
+def _dtype_name(dtype) -> Optional[str]:
+    """numpy-style dtype names: "uint16", numpy.uint16 and "u2" alike."""
+    if dtype is None or isinstance(dtype, str) and dtype in ("uint8", "uint16"):
+        return dtype
+    try:
+        import numpy
+    except ImportError:  # without numpy only the names are understood
+        return str(dtype)
+    return numpy.dtype(dtype).name
+
+
 def _crop_argument(crop):
     if crop is None:
         return None
@@ -83,7 +97,8 @@ def _crop_argument(crop):
 def decode_image(
     src: Source,
     *,
-    mode: str = "RGB",
+    mode: Optional[str] = "RGB",
+    dtype: Optional[str] = None,
     scale=None,
     crop: Optional[Tuple[int, int, int, int]] = None,
     orient: bool = False,
@@ -94,10 +109,15 @@ def decode_image(
 ) -> memoryview:
     """Decodes an image into a new (or the given) buffer and returns a
     ``memoryview`` of shape ``(H, W, C)`` (``(H, W)`` for ``L``), format
-    ``'B'``, that owns its memory (``view.obj``).
+    ``'B'`` (``'H'`` for 16-bit data), that owns its memory: ``view.obj`` is
+    the exporter, which also says what the decoder knew (``view.obj.mode``,
+    ``.icc`` and ``.exif``, the source's profile and EXIF bytes or None).
 
     - ``src``: a path, a contiguous bytes-like object, or a binary file object.
-    - ``mode``: ``RGB``, ``BGR``, ``RGBA``, ``BGRA``, ``RGBX``, ``L`` or ``CMYK``.
+    - ``mode``: ``RGB``, ``BGR``, ``RGBA``, ``BGRA``, ``RGBX``, ``L``, ``LA``
+      or ``CMYK``; ``None``: the file's own layout (grey ``L``, colour
+      ``RGB``, CMYK ``CMYK``, with alpha ``LA``/``RGBA``).
+    - ``dtype``: ``"uint8"`` or ``"uint16"``; ``None``: the file's own depth.
     - ``scale``: DCT-domain scaling by k/8 (k = 1..16): ``Fraction(1, 4)``,
       ``"1/4"``, ``0.25`` or ``(1, 4)``; or ``MinSize(w, h)``.
     - ``crop``: ``(x, y, width, height)`` in output pixels; only the needed
@@ -114,6 +134,7 @@ def decode_image(
     return _core.decode_image(
         src,
         mode,
+        _dtype_name(dtype),
         num,
         den,
         min_w,

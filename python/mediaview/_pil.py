@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from ._view import described_value
+
 # Pillow modes whose memory layout Pillow can map in place (Image._MAPMODES):
 # for these, to_pil() shares the view's memory instead of copying it.
 _SHARED = {("L", 1): "L", ("RGBA", 4): "RGBA", ("RGBX", 4): "RGBX", ("CMYK", 4): "CMYK"}
 # Layouts Pillow has no in-memory mode for: decoded through a raw mode (a copy).
-_COPIED = {("RGB", 3): ("RGB", "RGB"), ("BGR", 3): ("RGB", "BGR"), ("BGRA", 4): ("RGBA", "BGRA")}
+_COPIED = {("RGB", 3): ("RGB", "RGB"), ("BGR", 3): ("RGB", "BGR"), ("BGRA", 4): ("RGBA", "BGRA"),
+           ("LA", 2): ("LA", "LA")}
 
 
 def to_pil(view: memoryview, mode: str | None = None):
     """Returns a ``PIL.Image.Image`` of a decoded image view.
 
-    ``mode`` names the channel layout of ``view``; by default ``L`` for 2-D
-    views, ``RGB`` for 3 channels and ``RGBA`` for 4 (pass ``RGBX``, ``CMYK``,
-    ``BGR`` or ``BGRA`` for those layouts).
+    ``mode`` names the channel layout of ``view``; by default what a decoded
+    view says of itself (``view.obj.mode``: a BGR or CMYK decode is handed
+    over as such), else ``L`` for 2-D views, ``LA`` for 2 channels, ``RGB``
+    for 3 and ``RGBA`` for 4 (pass ``RGBX``, ``CMYK``, ``BGR`` or ``BGRA``
+    for those layouts of a plain array).
 
     Shared, no copy: ``L``, ``RGBA``, ``RGBX`` and ``CMYK`` views that are
     C-contiguous; the image keeps the view alive and writes through the view
@@ -24,12 +29,13 @@ def to_pil(view: memoryview, mode: str | None = None):
     """
     from PIL import Image
 
+    mode = described_value(view, "mode", mode)
     view = memoryview(view)
     if view.ndim not in (2, 3) or view.format != "B":
         raise ValueError("to_pil expects a uint8 view of shape (H, W) or (H, W, C)")
     channels = 1 if view.ndim == 2 else view.shape[2]
     if mode is None:
-        mode = {1: "L", 3: "RGB", 4: "RGBA"}.get(channels)
+        mode = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}.get(channels)
         if mode is None:
             raise ValueError(f"no default Pillow mode for {channels} channels")
     key = (mode, channels)

@@ -24,8 +24,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import mediaview
 
+from . import _core
 from ._atomic import check_writable_dir
-from ._encode import IMAGE_FORMATS, SUBSAMPLINGS, image_format_for, write_image
+from ._encode import image_format_for, image_writers, write_image
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -57,48 +58,16 @@ AUDIO_INPUTS = _decoder_extensions("audio")
 _stderr_lock = threading.Lock()
 
 HAS_AUDIO = hasattr(mediaview, "read_audio") and hasattr(mediaview, "write_audio")
-# Audio is written by libsndfile: every extension its decoder table lists.
-AUDIO_OUTPUTS = AUDIO_INPUTS if HAS_AUDIO else set()
-
-# Source subtypes kept when converting to a container that stores them, so a
-# lossless conversion stays lossless (libsndfile's default would be PCM_16).
-# 8-bit PCM is unsigned in WAV/W64/RF64 and signed elsewhere.
-_WIDE_PCM = {"PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE"}
-_KEEP_SUBTYPES = {
-    **{ext: _WIDE_PCM | {"PCM_U8"} for ext in ("wav", "wave", "w64", "rf64")},
-    **{ext: _WIDE_PCM | {"PCM_S8"} for ext in ("aif", "aiff", "aifc", "caf", "au", "snd")},
-    "flac": {"PCM_S8", "PCM_16", "PCM_24"},
-}
+# Audio outputs: every extension an audio format in the table is written with.
+AUDIO_OUTPUTS = {ext for f in mediaview.formats() if f["kind"] == "audio" and f["can_write"]
+                 for ext in f["extensions"]} if HAS_AUDIO else set()
+# Every scale an image decoder applies while decoding, for --scale.
+IMAGE_SCALES = {Fraction(n, d) for f in mediaview.formats() if f["kind"] == "image" for n, d in f["scales"]}
 
 
-def kept_subtype(source_subtype: str, target_ext: str) -> Optional[str]:
-    """The subtype that stores the source's samples unchanged in the target
-    format, or None (the format's default) when there is none."""
-    keep = _KEEP_SUBTYPES.get(target_ext, set())
-    if source_subtype in ("PCM_S8", "PCM_U8"):
-        return next((s for s in ("PCM_S8", "PCM_U8") if s in keep), None)
-    return source_subtype if source_subtype in keep else None
-
-
-# The dtype that carries each stored subtype without loss.
-_DTYPE_FOR_SUBTYPE = {"PCM_S8": "int16", "PCM_U8": "int16", "PCM_16": "int16", "PCM_24": "int32",
-                      "PCM_32": "int32", "FLOAT": "float32", "DOUBLE": "float64"}
-
-
-def read_dtype(source_subtype: str, target_subtype: Optional[str]) -> str:
-    """The dtype to read in so libsndfile's write gives the right values:
-    integer samples into an integer subtype unchanged, and floats (which
-    libsndfile scales to and from [-1, 1]) for float, lossy or default
-    targets. libsndfile, like python-soundfile, writes integer data to a
-    FLOAT file without rescaling, so integers never go there."""
-    if target_subtype == "DOUBLE":
-        return "float64"
-    if target_subtype is None or target_subtype == "FLOAT" or target_subtype in _LOSSY_SUBTYPES:
-        return "float32"
-    return _DTYPE_FOR_SUBTYPE.get(source_subtype, "float32") if source_subtype.startswith("PCM_") else "float32"
-
-
-_LOSSY_SUBTYPES = {"VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER_III"}
+def image_option_formats(option: str) -> set:
+    """The image formats whose writer takes ``option``."""
+    return {f["name"] for f in image_writers().values() if any(o["name"] == option for o in f["options"])}
 
 
 def input_kind(path: Path) -> str:
@@ -110,10 +79,11 @@ def input_kind(path: Path) -> str:
         return "audio"
     try:
         with open(path, "rb") as f:
-            head = f.read(3)
+            head = f.read(64)
     except OSError:
         return "image"  # the decode reports the real problem
-    if head == b"\xff\xd8\xff" or not HAS_AUDIO:
+    known = _core.sniff(head)
+    if (known and known[1] == "image") or not HAS_AUDIO:
         return "image"
     return "audio"
 
@@ -121,20 +91,20 @@ def input_kind(path: Path) -> str:
 def output_target(ext: str) -> Tuple[str, str]:
     """(kind, format) for an output extension or format name; UsageError if unknown."""
     key = ext.lstrip(".").lower()
-    if key in IMAGE_FORMATS or key in {v.lower() for v in IMAGE_FORMATS.values()}:
-        return "image", image_format_for("", key)
     if key in AUDIO_OUTPUTS:
         return "audio", key
-    known = sorted(set(IMAGE_FORMATS) | AUDIO_OUTPUTS)
+    try:
+        return "image", image_format_for("", key)
+    except ValueError:
+        pass
+    known = sorted(set(image_writers()) | {"bmp", "tif", "tiff", "png", "webp", "gif"} | AUDIO_OUTPUTS)
     raise UsageError(f"unknown output format {key or '(no extension)'!r} (known: {', '.join(known)})")
 
 
 # ---- info ---------------------------------------------------------------------
 
 def image_info(path: Path) -> dict:
-    info = mediaview.probe(path).as_dict()
-    info.update(path=str(path), kind="image", format="jpeg")
-    return info
+    return {"path": str(path), "kind": "image", **mediaview.probe(path).as_dict()}
 
 
 def audio_info(path: Path) -> dict:
@@ -146,8 +116,8 @@ def audio_info(path: Path) -> dict:
 
 def describe(info: dict) -> str:
     if info["kind"] == "image":
-        return (f"{info['path']}: JPEG {info['width']}x{info['height']}, {info['components']} components, "
-                f"{info['colorspace']}, subsampling {info['subsampling']}, "
+        return (f"{info['path']}: {info['format'].upper()} {info['width']}x{info['height']}, "
+                f"{info['components']} components, {info['colorspace']}, subsampling {info['subsampling']}, "
                 f"{'progressive' if info['progressive'] else 'baseline'}"
                 f"{', arithmetic' if info['arithmetic'] else ''}, orientation {info['orientation']}")
     tags = ", ".join(f"{k}={v!r}" for k, v in sorted((info.get("tags") or {}).items()))
@@ -186,8 +156,9 @@ def parse_scale(text: Optional[str]):
         value = Fraction(text)
     except (ValueError, ZeroDivisionError):
         raise UsageError(f"--scale wants a fraction such as 1/4, not {text!r}") from None
-    if value <= 0 or (value * 8).denominator != 1 or not 1 <= value * 8 <= 16:
-        raise UsageError(f"--scale {text}: libjpeg-turbo scales by k/8 for k = 1..16")
+    if value != 1 and value not in IMAGE_SCALES:
+        shown = ", ".join(str(v) for v in sorted(IMAGE_SCALES))
+        raise UsageError(f"--scale {text}: the decoders scale by {shown}")
     return value
 
 
@@ -237,7 +208,7 @@ class Job:
     src: Path
     dst: Path
     kind: str    # "image" or "audio"
-    format: str  # Pillow-style image format ("JPEG", "PNG", ...) or audio extension
+    format: str  # image: a codec name or Pillow's format name; audio: the extension
 
 
 def _is_candidate(path: Path) -> bool:
@@ -318,10 +289,13 @@ def check_jobs(jobs: List[Job], args) -> None:
     for option, value in audio_only.items():
         if value is not None and "audio" not in kinds:
             raise UsageError(f"{option} applies to audio only")
-    if (args.subsampling is not None or args.progressive) and "JPEG" not in formats:
-        raise UsageError("--subsampling and --progressive apply to JPEG output only")
-    if args.quality is not None and not formats & {"JPEG", "WEBP"}:
-        raise UsageError("--quality applies to JPEG and WebP output only")
+    # An encoder option that no output's writer takes is a mistake.
+    image_formats = {j.format for j in jobs if j.kind == "image"}
+    for option in _image_writer_options():
+        name = option["name"]
+        takers = image_option_formats(name)
+        if getattr(args, name, None) not in (None, False) and not image_formats & takers:
+            raise UsageError(f"--{name} applies to {' and '.join(sorted(takers))} output only")
     # Target directories: made for -o (like mkdir -p), and each must take a
     # new file, tested by creating and removing one.
     for directory in sorted({j.dst.parent for j in jobs}):
@@ -335,25 +309,22 @@ def check_jobs(jobs: List[Job], args) -> None:
 
 # ---- converting one file --------------------------------------------------------
 
-def default_image_mode(src: Path) -> str:
-    info = mediaview.probe(src)
-    if info.colorspace in ("CMYK", "YCCK"):
-        return "CMYK"
-    return "L" if info.components == 1 else "RGB"
+def writer_options(fmt: str, args) -> dict:
+    """The encoder options the command line gave that the writer of ``fmt``
+    declares (each writer's defaults apply to the rest)."""
+    writer = image_writers().get(fmt)
+    if writer is None:
+        return {}
+    given = {o["name"]: getattr(args, o["name"], None) for o in writer["options"]}
+    return {k: v for k, v in given.items() if v not in (None, False)}
 
 
 def convert_image(job: Job, args) -> str:
-    mode = args.mode or default_image_mode(job.src)
-    view = mediaview.decode_image(job.src, mode=mode, scale=parse_scale(args.scale), crop=parse_crop(args.crop),
+    # mode None: the file's own layout (grey stays grey, CMYK stays CMYK).
+    view = mediaview.decode_image(job.src, mode=args.mode, scale=parse_scale(args.scale), crop=parse_crop(args.crop),
                                   orient=args.orient)
-    options: dict = {"mode": mode}
-    if job.format == "JPEG":
-        options.update(quality=90 if args.quality is None else args.quality,
-                       subsampling=args.subsampling or "420", progressive=args.progressive)
-    elif job.format == "WEBP" and args.quality is not None:
-        options["quality"] = args.quality
-    write_image(job.dst, view, format=job.format, overwrite=args.overwrite, **options)
-    return f"{job.src} -> {job.dst} ({view.shape[1]}x{view.shape[0]} {mode})"
+    write_image(job.dst, view, format=job.format, overwrite=args.overwrite, **writer_options(job.format, args))
+    return f"{job.src} -> {job.dst} ({view.shape[1]}x{view.shape[0]} {view.obj.mode})"
 
 
 def convert_audio(job: Job, args) -> str:
@@ -364,20 +335,15 @@ def convert_audio(job: Job, args) -> str:
     stop = end.to_frames(info.samplerate) if end else None
     if stop is not None and stop < first:
         raise ValueError(f"--end ({stop} frames) lies before --start ({first} frames)")
-    subtype = args.subtype.upper() if args.subtype else kept_subtype(info.subtype, job.format)
-    dtype = read_dtype(info.subtype, subtype)
-    data, samplerate = mediaview.read_audio(job.src, dtype=dtype, start=first, stop=stop, always_2d=True)
+    # The subtype that keeps the samples exactly where the target stores it,
+    # and the dtype to read in: the codec table knows both.
+    plan = _core.plan_audio_conversion(job.format, info.subtype, args.subtype.upper() if args.subtype else "")
+    subtype = plan["subtype"]
+    data, samplerate = mediaview.read_audio(job.src, dtype=plan["dtype"], start=first, stop=stop, always_2d=True)
     tags = dict(info.tags) if info.tags else None
-    if not args.overwrite and job.dst.exists():
-        raise FileExistsError(f"{job.dst} exists (pass --overwrite to replace it)")
-    # The extension names the format unless --format said otherwise; then
-    # libsndfile's format name (WAV, FLAC, OGG, ...), Opus being Ogg/Opus.
-    fmt = None
-    if job.dst.suffix.lstrip(".").lower() != job.format:
-        fmt = "OGG" if job.format in ("opus", "oga") else job.format.upper()
-        if job.format == "opus" and subtype is None:
-            subtype = "OPUS"
-    mediaview.write_audio(job.dst, data, samplerate, format=fmt, subtype=subtype, tags=tags)
+    # The extension names the format unless --format said otherwise.
+    fmt = plan["format"] if job.dst.suffix.lstrip(".").lower() != job.format else None
+    mediaview.write_audio(job.dst, data, samplerate, format=fmt, subtype=subtype, tags=tags, overwrite=args.overwrite)
     frames = memoryview(data).shape[0]
     return f"{job.src} -> {job.dst} ({frames} frames, {samplerate} Hz, {subtype or 'default subtype'})"
 
@@ -500,7 +466,7 @@ def cmd_convert(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mediaview",
-        description="Inspect and convert media with mediaview's decoders (libjpeg-turbo, libsndfile).",
+        description="Inspect and convert media with mediaview's codecs (mediaview.decoders() lists them).",
         epilog=EXIT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -513,7 +479,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print one JSON document: a list with one object a file")
     info.set_defaults(run=cmd_info)
 
-    image_outputs = ", ".join(sorted(IMAGE_FORMATS))
+    image_outputs = ", ".join(sorted(set(image_writers()) | {"bmp", "png", "tif", "tiff", "webp"}))
     convert = sub.add_parser(
         "convert",
         help="convert files; the output format comes from the extension",
@@ -537,24 +503,47 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel workers (threads; default 1)")
 
     image = convert.add_argument_group("images")
-    image.add_argument("--quality", type=int, choices=range(1, 101), metavar="1-100",
-                       help="JPEG (default 90) or WebP quality")
-    image.add_argument("--subsampling", choices=SUBSAMPLINGS, help="JPEG chroma subsampling (default 420)")
-    image.add_argument("--progressive", action="store_true", help="write a progressive JPEG")
+    for option in _image_writer_options():
+        image.add_argument(f"--{option['name']}", **option["argparse"])
     image.add_argument("--scale", help="decode at a DCT scale k/8, e.g. 1/2")
     image.add_argument("--crop", metavar="X,Y,W,H", help="crop in output pixels (after --scale and --orient)")
     image.add_argument("--orient", action=argparse.BooleanOptionalAction, default=True,
                        help="apply the EXIF orientation (default: on, as a viewer would)")
     image.add_argument("--mode", choices=mediaview.MODES,
-                       help="decode mode (default RGB; L for grayscale JPEGs, CMYK for CMYK ones)")
+                       help="decode mode (default: the file's own layout, e.g. L for grey, CMYK for CMYK)")
 
     audio = convert.add_argument_group("audio")
-    audio.add_argument("--subtype", help="libsndfile subtype, e.g. PCM_16, PCM_24, FLOAT, VORBIS "
+    audio.add_argument("--subtype", help="audio subtype, e.g. PCM_16, PCM_24, FLOAT, VORBIS "
                                          "(default: the input's where the format stores it, else the format's own)")
     audio.add_argument("--start", help="first frame: seconds (1.5, 1.5s) or frames (44100f)")
     audio.add_argument("--end", help="end (exclusive): seconds or frames")
     convert.set_defaults(run=cmd_convert)
     return parser
+
+
+def _image_writer_options() -> List[dict]:
+    """One command-line option per encoder option the image writers declare
+    (quality, subsampling, progressive, ...), merged across writers."""
+    merged: Dict[str, dict] = {}
+    for f in image_writers().values():
+        for o in f["options"]:
+            entry = merged.setdefault(o["name"], {"name": o["name"], "writers": set(), **o})
+            entry["writers"].add(f["name"])
+    out = []
+    for name, o in sorted(merged.items()):
+        writers = " and ".join(sorted(w.upper() for w in o["writers"]))
+        help_text = f"{writers}: {o['doc']}"
+        if o["type"] == "bool":
+            kwargs = {"action": "store_true", "help": help_text}
+        elif o["type"] == "int":
+            lo, hi = o["range"] or (None, None)
+            kwargs = {"type": int, "help": help_text, "metavar": f"{lo}-{hi}" if lo is not None else "N"}
+            if lo is not None:
+                kwargs["choices"] = range(lo, hi + 1)
+        else:
+            kwargs = {"help": help_text, "choices": o["choices"] or None}
+        out.append({"name": name, "argparse": kwargs})
+    return out
 
 
 # The input each thread is converting, so that a warning names its file.

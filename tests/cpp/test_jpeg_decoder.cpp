@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "decoders/jpeg/jpeg_codec.hpp"
-#include "src/codec_table.hpp"
+#include "decoders/table.hpp"
 
 using namespace mediaview;
 
@@ -38,12 +38,14 @@ Decoded decode(const std::vector<std::uint8_t>& data, ImageRequest request) {
 
 }  // namespace
 
-TEST(JpegDecoder, IsInTheRegistryAndSniffs) {
+TEST(JpegDecoder, IsInTheTableAndSniffs) {
     auto data = sample("chelsea_420.jpg");
-    EXPECT_EQ(find_image_decoder(span(data)), &jpeg::codec());
+    EXPECT_EQ(&codecs().image_codec_for(span(data)), &jpeg::codec());
     std::uint8_t png[] = {0x89, 'P', 'N', 'G'};
-    EXPECT_EQ(find_image_decoder({png, sizeof png}), nullptr);
-    EXPECT_EQ(find_decoder_by_name("jpeg"), &jpeg::codec());
+    EXPECT_FALSE(jpeg::codec().sniff({png, sizeof png}));
+    std::uint8_t text[] = {'h', 'e', 'l', 'l', 'o'};
+    EXPECT_THROW(codecs().image_codec_for({text, sizeof text}), UnsupportedFormatError);
+    EXPECT_EQ(codecs().named("jpeg"), &jpeg::codec());
 }
 
 TEST(JpegDecoder, ProbeReadsTheHeader) {

@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "decoders/sndfile/sndfile_codec.hpp"
-#include "src/audio_read.hpp"
+#include "decoders/table.hpp"
+#include "src/operations/audio_frames.hpp"
 #include "src/file_bytes.hpp"
 #include "src/codec_table.hpp"
 
@@ -52,8 +53,8 @@ std::vector<T> read_all(const AudioSource& source, DType dtype, int threads = 1,
 
 }  // namespace
 
-TEST(Sndfile, IsInTheRegistryWithEveryMajorFormat) {
-    const Decoder* d = find_decoder_by_name("sndfile");
+TEST(Sndfile, IsInTheTableWithEveryMajorFormat) {
+    const Codec* d = codecs().named("sndfile");
     ASSERT_NE(d, nullptr);
     EXPECT_EQ(d->kind(), MediaKind::Audio);
     const auto& formats = sndfile::major_formats();
@@ -68,7 +69,7 @@ TEST(Sndfile, IsInTheRegistryWithEveryMajorFormat) {
 }
 
 TEST(Sndfile, SniffsContainers) {
-    const Decoder& d = sndfile::codec();
+    const Codec& d = sndfile::codec();
     for (const char* name : {"clip_pcm16.wav", "music_stereo.flac", "music_stereo.ogg", "clip_pcm24.aiff",
                              "speech_ulaw.au", "speech_alac.caf", "house_lo.mp3", "clip_float.w64"}) {
         auto bytes = sample(name);

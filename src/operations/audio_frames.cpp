@@ -1,4 +1,4 @@
-#include "audio_read.hpp"
+#include "audio_frames.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -6,8 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "errors.hpp"
-#include "mapped_file.hpp"
+#include "src/errors.hpp"
+#include "src/mapped_file.hpp"
 
 namespace mediaview {
 namespace {
@@ -162,13 +162,3 @@ std::optional<StridedArray> map_pcm(const AudioCodec& decoder, const AudioSource
 
 }  // namespace mediaview
 
-#include <cmath>
-
-namespace mediaview {
-
-double AudioInfo::duration() const {
-    if (frames < 0) return std::nan("");
-    return samplerate > 0 ? static_cast<double>(frames) / samplerate : 0.0;
-}
-
-}  // namespace mediaview

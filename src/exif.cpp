@@ -1,11 +1,11 @@
 // A minimal EXIF reader: just enough TIFF to find tag 0x0112 (Orientation) in
-// IFD0. Every offset is bounds-checked because the payload is untrusted.
-#include <cstdint>
+// IFD0, and to rewrite it. Every offset is bounds-checked because the payload
+// is untrusted.
+#include "exif.hpp"
+
 #include <cstring>
 
-#include "jpeg_codec.hpp"
-
-namespace mediaview::jpeg {
+namespace mediaview {
 namespace {
 
 class TiffReader {
@@ -38,31 +38,54 @@ constexpr std::uint16_t kTypeShort = 3;
 
 }  // namespace
 
-int exif_orientation(const std::uint8_t* app1, std::size_t size) {
-    static const std::uint8_t kExifHeader[6] = {'E', 'x', 'i', 'f', 0, 0};
-    if (size < 14 || std::memcmp(app1, kExifHeader, 6) != 0) return 1;
-    const std::uint8_t* tiff = app1 + 6;
-    std::size_t tiff_size = size - 6;
+namespace {
+
+// The byte offset of IFD0's orientation value (a SHORT), or 0 when absent
+// or malformed.
+std::size_t orientation_value_at(const std::uint8_t* tiff, std::size_t tiff_size) {
+    if (tiff_size < 8) return 0;
     bool big_endian;
     if (tiff[0] == 'I' && tiff[1] == 'I') big_endian = false;
     else if (tiff[0] == 'M' && tiff[1] == 'M') big_endian = true;
-    else return 1;
+    else return 0;
     TiffReader r(tiff, tiff_size, big_endian);
     std::uint16_t magic, count;
     std::uint32_t ifd0;
-    if (!r.u16(2, magic) || magic != 42 || !r.u32(4, ifd0) || !r.u16(ifd0, count)) return 1;
+    if (!r.u16(2, magic) || magic != 42 || !r.u32(4, ifd0) || !r.u16(ifd0, count)) return 0;
     for (std::uint32_t i = 0; i < count; ++i) {
         std::size_t entry = static_cast<std::size_t>(ifd0) + 2 + 12 * static_cast<std::size_t>(i);
         std::uint16_t tag, type, value;
         std::uint32_t n;
-        if (!r.u16(entry, tag)) return 1;
+        if (!r.u16(entry, tag)) return 0;
         if (tag != kOrientationTag) continue;
         if (!r.u16(entry + 2, type) || type != kTypeShort || !r.u32(entry + 4, n) || n < 1 ||
             !r.u16(entry + 8, value))
-            return 1;
-        return (value >= 1 && value <= 8) ? value : 1;
+            return 0;
+        return entry + 8;
     }
-    return 1;
+    return 0;
 }
 
-}  // namespace mediaview::jpeg
+bool big_endian_tiff(const std::uint8_t* tiff) { return tiff[0] == 'M'; }
+
+}  // namespace
+
+int tiff_orientation(const std::uint8_t* tiff, std::size_t size) {
+    std::size_t at = orientation_value_at(tiff, size);
+    if (at == 0) return 1;
+    std::uint16_t value;
+    TiffReader(tiff, size, big_endian_tiff(tiff)).u16(at, value);
+    return (value >= 1 && value <= 8) ? value : 1;
+}
+
+std::string with_tiff_orientation(std::string tiff, int orientation) {
+    auto* data = reinterpret_cast<std::uint8_t*>(tiff.data());
+    std::size_t at = orientation_value_at(data, tiff.size());
+    if (at == 0) return tiff;
+    const auto v = static_cast<std::uint16_t>(orientation);
+    data[at] = static_cast<std::uint8_t>(big_endian_tiff(data) ? v >> 8 : v & 0xff);
+    data[at + 1] = static_cast<std::uint8_t>(big_endian_tiff(data) ? v & 0xff : v >> 8);
+    return tiff;
+}
+
+}  // namespace mediaview

@@ -1,13 +1,14 @@
-// Reading a frame range of an audio source into one buffer, optionally split
-// across threads, each with its own handle (handles are never shared).
+// The pieces of reading audio frames: a range into one buffer, optionally
+// split across threads, each with its own handle (handles are never shared)
+// and memory-mapping PCM; the read operations (read_audio.hpp) use them.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
-#include "audio_codec.hpp"
-#include "strided_array.hpp"
+#include "src/audio_codec.hpp"
+#include "src/strided_array.hpp"
 
 namespace mediaview {
 

@@ -1,0 +1,24 @@
+// Decoding an image, the one home of its policy: which codec, the output
+// buffer (ours or the caller's out=), and the EXIF orientation as a view.
+#pragma once
+
+#include "src/caller_buffer.hpp"
+#include "src/codec_table.hpp"
+
+namespace mediaview {
+
+struct DecodedImage {
+    // (H, W) or (H, W, C), upright when the request was `oriented`: a
+    // strided view over the stored frame, or over the caller's out=.
+    StridedArray pixels;
+    ImageMeta meta;
+};
+
+// `out`: the caller's buffer, or nullptr to allocate. Warnings go to
+// `diagnostics`. Runs without Python: call it with the GIL released.
+DecodedImage decode_image(const CodecTable& codecs, ByteSpan data, const ImageRequest& request,
+                          const CallerBuffer* out, Diagnostics& diagnostics);
+
+ImageInfo probe_image(const CodecTable& codecs, ByteSpan data);
+
+}  // namespace mediaview

@@ -1,0 +1,24 @@
+// Encoding an image: which codec writes the format, what the pixels are
+// (layout and element type), and the codec's declared options, checked.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "src/codec_table.hpp"
+
+namespace mediaview {
+
+struct EncodeInput {
+    StridedArray pixels;             // (H, W) or (H, W, C), any strides
+    std::optional<PixelMode> mode;   // nullopt: L, LA, RGB or RGBA by channel count
+    std::string icc, exif;           // stored where the format can
+};
+
+// `format`: a file extension or a codec name ("jpg", "png", "jpeg").
+// Throws UnsupportedFormatError when no codec writes it, std::invalid_argument
+// for pixels, modes or options the codec does not take. Runs without Python.
+EncodedBytes encode_image(const CodecTable& codecs, std::string_view format, const EncodeInput& input,
+                          const Options& options);
+
+}  // namespace mediaview

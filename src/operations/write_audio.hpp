@@ -1,0 +1,45 @@
+// Writing audio: which codec and format (from the extension or a name),
+// which subtype, and checked samples. Where the file goes is the caller's:
+// mediaview writes through a temporary beside the target (python/mediaview/
+// _atomic.py), so `path` here is that temporary and `name` the user's path.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "src/codec_table.hpp"
+
+namespace mediaview {
+
+struct AudioWriteJob {
+    std::string path;     // where the bytes go
+    std::string name;     // the user's path: its extension picks the format
+    std::string format;   // empty: from the extension
+    std::string subtype;  // empty: what the extension implies, else the format's default
+    int samplerate = 0;
+    StridedArray samples;  // (frames,) or (frames, channels), any strides
+    std::vector<std::pair<std::string, std::string>> tags;
+};
+
+// Runs without Python. Throws UnsupportedFormatError for an unknown format,
+// ArgumentTypeError for samples of a type no codec takes,
+// std::invalid_argument for other bad arguments.
+void write_audio(const CodecTable& codecs, const AudioWriteJob& job);
+
+// How to convert audio stored as `source_subtype` into `target` (an
+// extension or format name), with `subtype` asked for or empty: the subtype
+// that keeps the samples exactly where the target stores it (so a lossless
+// conversion stays lossless), else the format's default; and the dtype to
+// read in so the written values are right.
+struct AudioConversion {
+    std::string format;
+    std::string subtype;
+    DType dtype = DType::F32;
+    bool lossy = false;
+};
+AudioConversion plan_audio_conversion(const CodecTable& codecs, std::string_view target,
+                                      const std::string& source_subtype, const std::string& subtype);
+
+}  // namespace mediaview
