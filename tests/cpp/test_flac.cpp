@@ -14,7 +14,7 @@
 
 #include "decoders/flac/flac_codec.hpp"
 #include "decoders/table.hpp"
-#include "src/audio_read.hpp"
+#include "src/operations/audio_frames.hpp"
 #include "src/file_bytes.hpp"
 
 using namespace mediaview;
