@@ -10,7 +10,7 @@
 // A handle must either throw a mediaview::Error (or std::invalid_argument)
 // or report a sane header, seek inside it, read at most what it is asked
 // into the buffer given, give the same first block when it is read again,
-// and print nothing on stderr (libFLAC's messages go to diagnostics).
+// and print nothing on stderr (libFLAC's messages become the handle's warnings).
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -82,13 +82,10 @@ void exercise(const std::uint8_t* o, ByteSpan bytes) {
     DType dtype = dtypes[o[0] & 3];
     AudioSource source;
     source.bytes = bytes;
-    Diagnostics diag;
-    flac::ReadPolicy policy;
-    policy.allow_truncated = o[0] & 8;
-    policy.strict = o[0] & 16;
-    policy.verify = o[0] & 32;
-    policy.diagnostics = &diag;
-    std::unique_ptr<AudioHandle> handle = flac::open_with_policy(source, policy);
+    source.policy.allow_truncated = o[0] & 8;
+    source.policy.strict = o[0] & 16;
+    source.policy.verify = o[0] & 32;
+    std::unique_ptr<AudioHandle> handle = flac::codec().open(source);
     const AudioInfo& info = handle->info();
     check(info.channels >= 1 && info.channels <= 8 && info.samplerate > 0);
     check(info.frames >= 0 || (info.frames == AudioInfo::unknown_length && !info.exact_length));
@@ -101,9 +98,11 @@ void exercise(const std::uint8_t* o, ByteSpan bytes) {
             handle->seek(0);
             std::vector<std::uint8_t> again = read_block(*handle, dtype, frames);
             // The same frames, unless damage made the first read stop short.
-            if (again.size() == first.size() && diag.warnings.empty()) check(again == first);
+            if (again.size() == first.size() && handle->take_warnings().empty()) check(again == first);
         }
     }
+    handle->finish();
+    for (const std::string& w : handle->take_warnings()) check(!w.empty());
 }
 
 }  // namespace

@@ -97,11 +97,24 @@ def info_of(path: Path) -> tuple:
 
 
 def reference(path: Path, bits: int, channels: int, *extra: str) -> np.ndarray:
-    """`flac -d` to raw samples (the raw sample values, not justified)."""
+    """`flac -d` (to WAV: its raw output takes 8/16/24/32 bits only), as the
+    raw sample values. The tool stores other sizes left-justified in whole
+    bytes and 8 bits unsigned, as WAV does."""
     ogg = ["--ogg"] if path.suffix == ".oga" else []
-    out = subprocess.run(["flac", "-d", "-s", "-c", "--force-raw-format", "--endian=little", "--sign=signed",
-                          *ogg, *extra, str(path)], capture_output=True)
-    return from_raw_bytes(out.stdout, bits, channels)
+    wav = subprocess.run(["flac", "-d", "-s", "-c", *ogg, *extra, str(path)], capture_output=True).stdout
+    at, data, width = 12, b"", 0
+    while at + 8 <= len(wav):
+        tag, size = wav[at:at + 4], int.from_bytes(wav[at + 4:at + 8], "little")
+        if tag == b"fmt ":
+            width = int.from_bytes(wav[at + 20:at + 22], "little") // channels  # block align / channels
+        if tag == b"data":
+            data = wav[at + 8:]  # to the end: a size written to a pipe may be a placeholder
+            data = data[:len(data) // (width * channels) * width * channels]
+            break
+        at += 8 + size + (size & 1)
+    if width == 1:
+        return np.frombuffer(data, np.uint8).astype(np.int64).reshape(-1, channels) - 128
+    return from_raw_bytes(data, 8 * width, channels) >> (8 * width - bits)
 
 
 def expected(raw: np.ndarray, bits: int, dtype: str) -> np.ndarray:

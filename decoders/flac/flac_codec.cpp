@@ -215,7 +215,7 @@ std::string range_text(std::int64_t a, std::int64_t b) {
 
 class Handle final : public AudioHandle {
 public:
-    Handle(const AudioSource& source, const ReadPolicy& policy) : input_(source), policy_(policy) {
+    explicit Handle(const AudioSource& source) : input_(source), policy_(source.policy) {
         std::vector<std::uint8_t> head = input_.head(64);
         ogg_ = is_ogg_flac(head.data(), head.size());
         if (!ogg_ && !(head.size() >= 4 && std::memcmp(head.data(), "fLaC", 4) == 0) &&
@@ -302,9 +302,15 @@ public:
         return got;
     }
 
+    std::vector<std::string> take_warnings() override {
+        std::vector<std::string> out;
+        out.swap(warnings_);
+        return out;
+    }
+
     // The caller has read all it wants: with verify, the rest of the stream
     // is decoded (and dropped) so that the MD5 signature is checked.
-    void finish() {
+    void finish() override {
         if (!policy_.verify || finished_) return;
         std::vector<std::int32_t> scratch(static_cast<std::size_t>(4096 * channels_));
         while (!eof_) {
@@ -689,8 +695,7 @@ private:
 
     void warn(const std::string& message) {
         if (policy_.strict) throw DecodeError(message + " (strict)");
-        if (!warned_.insert(message).second) return;
-        if (policy_.diagnostics) policy_.diagnostics->warn(message);
+        if (warned_.insert(message).second) warnings_.push_back(message);
     }
 
     void flush_warnings() {
@@ -766,7 +771,7 @@ private:
     };
 
     Input input_;
-    ReadPolicy policy_;
+    AudioReadPolicy policy_;
     DecoderPtr decoder_;
     bool ogg_ = false;
     AudioInfo info_;
@@ -822,7 +827,8 @@ private:
     bool redelivering_ = false;
     std::int64_t padded_samples_ = 0;      // silence pad() has made, for its bound
     std::vector<std::int32_t> redelivered_;
-    std::set<std::string> warned_;
+    std::set<std::string> warned_;  // each message once per handle
+    std::vector<std::string> warnings_;
 };
 
 // ---- the codec --------------------------------------------------------------------
@@ -843,7 +849,7 @@ public:
     }
 
     std::unique_ptr<AudioHandle> open(const AudioSource& source) const override {
-        return open_with_policy(source, ReadPolicy{});
+        return std::make_unique<Handle>(source);
     }
 
     void write(const AudioWriteRequest&) const override {
@@ -870,10 +876,6 @@ public:
 };
 
 }  // namespace
-
-std::unique_ptr<AudioHandle> open_with_policy(const AudioSource& source, const ReadPolicy& policy) {
-    return std::make_unique<Handle>(source, policy);
-}
 
 bool is_frame_header(const std::uint8_t* p, std::size_t size) {
     if (size < 6 || p[0] != 0xFF || (p[1] & 0xFE) != 0xF8) return false;

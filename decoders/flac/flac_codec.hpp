@@ -4,7 +4,7 @@
 // libFLAC's sample-exact seek, the STREAMINFO MD5 check on request, and a
 // damage policy: a bad frame in the middle is returned as silence with a
 // warning naming the frames lost (as `flac -F` does), a stream that ends
-// early is an error unless truncation is allowed.
+// early is an error unless truncation is allowed (AudioSource::policy).
 //
 // Samples come out as libsndfile converts them, so values equal
 // python-soundfile's wherever it reads the file: every sample is first
@@ -22,17 +22,6 @@
 namespace mediaview::flac {
 
 const AudioCodec& codec();
-
-// What a read may tolerate and where its warnings go.
-struct ReadPolicy {
-    bool strict = false;           // every warning is a DecodeError
-    bool allow_truncated = false;  // a stream that ends early returns what it had, with a warning
-    bool verify = false;           // check the decoded audio against the STREAMINFO MD5
-    Diagnostics* diagnostics = nullptr;  // where warnings go (none: dropped)
-};
-
-// open() with a policy (open() itself uses the defaults).
-std::unique_ptr<AudioHandle> open_with_policy(const AudioSource& source, const ReadPolicy& policy);
 
 // Whether the bytes start with a FLAC frame header (sync 0xFFF8/0xFFF9, no
 // reserved codes, a sample rate and sample size of its own rather than

@@ -10,6 +10,7 @@
 #include "audio_input.hpp"
 #include "bindings.hpp"
 #include "decoders/table.hpp"
+#include "error_translation.hpp"
 #include "exporter.hpp"
 #include "records.hpp"
 #include "src/operations/read_audio.hpp"
@@ -29,7 +30,7 @@ py::object audio_view(StridedArray samples, int samplerate) {
 py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t start, std::optional<std::int64_t> stop,
                      std::optional<std::int64_t> frames, const std::string& layout, bool always_2d,
                      py::handle out, int threads, std::optional<bool> mmap, std::uint64_t max_samples,
-                     py::handle hints) {
+                     py::handle hints, bool strict, bool allow_truncated, bool verify) {
     AudioReadRequest rq;
     rq.dtype = audio_dtype_from_name(dtype);
     rq.start = start;
@@ -40,13 +41,17 @@ py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t star
     rq.mmap = mmap;
     rq.max_samples = max_samples;
     AudioInput input(src, hints_from(hints));
+    AudioSource source = input.source();  // (its bytes stay input's)
+    source.policy = {strict, allow_truncated, verify};
     std::optional<CallerBuffer> out_buffer;
     if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
     AudioRead result;
+    Diagnostics diagnostics;
     {
         py::gil_scoped_release nogil;
-        result = mediaview::read_audio(codecs(), input.source(), rq, out_buffer ? &*out_buffer : nullptr);
+        result = mediaview::read_audio(codecs(), source, rq, out_buffer ? &*out_buffer : nullptr, &diagnostics);
     }
+    emit_warnings(diagnostics);
     return py::make_tuple(audio_view(std::move(result.samples), result.samplerate), result.samplerate);
 }
 
@@ -150,7 +155,8 @@ void bind_audio(py::module_& m) {
     m.def("audio_info", &audio_info, py::arg("src"), py::arg("hints").none(true));
     m.def("read_audio", &read_audio, py::arg("src"), py::arg("dtype"), py::arg("start"), py::arg("stop").none(true),
           py::arg("frames").none(true), py::arg("layout"), py::arg("always_2d"), py::arg("out").none(true),
-          py::arg("threads"), py::arg("mmap").none(true), py::arg("max_samples"), py::arg("hints").none(true));
+          py::arg("threads"), py::arg("mmap").none(true), py::arg("max_samples"), py::arg("hints").none(true),
+          py::arg("strict") = false, py::arg("allow_truncated") = false, py::arg("verify") = false);
     py::class_<AudioStream>(m, "AudioStream", "Blocks of an audio source, decoded one at a time.")
         .def(py::init<py::handle, std::int64_t, std::int64_t, const std::string&, std::int64_t,
                       std::optional<std::int64_t>, const std::string&, bool>(),

@@ -66,7 +66,8 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
                frames: Optional[int] = None, layout: str = "interleaved", always_2d: bool = False,
                out=None, threads: int = 1, format: Optional[str] = None, samplerate: Optional[int] = None,
                channels: Optional[int] = None, subtype: Optional[str] = None,
-               mmap: Optional[bool] = None, max_samples: Optional[int] = None) -> Tuple[memoryview, int]:
+               mmap: Optional[bool] = None, max_samples: Optional[int] = None, strict: bool = False,
+               allow_truncated: bool = False, verify: bool = False) -> Tuple[memoryview, int]:
     """Decodes audio and returns ``(samples, samplerate)``.
 
     ``samples`` is a memoryview of ``dtype`` (``int16`` 'h', ``int32`` 'i',
@@ -89,7 +90,7 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     frames read.
 
     ``threads=N`` decodes N segments of a seekable input concurrently, each
-    with its own libsndfile handle; the result is identical to one thread.
+    with its own decoder handle; the result is identical to one thread.
 
     ``mmap``: for a path to WAV/WAVEX/RF64/W64/AIFF/RAW whose stored samples
     are ``dtype`` in native byte order (PCM_16 as int16, PCM_32 as int32,
@@ -103,11 +104,24 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     header claims them) raises :class:`LimitError` before its buffer is
     allocated; the default is :data:`MAX_AUDIO_SAMPLES`. It guards the
     buffer allocated here: mapped reads and ``out=`` are not held to it.
+
+    Damage (the codecs that can tell it, FLAC's among them): a stream that
+    ends before the frames its header promises raises :class:`DecodeError`;
+    with ``allow_truncated=True`` the frames before the damage come back
+    with a :class:`DecodeWarning` saying how many of how many. A corrupt
+    frame inside a FLAC stream is returned as silence with a warning naming
+    the frames lost (as ``flac -F`` does), the rest intact. ``strict=True``
+    turns every warning into a :class:`DecodeError`. ``verify=True`` checks
+    the decoded audio against the stream's own checksum (FLAC's STREAMINFO
+    MD5; the whole stream is decoded for it, also for a range, on one
+    thread): a mismatch is a :class:`DecodeError`, a stream without one
+    gives a warning.
     """
     return _core.read_audio(src, dtype, _index(start, "start"), _index(stop, "stop"), _index(frames, "frames"),
                             layout, bool(always_2d), out, _index(threads, "threads"), mmap,
                             limit_argument(max_samples, "MAX_AUDIO_SAMPLES", "samples", "max_samples"),
-                            _hints(format, subtype, samplerate, channels))
+                            _hints(format, subtype, samplerate, channels), strict=bool(strict),
+                            allow_truncated=bool(allow_truncated), verify=bool(verify))
 
 
 def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = "float32", start: int = 0,

@@ -100,7 +100,7 @@ SampleLayout sample_layout_from_name(std::string_view name) {
 }
 
 AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const AudioReadRequest& rq,
-                     const CallerBuffer* out) {
+                     const CallerBuffer* out, Diagnostics* diagnostics) {
     check_audio_dtype(rq.dtype);
     if (rq.threads < 1) throw std::invalid_argument("threads must be at least 1");
     const AudioCodec& codec = codecs.audio_codec_for(source);
@@ -114,10 +114,13 @@ AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const 
     if (!out) check_sample_limit(r.frames, info.channels, rq.max_samples);
     StridedArray frames = out ? caller_frames(*out, rq.dtype, r.frames, info.channels, rq.shape)
                               : StridedArray::allocate(rq.dtype, {r.frames, info.channels});
-    std::int64_t got = read_frames(codec, source, *handle, r.start, r.frames, rq.dtype, frames.data(), rq.threads);
+    std::int64_t got = read_frames(codec, source, *handle, r.start, r.frames, rq.dtype, frames.data(), rq.threads,
+                                   diagnostics);
     frames = first_frames(frames, got);
     if (r.to_end && !info.exact_length && !out && got == r.frames)
         frames = append_rest(*handle, frames, rq.dtype, rq.max_samples);
+    handle->finish();
+    collect_warnings(*handle, diagnostics);
     return {shaped(frames, rq.shape), info.samplerate};
 }
 

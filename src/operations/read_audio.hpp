@@ -40,9 +40,10 @@ struct AudioRead {
     int samplerate = 0;
 };
 
-// Runs without Python: call it with the GIL released.
+// Runs without Python: call it with the GIL released. The codec's
+// warnings (damage it survived under source.policy) go to `diagnostics`.
 AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const AudioReadRequest& request,
-                     const CallerBuffer* out);
+                     const CallerBuffer* out, Diagnostics* diagnostics = nullptr);
 
 AudioInfo audio_info(const CodecTable& codecs, const AudioSource& source);
 

@@ -91,9 +91,10 @@ std::vector<std::uint8_t> encode(const std::vector<std::int32_t>& samples, int b
     return out.bytes;
 }
 
-AudioSource from_bytes(const std::vector<std::uint8_t>& bytes) {
+AudioSource from_bytes(const std::vector<std::uint8_t>& bytes, AudioReadPolicy policy = {}) {
     AudioSource s;
     s.bytes = {bytes.data(), bytes.size()};
+    s.policy = policy;
     return s;
 }
 
@@ -281,21 +282,21 @@ TEST(Flac, TruncationIsAnErrorUnlessAllowed) {
         std::vector<std::int32_t> out(samples.size());
         EXPECT_THROW(read_fully(*h, DType::I32, reinterpret_cast<std::uint8_t*>(out.data()), frames), DecodeError);
 
-        Diagnostics diag;
-        flac::ReadPolicy policy;
+        AudioReadPolicy policy;
         policy.allow_truncated = true;
-        policy.diagnostics = &diag;
-        auto lenient = flac::open_with_policy(from_bytes(cut), policy);
+        auto lenient = flac::codec().open(from_bytes(cut, policy));
         std::int64_t got = read_fully(*lenient, DType::I32, reinterpret_cast<std::uint8_t*>(out.data()), frames);
         EXPECT_GT(got, 0);
         EXPECT_LT(got, frames);
         for (std::int64_t i = 0; i < got * 2; ++i) ASSERT_EQ(out[i], samples[i] * 65536) << i;
-        ASSERT_EQ(diag.warnings.size(), 1u);
-        EXPECT_NE(diag.warnings[0].find(std::to_string(got) + " of the " + std::to_string(frames)), std::string::npos)
-            << diag.warnings[0];
+        auto warnings = lenient->take_warnings();
+        ASSERT_EQ(warnings.size(), 1u);
+        EXPECT_NE(warnings[0].find(std::to_string(got) + " of the " + std::to_string(frames)), std::string::npos)
+            << warnings[0];
+        EXPECT_TRUE(lenient->take_warnings().empty());
 
         policy.strict = true;
-        auto strict = flac::open_with_policy(from_bytes(cut), policy);
+        auto strict = flac::codec().open(from_bytes(cut, policy));
         EXPECT_THROW(read_fully(*strict, DType::I32, reinterpret_cast<std::uint8_t*>(out.data()), frames), DecodeError);
     }
 }
@@ -306,15 +307,14 @@ TEST(Flac, ABadFrameBecomesSilenceWithAWarning) {
     auto bytes = encode(samples, 16, 2, 44100, false, 4096);
     auto damaged = bytes;
     damaged[bytes.size() / 2] ^= 0x21;
-    Diagnostics diag;
-    flac::ReadPolicy policy;
-    policy.diagnostics = &diag;
-    auto h = flac::open_with_policy(from_bytes(damaged), policy);
+    AudioReadPolicy policy;
+    auto h = flac::codec().open(from_bytes(damaged, policy));
     auto got = read_all<std::int32_t>(*h, DType::I32, frames);
     ASSERT_EQ(got.size(), samples.size());
-    ASSERT_EQ(diag.warnings.size(), 1u);
+    auto warnings = h->take_warnings();
+    ASSERT_EQ(warnings.size(), 1u);
     // "frames A-B lost": exactly that block is silent, everything else intact.
-    const std::string& w = diag.warnings[0];
+    const std::string& w = warnings[0];
     std::size_t at = w.find("frames ");
     ASSERT_NE(at, std::string::npos) << w;
     long a = std::stol(w.substr(at + 7));
@@ -327,36 +327,60 @@ TEST(Flac, ABadFrameBecomesSilenceWithAWarning) {
             ASSERT_EQ(got[i * 2 + c], want) << i << " " << w;
         }
     policy.strict = true;
-    auto strict = flac::open_with_policy(from_bytes(damaged), policy);
+    auto strict = flac::codec().open(from_bytes(damaged, policy));
     EXPECT_THROW(read_all<std::int32_t>(*strict, DType::I32, frames), DecodeError);
+}
+
+TEST(Flac, ThreadedReadsOfDamageWarnOnce) {
+    const std::int64_t frames = 200000;
+    auto samples = signal(16, 2, frames);
+    auto bytes = encode(samples, 16, 2, 44100, false, 4096);
+    bytes[bytes.size() * 3 / 4] ^= 0x42;
+    AudioSource src = from_bytes(bytes);
+    const AudioCodec& d = flac::codec();
+    std::vector<std::int16_t> one(samples.size()), two(samples.size());
+    Diagnostics d1, d2;
+    auto h1 = d.open(src);
+    auto h2 = d.open(src);
+    EXPECT_EQ(read_frames(d, src, *h1, 0, frames, DType::I16, reinterpret_cast<std::uint8_t*>(one.data()), 1, &d1), frames);
+    EXPECT_EQ(read_frames(d, src, *h2, 0, frames, DType::I16, reinterpret_cast<std::uint8_t*>(two.data()), 3, &d2), frames);
+    EXPECT_EQ(one, two);
+    ASSERT_EQ(d1.warnings.size(), 1u);
+    EXPECT_EQ(d1.warnings, d2.warnings);
 }
 
 TEST(Flac, VerifyChecksTheMd5) {
     const std::int64_t frames = 50000;
     auto bytes = encode(signal(16, 2, frames), 16, 2);
-    flac::ReadPolicy policy;
-    Diagnostics diag;
+    AudioReadPolicy policy;
     policy.verify = true;
-    policy.diagnostics = &diag;
-    auto good = flac::open_with_policy(from_bytes(bytes), policy);
+    auto good = flac::codec().open(from_bytes(bytes, policy));
     EXPECT_FALSE(good->splittable());
     EXPECT_EQ(read_all<std::int16_t>(*good, DType::I16, frames).size(), static_cast<std::size_t>(frames * 2));
-    EXPECT_TRUE(diag.warnings.empty());
+    good->finish();
+    EXPECT_TRUE(good->take_warnings().empty());
 
     auto tampered = bytes;
     tampered[8 + 18 + 3] ^= 1;  // a byte of the MD5 signature in STREAMINFO
-    auto bad = flac::open_with_policy(from_bytes(tampered), policy);
+    auto bad = flac::codec().open(from_bytes(tampered, policy));
     EXPECT_THROW(read_all<std::int16_t>(*bad, DType::I16, frames), DecodeError);
+    // A range: finish() decodes the rest and checks it.
+    auto part = flac::codec().open(from_bytes(tampered, policy));
+    part->seek(1000);
+    EXPECT_EQ(read_all<std::int16_t>(*part, DType::I16, 100).size(), 200u);
+    EXPECT_THROW(part->finish(), DecodeError);
     // Without verify the same file reads.
     auto plain = flac::codec().open(from_bytes(tampered));
     EXPECT_EQ(read_all<std::int16_t>(*plain, DType::I16, frames).size(), static_cast<std::size_t>(frames * 2));
 
     auto unsigned_ = bytes;
     std::fill(unsigned_.begin() + 26, unsigned_.begin() + 42, 0);
-    auto none = flac::open_with_policy(from_bytes(unsigned_), policy);
+    auto none = flac::codec().open(from_bytes(unsigned_, policy));
     read_all<std::int16_t>(*none, DType::I16, frames);
-    ASSERT_EQ(diag.warnings.size(), 1u);
-    EXPECT_NE(diag.warnings[0].find("no MD5"), std::string::npos);
+    none->finish();
+    auto warnings = none->take_warnings();
+    ASSERT_EQ(warnings.size(), 1u);
+    EXPECT_NE(warnings[0].find("no MD5"), std::string::npos);
 }
 
 TEST(Flac, ErrorsAreTyped) {
