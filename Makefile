@@ -1,10 +1,11 @@
 # make run   - set up, build, decode the bundled samples and convert one with the CLI
 # make test  - set up, build, run every C++ and Python test
+# make wheel - the self-contained manylinux wheel in dist/ (scripts/build_wheel.py)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 CPP_BUILD := build/cpp
 
-.PHONY: all bootstrap build build-cpp run test test-cpp test-py bench clean \
+.PHONY: all bootstrap build build-cpp run test test-cpp test-py bench clean wheel \
 	bootstrap-asan build-asan test-asan test-asan-cpp test-asan-py build-fuzz fuzz fuzz-smoke
 
 all: build
@@ -19,6 +20,13 @@ $(VENV)/.bootstrapped: pyproject.toml scripts/bootstrap.sh
 # rebuilt incrementally in build/ by re-running this target.
 build: bootstrap
 	$(PY) -m pip install -q --no-build-isolation --no-deps -e .
+
+# A wheel that carries its own libraries (issue 15): built in build/wheel,
+# repaired by auditwheel into dist/mediaview-*-manylinux_2_*.whl, with the
+# bundled libraries' Debian copyright files. tests/test_install.py runs the
+# same script.
+wheel: bootstrap
+	$(PY) scripts/build_wheel.py --dist dist
 
 build-cpp: bootstrap
 	$(VENV)/bin/cmake -S . -B $(CPP_BUILD) -G Ninja -DCMAKE_MAKE_PROGRAM=$(abspath $(VENV)/bin/ninja) \
@@ -79,8 +87,8 @@ test-asan-cpp: bootstrap
 	$(VENV)/bin/cmake --build build/asan-cpp
 	$(LSAN_RUN_ENV) $(VENV)/bin/ctest --test-dir build/asan-cpp --output-on-failure
 
-# test_install.py is left out: it builds a plain wheel into a fresh venv,
-# which tests packaging, not the sanitized code.
+# test_install.py is left out: it builds the repaired wheel (make wheel) into
+# a fresh venv, which tests packaging, not the sanitized code.
 test-asan-py: build-asan
 	$(ASAN_RUN_ENV) $(ASAN_PY) -m pytest -q -p no:cacheprovider --ignore=tests/test_install.py
 
@@ -115,6 +123,7 @@ fuzz-smoke: build-fuzz build
 
 bench: build
 	$(PY) bench/bench_jpeg.py
+	$(PY) bench/bench_png.py
 	$(PY) bench/bench_audio.py
 
 clean:

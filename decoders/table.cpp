@@ -4,6 +4,7 @@
 
 #include "decoders/flac/flac_codec.hpp"
 #include "decoders/jpeg/jpeg_codec.hpp"
+#include "decoders/png/png_codec.hpp"
 #include "decoders/sndfile/sndfile_codec.hpp"
 
 namespace mediaview {
@@ -11,6 +12,7 @@ namespace mediaview {
 const CodecTable& codecs() {
     static const CodecTable table({
         &jpeg::codec(),
+        &png::codec(),
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
         &sndfile::codec(),  // last: the catch-all for audio
     });

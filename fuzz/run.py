@@ -27,6 +27,7 @@ BUILD = ROOT / "build" / "fuzz"
 REGRESSIONS = ROOT / "tests" / "regressions"
 SEED_SOURCES = [ROOT / "samples", ROOT.parent / "shared" / "corpus" / "jpeg", ROOT.parent / "shared" / "corpus" / "exif"]
 AUDIO_SEED_SOURCES = [ROOT / "samples", ROOT.parent / "shared" / "corpus" / "flac"]
+PNG_SEED_SOURCES = [ROOT / "samples", ROOT.parent / "shared" / "corpus" / "png"]
 AUDIO_SUFFIXES = (".wav", ".w64", ".rf64", ".aiff", ".aifc", ".au", ".caf", ".flac", ".ogg", ".opus", ".mp3")
 # Option prefixes for the audio target (see fuzz/fuzz_audio.cpp): int16 from
 # the start; float32 after a seek to the middle; int32 and float64, seeking
@@ -50,6 +51,20 @@ JPEG_OPTIONS = [
     bytes([0x0C, 2, 4, 0, 0, 0, 0, 0]),
     bytes([0x06, 7, 0, 0, 0, 0, 0, 0]),
     bytes([0x80, 20, 15, 0, 0, 0, 0, 0]),
+]
+
+# Option prefixes for the PNG target (see fuzz/png_harness.hpp): own layout
+# with an encode round trip; RGB uint8 cropped into a flipped target, round
+# trip; BGRA uint16 oriented, cropped, truncation allowed, mirrored target;
+# L strict into a transposed target with a round trip; LA uint16 with
+# truncation allowed into padded rows; a refused scale.
+PNG_OPTIONS = [
+    bytes([0x00, 0, 0, 0, 0, 0, 0, 2]),
+    bytes([0x41, 1, 2, 40, 30, 128, 200, 2]),
+    bytes([0x74, 2, 3, 10, 200, 255, 40, 0]),
+    bytes([0x0E, 0, 4, 0, 0, 0, 0, 2]),
+    bytes([0x17, 2, 1, 0, 0, 0, 0, 3]),
+    bytes([0x80, 0, 0, 0, 0, 0, 0, 0]),
 ]
 
 # Option prefixes for the encoder target (see fuzz/encode_harness.hpp), each
@@ -143,6 +158,9 @@ def seeds_for(target: str) -> list[bytes]:
         return [opt + p.read_bytes()[:65536] for p in files for opt in FLAC_OPTIONS]
     if target == "fuzz_encode":
         return [opt + payload for payload in encode_payloads() for opt in ENCODE_OPTIONS]
+    if target == "fuzz_png":
+        pngs = [p for folder in PNG_SEED_SOURCES if folder.is_dir() for p in sorted(folder.glob("*.png"))]
+        return [opt + p.read_bytes()[:65536] for p in pngs for opt in PNG_OPTIONS]
     seeds = []
     for path in seed_files():
         data = path.read_bytes()

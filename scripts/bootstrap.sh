@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything mediaview needs on a fresh Debian bookworm machine:
 # the C libraries and build tools from apt, then a project virtualenv with the
-# build backend and the test/bench/fuzz extras from PyPI.
+# build backend and the test/bench/fuzz/wheel extras from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${1:-.venv}
@@ -9,7 +9,7 @@ PYTHON=${PYTHON:-python3}
 
 # flac(1): a reference decoder the tests use as an oracle.
 # clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
-APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libflac-dev libgtest-dev
+APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libflac-dev libgtest-dev
               flac clang libclang-rt-14-dev llvm)
 
 missing=()
@@ -51,7 +51,7 @@ with open("pyproject.toml", "rb") as f:
 for req in project.get("dependencies", []):
     print(req)
 extras = project["optional-dependencies"]
-for name in ("test", "bench", "fuzz"):
+for name in ("test", "bench", "fuzz", "wheel"):
     for req in extras[name]:
         print(req)
 PY

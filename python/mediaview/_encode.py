@@ -34,6 +34,14 @@ def _pillow_formats() -> Dict[str, str]:
     return found
 
 
+def pillow_extensions() -> list:
+    """The extensions Pillow writes (no dot), for listings."""
+    from PIL import Image
+
+    Image.init()
+    return sorted({ext.lstrip(".") for ext, name in Image.registered_extensions().items() if name in Image.SAVE})
+
+
 def image_format_for(path: "os.PathLike[str] | str", format: Optional[str] = None) -> str:
     """The format key for ``format`` (a name or extension) or else ``path``'s
     extension: one of our codecs' names, or Pillow's format name; ValueError
@@ -45,7 +53,7 @@ def image_format_for(path: "os.PathLike[str] | str", format: Optional[str] = Non
     pillow = _pillow_formats()
     if key in pillow:
         return pillow[key]
-    known = sorted(set(ours) | {k for k in pillow if k.isalnum() and k == k.lower() and len(k) <= 5})
+    known = sorted(set(ours) | set(pillow_extensions()))
     raise ValueError(f"unknown image format {key or '(no extension)'!r} for {os.fspath(path)} "
                      f"(known: {', '.join(known)})")
 
@@ -94,6 +102,24 @@ def _pil_image(data, mode: Optional[str]):
     return to_pil(view, mode)
 
 
+def _storable(data, mode: Optional[str], writer: dict):
+    """(pixels, mode) the writer can store: ``data`` as it is when the writer
+    stores its layout, else converted by Pillow (CMYK to RGB, BGR to RGB,
+    ...) to the nearest layout it stores, as Pillow's own writers do."""
+    mode = described_value(data, "mode", mode)
+    if mode is None or mode in writer["modes"]:
+        return data, mode
+    image = _pil_image(data, mode)
+    alpha = "A" in image.mode
+    target = next(m for m in (image.mode, "RGBA" if alpha else "RGB", "RGB", "L") if m in writer["modes"])
+    if image.mode != target:
+        image = image.convert(target)
+    width, height = image.size
+    channels = len(image.getbands())
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    return memoryview(image.tobytes()).cast("B", shape), target
+
+
 def _pillow_bytes(data, fmt: str, mode: Optional[str], options: dict) -> bytes:
     image = _pil_image(data, mode)
     out = io.BytesIO()
@@ -114,7 +140,9 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
 
     A format one of our codecs writes (``mediaview.formats()``: JPEG, ...)
     goes through :func:`encode_image` with the codec's own options (e.g.
-    ``quality``), the view's mode, ICC profile and EXIF carried over; any
+    ``quality``), the view's mode, ICC profile and EXIF carried over; a
+    layout the format cannot store (CMYK or BGR in PNG) is converted by
+    Pillow to the nearest one it stores (RGB); any
     other format Pillow writes (TIFF, BMP, ...) goes through Pillow, fed the
     view with :func:`to_pil`, every option going to Pillow's ``save``; a CMYK
     image is converted to RGB for a format Pillow cannot store it in.
@@ -124,8 +152,10 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     """
     fmt = image_format_for(dst, format)
     mode = options.pop("mode", None)
-    if fmt in image_writers():
-        encoded = encode_image(data, fmt, mode=mode, icc=described_value(data, "icc"),
+    writer = image_writers().get(fmt)
+    if writer is not None:
+        pixels, mode = _storable(data, mode, writer)
+        encoded = encode_image(pixels, fmt, mode=mode, icc=described_value(data, "icc"),
                                exif=described_value(data, "exif"), **options)
     else:
         encoded = _pillow_bytes(data, fmt, mode, options)

@@ -25,7 +25,7 @@ class MinSize(NamedTuple):
 
 def probe(src: Source) -> _core.ImageInfo:
     """Reads an image header only and returns an :class:`ImageInfo` with
-    ``format`` (the codec: ``"jpeg"``, ...), ``width``, ``height``,
+    ``format`` (the codec's name, as ``decoders()`` lists it), ``width``, ``height``,
     ``components``, ``colorspace``, ``subsampling``, ``progressive``,
     ``arithmetic``, ``precision``, ``orientation`` (EXIF 1-8, 1 when absent)
     and ``has_icc``, then what only that format has; ``as_dict()`` lists
@@ -123,7 +123,7 @@ def decode_image(
     - ``crop``: ``(x, y, width, height)`` in output pixels; only the needed
       rows and iMCU columns are decoded; values equal a full decode sliced.
     - ``orient``: apply the EXIF orientation as a strided view (no copy).
-    - ``strict``: every libjpeg warning raises :class:`DecodeError`.
+    - ``strict``: every decoder warning raises :class:`DecodeError`.
     - ``allow_truncated``: truncated data gives the partial image plus a
       :class:`DecodeWarning` instead of raising :class:`DecodeError`.
     - ``max_pixels``: header limit (default :data:`MAX_IMAGE_PIXELS`).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ._view import described_value
 
 # Pillow modes whose memory layout Pillow can map in place (Image._MAPMODES):
@@ -21,6 +23,9 @@ def to_pil(view: memoryview, mode: str | None = None):
     for 3 and ``RGBA`` for 4 (pass ``RGBX``, ``CMYK``, ``BGR`` or ``BGRA``
     for those layouts of a plain array).
 
+    A 16-bit grey view (format ``H``, e.g. a 16-bit PNG) becomes Pillow mode
+    ``I;16`` (shared when C-contiguous); Pillow has no 16-bit colour mode.
+
     Shared, no copy: ``L``, ``RGBA``, ``RGBX`` and ``CMYK`` views that are
     C-contiguous; the image keeps the view alive and writes through the view
     show in the image. Copied: ``RGB`` (Pillow stores RGB as 4 bytes a pixel,
@@ -31,6 +36,8 @@ def to_pil(view: memoryview, mode: str | None = None):
 
     mode = described_value(view, "mode", mode)
     view = memoryview(view)
+    if view.format == "H":
+        return _grey16_to_pil(view, mode)
     if view.ndim not in (2, 3) or view.format != "B":
         raise ValueError("to_pil expects a uint8 view of shape (H, W) or (H, W, C)")
     channels = 1 if view.ndim == 2 else view.shape[2]
@@ -49,3 +56,16 @@ def to_pil(view: memoryview, mode: str | None = None):
         pil_mode, raw_mode = _COPIED[key]
         return Image.frombytes(pil_mode, size, view.tobytes(), "raw", raw_mode)
     raise ValueError(f"mode {mode!r} does not fit a view with {channels} channels")
+
+
+def _grey16_to_pil(view: memoryview, mode: str | None):
+    from PIL import Image
+
+    if view.ndim not in (2, 3) or (view.ndim == 3 and view.shape[2] != 1) or mode not in (None, "L"):
+        raise ValueError("Pillow holds 16-bit data only as grey (I;16): expected a uint16 view of shape (H, W)")
+    size = (view.shape[1], view.shape[0])
+    # I;16 is little-endian in Pillow; the view is in native order.
+    pil_mode = "I;16" if sys.byteorder == "little" else "I;16B"
+    if view.c_contiguous:
+        return Image.frombuffer(pil_mode, size, view, "raw", pil_mode, 0, 1)
+    return Image.frombytes(pil_mode, size, view.tobytes())

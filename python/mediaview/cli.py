@@ -26,7 +26,7 @@ import mediaview
 
 from . import _core
 from ._atomic import check_writable_dir
-from ._encode import image_format_for, image_writers, write_image
+from ._encode import image_format_for, image_writers, pillow_extensions, write_image
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -97,7 +97,7 @@ def output_target(ext: str) -> Tuple[str, str]:
         return "image", image_format_for("", key)
     except ValueError:
         pass
-    known = sorted(set(image_writers()) | {"bmp", "tif", "tiff", "png", "webp", "gif"} | AUDIO_OUTPUTS)
+    known = sorted(set(image_writers()) | set(pillow_extensions()) | AUDIO_OUTPUTS)
     raise UsageError(f"unknown output format {key or '(no extension)'!r} (known: {', '.join(known)})")
 
 
@@ -479,7 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true", help="print one JSON document: a list with one object a file")
     info.set_defaults(run=cmd_info)
 
-    image_outputs = ", ".join(sorted(set(image_writers()) | {"bmp", "png", "tif", "tiff", "webp"}))
+    image_outputs = (", ".join(sorted(image_writers())) + ", and through Pillow "
+                     + ", ".join(e for e in sorted(pillow_extensions()) if e not in image_writers()))
     convert = sub.add_parser(
         "convert",
         help="convert files; the output format comes from the extension",
