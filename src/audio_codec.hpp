@@ -112,6 +112,7 @@ public:
 // (f, c) is at data + f*frame_stride + c*channel_stride bytes.
 struct AudioWriteRequest {
     std::string path;
+    std::string name;     // the user's path, for messages (path may be a temporary)
     std::string format;   // empty: from the path's extension
     std::string subtype;  // empty: the format's default
     int samplerate = 0;
@@ -150,6 +151,11 @@ public:
     // The subtype a file extension implies beyond its format's default
     // (".opus": "OPUS"), else empty.
     virtual std::string subtype_for_extension(const std::string& ext) const { (void)ext; return {}; }
+    // Why `format` with `subtype` cannot store audio of this rate and channel
+    // count (an encoder's own limits: Opus's five rates, MP3's two
+    // channels), or empty when it can.
+    virtual std::string cannot_store(const AudioFormat& format, const std::string& subtype, int samplerate,
+                                     int channels) const = 0;
     // The dtype that carries samples stored as `subtype` without loss (PCM_16:
     // int16, PCM_24: int32, FLOAT: float32), else nullopt.
     virtual std::optional<DType> exact_dtype(const std::string& subtype) const = 0;

@@ -40,11 +40,14 @@ std::string names_of(const std::vector<OptionSpec>& specs) {
 }  // namespace
 
 void check_options(const std::vector<OptionSpec>& specs, const Options& options, std::string_view codec) {
-    for (const auto& [name, value] : options) {
+    for (const auto& entry : options) {
+        const std::string& name = entry.first;  // (not a structured binding: lambdas may not capture those in C++17)
+        const OptionValue& value = entry.second;
         auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
+        // An unknown keyword is a TypeError, as for any Python function.
         if (spec == specs.end())
-            throw std::invalid_argument(std::string(codec) + " takes no option '" + name +
-                                        "' (its options: " + names_of(specs) + ")");
+            throw ArgumentTypeError(std::string(codec) + " takes no option '" + name + "' (its options: " +
+                                    names_of(specs) + ")");
         if (!holds_kind(value, spec->kind))
             throw ArgumentTypeError(name + " must be " + kind_name(spec->kind));
         if (spec->kind == OptionSpec::Kind::Int && spec->min < spec->max) {

@@ -45,8 +45,8 @@ using Options = std::map<std::string, OptionValue>;
 using FieldValue = std::variant<std::monostate, bool, std::int64_t, double, std::string>;
 using Fields = std::vector<std::pair<std::string, FieldValue>>;
 
-// Throws std::invalid_argument naming the first option not in `specs`, or of
-// the wrong kind, or out of its range or choices.
+// Throws ArgumentTypeError (TypeError) for an option not in `specs` or of the
+// wrong kind, std::invalid_argument for one out of its range or choices.
 void check_options(const std::vector<OptionSpec>& specs, const Options& options, std::string_view codec);
 
 // The option's value, or `fallback` when the caller did not give it.

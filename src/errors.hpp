@@ -40,6 +40,12 @@ struct ArgumentTypeError : std::invalid_argument {
 struct Diagnostics {
     std::vector<std::string> warnings;
     void warn(std::string message) { warnings.push_back(std::move(message)); }
+    // One message per kind, in first-seen order: messages that differ only
+    // in their numbers ("Corrupt JPEG data: 12 extraneous bytes ...") are one
+    // kind, given as the first of them with "(N times)" when repeated. A
+    // damaged file can make a library warn hundreds of times; the caller
+    // hears once per kind.
+    std::vector<std::string> by_kind() const;
 };
 
 }  // namespace mediaview

@@ -31,7 +31,7 @@ const std::vector<PixelMode>& pixel_modes();            // every mode, in the or
 PixelMode default_mode_for_channels(int channels);
 
 struct ImageInfo {
-    std::string format;       // the codec's name: "jpeg", "png", ...
+    std::string format;       // the format's name, upper case as Pillow and soundfile spell them: "JPEG", "PNG"
     int width = 0;
     int height = 0;
     int components = 0;

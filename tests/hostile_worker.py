@@ -209,7 +209,7 @@ def bomb(width: int, height: int, max_pixels: str, rlimit_mb: int) -> None:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         resource.setrlimit(resource.RLIMIT_AS, (rlimit_mb << 20, hard))
     before = peak_rss_mb()
-    limit = None if max_pixels == "none" else int(max_pixels)
+    limit = None if max_pixels == "none" else int(max_pixels)  # None: no limit
     result = {
         "probe": outcome(lambda: mediaview.probe(data)),
         "decode": outcome(lambda: mediaview.decode_image(data, max_pixels=limit)),
@@ -301,7 +301,8 @@ def audio_bomb(name: str, max_samples: str, rlimit_mb: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (rlimit_mb << 20, hard))
     if max_samples == "none":
         mediaview.MAX_AUDIO_SAMPLES = None  # no limit at all
-    limit = None if max_samples in ("none", "default") else int(max_samples)
+    # "default": the package setting, which is what leaving max_samples out means.
+    limit = mediaview.DEFAULT if max_samples in ("none", "default") else int(max_samples)
     before = peak_rss_mb()
     # allow_truncated: a file holding fewer frames than its header claims is
     # truncated, a DecodeError by default; here what it really holds is wanted.

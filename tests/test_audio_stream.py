@@ -117,7 +117,7 @@ def test_mmap_views_are_read_only_and_equal(name, dtype, layout):
 
 def test_mmap_view_points_into_the_file(tmp_path):
     path = shutil.copy(SAMPLES / "clip_pcm16.wav", tmp_path / "a.wav")
-    mapped, _ = mv.read_audio(path, dtype="int16")  # mmap=None maps when possible
+    mapped, _ = mv.read_audio(path, dtype="int16", mmap=True)  # a map is asked for, not the default
     assert mapped.readonly
     raw = open(path, "rb").read()
     first = np.asarray(mapped)[:4].tobytes()

@@ -29,7 +29,8 @@ def test_info_text_and_json():
     doc = json.loads(run("info", "--json", *files).stdout)
     assert [d["path"] for d in doc] == [str(f) for f in files]
     for entry, path in zip(doc, files):
-        assert entry == {**mediaview.probe(path).as_dict(), "path": str(path), "kind": "image", "format": "jpeg"}
+        # One spelling for image and audio formats: upper case, as soundfile's "FLAC".
+        assert entry == {**mediaview.probe(path).as_dict(), "path": str(path), "kind": "image", "format": "JPEG"}
 
 
 def test_info_reports_a_bad_file_and_exits_1(tmp_path):
@@ -389,9 +390,13 @@ def test_info_json_lists_every_file_with_errors(tmp_path):
 
 
 def test_help_documents_exit_codes_and_temp_pattern():
-    for args in (["--help"], ["convert", "--help"], ["info", "--help"]):
+    for args in (["--help"], ["convert", "--help"]):
         text = run(*args).stdout
         assert "130" in text and "usage error" in text and "mediaview-tmp-" in text
+    # info writes nothing: its help is its own, not convert's.
+    text = run("info", "--help").stdout
+    assert "130" in text and "usage error" in text and "mediaview-tmp-" not in text
+    assert "Print what each file holds" in text
 
 
 # ---- audio ---------------------------------------------------------------------------

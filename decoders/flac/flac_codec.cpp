@@ -304,7 +304,18 @@ public:
 
     std::vector<std::string> take_warnings() override {
         std::vector<std::string> out;
-        out.swap(warnings_);
+        if (!stretches_.empty()) {
+            // One message for all of them, the first few named.
+            constexpr std::size_t named = 8;
+            std::string text = "FLAC stream damaged: ";
+            for (std::size_t i = 0; i < stretches_.size() && i < named; ++i) text += (i ? "; " : "") + stretches_[i];
+            if (stretches_.size() > named)
+                text += "; and " + std::to_string(stretches_.size() - named) + " more damaged stretches";
+            out.push_back(std::move(text));
+            stretches_.clear();
+        }
+        for (std::string& w : warnings_) out.push_back(std::move(w));
+        warnings_.clear();
         return out;
     }
 
@@ -698,24 +709,29 @@ private:
         if (warned_.insert(message).second) warnings_.push_back(message);
     }
 
+    // Each damaged stretch met, as text for the one warning take_warnings()
+    // makes of them (the caller's Diagnostics fold messages that differ only
+    // in their numbers into one, which would drop all ranges but the first).
     void flush_warnings() {
         std::vector<Lost> lost;
         lost.swap(lost_);
         for (const Lost& l : lost) {
-            std::string what = "FLAC stream damaged (" + l.reason + "): ";
+            std::string text;
             if (l.to < 0) {
-                warn(what + "the audio from frame " + std::to_string(l.from) + " on is lost");
+                text = "the audio from frame " + std::to_string(l.from) + " on is lost";
             } else if (l.to > l.from) {
                 std::int64_t restored = l.filled_to - l.from;
-                std::string text = what + range_text(l.from, l.to) + " lost and returned as silence";
+                text = range_text(l.from, l.to) + " lost and returned as silence";
                 if (restored < l.to - l.from)
-                    text = what + range_text(l.from, l.to) + " lost; only " + std::to_string(restored) +
+                    text = range_text(l.from, l.to) + " lost, only " + std::to_string(restored) +
                            " returned as silence, so the frames after come " + std::to_string(l.to - l.filled_to) +
                            " early";
-                warn(text);
             } else {
-                warn(what + "no audio lost at frame " + std::to_string(l.from));
+                text = "no audio lost at frame " + std::to_string(l.from);
             }
+            text += " (" + l.reason + ")";
+            if (policy_.strict) throw DecodeError("FLAC stream damaged: " + text + " (strict)");
+            if (warned_.insert(text).second) stretches_.push_back(text);
         }
     }
 
@@ -829,6 +845,7 @@ private:
     std::vector<std::int32_t> redelivered_;
     std::set<std::string> warned_;  // each message once per handle
     std::vector<std::string> warnings_;
+    std::vector<std::string> stretches_;  // damaged stretches since take_warnings()
 };
 
 // ---- the codec --------------------------------------------------------------------

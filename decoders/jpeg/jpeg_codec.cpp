@@ -100,9 +100,10 @@ void on_emit_message(j_common_ptr cinfo, int level) {
             throw UnsupportedFormatError("JPEG: " + message + " for this image's colour space");
         case JWRN_JPEG_EOF:
         case JWRN_HIT_MARKER:
+            // probe (no diagnostics) has no allow_truncated to point to.
             if (!state.strict && state.truncated)
-                throw DecodeError("JPEG data is truncated (" + message +
-                                  "); pass allow_truncated=True to get the partial image");
+                throw DecodeError("JPEG data is truncated (" + message + ")" +
+                                  (state.diagnostics ? "; pass allow_truncated=True to get the partial image" : ""));
             break;
         default:
             break;
@@ -481,7 +482,7 @@ public:
         d.read_header(data);
         const jpeg_decompress_struct& c = d.cinfo();
         ImageInfo info;
-        info.format = "jpeg";
+        info.format = "JPEG";
         info.width = static_cast<int>(c.image_width);
         info.height = static_cast<int>(c.image_height);
         info.components = c.num_components;

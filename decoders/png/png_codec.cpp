@@ -304,7 +304,7 @@ public:
         Header h = read_header(c.get(), true);
         RawFormat f = raw_format(h, true);
         ImageInfo info;
-        info.format = "png";
+        info.format = "PNG";
         info.width = static_cast<int>(h.ihdr.width);
         info.height = static_cast<int>(h.ihdr.height);
         info.components = channels_of(f.layout());

@@ -358,7 +358,7 @@ SndfilePtr open_for_writing(const AudioWriteRequest& r, int format) {
     SNDFILE* f = sf_open(r.path.c_str(), SFM_WRITE, &sfinfo);
     if (!f) {
         int code = sf_error(nullptr);
-        std::string message = "cannot write " + r.path + ": " + sf_strerror(nullptr);
+        std::string message = "cannot write " + (r.name.empty() ? r.path : r.name) + ": " + sf_strerror(nullptr);
         if (code == SF_ERR_UNSUPPORTED_ENCODING) throw UnsupportedFormatError(message);
         throw Error(message);
     }
@@ -445,7 +445,7 @@ public:
         }
         // Encoders (Vorbis, Opus, MP3, FLAC) flush their last blocks on close.
         int rc = sf_close(f.release());
-        if (rc != 0) throw Error("finishing " + r.path + " failed: " + sf_error_number(rc));
+        if (rc != 0) throw Error("finishing " + (r.name.empty() ? r.path : r.name) + " failed: " + sf_error_number(rc));
     }
 
     std::optional<PcmLayout> pcm_layout(const AudioSource& source, const AudioInfo& info, DType dtype, ByteSpan file,
@@ -481,6 +481,23 @@ public:
 
     std::string subtype_for_extension(const std::string& ext) const override {
         return ext == "opus" ? "OPUS" : std::string();
+    }
+
+    std::string cannot_store(const AudioFormat& format, const std::string& subtype, int samplerate,
+                             int channels) const override {
+        const std::string what = format.name + " " + subtype;
+        if (subtype == "OPUS" && samplerate != 8000 && samplerate != 12000 && samplerate != 16000 &&
+            samplerate != 24000 && samplerate != 48000)
+            return what + " stores 8000, 12000, 16000, 24000 or 48000 Hz, not " + std::to_string(samplerate);
+        SF_INFO check{};
+        check.format = major_code(format.name) | subtype_code(subtype);
+        check.channels = channels;
+        check.samplerate = samplerate;
+        std::lock_guard<std::mutex> lock(global_error_mutex());
+        if (!sf_format_check(&check))
+            return what + " cannot store " + std::to_string(channels) + " channel(s) at " +
+                   std::to_string(samplerate) + " Hz";
+        return {};
     }
 
     std::optional<DType> exact_dtype(const std::string& subtype) const override {

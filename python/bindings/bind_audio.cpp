@@ -125,8 +125,9 @@ void write_audio(py::handle path, py::handle name, py::handle data, int samplera
     mediaview::write_audio(codecs(), job);
 }
 
-py::dict plan_conversion(const std::string& target, const std::string& source_subtype, const std::string& subtype) {
-    AudioConversion plan = plan_audio_conversion(codecs(), target, source_subtype, subtype);
+py::dict plan_conversion(const std::string& target, const std::string& source_subtype, const std::string& subtype,
+                         int samplerate, int channels) {
+    AudioConversion plan = plan_audio_conversion(codecs(), target, source_subtype, subtype, samplerate, channels);
     py::dict d;
     d["format"] = plan.format;
     d["subtype"] = plan.subtype.empty() ? py::object(py::none()) : py::object(py::str(plan.subtype));
@@ -168,9 +169,10 @@ void bind_audio(py::module_& m) {
     m.def("write_audio", &write_audio, py::arg("path"), py::arg("name"), py::arg("data"), py::arg("samplerate"),
           py::arg("format"), py::arg("subtype"), py::arg("tags"));
     m.def("plan_audio_conversion", &plan_conversion, py::arg("target"), py::arg("source_subtype"),
-          py::arg("subtype"),
+          py::arg("subtype"), py::arg("samplerate") = 0, py::arg("channels") = 0,
           "For converting audio stored as source_subtype into target (extension or format name): "
-          "{'format', 'subtype' (None: the format's default), 'dtype' to read in, 'lossy'}.");
+          "{'format', 'subtype' (None: the format's default), 'dtype' to read in, 'lossy'}; with samplerate and "
+          "channels, ValueError saying why the target cannot store such audio.");
 }
 
 }  // namespace mediaview::python

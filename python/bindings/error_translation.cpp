@@ -61,7 +61,7 @@ void register_errors(py::module_& m) {
 }
 
 void emit_warnings(const Diagnostics& diagnostics) {
-    for (const std::string& message : diagnostics.warnings) {
+    for (const std::string& message : diagnostics.by_kind()) {
         if (PyErr_WarnEx(decode_warning_type, message.c_str(), 2) < 0) throw py::error_already_set();
     }
 }

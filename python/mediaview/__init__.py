@@ -18,7 +18,7 @@ from ._core import (
 from ._audio import AUDIO_DTYPES, AUDIO_TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
 from ._encode import encode_image, encode_jpeg, write_image
 from ._image import MODES, MinSize, decode_image, probe
-from ._limits import MAX_AUDIO_SAMPLES, MAX_IMAGE_PIXELS
+from ._limits import DEFAULT, MAX_AUDIO_SAMPLES, MAX_IMAGE_PIXELS
 from ._pil import to_pil
 
 __version__ = "0.1.0"
@@ -31,6 +31,7 @@ __all__ = [
     "read_audio",
     "stream_audio",
     "write_audio",
+    "DEFAULT",
     "DecodeError",
     "DecodeWarning",
     "Error",

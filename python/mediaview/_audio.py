@@ -14,9 +14,10 @@ import shutil
 import tempfile
 from typing import BinaryIO, Iterator, Mapping, Optional, Tuple, Union
 
+from . import _args as args
 from . import _core
 from ._atomic import atomic_path
-from ._limits import limit_argument
+from ._limits import DEFAULT, limit_argument
 from ._view import described_value
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
@@ -66,8 +67,8 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
                frames: Optional[int] = None, layout: str = "interleaved", always_2d: bool = False,
                out=None, threads: int = 1, format: Optional[str] = None, samplerate: Optional[int] = None,
                channels: Optional[int] = None, subtype: Optional[str] = None,
-               mmap: Optional[bool] = None, max_samples: Optional[int] = None, strict: bool = False,
-               allow_truncated: bool = False, verify: bool = False) -> Tuple[memoryview, int]:
+               mmap: bool = False, max_samples=DEFAULT, strict: bool = False, allow_truncated: bool = False,
+               verify: bool = False) -> Tuple[memoryview, int]:
     """Decodes audio and returns ``(samples, samplerate)``.
 
     ``samples`` is a memoryview of ``dtype`` (``int16`` 'h', ``int32`` 'i',
@@ -92,18 +93,20 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     ``threads=N`` decodes N segments of a seekable input concurrently, each
     with its own decoder handle; the result is identical to one thread.
 
-    ``mmap``: for a path to WAV/WAVEX/RF64/W64/AIFF/RAW whose stored samples
-    are ``dtype`` in native byte order (PCM_16 as int16, PCM_32 as int32,
-    FLOAT as float32, DOUBLE as float64), return a read-only view straight
-    over a memory map of the file: no decoding, no copy. ``None`` (default)
-    maps when possible (never into ``out=``) and otherwise decodes; ``True``
-    raises ``ValueError`` saying why when it cannot map; ``False`` always
-    decodes. A mapped file must not be truncated while views of it are alive.
+    The result is writable, always, unless you ask for a map: ``mmap=True``
+    for a path to WAV/WAVEX/RF64/W64/AIFF/RAW whose stored samples are
+    ``dtype`` in native byte order (PCM_16 as int16, PCM_32 as int32, FLOAT
+    as float32, DOUBLE as float64) returns a **read-only** view straight over
+    a memory map of the file: no decoding, no copy; it raises ``ValueError``
+    saying why when the file cannot be mapped. ``mmap=None`` maps when
+    possible and otherwise decodes. ``False`` (default) decodes. A mapped
+    file must not be truncated while views of it are alive.
 
     ``max_samples``: a read of more frames x channels than this (as the
     header claims them) raises :class:`LimitError` before its buffer is
-    allocated; the default is :data:`MAX_AUDIO_SAMPLES`. It guards the
-    buffer allocated here: mapped reads and ``out=`` are not held to it.
+    allocated; the default is :data:`MAX_AUDIO_SAMPLES`; ``None``: no limit.
+    It guards the buffer allocated here: mapped reads and ``out=`` are not
+    held to it.
 
     Damage (the codecs that can tell it, FLAC's among them): a stream that
     ends before the frames its header promises raises :class:`DecodeError`;
@@ -117,11 +120,16 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     thread): a mismatch is a :class:`DecodeError`, a stream without one
     gives a warning.
     """
-    return _core.read_audio(src, dtype, _index(start, "start"), _index(stop, "stop"), _index(frames, "frames"),
-                            layout, bool(always_2d), out, _index(threads, "threads"), mmap,
+    if mmap is not None:
+        mmap = args.flag(mmap, "mmap")
+    return _core.read_audio(src, args.dtype_name(dtype, "audio dtype", AUDIO_DTYPES), _index(start, "start"),
+                            _index(stop, "stop"), _index(frames, "frames"),
+                            args.text(layout, "layout", ("interleaved", "planar")),
+                            args.flag(always_2d, "always_2d"), out, _index(threads, "threads"), mmap,
                             limit_argument(max_samples, "MAX_AUDIO_SAMPLES", "samples", "max_samples"),
-                            _hints(format, subtype, samplerate, channels), strict=bool(strict),
-                            allow_truncated=bool(allow_truncated), verify=bool(verify))
+                            _hints(format, subtype, samplerate, channels), strict=args.flag(strict, "strict"),
+                            allow_truncated=args.flag(allow_truncated, "allow_truncated"),
+                            verify=args.flag(verify, "verify"))
 
 
 def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = "float32", start: int = 0,
@@ -137,8 +145,10 @@ def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = 
     it any more (no memoryview, numpy array or other export of it is alive),
     so blocks you keep are never overwritten.
     """
-    stream = _core.AudioStream(src, _index(blocksize, "blocksize"), _index(overlap, "overlap"), dtype,
-                               _index(start, "start"), _index(stop, "stop"), layout, bool(always_2d))
+    stream = _core.AudioStream(src, _index(blocksize, "blocksize"), _index(overlap, "overlap"),
+                               args.dtype_name(dtype, "audio dtype", AUDIO_DTYPES), _index(start, "start"),
+                               _index(stop, "stop"), args.text(layout, "layout", ("interleaved", "planar")),
+                               args.flag(always_2d, "always_2d"))
 
     def blocks() -> Iterator[memoryview]:
         while True:
@@ -178,15 +188,17 @@ def write_audio(dst: Union[str, bytes, "os.PathLike[str]", BinaryIO], data, samp
     samplerate = described_value(data, "samplerate", samplerate)
     if samplerate is None:
         raise TypeError("write_audio needs samplerate= (data is not a view from read_audio)")
-    args = (format or "", subtype or "", dict(tags or {}))
+    samplerate = args.integer(samplerate, "samplerate")
+    rest = (args.text(format, "format", none=True) or "", args.text(subtype, "subtype", none=True) or "",
+            args.text_mapping(tags, "tags"))
     if hasattr(dst, "write") and not isinstance(dst, (str, bytes, os.PathLike)):
         if format is None:
             raise ValueError("writing to a file object needs format=")
         with tempfile.TemporaryDirectory(prefix="mediaview-") as tmp:
             path = os.path.join(tmp, "audio." + format.lower())
-            _core.write_audio(path, path, data, samplerate, *args)
+            _core.write_audio(path, path, data, samplerate, *rest)
             with open(path, "rb") as f:
                 shutil.copyfileobj(f, dst)
         return
-    with atomic_path(dst, overwrite=overwrite) as temp:
-        _core.write_audio(temp, dst, data, samplerate, *args)
+    with atomic_path(dst, overwrite=args.flag(overwrite, "overwrite")) as temp:
+        _core.write_audio(temp, dst, data, samplerate, *rest)

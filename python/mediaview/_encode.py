@@ -9,8 +9,10 @@ import os
 from pathlib import Path
 from typing import Dict, Optional
 
+from . import _args as args
 from . import _core
 from ._atomic import atomic_output
+from ._limits import DEFAULT
 from ._view import described_value
 
 
@@ -46,7 +48,7 @@ def image_format_for(path: "os.PathLike[str] | str", format: Optional[str] = Non
     """The format key for ``format`` (a name or extension) or else ``path``'s
     extension: one of our codecs' names, or Pillow's format name; ValueError
     if neither writes it."""
-    key = (format or Path(path).suffix.lstrip(".")).lower()
+    key = (format or Path(os.fsdecode(path)).suffix.lstrip(".")).lower()
     ours = image_writers()
     if key in ours:
         return ours[key]["name"]
@@ -134,9 +136,12 @@ def _pillow_bytes(data, fmt: str, mode: Optional[str], options: dict) -> bytes:
     return out.getvalue()
 
 
-def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = True, **options) -> None:
-    """Writes pixels to ``dst`` (a path) through a temporary file beside it
-    and a rename, so ``dst`` is either untouched or complete.
+def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = True, icc=DEFAULT, exif=DEFAULT,
+                **options) -> None:
+    """Writes pixels to ``dst``, a path or a binary file object. A path is
+    written through a temporary file beside it and a rename, so ``dst`` is
+    either untouched or complete; a file object receives the finished bytes
+    (``format`` is then required, as for :func:`write_audio`).
 
     A format one of our codecs writes (``mediaview.formats()``: JPEG, ...)
     goes through :func:`encode_image` with the codec's own options (e.g.
@@ -147,17 +152,32 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     view with :func:`to_pil`, every option going to Pillow's ``save``; a CMYK
     image is converted to RGB for a format Pillow cannot store it in.
     ``mode`` names the channel layout (by default what the view says).
-    ``format`` overrides the extension. With ``overwrite=False`` an existing
-    ``dst`` raises FileExistsError and is never replaced.
+    ``icc`` and ``exif`` (the TIFF structure) are written where the format
+    stores them; by default those the decoded view carries (an oriented
+    view's EXIF says orientation 1, so viewers do not rotate it again);
+    ``None`` writes none. ``format`` overrides the extension. With
+    ``overwrite=False`` an existing ``dst`` raises FileExistsError and is
+    never replaced.
     """
-    fmt = image_format_for(dst, format)
-    mode = options.pop("mode", None)
+    format = args.text(format, "format", none=True)
+    to_file_object = hasattr(dst, "write") and not isinstance(dst, (str, bytes, os.PathLike))
+    if to_file_object and format is None:
+        raise ValueError("writing to a file object needs format=")
+    fmt = image_format_for("" if to_file_object else dst, format)
+    mode = args.text(options.pop("mode", None), "mode", none=True)
+    icc = described_value(data, "icc") if icc is DEFAULT else icc
+    exif = described_value(data, "exif") if exif is DEFAULT else exif
     writer = image_writers().get(fmt)
     if writer is not None:
         pixels, mode = _storable(data, mode, writer)
-        encoded = encode_image(pixels, fmt, mode=mode, icc=described_value(data, "icc"),
-                               exif=described_value(data, "exif"), **options)
+        encoded = encode_image(pixels, fmt, mode=mode, icc=icc, exif=exif, **options)
     else:
-        encoded = _pillow_bytes(data, fmt, mode, options)
-    with atomic_output(dst, overwrite=overwrite) as f:
+        metadata = {"icc_profile": icc} if icc else {}
+        if exif:
+            metadata["exif"] = b"Exif\0\0" + exif
+        encoded = _pillow_bytes(data, fmt, mode, {**metadata, **options})
+    if to_file_object:
+        dst.write(encoded)
+        return
+    with atomic_output(dst, overwrite=args.flag(overwrite, "overwrite")) as f:
         f.write(encoded)

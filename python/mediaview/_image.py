@@ -6,13 +6,17 @@ import os
 from fractions import Fraction
 from typing import BinaryIO, NamedTuple, Optional, Tuple, Union
 
+from . import _args as args
 from . import _core
-from ._limits import limit_argument
+from ._limits import DEFAULT, limit_argument
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 
 #: Pixel layouts: ``mode=`` of :func:`decode_image` and the writers.
 MODES = ("RGB", "BGR", "RGBA", "BGRA", "RGBX", "L", "LA", "CMYK")
+
+#: Pixel element types: ``dtype=`` of :func:`decode_image`.
+IMAGE_DTYPES = ("uint8", "uint16")
 
 
 class MinSize(NamedTuple):
@@ -75,23 +79,12 @@ def _scale_arguments(scale) -> Tuple[int, int, int, int]:
     return _c_int(fraction.numerator, "scale numerator"), _c_int(fraction.denominator, "scale denominator"), 0, 0
 
 
-def _dtype_name(dtype) -> Optional[str]:
-    """numpy-style dtype names: "uint16", numpy.uint16 and "u2" alike."""
-    if dtype is None or isinstance(dtype, str) and dtype in ("uint8", "uint16"):
-        return dtype
-    try:
-        import numpy
-    except ImportError:  # without numpy only the names are understood
-        return str(dtype)
-    return numpy.dtype(dtype).name
-
-
 def _crop_argument(crop):
     if crop is None:
         return None
-    if len(crop) != 4:
+    if not isinstance(crop, (tuple, list)) or len(crop) != 4:
         raise ValueError("crop must be (x, y, width, height)")
-    return tuple(_c_int(v, "crop value") for v in crop)
+    return tuple(_c_int(args.integer(v, "crop value"), "crop value") for v in crop)
 
 
 def decode_image(
@@ -104,7 +97,7 @@ def decode_image(
     orient: bool = False,
     strict: bool = False,
     allow_truncated: bool = False,
-    max_pixels: Optional[int] = None,
+    max_pixels=DEFAULT,
     out=None,
 ) -> memoryview:
     """Decodes an image into a new (or the given) buffer and returns a
@@ -126,23 +119,25 @@ def decode_image(
     - ``strict``: every decoder warning raises :class:`DecodeError`.
     - ``allow_truncated``: truncated data gives the partial image plus a
       :class:`DecodeWarning` instead of raising :class:`DecodeError`.
-    - ``max_pixels``: header limit (default :data:`MAX_IMAGE_PIXELS`).
+    - ``max_pixels``: a header claiming more pixels raises :class:`LimitError`
+      before anything is allocated; by default :data:`MAX_IMAGE_PIXELS`;
+      ``None``: no limit (as Pillow's ``Image.MAX_IMAGE_PIXELS = None``).
     - ``out``: a writable uint8 buffer of exactly the output shape (rows may
       be padded); the returned view shares its memory.
     """
     num, den, min_w, min_h = _scale_arguments(scale)
     return _core.decode_image(
         src,
-        mode,
-        _dtype_name(dtype),
+        args.text(mode, "mode", MODES, none=True),
+        None if dtype is None else args.dtype_name(dtype, "image dtype", IMAGE_DTYPES),
         num,
         den,
         min_w,
         min_h,
         _crop_argument(crop),
-        bool(orient),
-        bool(strict),
-        bool(allow_truncated),
+        args.flag(orient, "orient"),
+        args.flag(strict, "strict"),
+        args.flag(allow_truncated, "allow_truncated"),
         limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
         out,
     )

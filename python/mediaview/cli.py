@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
+import math
 import sys
 import threading
 import time
@@ -40,6 +41,14 @@ exit status:
 
 Every output is written to a temporary file '.NAME.mediaview-tmp-XXXXXXXX' in
 the target directory and renamed into place when complete."""
+
+
+INFO_HELP = """\
+exit status:
+  0    every file was read
+  1    some files could not be read (each is named on stderr with the reason)
+  2    usage error: bad option, or no media files found
+  130  interrupted (Ctrl-C)"""
 
 
 class UsageError(Exception):
@@ -114,25 +123,42 @@ def audio_info(path: Path) -> dict:
     return entry
 
 
+def known_values(info: dict) -> dict:
+    """The entry with what is not known as None (null in JSON): a length the
+    stream does not state is -1 frames and NaN seconds in the API."""
+    out = dict(info)
+    if out.get("frames", 0) is not None and out.get("frames", 0) < 0:
+        out["frames"] = None
+    duration = out.get("duration")
+    if isinstance(duration, float) and math.isnan(duration):
+        out["duration"] = None
+    return out
+
+
 def describe(info: dict) -> str:
     if info["kind"] == "image":
-        return (f"{info['path']}: {info['format'].upper()} {info['width']}x{info['height']}, "
+        return (f"{info['path']}: {info['format']} {info['width']}x{info['height']}, "
                 f"{info['components']} components, {info['colorspace']}, subsampling {info['subsampling']}, "
                 f"{'progressive' if info['progressive'] else 'baseline'}"
                 f"{', arithmetic' if info['arithmetic'] else ''}, orientation {info['orientation']}")
     tags = ", ".join(f"{k}={v!r}" for k, v in sorted((info.get("tags") or {}).items()))
+    length = ("unknown length" if info["frames"] is None else
+              f"{info['frames']} frames ({info['duration']:.3f} s)")
     return (f"{info['path']}: {info['format']} {info['subtype']}, {info['samplerate']} Hz, "
-            f"{info['channels']} channel(s), {info['frames']} frames ({info['duration']:.3f} s)"
+            f"{info['channels']} channel(s), {length}"
             f"{'' if info.get('exact_length', True) else ' (length estimated)'}"
             f"{', ' + tags if tags else ''}")
 
 
 def cmd_info(args) -> int:
     results, failed = [], 0
-    for name in args.files:
-        path = Path(name)
+    # A folder stands for the media in it (and, with -r, in its subfolders).
+    paths = [src for src, _ in expand_inputs(args.files, args.recursive)]
+    if not paths:
+        raise UsageError("no media files found")
+    for path in paths:
         try:
-            results.append(audio_info(path) if input_kind(path) == "audio" else image_info(path))
+            results.append(known_values(audio_info(path) if input_kind(path) == "audio" else image_info(path)))
         except Exception as e:  # noqa: BLE001 - every bad file is reported, the rest go on
             failed += 1
             results.append({"path": str(path), "error": f"{type(e).__name__}: {e}"})
@@ -209,6 +235,7 @@ class Job:
     dst: Path
     kind: str    # "image" or "audio"
     format: str  # image: a codec name or Pillow's format name; audio: the extension
+    plan: Optional[dict] = None  # audio: subtype and dtype, planned before decoding
 
 
 def _is_candidate(path: Path) -> bool:
@@ -216,17 +243,30 @@ def _is_candidate(path: Path) -> bool:
     return path.is_file() and not path.name.startswith(".") and ext in IMAGE_INPUTS | AUDIO_INPUTS
 
 
-def expand_inputs(names: Sequence[str], recursive: bool) -> List[Tuple[Path, Path]]:
+def _inside(path: Path, folder: Optional[Path]) -> bool:
+    if folder is None:
+        return False
+    try:
+        path.resolve().relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def expand_inputs(names: Sequence[str], recursive: bool, output_dir: Optional[Path] = None) -> List[Tuple[Path, Path]]:
     """(input, path relative to the output directory) for each input; a
     directory gives its media files (and, with --recursive, those of its
-    subdirectories, mirrored under the output directory)."""
+    subdirectories, mirrored under the output directory). Nothing inside
+    ``output_dir`` is an input: a run never reads its own outputs."""
     pairs = []
+    out = output_dir.resolve() if output_dir is not None else None
     for name in names:
         path = Path(name)
         if path.is_dir():
             found = path.rglob("*") if recursive else path.iterdir()
             pairs.extend((f, f.relative_to(path)) for f in sorted(found)
-                         if _is_candidate(f) and not any(p.startswith(".") for p in f.relative_to(path).parts))
+                         if _is_candidate(f) and not _inside(f, out)
+                         and not any(p.startswith(".") for p in f.relative_to(path).parts))
         else:
             pairs.append((path, Path(path.name)))
     return pairs
@@ -243,13 +283,15 @@ def plan(args) -> List[Job]:
         src, dst = (Path(p) for p in args.paths)
         if src.is_dir():
             raise UsageError(f"{src} is a directory: use -o DIR to convert a folder")
+        if dst.is_dir():  # like cp: into the folder, under the input's name
+            dst = dst / (src.stem + "." + (args.format or src.suffix.lstrip(".")))
         kind, fmt = output_target(args.format or dst.suffix)
         jobs = [Job(src, dst, kind, fmt)]
     else:
         out_dir = Path(args.output_dir)
         if out_dir.exists() and not out_dir.is_dir():
             raise UsageError(f"-o {out_dir}: not a directory")
-        pairs = expand_inputs(args.paths, args.recursive)
+        pairs = expand_inputs(args.paths, args.recursive, out_dir)
         if not pairs:
             raise UsageError("no input files found")
         jobs = []
@@ -296,6 +338,12 @@ def check_jobs(jobs: List[Job], args) -> None:
         takers = image_option_formats(name)
         if getattr(args, name, None) not in (None, False) and not image_formats & takers:
             raise UsageError(f"--{name} applies to {' and '.join(sorted(takers))} output only")
+    # What each audio target can store, from the input's header, before
+    # anything is decoded (Opus's rates, MP3's channels, a subtype the format
+    # lacks): the codec table knows it.
+    for job in jobs:
+        if job.kind == "audio":
+            job.plan = audio_plan(job, args)
     # Target directories: made for -o (like mkdir -p), and each must take a
     # new file, tested by creating and removing one.
     for directory in sorted({j.dst.parent for j in jobs}):
@@ -319,12 +367,40 @@ def writer_options(fmt: str, args) -> dict:
     return {k: v for k, v in given.items() if v not in (None, False)}
 
 
+def decode_limits(args, kind: str) -> dict:
+    """The damage policy and limits the command line gave, as the API's
+    keywords (audio_info takes none of them)."""
+    if kind == "audio":
+        return {} if args.max_samples is None else {"max_samples": args.max_samples.value}
+    options = {"strict": args.strict, "allow_truncated": args.allow_truncated}
+    if args.max_pixels is not None:
+        options["max_pixels"] = args.max_pixels.value
+    return options
+
+
 def convert_image(job: Job, args) -> str:
     # mode None: the file's own layout (grey stays grey, CMYK stays CMYK).
     view = mediaview.decode_image(job.src, mode=args.mode, scale=parse_scale(args.scale), crop=parse_crop(args.crop),
-                                  orient=args.orient)
-    write_image(job.dst, view, format=job.format, overwrite=args.overwrite, **writer_options(job.format, args))
+                                  orient=args.orient, **decode_limits(args, "image"))
+    metadata = {"icc": None, "exif": None} if args.strip else {}
+    write_image(job.dst, view, format=job.format, overwrite=args.overwrite, **metadata,
+                **writer_options(job.format, args))
     return f"{job.src} -> {job.dst} ({view.shape[1]}x{view.shape[0]} {view.obj.mode})"
+
+
+def audio_plan(job: Job, args) -> dict:
+    """The conversion plan for an audio job, from its header: the subtype
+    that keeps the samples exactly where the target stores it, the dtype to
+    read in, and a UsageError for what the target cannot store."""
+    try:
+        info = mediaview.audio_info(job.src)
+    except (mediaview.Error, OSError):
+        return {}  # the conversion reports the real problem for this file
+    try:
+        return _core.plan_audio_conversion(job.format, info.subtype, args.subtype.upper() if args.subtype else "",
+                                           info.samplerate, info.channels)
+    except ValueError as e:
+        raise UsageError(f"{job.src} -> {job.dst}: {e}") from None
 
 
 def convert_audio(job: Job, args) -> str:
@@ -335,11 +411,10 @@ def convert_audio(job: Job, args) -> str:
     stop = end.to_frames(info.samplerate) if end else None
     if stop is not None and stop < first:
         raise ValueError(f"--end ({stop} frames) lies before --start ({first} frames)")
-    # The subtype that keeps the samples exactly where the target stores it,
-    # and the dtype to read in: the codec table knows both.
-    plan = _core.plan_audio_conversion(job.format, info.subtype, args.subtype.upper() if args.subtype else "")
+    plan = job.plan or audio_plan(job, args)
     subtype = plan["subtype"]
-    data, samplerate = mediaview.read_audio(job.src, dtype=plan["dtype"], start=first, stop=stop, always_2d=True)
+    data, samplerate = mediaview.read_audio(job.src, dtype=plan["dtype"], start=first, stop=stop, always_2d=True,
+                                            **decode_limits(args, "audio"))
     tags = dict(info.tags) if info.tags else None
     # The extension names the format unless --format said otherwise.
     fmt = plan["format"] if job.dst.suffix.lstrip(".").lower() != job.format else None
@@ -352,6 +427,19 @@ def convert_one(job: Job, args) -> str:
     if job.kind == "audio":
         return convert_audio(job, args)
     return convert_image(job, args)
+
+
+# The API's keywords, as the command line spells them, for messages that
+# come from the library ("pass allow_truncated=True").
+_CLI_TERMS = [("pass allow_truncated=True", "pass --allow-truncated"), ("allow_truncated=True", "--allow-truncated"),
+              ("strict=True", "--strict"), ("max_pixels=", "--max-pixels "), ("max_samples=", "--max-samples "),
+              ("read a range, stream it, or raise the limit", "convert a range with --start/--end, or raise the limit")]
+
+
+def in_cli_terms(message: str) -> str:
+    for api, cli in _CLI_TERMS:
+        message = message.replace(api, cli)
+    return message
 
 
 # ---- running a batch ------------------------------------------------------------
@@ -369,7 +457,7 @@ class Reporter:
         self.lock = _stderr_lock
 
     def failed(self, job: Job, error: BaseException) -> None:
-        line = f"mediaview: {job.src}: {type(error).__name__}: {error}"
+        line = f"mediaview: {job.src}: {type(error).__name__}: {in_cli_terms(str(error))}"
         with self.lock:
             if self.bar is not None:
                 self.bar.write(line, file=sys.stderr)
@@ -473,11 +561,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mediaview {mediaview.__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    info = sub.add_parser("info", help="print what each file holds", epilog=EXIT_HELP,
-                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    info.add_argument("files", nargs="+", metavar="FILE")
-    info.add_argument("--json", action="store_true", help="print one JSON document: a list with one object a file")
-    info.set_defaults(run=cmd_info)
+    info = sub.add_parser("info", help="print what each file holds", description=(
+        "Print what each file holds, read from its header: format, size, layout; for audio the rate, "
+        "channels, length and tags. A folder stands for the media files in it."),
+        epilog=INFO_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    info.add_argument("files", nargs="+", metavar="PATH", help="files or folders")
+    info.add_argument("--json", action="store_true",
+                      help="print one JSON document: a list with one object a file (unknown values are null)")
+    info.add_argument("-r", "--recursive", action="store_true", help="include subfolders of folder inputs")
+    info.set_defaults(run=cmd_info, parser=info)
 
     image_outputs = (", ".join(sorted(image_writers())) + ", and through Pillow "
                      + ", ".join(e for e in sorted(pillow_extensions()) if e not in image_writers()))
@@ -500,7 +592,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch = convert.add_argument_group("batch")
     batch.add_argument("-o", "--output-dir", metavar="DIR", help="write every output into DIR (made if missing)")
     batch.add_argument("--to", metavar="EXT", help="output extension for -o (default: keep each input's)")
-    batch.add_argument("-r", "--recursive", action="store_true", help="include subfolders of folder inputs")
+    batch.add_argument("-r", "--recursive", action="store_true",
+                       help="include subfolders of folder inputs (-r is not a sample rate here, as it is in sox)")
     batch.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel workers (threads; default 1)")
 
     image = convert.add_argument_group("images")
@@ -518,8 +611,52 @@ def build_parser() -> argparse.ArgumentParser:
                                          "(default: the input's where the format stores it, else the format's own)")
     audio.add_argument("--start", help="first frame: seconds (1.5, 1.5s) or frames (44100f)")
     audio.add_argument("--end", help="end (exclusive): seconds or frames")
-    convert.set_defaults(run=cmd_convert)
+    damage = convert.add_argument_group("damaged and oversized inputs")
+    damage.add_argument("--allow-truncated", action="store_true",
+                        help="convert what a truncated image holds (the rest is black) instead of failing")
+    damage.add_argument("--strict", action="store_true", help="treat every decoder warning as an error")
+    damage.add_argument("--max-pixels", type=_limit, metavar="N|none",
+                        help=f"refuse images whose header claims more pixels (default {mediaview.MAX_IMAGE_PIXELS})")
+    damage.add_argument("--max-samples", type=_limit, metavar="N|none",
+                        help=f"refuse audio claiming more samples (default {mediaview.MAX_AUDIO_SAMPLES})")
+    general.add_argument("--strip", action="store_true",
+                         help="write no ICC profile or EXIF (kept by default where the output format stores them)")
+    convert.set_defaults(run=cmd_convert, parser=convert)
     return parser
+
+
+def _int_in(name: str, lo: Optional[int], hi: Optional[int]) -> Callable[[str], int]:
+    """An argparse type: an integer in lo..hi, said in one line (argparse's
+    choices= would print every valid value)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"wants an integer, not {text!r}") from None
+        if lo is not None and not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: {lo} to {hi}")
+        return value
+    parse.__name__ = name
+    return parse
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A --max-pixels/--max-samples value: a positive count, or none (no limit)."""
+
+    value: Optional[int]
+
+
+def _limit(text: str) -> Limit:
+    if text.strip().lower() in ("none", "off"):
+        return Limit(None)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"wants a positive count or 'none', not {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"wants a positive count or 'none', not {value}")
+    return Limit(value)
 
 
 def _image_writer_options() -> List[dict]:
@@ -538,9 +675,8 @@ def _image_writer_options() -> List[dict]:
             kwargs = {"action": "store_true", "help": help_text}
         elif o["type"] == "int":
             lo, hi = o["range"] or (None, None)
-            kwargs = {"type": int, "help": help_text, "metavar": f"{lo}-{hi}" if lo is not None else "N"}
-            if lo is not None:
-                kwargs["choices"] = range(lo, hi + 1)
+            kwargs = {"type": _int_in(name, lo, hi), "help": help_text,
+                      "metavar": f"{lo}-{hi}" if lo is not None else "N"}
         else:
             kwargs = {"help": help_text, "choices": o["choices"] or None}
         out.append({"name": name, "argparse": kwargs})
@@ -564,17 +700,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # Restored on return, for callers that run main() in their own process.
     with warnings.catch_warnings():
         warnings.showwarning = _show_warning
-        # Every file's warning, not only the first of each text ("default").
-        warnings.simplefilter("always", mediaview.DecodeWarning)
         return _run(argv)
+
+
+def _set_warning_filter(args) -> None:
+    """-q silences DecodeWarnings. Otherwise each file's warnings are shown
+    (every file, not only the first of each text: "always"; the library
+    already says each kind once per file, with a count), unless the user
+    chose a filter with -W or PYTHONWARNINGS, which is then honoured."""
+    if getattr(args, "quiet", False):
+        warnings.simplefilter("ignore", mediaview.DecodeWarning)
+    elif not sys.warnoptions:
+        warnings.simplefilter("always", mediaview.DecodeWarning)
 
 
 def _run(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # the subcommand's own usage, not the top level's
+            getattr(args, "parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as e:  # argparse exits 2 on usage errors, 0 for --help
         return int(e.code or 0)
+    _set_warning_filter(args)
     try:
         return args.run(args)
     except UsageError as e:

@@ -28,6 +28,31 @@ std::string default_subtype(const AudioCodec& codec, const AudioFormat& format, 
     return implied.empty() ? format.default_subtype : implied;
 }
 
+// The subtype a target (an extension or a format name) implies.
+std::string implied_subtype(const AudioCodec& codec, const AudioFormat& format, std::string_view target) {
+    std::string implied = codec.subtype_for_extension(std::string(target));
+    return implied.empty() ? format.default_subtype : implied;
+}
+
+}  // namespace
+
+namespace {
+
+void check_storable(const AudioCodec& codec, const AudioFormat& format, const std::string& subtype, int samplerate,
+                    int channels) {
+    if (!format.samplerates.empty() &&
+        std::find(format.samplerates.begin(), format.samplerates.end(), samplerate) == format.samplerates.end()) {
+        std::string rates;
+        for (int r : format.samplerates) rates += (rates.empty() ? "" : ", ") + std::to_string(r);
+        throw std::invalid_argument(format.name + " stores " + rates + " Hz, not " + std::to_string(samplerate));
+    }
+    if (format.max_channels && channels > format.max_channels)
+        throw std::invalid_argument(format.name + " stores at most " + std::to_string(format.max_channels) +
+                                    " channels, not " + std::to_string(channels));
+    std::string why = codec.cannot_store(format, subtype, samplerate, channels);
+    if (!why.empty()) throw std::invalid_argument(why);
+}
+
 }  // namespace
 
 void write_audio(const CodecTable& codecs, const AudioWriteJob& job) {
@@ -37,6 +62,7 @@ void write_audio(const CodecTable& codecs, const AudioWriteJob& job) {
     auto [codec, format] = writer_for(codecs, job.format, job.name);
     AudioWriteRequest r;
     r.path = job.path;
+    r.name = job.name;
     r.format = format.name;
     r.subtype = job.subtype.empty() ? default_subtype(*codec, format, job.name) : job.subtype;
     r.samplerate = job.samplerate;
@@ -47,11 +73,22 @@ void write_audio(const CodecTable& codecs, const AudioWriteJob& job) {
     r.frame_stride = s.strides()[0];
     r.channel_stride = s.ndim() == 2 ? s.strides()[1] : static_cast<Index>(s.itemsize());
     r.tags = job.tags;
+    // What the format's encoder cannot store is found before the file is
+    // made (an unknown subtype is left to the codec, which names it).
+    if (contains(format.subtypes, r.subtype)) {
+        try {
+            check_storable(*codec, format, r.subtype, job.samplerate, r.channels);
+        } catch (const std::invalid_argument& e) {
+            throw UnsupportedFormatError(e.what());
+        }
+    }
     codec->write(r);
 }
 
+
 AudioConversion plan_audio_conversion(const CodecTable& codecs, std::string_view target,
-                                      const std::string& source_subtype, const std::string& subtype) {
+                                      const std::string& source_subtype, const std::string& subtype,
+                                      int samplerate, int channels) {
     auto [codec, format] = codecs.audio_writer_for(target);
     if (!codec) throw UnsupportedFormatError("unknown audio output format '" + std::string(target) + "'");
     AudioConversion plan;
@@ -69,8 +106,12 @@ AudioConversion plan_audio_conversion(const CodecTable& codecs, std::string_view
         for (const char* eight : {"PCM_S8", "PCM_U8"})
             if (contains(format.subtypes, eight)) plan.subtype = eight;
     }
-    const std::string written = plan.subtype.empty() ? default_subtype(*codec, format, std::string(target)) : plan.subtype;
+    const std::string written = plan.subtype.empty() ? implied_subtype(*codec, format, target) : plan.subtype;
     plan.lossy = contains(format.lossy_subtypes, written);
+    if (samplerate > 0 && channels > 0) check_storable(*codec, format, written, samplerate, channels);
+    // An extension that implies a subtype (".opus") keeps implying it when
+    // the format is named instead (--format opus).
+    if (plan.subtype.empty() && written != format.default_subtype) plan.subtype = written;
     // Integers go to an integer subtype unchanged; floats (which the codec
     // scales to and from [-1, 1]) to a float, lossy or default subtype.
     // Integers never go to a float subtype: libsndfile, like

@@ -39,7 +39,11 @@ struct AudioConversion {
     DType dtype = DType::F32;
     bool lossy = false;
 };
+// With `samplerate` and `channels` (the audio to be written; 0: not
+// checked), what the target cannot store is a std::invalid_argument saying
+// why, before anything is decoded.
 AudioConversion plan_audio_conversion(const CodecTable& codecs, std::string_view target,
-                                      const std::string& source_subtype, const std::string& subtype);
+                                      const std::string& source_subtype, const std::string& subtype,
+                                      int samplerate = 0, int channels = 0);
 
 }  // namespace mediaview
