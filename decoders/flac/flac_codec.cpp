@@ -882,6 +882,10 @@ public:
 
     std::vector<AudioFormat> write_formats() const override { return {}; }
 
+    std::string cannot_store(const AudioFormat& format, const std::string&, int, int) const override {
+        return "the libFLAC codec writes no format (" + format.name + " is written by another codec)";
+    }
+
     std::optional<DType> exact_dtype(const std::string& subtype) const override {
         if (subtype == "PCM_S8" || subtype == "PCM_16") return DType::I16;
         if (subtype.rfind("PCM_", 0) != 0) return std::nullopt;
