@@ -2,6 +2,7 @@
 // and one line here; nothing else in the tree names a codec.
 #include "decoders/table.hpp"
 
+#include "decoders/flac/flac_codec.hpp"
 #include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/png/png_codec.hpp"
 #include "decoders/sndfile/sndfile_codec.hpp"
@@ -14,6 +15,7 @@ const CodecTable& codecs() {
         &jpeg::codec(),
         &png::codec(),
         &webp::codec(),
+        &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
         &sndfile::codec(),  // last: the catch-all for audio
     });
     return table;

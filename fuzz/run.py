@@ -34,6 +34,12 @@ AUDIO_SUFFIXES = (".wav", ".w64", ".rf64", ".aiff", ".aifc", ".au", ".caf", ".fl
 # near the end.
 AUDIO_OPTIONS = [bytes([0x00, 0, 63, 0]), bytes([0x06, 128, 15, 0]), bytes([0x05, 250, 3, 0]), bytes([0x07, 64, 255, 0])]
 
+# Option prefixes for the libFLAC target (see fuzz/fuzz_flac.cpp): int16
+# from the start; float32 after a seek to the middle and back, truncation
+# allowed; int32 strict, seeking near the end; float64 with verify.
+FLAC_OPTIONS = [bytes([0x00, 0, 63, 0]), bytes([0x4E, 128, 15, 0]), bytes([0x15, 250, 3, 0]), bytes([0x27, 64, 255, 0])]
+FLAC_SUFFIXES = (".flac", ".oga")
+
 # Option prefixes for the JPEG target (see fuzz/jpeg_harness.hpp): plain RGB;
 # L at 1/2 with a crop into a flipped target; BGRA oriented with a crop,
 # truncation allowed, mirrored target; RGBX at 3/8, strict, transposed
@@ -162,6 +168,9 @@ def audio_seed_files() -> list[Path]:
 def seeds_for(target: str) -> list[bytes]:
     if target == "fuzz_audio":
         return [opt + p.read_bytes()[:65536] for p in audio_seed_files() for opt in AUDIO_OPTIONS]
+    if target == "fuzz_flac":
+        files = [p for p in audio_seed_files() if p.suffix.lower() in FLAC_SUFFIXES]
+        return [opt + p.read_bytes()[:65536] for p in files for opt in FLAC_OPTIONS]
     if target == "fuzz_encode":
         return [opt + payload for payload in encode_payloads() for opt in ENCODE_OPTIONS]
     if target == "fuzz_webp":

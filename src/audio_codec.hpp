@@ -29,12 +29,22 @@ struct AudioHints {
     int channels = 0;
 };
 
+// What a read tolerates: damage, a stream that ends early, an unchecked
+// checksum. A codec that cannot tell these apart ignores what it cannot do.
+struct AudioReadPolicy {
+    bool strict = false;           // every warning is a DecodeError
+    bool allow_truncated = false;  // a stream that ends early gives its frames and a warning, not a DecodeError
+    bool verify = false;           // check the decoded audio against the stream's own checksum (FLAC's MD5)
+};
+
 // Where the encoded audio is: a filesystem path, or bytes the caller keeps
-// alive for as long as any handle opened on them.
+// alive for as long as any handle opened on them. Every handle opened on it
+// (one per thread) follows the same policy.
 struct AudioSource {
     std::string path;  // used when non-empty
     ByteSpan bytes;
     AudioHints hints;
+    AudioReadPolicy policy;
 };
 
 struct AudioInfo {
@@ -96,6 +106,16 @@ public:
     // Reads up to `frames` interleaved frames as `dtype` into `dst`; returns
     // how many were read (fewer at the end of the data). Throws DecodeError.
     virtual std::int64_t read(DType dtype, void* dst, std::int64_t frames) = 0;
+    // The warnings since the last call (damage survived, a checksum that
+    // could not be checked), for the caller's Diagnostics.
+    virtual std::vector<std::string> take_warnings() { return {}; }
+    // The caller has read all it wants: a codec that verifies (policy.verify)
+    // decodes the rest of the stream and checks it; throws DecodeError.
+    virtual void finish() {}
+    // Whether the codec applies the damage policy (source.policy) itself,
+    // knowing more than a frame count (libFLAC's lost frames); otherwise the
+    // read operation compares what came back with what the header promised.
+    virtual bool applies_damage_policy() const { return false; }
 };
 
 // What write() stores: `frames` x `channels` samples of `dtype`; sample

@@ -304,6 +304,8 @@ def audio_bomb(name: str, max_samples: str, rlimit_mb: int) -> None:
     # "default": the package setting, which is what leaving max_samples out means.
     limit = mediaview.DEFAULT if max_samples in ("none", "default") else int(max_samples)
     before = peak_rss_mb()
+    # allow_truncated: a file holding fewer frames than its header claims is
+    # truncated, a DecodeError by default; here what it really holds is wanted.
     result = {
         "info": audio_outcome(lambda: mediaview.audio_info(data)),
         # allow_truncated: the memory is under test here; a file holding

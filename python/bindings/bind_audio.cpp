@@ -9,8 +9,8 @@
 
 #include "audio_input.hpp"
 #include "bindings.hpp"
-#include "error_translation.hpp"
 #include "decoders/table.hpp"
+#include "error_translation.hpp"
 #include "exporter.hpp"
 #include "records.hpp"
 #include "src/operations/read_audio.hpp"
@@ -62,7 +62,7 @@ py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t star
                      py::handle out, int threads, std::optional<bool> mmap, std::uint64_t max_samples,
                      py::handle hints, int samplerate, int channels, py::handle mix, const std::string& quality,
                      bool strict, bool allow_truncated, std::optional<double> offset,
-                     std::optional<double> duration) {
+                     std::optional<double> duration, bool verify) {
     AudioReadRequest rq;
     rq.samplerate = samplerate;
     rq.channels = channels;
@@ -81,13 +81,15 @@ py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t star
     rq.mmap = mmap;
     rq.max_samples = max_samples;
     AudioInput input(src, hints_from(hints));
+    AudioSource source = input.source();  // (its bytes stay input's)
+    source.policy = {strict, allow_truncated, verify};
     std::optional<CallerBuffer> out_buffer;
     if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
     AudioRead result;
     Diagnostics diagnostics;
     {
         py::gil_scoped_release nogil;
-        result = mediaview::read_audio(codecs(), input.source(), rq, out_buffer ? &*out_buffer : nullptr, diagnostics);
+        result = mediaview::read_audio(codecs(), source, rq, out_buffer ? &*out_buffer : nullptr, diagnostics);
     }
     emit_warnings(diagnostics);
     return py::make_tuple(audio_view(std::move(result.samples), result.samplerate), result.samplerate);
@@ -211,7 +213,8 @@ void bind_audio(py::module_& m) {
           py::arg("frames").none(true), py::arg("layout"), py::arg("always_2d"), py::arg("out").none(true),
           py::arg("threads"), py::arg("mmap").none(true), py::arg("max_samples"), py::arg("hints").none(true),
           py::arg("samplerate"), py::arg("channels"), py::arg("mix").none(true), py::arg("quality"), py::arg("strict"),
-          py::arg("allow_truncated"), py::arg("offset").none(true), py::arg("duration").none(true));
+          py::arg("allow_truncated"), py::arg("offset").none(true), py::arg("duration").none(true),
+          py::arg("verify"));
     py::class_<AudioStream>(m, "AudioStream", "Blocks of an audio source, decoded one at a time.")
         .def(py::init<py::handle, std::int64_t, std::int64_t, const std::string&, std::int64_t,
                       std::optional<std::int64_t>, const std::string&, bool, int, int, py::handle, const std::string&,

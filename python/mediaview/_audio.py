@@ -121,7 +121,7 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
                layout: str = "interleaved", always_2d: bool = False, out=None, threads: int = 1,
                raw: Optional[RawFormat] = None, format: Optional[str] = None, mmap: bool = False,
                max_samples=DEFAULT, strict: bool = False, allow_truncated: bool = False,
-               **old) -> Tuple[memoryview, int]:
+               verify: bool = False, **old) -> Tuple[memoryview, int]:
     """Decodes audio and returns ``(samples, samplerate)``.
 
     ``samples`` is a memoryview of ``dtype`` (``int16`` 'h', ``int32`` 'i',
@@ -167,7 +167,7 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     frames read.
 
     ``threads=N`` decodes N segments of a seekable input concurrently, each
-    with its own libsndfile handle; the result is identical to one thread.
+    with its own decoder handle; the result is identical to one thread.
 
     The result is writable, always, unless you ask for a map: ``mmap=True``
     for a path to WAV/WAVEX/RF64/W64/AIFF/RAW whose stored samples are
@@ -184,6 +184,18 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     allocated; the default is :data:`MAX_AUDIO_SAMPLES`; ``None``: no limit.
     It guards the buffer allocated here: mapped reads and ``out=`` are not
     held to it.
+
+    Damage (the codecs that can tell it, FLAC's among them): a stream that
+    ends before the frames its header promises raises :class:`DecodeError`;
+    with ``allow_truncated=True`` the frames before the damage come back
+    with a :class:`DecodeWarning` saying how many of how many. A corrupt
+    frame inside a FLAC stream is returned as silence with a warning naming
+    the frames lost (as ``flac -F`` does), the rest intact. ``strict=True``
+    turns every warning into a :class:`DecodeError`. ``verify=True`` checks
+    the decoded audio against the stream's own checksum (FLAC's STREAMINFO
+    MD5; the whole stream is decoded for it, also for a range, on one
+    thread): a mismatch is a :class:`DecodeError`, a stream without one
+    gives a warning.
     """
     _old_raw_keywords("read_audio", old)
     if mmap is not None:
@@ -196,7 +208,8 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
                             _hints(format, raw), _rate(samplerate, "samplerate"), _rate(channels, "channels"), mix,
                             args.text(resample_quality, "resample_quality"), args.flag(strict, "strict"),
                             args.flag(allow_truncated, "allow_truncated"),
-                            _seconds(offset, "offset"), _seconds(duration, "duration"))
+                            _seconds(offset, "offset"), _seconds(duration, "duration"),
+                            args.flag(verify, "verify"))
 
 
 def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = "float32", start: int = 0,

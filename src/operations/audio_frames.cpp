@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <exception>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -21,7 +22,14 @@ struct Segment {
     std::int64_t frames = 0;  // requested
     std::int64_t got = 0;     // read
     std::exception_ptr error;
+    std::vector<std::string> warnings;
 };
+
+void add_once(Diagnostics* diagnostics, std::string warning) {
+    if (!diagnostics) return;
+    auto& all = diagnostics->warnings;
+    if (std::find(all.begin(), all.end(), warning) == all.end()) diagnostics->warn(std::move(warning));
+}
 
 void read_segment(const AudioCodec& decoder, const AudioSource& source, Segment& seg, DType dtype,
                   std::uint8_t* dst) {
@@ -29,6 +37,7 @@ void read_segment(const AudioCodec& decoder, const AudioSource& source, Segment&
         std::unique_ptr<AudioHandle> handle = decoder.open(source);
         handle->seek(seg.start);
         seg.got = read_fully(*handle, dtype, dst, seg.frames);
+        seg.warnings = handle->take_warnings();
     } catch (...) {
         seg.error = std::current_exception();
     }
@@ -58,11 +67,20 @@ std::int64_t read_fully(AudioHandle& handle, DType dtype, std::uint8_t* dst, std
     return done;
 }
 
+void collect_warnings(AudioHandle& handle, Diagnostics* diagnostics) {
+    for (std::string& w : handle.take_warnings()) add_once(diagnostics, std::move(w));
+}
+
 std::int64_t read_frames(const AudioCodec& decoder, const AudioSource& source, AudioHandle& first,
-                         std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads) {
+                         std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads,
+                         Diagnostics* diagnostics) {
     first.seek(start);
     if (frames <= 0) return 0;
-    if (threads <= 1 || !first.splittable()) return read_fully(first, dtype, dst, frames);
+    if (threads <= 1 || !first.splittable()) {
+        std::int64_t got = read_fully(first, dtype, dst, frames);
+        collect_warnings(first, diagnostics);
+        return got;
+    }
     const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(first.info().channels);
     std::vector<Segment> segments = split(start, frames, threads);
     std::vector<std::thread> workers;
@@ -72,16 +90,20 @@ std::int64_t read_frames(const AudioCodec& decoder, const AudioSource& source, A
     }
     try {
         segments[0].got = read_fully(first, dtype, dst, segments[0].frames);
+        segments[0].warnings = first.take_warnings();
     } catch (...) {
         segments[0].error = std::current_exception();
     }
     for (std::thread& t : workers) t.join();
     // The frames read are the leading run of complete segments plus the
     // first short one; anything after a short segment is past the real end.
+    // Their warnings in order, each once (segments that decode the same
+    // damage on the way to their start report it alike).
     std::int64_t total = 0;
     for (Segment& seg : segments) {
         if (seg.error) std::rethrow_exception(seg.error);
         total += seg.got;
+        for (std::string& w : seg.warnings) add_once(diagnostics, std::move(w));
         if (seg.got < seg.frames) break;
     }
     return total;

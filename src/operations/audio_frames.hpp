@@ -22,8 +22,15 @@ std::int64_t read_fully(AudioHandle& handle, DType dtype, std::uint8_t* dst, std
 // bytes written are the same as with one thread. `first` is an already open
 // handle (used for the first segment). Returns the frames read, which is less
 // than `frames` only when the data ends early.
+// Every handle's warnings go to `diagnostics` (when given), in segment
+// order, each message once.
 std::int64_t read_frames(const AudioCodec& decoder, const AudioSource& source, AudioHandle& first,
-                         std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads);
+                         std::int64_t start, std::int64_t frames, DType dtype, std::uint8_t* dst, int threads,
+                         Diagnostics* diagnostics = nullptr);
+
+// Moves a handle's warnings into `diagnostics` (when given), skipping any
+// message it already holds.
+void collect_warnings(AudioHandle& handle, Diagnostics* diagnostics);
 
 // Throws LimitError when `frames` x `channels` samples exceed `max_samples`
 // (0 = no limit). Called with the frame count a header claims, before the

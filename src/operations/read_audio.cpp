@@ -166,12 +166,15 @@ AudioRead converted_read(const AudioCodec& codec, const AudioSource& source, Aud
     if (out) given = caller_frames(*out, rq.dtype, promised, out_channels, rq.shape);
     StridedArray decoded = StridedArray::allocate(conv.work_dtype(), {r.frames, info.channels});
     std::int64_t got = read_frames(codec, source, handle, r.start, r.frames, conv.work_dtype(), decoded.data(),
-                                   rq.threads);
+                                   rq.threads, &diagnostics);
     decoded = first_frames(decoded, got);
-    check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
+    const bool generic_policy = !handle.applies_damage_policy();
+    if (generic_policy) check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
     if (r.to_end && !info.exact_length && !out && got == r.frames)
         decoded = append_rest(handle, decoded, conv.work_dtype(), rq.max_samples);
-    if (reaches_end(info, r, decoded.shape()[0]))
+    handle.finish();
+    collect_warnings(handle, &diagnostics);
+    if (generic_policy && reaches_end(info, r, decoded.shape()[0]))
         check_damage(info, decoded.shape()[0], rq.strict, rq.allow_truncated, diagnostics);
     const std::int64_t n = decoded.shape()[0];
     const std::int64_t length = resampled_length(n, info.samplerate, out_rate);
@@ -247,12 +250,16 @@ AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const 
     if (!out) check_sample_limit(r.frames, info.channels, rq.max_samples);
     StridedArray frames = out ? caller_frames(*out, rq.dtype, r.frames, info.channels, rq.shape)
                               : StridedArray::allocate(rq.dtype, {r.frames, info.channels});
-    std::int64_t got = read_frames(codec, source, *handle, r.start, r.frames, rq.dtype, frames.data(), rq.threads);
+    std::int64_t got = read_frames(codec, source, *handle, r.start, r.frames, rq.dtype, frames.data(), rq.threads,
+                                   &diagnostics);
     frames = first_frames(frames, got);
-    check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
+    const bool generic_policy = !handle->applies_damage_policy();
+    if (generic_policy) check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
     if (r.to_end && !info.exact_length && !out && got == r.frames)
         frames = append_rest(*handle, frames, rq.dtype, rq.max_samples);
-    if (reaches_end(info, r, frames.shape()[0]))
+    handle->finish();
+    collect_warnings(*handle, &diagnostics);
+    if (generic_policy && reaches_end(info, r, frames.shape()[0]))
         check_damage(info, frames.shape()[0], rq.strict, rq.allow_truncated, diagnostics);
     return {shaped(frames, rq.shape), info.samplerate};
 }
@@ -313,6 +320,7 @@ std::shared_ptr<Storage> AudioBlocks::block_storage(std::int64_t kept, std::int6
 
 void AudioBlocks::source_ended(std::int64_t got_total) {
     const AudioInfo& info = handle_->info();
+    if (handle_->applies_damage_policy()) return;  // the codec applied it
     if (to_end_ || info.frames < 0 || start_ + got_total >= info.frames)
         check_damage(info, got_total, strict_, allow_truncated_, diagnostics_);
     if (!to_end_) check_complete(got_total, source_wanted_, handle_->info().exact_length, strict_, allow_truncated_,

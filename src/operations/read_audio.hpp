@@ -67,7 +67,8 @@ struct AudioRead {
 };
 
 // Runs without Python: call it with the GIL released. Warnings (a
-// truncated read the policy allows) go to `diagnostics`.
+// truncated read the policy allows, damage the codec survived under
+// source.policy) go to `diagnostics`.
 AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const AudioReadRequest& request,
                      const CallerBuffer* out, Diagnostics& diagnostics);
 
