@@ -188,6 +188,19 @@ def test_damage_flags_and_messages_in_cli_terms(tmp_path):
     assert strict.returncode == 1 and not (tmp_path / "d.png").exists()
 
 
+def test_damage_flags_reach_audio_too(tmp_path):
+    cut = tmp_path / "cut.flac"
+    cut.write_bytes(FLAC.read_bytes()[: FLAC.stat().st_size // 2])
+    failed = run("convert", cut, tmp_path / "a.wav")
+    assert failed.returncode == 1 and "--allow-truncated" in failed.stderr and not (tmp_path / "a.wav").exists()
+    partial = run("convert", cut, tmp_path / "b.wav", "--allow-truncated")
+    assert partial.returncode == 0 and "warning" in partial.stderr
+    frames = soundfile.info(tmp_path / "b.wav").frames
+    assert 0 < frames < 44100
+    strict = run("convert", cut, tmp_path / "c.wav", "--allow-truncated", "--strict")
+    assert strict.returncode == 1
+
+
 def test_limit_flags(tmp_path):
     small = run("convert", JPEG, tmp_path / "a.png", "--max-pixels", "1000")
     assert small.returncode == 1 and "--max-pixels" in small.stderr and "max_pixels=" not in small.stderr

@@ -370,11 +370,10 @@ def writer_options(fmt: str, args) -> dict:
 def decode_limits(args, kind: str) -> dict:
     """The damage policy and limits the command line gave, as the API's
     keywords (audio_info takes none of them)."""
-    if kind == "audio":
-        return {} if args.max_samples is None else {"max_samples": args.max_samples.value}
     options = {"strict": args.strict, "allow_truncated": args.allow_truncated}
-    if args.max_pixels is not None:
-        options["max_pixels"] = args.max_pixels.value
+    limit, name = (args.max_samples, "max_samples") if kind == "audio" else (args.max_pixels, "max_pixels")
+    if limit is not None:
+        options[name] = limit.value
     return options
 
 
@@ -613,7 +612,8 @@ def build_parser() -> argparse.ArgumentParser:
     audio.add_argument("--end", help="end (exclusive): seconds or frames")
     damage = convert.add_argument_group("damaged and oversized inputs")
     damage.add_argument("--allow-truncated", action="store_true",
-                        help="convert what a truncated image holds (the rest is black) instead of failing")
+                        help="convert what a truncated input holds (an image's missing rows are black, audio "
+                             "ends where its data does) instead of failing")
     damage.add_argument("--strict", action="store_true", help="treat every decoder warning as an error")
     damage.add_argument("--max-pixels", type=_limit, metavar="N|none",
                         help=f"refuse images whose header claims more pixels (default {mediaview.MAX_IMAGE_PIXELS})")
