@@ -665,12 +665,13 @@ def _image_writer_options() -> List[dict]:
     merged: Dict[str, dict] = {}
     for f in image_writers().values():
         for o in f["options"]:
-            entry = merged.setdefault(o["name"], {"name": o["name"], "writers": set(), **o})
-            entry["writers"].add(f["name"])
+            entry = merged.setdefault(o["name"], {"name": o["name"], "writers": {}, **o})
+            entry["writers"][f["name"]] = o["doc"]
+            if o["range"] and entry["range"]:  # the widest range; each writer checks its own
+                entry["range"] = (min(entry["range"][0], o["range"][0]), max(entry["range"][1], o["range"][1]))
     out = []
     for name, o in sorted(merged.items()):
-        writers = " and ".join(sorted(w.upper() for w in o["writers"]))
-        help_text = f"{writers}: {o['doc']}"
+        help_text = "; ".join(f"{w.upper()}: {doc}" for w, doc in sorted(o["writers"].items()))
         if o["type"] == "bool":
             kwargs = {"action": "store_true", "help": help_text}
         elif o["type"] == "int":
