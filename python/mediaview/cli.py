@@ -331,6 +331,14 @@ def check_jobs(jobs: List[Job], args) -> None:
     for option, value in audio_only.items():
         if value is not None and "audio" not in kinds:
             raise UsageError(f"{option} applies to audio only")
+    # An encoder option out of the range its writer takes (the command line
+    # accepts the widest of all writers' ranges).
+    for fmt in {j.format for j in jobs if j.kind == "image"}:
+        for o in (image_writers().get(fmt) or {"options": []})["options"]:
+            value = getattr(args, o["name"], None)
+            if o["range"] and isinstance(value, int) and not isinstance(value, bool) and \
+                    not o["range"][0] <= value <= o["range"][1]:
+                raise UsageError(f"--{o['name']} {value}: {fmt.upper()} takes {o['range'][0]} to {o['range'][1]}")
     # An encoder option that no output's writer takes is a mistake.
     image_formats = {j.format for j in jobs if j.kind == "image"}
     for option in _image_writer_options():
@@ -364,7 +372,7 @@ def writer_options(fmt: str, args) -> dict:
     if writer is None:
         return {}
     given = {o["name"]: getattr(args, o["name"], None) for o in writer["options"]}
-    return {k: v for k, v in given.items() if v not in (None, False)}
+    return {k: v for k, v in given.items() if v is not None and v is not False}
 
 
 def decode_limits(args, kind: str) -> dict:
