@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 VENV=${1:-.venv}
 PYTHON=${PYTHON:-python3}
 
+# libswscale-dev: resize on load (size=).
 # flac(1): a reference decoder the tests use as an oracle.
 # clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
-APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libgtest-dev
+APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libswscale-dev libgtest-dev
               flac clang libclang-rt-14-dev llvm)
 
 missing=()

@@ -64,6 +64,22 @@ struct ScaleRequest {
 
 using CropRect = Rect;
 
+// Resize on load (size=): how the image meets the target size, and the
+// resampling kernel (src/resize.hpp). Decoders never see it: the
+// decode_image operation decodes at the largest DCT reduction that keeps the
+// image at least as large as needed, then resizes into the final buffer.
+enum class Fit { Fill, Cover, Contain };  // exact size / scale to cover, centre-crop / scale to fit, pad
+enum class ResizeFilter { Area, Bilinear, Bicubic, Lanczos };
+
+struct ResizeRequest {
+    int width = 0;   // the output's size, in the displayed frame when `oriented`
+    int height = 0;
+    Fit fit = Fit::Fill;
+    ResizeFilter filter = ResizeFilter::Area;
+    // Contain's padding, per channel (repeated when fewer are given).
+    std::vector<std::uint32_t> fill;
+};
+
 struct ImageRequest {
     // nullopt: the file's own layout (grey: L, grey+alpha: LA, colour: RGB,
     // with alpha: RGBA, CMYK: CMYK).
@@ -79,6 +95,8 @@ struct ImageRequest {
     bool strict = false;           // every warning becomes a DecodeError
     bool allow_truncated = false;  // truncated data gives a partial image plus a warning
     std::uint64_t max_pixels = 0;  // width*height from the header; 0 = no limit
+    // Handled by the decode_image operation, never by a codec.
+    std::optional<ResizeRequest> resize;
 };
 
 // The size of the pixels a decode will produce, known once the header is read.

@@ -6,6 +6,7 @@ use it without a copy and the memory lives as long as any of them.
 """
 
 from ._core import (
+    BatchError,
     DecodeError,
     DecodeWarning,
     Error,
@@ -16,6 +17,7 @@ from ._core import (
     formats,
 )
 from ._audio import AUDIO_DTYPES, AUDIO_TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
+from ._batch import decode_images
 from ._encode import encode_image, encode_jpeg, write_image
 from ._image import MODES, MinSize, decode_image, probe
 from ._limits import MAX_AUDIO_SAMPLES, MAX_IMAGE_PIXELS
@@ -25,6 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AUDIO_DTYPES",
+    "BatchError",
     "AUDIO_TAGS",
     "AudioInfo",
     "audio_info",
@@ -42,6 +45,7 @@ __all__ = [
     "MinSize",
     "UnsupportedFormatError",
     "decode_image",
+    "decode_images",
     "decoders",
     "encode_image",
     "encode_jpeg",

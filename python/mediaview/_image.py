@@ -94,6 +94,31 @@ def _crop_argument(crop):
     return tuple(_c_int(v, "crop value") for v in crop)
 
 
+FITS = ("fill", "cover", "contain")
+FILTERS = ("area", "bilinear", "bicubic", "lanczos")
+
+
+def _resize_argument(size, fit, filter, fill):
+    """None, or (width, height, fit, filter, fill) for the native call."""
+    if size is None:
+        return None
+    try:
+        width, height = size
+    except (TypeError, ValueError):
+        raise ValueError(f"size must be (width, height), not {size!r}") from None
+    width, height = _c_int(width, "size width"), _c_int(height, "size height")
+    if width <= 0 or height <= 0:
+        raise ValueError(f"size must be two positive numbers (width, height), not {size!r}")
+    if fit not in FITS:
+        raise ValueError(f"fit must be one of {', '.join(map(repr, FITS))}, not {fit!r}")
+    if filter not in FILTERS:
+        raise ValueError(f"filter must be one of {', '.join(map(repr, FILTERS))}, not {filter!r}")
+    values = [fill] if isinstance(fill, int) else list(fill)
+    if not values or len(values) > 4 or not all(isinstance(v, int) and 0 <= v <= 65535 for v in values):
+        raise ValueError(f"fill must be an int or up to 4 ints in 0..65535 (one per channel), not {fill!r}")
+    return width, height, fit, filter, values
+
+
 def decode_image(
     src: Source,
     *,
@@ -105,6 +130,10 @@ def decode_image(
     strict: bool = False,
     allow_truncated: bool = False,
     max_pixels: Optional[int] = None,
+    size: Optional[Tuple[int, int]] = None,
+    fit: str = "fill",
+    filter: str = "area",
+    fill=0,
     out=None,
 ) -> memoryview:
     """Decodes an image into a new (or the given) buffer and returns a
@@ -127,6 +156,15 @@ def decode_image(
     - ``allow_truncated``: truncated data gives the partial image plus a
       :class:`DecodeWarning` instead of raising :class:`DecodeError`.
     - ``max_pixels``: header limit (default :data:`MAX_IMAGE_PIXELS`).
+    - ``size``: ``(width, height)``: resize on load. The decoder first picks
+      its largest reduction (JPEG's DCT scaling) that keeps the image at
+      least as large as needed, then libswscale resizes exactly into the
+      output. ``fit``: ``"fill"`` (exact size, aspect ignored), ``"cover"``
+      (scale to cover, then centre-crop) or ``"contain"`` (scale to fit, then
+      pad with ``fill``: an int or one int per channel). ``filter``:
+      ``"area"``, ``"bilinear"``, ``"bicubic"`` or ``"lanczos"``. 16-bit
+      images resize too. Not combined with ``scale``; a ``crop`` is taken
+      first (at full size), and with ``orient`` the size is the upright one.
     - ``out``: a writable uint8 buffer of exactly the output shape (rows may
       be padded); the returned view shares its memory.
     """
@@ -144,5 +182,6 @@ def decode_image(
         bool(strict),
         bool(allow_truncated),
         limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
+        _resize_argument(size, fit, filter, fill),
         out,
     )

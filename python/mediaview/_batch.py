@@ -1,0 +1,78 @@
+"""Batches: many sources into one array, decoded on every core."""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional, Tuple
+
+from . import _core
+from ._image import Source, _crop_argument, _dtype_name, _resize_argument, _scale_arguments
+from ._limits import limit_argument
+
+
+def decode_images(
+    srcs: Iterable[Source],
+    *,
+    threads: Optional[int] = None,
+    stack: bool = True,
+    out=None,
+    mode: Optional[str] = "RGB",
+    dtype: Optional[str] = None,
+    scale=None,
+    crop: Optional[Tuple[int, int, int, int]] = None,
+    orient: bool = False,
+    strict: bool = False,
+    allow_truncated: bool = False,
+    max_pixels: Optional[int] = None,
+    size: Optional[Tuple[int, int]] = None,
+    fit: str = "fill",
+    filter: str = "area",
+    fill=0,
+):
+    """Decodes many images in a pool of native worker threads (created once,
+    reused) with the GIL released for the whole batch; each worker keeps its
+    own decoder state and writes each image straight into its slot.
+
+    - ``srcs``: any iterable of paths, bytes-like objects or binary file
+      objects (file objects and bytes are read before the batch starts;
+      paths are read by the workers).
+    - ``threads``: worker count; ``None``: every usable core.
+    - ``stack=True``: one ``(N, H, W, C)`` view (``(N, H, W)`` for ``L``).
+      Every image must come out the same shape (``size=`` guarantees it);
+      otherwise ``ValueError`` naming the first source that differs, raised
+      from the headers before any pixel is decoded. ``stack=False``: a list
+      of views.
+    - ``out``: the caller's ``(N, H, W, C)`` buffer (``stack=True`` only),
+      e.g. pinned or shared memory.
+    - the other options are :func:`decode_image`'s, for every source.
+
+    One bad source does not lose the batch: after all work ends,
+    :class:`BatchError` is raised with ``.failures`` (a list of
+    ``(index, source, exception)``) and ``.result`` (the output, failed slots
+    zeroed; ``None`` in a list, or for ``stack=True`` when nothing decoded).
+    Warnings are :class:`DecodeWarning` messages that start with the source.
+    """
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int):
+            raise TypeError(f"threads must be an int or None, not {type(threads).__name__}")
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, not {threads}")
+    srcs = list(srcs)
+    num, den, min_w, min_h = _scale_arguments(scale)
+    return _core.decode_images(
+        srcs,
+        threads or 0,
+        bool(stack),
+        mode,
+        _dtype_name(dtype),
+        num,
+        den,
+        min_w,
+        min_h,
+        _crop_argument(crop),
+        bool(orient),
+        bool(strict),
+        bool(allow_truncated),
+        limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
+        _resize_argument(size, fit, filter, fill),
+        out,
+    )
