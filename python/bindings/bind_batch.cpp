@@ -38,7 +38,7 @@ HeldSources hold(const py::list& srcs) {
         std::string index = "srcs[" + std::to_string(i) + "]";
         if (auto path = path_of(src, index.c_str())) {
             source.path = *path;
-            source.name = py::str(py::repr(src));
+            source.name = py::str(py::module_::import("os").attr("fspath")(src));
         } else if (PyObject_CheckBuffer(src.ptr())) {
             try {
                 held.exports.push_back(std::make_unique<BufferExport>(src, PyBUF_SIMPLE));
@@ -90,26 +90,23 @@ py::object decode_images(const py::list& srcs, int threads, bool stack, const st
         batch = mediaview::decode_images(codecs(), held.sources, request, stack, out_buffer ? &*out_buffer : nullptr,
                                          threads);
     }
-    // Warnings, each naming the source it is about.
+    // Warnings, each naming the source it is about; a failed source's
+    // exception says it all (as decode_image raises without warning).
+    std::vector<bool> failed(held.sources.size(), false);
+    for (const BatchFailure& failure : batch.failures) failed[failure.index] = true;
     Diagnostics named;
     for (std::size_t i = 0; i < held.sources.size(); ++i)
-        for (const std::string& message : batch.diagnostics[i].warnings)
-            named.warn(held.sources[i].name + ": " + message);
+        if (!failed[i])
+            for (const std::string& message : batch.diagnostics[i].warnings)
+                named.warn(held.sources[i].name + ": " + message);
     emit_warnings(named);
 
-    std::size_t first_good = held.sources.size();
-    for (std::size_t i = 0, f = 0; i < held.sources.size(); ++i) {
-        if (f < batch.failures.size() && batch.failures[f].index == i) {
-            ++f;
-            continue;
-        }
-        first_good = i;
-        break;
-    }
+    std::size_t first_good = 0;
+    while (first_good < held.sources.size() && failed[first_good]) ++first_good;
     py::object result;
     if (stack) {
-        if (!batch.stacked.data() && batch.stacked.count() == 0 && first_good == held.sources.size() && !out_buffer)
-            result = py::none();
+        if (!batch.stacked.storage())
+            result = py::none();  // every source failed its plan and no out= was given
         else
             result = view_of(batch.stacked, first_good < held.sources.size() ? batch.metas[first_good] : ImageMeta{},
                              orient);
