@@ -78,6 +78,12 @@ struct ResizeRequest {
     ResizeFilter filter = ResizeFilter::Area;
     // Contain's padding, per channel (repeated when fewer are given).
     std::vector<std::uint32_t> fill;
+    // Pillow's reducing_gap: the decoder's own reduction (JPEG's DCT
+    // scaling) stops where the resize after it still shrinks by at least this
+    // factor; 1: the largest reduction that keeps the target size (fastest);
+    // 0: none (the resize sees the full-size decode). Measured here against
+    // Pillow's resize of the full decode, 1 gives 28-35 dB, 2 above 35.
+    double reducing_gap = 2.0;
 };
 
 struct ImageRequest {

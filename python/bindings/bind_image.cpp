@@ -42,10 +42,10 @@ ImageRequest make_request(const std::optional<std::string>& mode, const std::opt
     request.allow_truncated = allow_truncated;
     request.max_pixels = max_pixels;
     if (!resize.is_none()) {
-        // (width, height, fit, filter, fill), checked by the Python wrapper.
-        auto [width, height, fit, filter, fill] =
-            resize.cast<std::tuple<int, int, std::string, std::string, std::vector<std::uint32_t>>>();
-        request.resize = ResizeRequest{width, height, fit_from_name(fit), resize_filter_from_name(filter), fill};
+        // (width, height, fit, filter, fill, reducing_gap), checked by the Python wrapper.
+        auto [width, height, fit, filter, fill, gap] =
+            resize.cast<std::tuple<int, int, std::string, std::string, std::vector<std::uint32_t>, double>>();
+        request.resize = ResizeRequest{width, height, fit_from_name(fit), resize_filter_from_name(filter), fill, gap};
     }
     return request;
 }

@@ -13,7 +13,7 @@
 
 namespace mediaview::python {
 
-// `resize`: None, or (width, height, fit, filter, fill) from the wrapper.
+// `resize`: None, or (width, height, fit, filter, fill, reducing_gap) from the wrapper.
 ImageRequest make_request(const std::optional<std::string>& mode, const std::optional<std::string>& dtype,
                           bool oriented, int scale_num, int scale_den, int min_width, int min_height,
                           const std::optional<std::tuple<int, int, int, int>>& crop, bool strict,

@@ -27,6 +27,7 @@ def decode_images(
     fit: str = "fill",
     filter: str = "area",
     fill=0,
+    reducing_gap: Optional[float] = 2.0,
 ):
     """Decodes many images in a pool of native worker threads (created once,
     reused) with the GIL released for the whole batch; each worker keeps its
@@ -73,6 +74,6 @@ def decode_images(
         bool(strict),
         bool(allow_truncated),
         limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
-        _resize_argument(size, fit, filter, fill),
+        _resize_argument(size, fit, filter, fill, reducing_gap),
         out,
     )

@@ -98,8 +98,8 @@ FITS = ("fill", "cover", "contain")
 FILTERS = ("area", "bilinear", "bicubic", "lanczos")
 
 
-def _resize_argument(size, fit, filter, fill):
-    """None, or (width, height, fit, filter, fill) for the native call."""
+def _resize_argument(size, fit, filter, fill, reducing_gap=2.0):
+    """None, or (width, height, fit, filter, fill, reducing_gap) for the native call."""
     if size is None:
         return None
     try:
@@ -116,7 +116,16 @@ def _resize_argument(size, fit, filter, fill):
     values = [fill] if isinstance(fill, int) else list(fill)
     if not values or len(values) > 4 or not all(isinstance(v, int) and 0 <= v <= 65535 for v in values):
         raise ValueError(f"fill must be an int or up to 4 ints in 0..65535 (one per channel), not {fill!r}")
-    return width, height, fit, filter, values
+    if reducing_gap is None:
+        gap = 0.0
+    else:
+        try:
+            gap = float(reducing_gap)
+        except (TypeError, ValueError):
+            raise TypeError(f"reducing_gap must be a number or None, not {type(reducing_gap).__name__}") from None
+        if not gap >= 1.0 or gap == float("inf"):
+            raise ValueError(f"reducing_gap must be a finite number of at least 1.0 (or None), not {reducing_gap!r}")
+    return width, height, fit, filter, values, gap
 
 
 def decode_image(
@@ -134,6 +143,7 @@ def decode_image(
     fit: str = "fill",
     filter: str = "area",
     fill=0,
+    reducing_gap: Optional[float] = 2.0,
     out=None,
 ) -> memoryview:
     """Decodes an image into a new (or the given) buffer and returns a
@@ -163,7 +173,10 @@ def decode_image(
       (scale to cover, then centre-crop) or ``"contain"`` (scale to fit, then
       pad with ``fill``: an int or one int per channel). ``filter``:
       ``"area"``, ``"bilinear"``, ``"bicubic"`` or ``"lanczos"``. 16-bit
-      images resize too. Not combined with ``scale``; a ``crop`` is taken
+      images resize too. ``reducing_gap`` (as Pillow's): the decoder's own
+      reduction stops where the resize still shrinks by at least this
+      factor; ``1.0`` is the largest reduction that keeps the target size
+      (fastest, softer/blockier), ``None`` none (fair resampling). Not combined with ``scale``; a ``crop`` is taken
       first (at full size), and with ``orient`` the size is the upright one.
     - ``out``: a writable uint8 buffer of exactly the output shape (rows may
       be padded); the returned view shares its memory.
@@ -182,6 +195,6 @@ def decode_image(
         bool(strict),
         bool(allow_truncated),
         limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
-        _resize_argument(size, fit, filter, fill),
+        _resize_argument(size, fit, filter, fill, reducing_gap),
         out,
     )

@@ -92,6 +92,8 @@ void check_resize(const ResizeRequest& r, const ImageRequest& request) {
     if (request.max_pixels && static_cast<std::uint64_t>(r.width) * static_cast<std::uint64_t>(r.height) > request.max_pixels)
         throw LimitError("size " + std::to_string(r.width) + "x" + std::to_string(r.height) +
                          " exceeds the limit of " + std::to_string(request.max_pixels) + " pixels");
+    if (!(r.reducing_gap == 0 || r.reducing_gap >= 1))
+        throw std::invalid_argument("reducing_gap must be at least 1 (or None), not " + std::to_string(r.reducing_gap));
     if (!identity_scale(request.scale))
         throw std::invalid_argument("scale and size cannot be combined: size picks the decoder's scale itself");
 }
@@ -148,7 +150,11 @@ DecodedImage decode_resized(const ImageCodec& codec, ByteSpan data, const ImageR
     int shown_h = transposed ? full.width : full.height;
     Geometry g = fit_geometry(shown_w, shown_h, r);
     // A crop is given in output pixels of the chosen scale: keep it at full size.
-    if (!request.crop) inner.scale = shrink_on_load(codec, shown_w, shown_h, g.resized_width, g.resized_height);
+    if (!request.crop && r.reducing_gap > 0) {
+        int need_w = static_cast<int>(std::ceil(g.resized_width * std::max(1.0, r.reducing_gap)));
+        int need_h = static_cast<int>(std::ceil(g.resized_height * std::max(1.0, r.reducing_gap)));
+        inner.scale = shrink_on_load(codec, shown_w, shown_h, need_w, need_h);
+    }
 
     thread_local Scratch decoded_scratch;
     thread_local Scratch resized_scratch;
