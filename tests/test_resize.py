@@ -193,3 +193,21 @@ def test_reducing_gap_trades_closeness_for_speed():
     assert scores[2] >= 38
     with pytest.raises(ValueError, match="reducing_gap"):
         mediaview.decode_image(photo, size=(10, 10), reducing_gap=0.5)
+
+
+def test_cli_resize_and_fit(tmp_path):
+    import subprocess
+    import sys
+
+    src, dst = SAMPLES / "chelsea_420.jpg", tmp_path / "small.png"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "mediaview", "convert", *map(str, a)],
+                                    capture_output=True, text=True)
+    done = run(src, dst, "--resize", "100x80", "--fit", "contain")
+    assert done.returncode == 0, done.stderr
+    with Image.open(dst) as im:
+        written = np.asarray(im)
+    np.testing.assert_array_equal(written, np.asarray(mediaview.decode_image(src, size=(100, 80), fit="contain")))
+    bad = run(src, tmp_path / "x.png", "--resize", "100")
+    assert bad.returncode == 2 and "--resize" in bad.stderr
+    bad = run(src, tmp_path / "x.png", "--fit", "cover")
+    assert bad.returncode == 2 and "--fit needs --resize" in bad.stderr

@@ -5,6 +5,9 @@ class Error(Exception): ...
 class DecodeError(Error, ValueError): ...
 class UnsupportedFormatError(Error): ...
 class LimitError(Error): ...
+class BatchError(Error):
+    failures: list[Tuple[int, Any, BaseException]]
+    result: Any
 class DecodeWarning(UserWarning): ...
 
 class BufferExporter:
@@ -43,9 +46,12 @@ class ImageInfo:
 
 def decoders() -> list[dict[str, Any]]: ...
 def probe(src: Any) -> ImageInfo: ...
+ResizeArgs = Optional[Tuple[int, int, str, str, list[int], float]]  # width, height, fit, filter, fill, reducing_gap (0: none)
+
 def decode_image(
     src: Any,
-    mode: str,
+    mode: Optional[str],
+    dtype: Optional[str],
     scale_num: int,
     scale_den: int,
     min_width: int,
@@ -55,8 +61,28 @@ def decode_image(
     strict: bool,
     allow_truncated: bool,
     max_pixels: int,
+    resize: ResizeArgs,
     out: Any,
 ) -> memoryview: ...
+def decode_images(
+    srcs: list[Any],
+    threads: int,
+    stack: bool,
+    mode: Optional[str],
+    dtype: Optional[str],
+    scale_num: int,
+    scale_den: int,
+    min_width: int,
+    min_height: int,
+    crop: Optional[Tuple[int, int, int, int]],
+    orient: bool,
+    strict: bool,
+    allow_truncated: bool,
+    max_pixels: int,
+    resize: ResizeArgs,
+    out: Any,
+) -> Any: ...
+def usable_cores() -> int: ...
 def encode_jpeg(data: Any, quality: int, subsampling: str, progressive: bool, mode: Optional[str]) -> bytes: ...
 
 class AudioInfo:
