@@ -6,6 +6,8 @@ import os
 from fractions import Fraction
 from typing import BinaryIO, NamedTuple, Optional, Tuple, Union
 
+import sys
+
 from . import _core
 from ._limits import limit_argument
 
@@ -94,6 +96,8 @@ def _crop_argument(crop):
     return tuple(_c_int(v, "crop value") for v in crop)
 
 
+_package = sys.modules[__package__]
+
 FITS = ("fill", "cover", "contain")
 FILTERS = ("area", "bilinear", "bicubic", "lanczos")
 
@@ -176,25 +180,41 @@ def decode_image(
       images resize too. ``reducing_gap`` (as Pillow's): the decoder's own
       reduction stops where the resize still shrinks by at least this
       factor; ``1.0`` is the largest reduction that keeps the target size
-      (fastest, softer/blockier), ``None`` none (fair resampling). Not combined with ``scale``; a ``crop`` is taken
-      first (at full size), and with ``orient`` the size is the upright one.
+      (fastest, blockier), ``None`` none (fair resampling). Not combined
+      with ``scale``; a ``crop`` is taken first (at full size), and with
+      ``orient`` the size is the upright one.
     - ``out``: a writable uint8 buffer of exactly the output shape (rows may
       be padded); the returned view shares its memory.
     """
-    num, den, min_w, min_h = _scale_arguments(scale)
+    # The common call (bytes or a path, defaults) converts nothing: this
+    # wrapper's cost is paid on every image of a small-image loop.
+    if scale is None:
+        num, den, min_w, min_h = 1, 1, 0, 0
+    else:
+        num, den, min_w, min_h = _scale_arguments(scale)
     return _core.decode_image(
         src,
         mode,
-        _dtype_name(dtype),
+        None if dtype is None else _dtype_name(dtype),
         num,
         den,
         min_w,
         min_h,
-        _crop_argument(crop),
-        bool(orient),
-        bool(strict),
-        bool(allow_truncated),
-        limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
-        _resize_argument(size, fit, filter, fill, reducing_gap),
+        None if crop is None else _crop_argument(crop),
+        orient if orient.__class__ is bool else bool(orient),
+        strict if strict.__class__ is bool else bool(strict),
+        allow_truncated if allow_truncated.__class__ is bool else bool(allow_truncated),
+        _default_pixel_limit() if max_pixels is None else limit_argument(
+            max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
+        None if size is None else _resize_argument(size, fit, filter, fill, reducing_gap),
         out,
     )
+
+
+def _default_pixel_limit() -> int:
+    """limit_argument(None, "MAX_IMAGE_PIXELS", ...) without its general
+    path when the setting is a plain positive int (it almost always is)."""
+    value = _package.MAX_IMAGE_PIXELS
+    if value.__class__ is int and 0 < value < 2**64:
+        return value
+    return limit_argument(None, "MAX_IMAGE_PIXELS", "pixels", "max_pixels")
