@@ -221,3 +221,84 @@ def test_a_generator_of_sources_is_accepted(tmp_path):
     paths = same_size_sources(tmp_path, 3)
     batch = mediaview.decode_images(p for p in paths)
     assert np.asarray(batch).shape == (3, 120, 160, 3)
+
+
+# ---- read_audios ------------------------------------------------------------------
+
+
+@pytest.fixture
+def clips(tmp_path):
+    """Mono FLAC and WAV clips of different lengths cut from a real recording
+    by soundfile (the oracle), with what soundfile reads back from each."""
+    import soundfile
+
+    speech, rate = soundfile.read(SAMPLES / "speech_mono.wav", dtype="float32")
+    paths, expected = [], []
+    for i, (a, b) in enumerate([(0, 20000), (5000, 40000), (1000, 9000), (30000, 68000)]):
+        p = tmp_path / f"clip{i}.{'flac' if i % 2 == 0 else 'wav'}"
+        soundfile.write(p, speech[a:b], rate, subtype="PCM_16")
+        paths.append(p)
+        expected.append(soundfile.read(p, dtype="float32")[0])
+    return paths, expected, rate
+
+
+def test_read_audios_list_matches_soundfile(clips):
+    paths, expected, rate = clips
+    srcs = [paths[0], str(paths[1]), paths[2].read_bytes(), open(paths[3], "rb")]
+    try:
+        result = mediaview.read_audios(srcs, threads=2)
+    finally:
+        srcs[3].close()
+    assert [sr for _, sr in result] == [rate] * 4
+    for (view, _), ref in zip(result, expected):
+        np.testing.assert_array_equal(np.asarray(view), ref)
+
+
+def test_read_audios_pad_to_the_longest(clips):
+    paths, expected, rate = clips
+    batch, lengths, sr = mediaview.read_audios(paths, pad=True, always_2d=True)
+    longest = max(len(e) for e in expected)
+    batch = np.asarray(batch)
+    assert batch.shape == (4, longest, 1) and sr == rate
+    assert lengths == [len(e) for e in expected]
+    for row, ref in zip(batch, expected):
+        np.testing.assert_array_equal(row[:len(ref), 0], ref)
+        assert (row[len(ref):] == 0).all()
+
+
+def test_read_audios_pad_to_cuts_and_pads(clips):
+    paths, expected, _ = clips
+    batch, lengths, _ = mediaview.read_audios(paths, pad_to=15000, dtype="int16")
+    batch = np.asarray(batch)
+    assert batch.shape == (4, 15000) and batch.dtype == np.int16
+    assert lengths == [min(15000, len(e)) for e in expected]
+    for row, ref, n in zip(batch, expected, lengths):
+        np.testing.assert_array_equal(row[:n], np.round(ref[:n] * 32768).astype(np.int16))
+        assert (row[n:] == 0).all()
+
+
+def test_read_audios_padding_needs_one_channel_count(clips):
+    paths, _, _ = clips
+    with pytest.raises(ValueError, match="music_stereo.flac"):
+        mediaview.read_audios([paths[0], SAMPLES / "music_stereo.flac"], pad=True)
+
+
+def test_read_audios_batch_error(clips):
+    paths, expected, _ = clips
+    with pytest.raises(mediaview.BatchError) as info:
+        mediaview.read_audios([paths[0], b"not audio at all", paths[1]], pad=True)
+    assert [f[0] for f in info.value.failures] == [1]
+    batch, lengths, _ = info.value.result
+    assert lengths[1] == 0 and (np.asarray(batch)[1] == 0).all()
+    np.testing.assert_array_equal(np.asarray(batch)[2][:lengths[2]], expected[1])
+    with pytest.raises(mediaview.BatchError) as info:
+        mediaview.read_audios([paths[0], b"not audio at all"])
+    assert info.value.result[1] is None
+
+
+def test_read_audios_one_and_two_threads_agree(clips):
+    paths, _, _ = clips
+    one = mediaview.read_audios(paths * 3, threads=1, pad=True)
+    two = mediaview.read_audios(paths * 3, threads=2, pad=True)
+    np.testing.assert_array_equal(np.asarray(one[0]), np.asarray(two[0]))
+    assert one[1] == two[1]

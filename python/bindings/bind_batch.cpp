@@ -12,6 +12,7 @@
 #include "decoders/table.hpp"
 #include "error_translation.hpp"
 #include "exporter.hpp"
+#include "audio_input.hpp"
 #include "image_request.hpp"
 #include "source.hpp"
 #include "src/operations/decode_batch.hpp"
@@ -129,6 +130,80 @@ py::object decode_images(const py::list& srcs, int threads, bool stack, const st
     return result;
 }
 
+py::object read_audios(const py::list& srcs, int threads, const std::string& dtype, std::int64_t start,
+                       std::optional<std::int64_t> stop, std::optional<std::int64_t> frames, const std::string& layout,
+                       bool always_2d, std::optional<bool> mmap, std::uint64_t max_samples, py::handle hints, bool pad,
+                       std::optional<std::int64_t> pad_to) {
+    AudioReadRequest rq;
+    rq.dtype = audio_dtype_from_name(dtype);
+    rq.start = start;
+    rq.stop = stop;
+    rq.frames = frames;
+    rq.shape = {sample_layout_from_name(layout), always_2d};
+    rq.mmap = mmap;
+    rq.max_samples = max_samples;
+    AudioHints shared_hints = hints_from(hints);
+    // Paths stay paths (the workers open them); bytes-likes are held, file objects read, here.
+    std::vector<std::unique_ptr<AudioInput>> inputs;
+    std::vector<AudioSource> sources;
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < srcs.size(); ++i) {
+        py::handle src = srcs[i];
+        std::string index = "srcs[" + std::to_string(i) + "]";
+        if (auto path = path_of(src, index.c_str())) {
+            names.push_back(py::str(py::module_::import("os").attr("fspath")(src)));
+        } else if (py::hasattr(src, "read") && !PyObject_CheckBuffer(src.ptr())) {
+            py::object name = py::getattr(src, "name", py::none());
+            names.push_back(name.is_none() ? index + " (file object)" : std::string(py::str(py::repr(name))));
+        } else {
+            names.push_back(index + " (" + Py_TYPE(src.ptr())->tp_name + ")");
+        }
+        inputs.push_back(std::make_unique<AudioInput>(src, shared_hints));
+        sources.push_back(inputs.back()->source());
+    }
+    AudioPadding padding{pad || pad_to.has_value(), pad_to.value_or(-1)};
+    AudioBatch batch;
+    {
+        py::gil_scoped_release nogil;
+        batch = mediaview::read_audios(codecs(), sources, names, rq, padding, threads);
+    }
+    std::vector<bool> failed(sources.size(), false);
+    for (const BatchFailure& failure : batch.failures) failed[failure.index] = true;
+    py::object result;
+    if (padding.enabled) {
+        py::object view = py::none();
+        if (batch.padded.storage()) {
+            PyObject* v = memoryview_of(batch.padded, ViewDescription{{}, batch.samplerate, {}, {}});
+            if (!v) throw py::error_already_set();
+            view = py::reinterpret_steal<py::object>(v);
+        }
+        result = py::make_tuple(view, py::cast(batch.lengths), batch.samplerate);
+    } else {
+        py::list clips;
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            if (failed[i]) {
+                clips.append(py::none());
+                continue;
+            }
+            PyObject* v = memoryview_of(std::move(batch.reads[i].samples),
+                                        ViewDescription{{}, batch.reads[i].samplerate, {}, {}});
+            if (!v) throw py::error_already_set();
+            clips.append(py::make_tuple(py::reinterpret_steal<py::object>(v), batch.reads[i].samplerate));
+        }
+        result = clips;
+    }
+    if (!batch.failures.empty()) {
+        py::list failures;
+        for (const BatchFailure& failure : batch.failures)
+            failures.append(py::make_tuple(failure.index, srcs[failure.index], exception_object(failure.error)));
+        std::string message = std::to_string(batch.failures.size()) + " of " + std::to_string(sources.size()) +
+                              " clips failed; the first, " + names[batch.failures.front().index] + ": " +
+                              std::string(py::str(failures[0].cast<py::tuple>()[2]));
+        raise_batch_error(message, failures, result);
+    }
+    return result;
+}
+
 }  // namespace
 
 void bind_batch(py::module_& m) {
@@ -137,6 +212,10 @@ void bind_batch(py::module_& m) {
           py::arg("min_width"), py::arg("min_height"), py::arg("crop").none(true), py::arg("orient"),
           py::arg("strict"), py::arg("allow_truncated"), py::arg("max_pixels"), py::arg("resize").none(true),
           py::arg("out").none(true));
+    m.def("read_audios", &read_audios, py::arg("srcs"), py::arg("threads"), py::arg("dtype"), py::arg("start"),
+          py::arg("stop").none(true), py::arg("frames").none(true), py::arg("layout"), py::arg("always_2d"),
+          py::arg("mmap").none(true), py::arg("max_samples"), py::arg("hints").none(true), py::arg("pad"),
+          py::arg("pad_to").none(true));
     m.def("usable_cores", &WorkerPool::usable_cores, "The CPUs this process may run on: decode_images' default threads.");
 }
 

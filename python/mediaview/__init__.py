@@ -17,7 +17,7 @@ from ._core import (
     formats,
 )
 from ._audio import AUDIO_DTYPES, AUDIO_TAGS, AudioInfo, audio_info, read_audio, stream_audio, write_audio
-from ._batch import decode_images
+from ._batch import decode_images, read_audios
 from ._encode import encode_image, encode_jpeg, write_image
 from ._image import MODES, MinSize, decode_image, probe
 from ._limits import MAX_AUDIO_SAMPLES, MAX_IMAGE_PIXELS
@@ -32,6 +32,7 @@ __all__ = [
     "AudioInfo",
     "audio_info",
     "read_audio",
+    "read_audios",
     "stream_audio",
     "write_audio",
     "DecodeError",

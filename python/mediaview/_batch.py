@@ -77,3 +77,67 @@ def decode_images(
         _resize_argument(size, fit, filter, fill, reducing_gap),
         out,
     )
+
+
+def read_audios(
+    srcs: Iterable[Source],
+    *,
+    threads: Optional[int] = None,
+    pad: bool = False,
+    pad_to: Optional[int] = None,
+    dtype: str = "float32",
+    start: int = 0,
+    stop: Optional[int] = None,
+    frames: Optional[int] = None,
+    layout: str = "interleaved",
+    always_2d: bool = False,
+    format: Optional[str] = None,
+    samplerate: Optional[int] = None,
+    channels: Optional[int] = None,
+    subtype: Optional[str] = None,
+    mmap: Optional[bool] = None,
+    max_samples: Optional[int] = None,
+):
+    """Reads many clips in the same worker pool as :func:`decode_images`
+    (each clip on one worker, the GIL released for the whole batch); every
+    other option is :func:`read_audio`'s, for every clip.
+
+    Returns a list of ``(samples, samplerate)``, one per clip. With
+    ``pad_to=N`` frames (or ``pad=True``: the longest clip's length) it
+    returns ``(batch, lengths, samplerate)`` instead: one
+    ``(N_clips, frames, channels)`` view (``(N_clips, frames)`` for mono
+    without ``always_2d``) with zeros after each clip, clips longer than
+    ``pad_to`` cut, and ``lengths`` the frames of each clip in it. Padded
+    clips must share their channel count and sample rate (``ValueError``
+    naming the first that differs).
+
+    Failures raise :class:`BatchError` after all work ends, with
+    ``.failures`` and ``.result`` (``None`` entries in a list; zero rows and
+    length 0 in a padded batch).
+    """
+    from ._audio import _hints, _index
+
+    if threads is not None:
+        if isinstance(threads, bool) or not isinstance(threads, int):
+            raise TypeError(f"threads must be an int or None, not {type(threads).__name__}")
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, not {threads}")
+    if pad_to is not None:
+        pad_to = _index(pad_to, "pad_to")
+        if pad_to < 0:
+            raise ValueError(f"pad_to must be a number of frames >= 0, not {pad_to}")
+    return _core.read_audios(
+        list(srcs),
+        threads or 0,
+        dtype,
+        _index(start, "start"),
+        _index(stop, "stop"),
+        _index(frames, "frames"),
+        layout,
+        bool(always_2d),
+        mmap,
+        limit_argument(max_samples, "MAX_AUDIO_SAMPLES", "samples", "max_samples"),
+        _hints(format, subtype, samplerate, channels),
+        bool(pad),
+        pad_to,
+    )

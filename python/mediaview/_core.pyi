@@ -82,6 +82,21 @@ def decode_images(
     resize: ResizeArgs,
     out: Any,
 ) -> Any: ...
+def read_audios(
+    srcs: list[Any],
+    threads: int,
+    dtype: str,
+    start: int,
+    stop: Optional[int],
+    frames: Optional[int],
+    layout: str,
+    always_2d: bool,
+    mmap: Optional[bool],
+    max_samples: int,
+    hints: Optional[dict[str, Any]],
+    pad: bool,
+    pad_to: Optional[int],
+) -> Any: ...
 def usable_cores() -> int: ...
 def encode_jpeg(data: Any, quality: int, subsampling: str, progressive: bool, mode: Optional[str]) -> bytes: ...
 

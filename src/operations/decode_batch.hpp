@@ -11,6 +11,7 @@
 #include "src/caller_buffer.hpp"
 #include "src/codec_table.hpp"
 #include "src/operations/decode_image.hpp"
+#include "src/operations/read_audio.hpp"
 
 namespace mediaview {
 
@@ -44,5 +45,29 @@ struct DecodedBatch {
 // GIL released.
 DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
                            const ImageRequest& request, bool stack, const CallerBuffer* out, int threads);
+
+// ---- audio ------------------------------------------------------------------
+
+struct AudioBatch {
+    std::vector<AudioRead> reads;          // per source; empty samples for a failure (or when padded)
+    StridedArray padded;                   // with padding: (N, frames[, channels]), zeros after each clip
+    std::vector<std::int64_t> lengths;     // with padding: the frames of each clip in it (0 for a failure)
+    int samplerate = 0;                    // with padding: the clips' one rate
+    std::vector<BatchFailure> failures;
+};
+
+// Padding of read_audios: none, to a number of frames, or to the longest clip.
+struct AudioPadding {
+    bool enabled = false;
+    std::int64_t frames = -1;  // -1: the longest clip's
+};
+
+// Reads every clip with `request` in the worker pool (each clip on one
+// worker). With padding every clip must have the same channels and sample
+// rate (std::invalid_argument naming the first that differs); longer clips
+// are cut at the padded length. `names` name the sources in messages.
+AudioBatch read_audios(const CodecTable& codecs, const std::vector<AudioSource>& sources,
+                       const std::vector<std::string>& names, const AudioReadRequest& request, AudioPadding padding,
+                       int threads);
 
 }  // namespace mediaview
