@@ -3,9 +3,10 @@
 against a ThreadPoolExecutor over simplejpeg, Pillow and OpenCV, on 1,000
 real-photo JPEGs of dataset size (500x375), plain and resized on load to
 224x224 (fit="cover"). Prints images per second and the ratios the
-project's targets are stated in, then the peak memory of a batch.
+project's targets are stated in, the peak memory of a batch, and read_audios
+on 1,000 FLAC speech clips of 2-10 s against soundfile in a thread pool.
 
-    python bench/bench_batch.py [--count 1000] [--repeat 3]
+    python bench/bench_batch.py [--count 1000] [--repeat 3] [--audio-only]
 
 The photos are made reproducibly (seeded) from the bundled sample photos and
 the corpus photos when present: random crops of aspect 4:3, resized to
@@ -156,11 +157,57 @@ print((after - before) * 1024, np.asarray(out).nbytes)
     return growth, output
 
 
+def speech_clips(count: int, directory: str, seed: int = 1):
+    """`count` FLAC clips of 2-10 s of real speech (the bundled recordings,
+    looped), written by soundfile; their paths."""
+    import soundfile
+
+    speech = [soundfile.read(ROOT / "samples" / n, dtype="float32", always_2d=True)
+              for n in ("speech_mono.wav", "speech_ulaw.au")]
+    rng = np.random.default_rng(seed)
+    paths = []
+    for i in range(count):
+        data, rate = speech[i % len(speech)]
+        n = int(rng.uniform(2, 10) * rate)
+        offset = int(rng.integers(0, len(data)))
+        looped = np.concatenate([data] * (n // len(data) + 2))[offset:offset + n]
+        paths.append(os.path.join(directory, f"{i}.flac"))
+        soundfile.write(paths[-1], looped[:, 0], rate, subtype="PCM_16")
+    return paths
+
+
+def audio_bench(count: int, repeat: int) -> None:
+    import tempfile
+
+    import soundfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = speech_clips(count, tmp)
+        cases = {}
+        for threads in (1, 2):
+            cases["mv", threads] = lambda t=threads: mediaview.read_audios(paths, threads=t)
+            cases["sf", threads] = lambda t=threads: pooled(lambda p: soundfile.read(p, dtype="float32"), paths, t)
+            cases["mvpad", threads] = lambda t=threads: mediaview.read_audios(paths, threads=t, pad=True)
+        rates = best_rates(cases, len(paths), repeat)
+    print(f"\nread_audios: {count} FLAC speech clips of 2-10 s, float32; clips/s")
+    print(f"{'':44s} {'1 thread':>10s} {'2 threads':>10s}")
+    for label, key in (("mediaview.read_audios", "mv"), ("mediaview.read_audios(pad=True)", "mvpad"),
+                       ("soundfile.read (ThreadPoolExecutor)", "sf")):
+        print(f"{label:44s} {rates[key, 1]:10.0f} {rates[key, 2]:10.0f}")
+    for t in (1, 2):
+        print(f"  read_audios / soundfile, {t} thread(s): {rates['mv', t] / rates['sf', t]:.2f}x")
+    print(f"  read_audios threads=2 / threads=1: {rates['mv', 2] / rates['mv', 1]:.2f}x")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--audio-only", action="store_true", help="only the read_audios section")
     args = ap.parse_args()
+    if args.audio_only:
+        audio_bench(args.count, args.repeat)
+        return
     import cv2
     import simplejpeg
 
@@ -207,6 +254,8 @@ def main():
         print(f"\npeak RSS growth of decode_images({n} paths, threads=2{label}): {growth / 2**20:.1f} MiB; "
               f"output {output / 2**20:.1f} MiB + 2 decoded images {2 * one / 2**20:.1f} MiB = "
               f"{(output + 2 * one) / 2**20:.1f} MiB ({'within' if growth <= output + 2 * one else 'ABOVE'} the bound)")
+
+    audio_bench(n, r)
 
 
 if __name__ == "__main__":
