@@ -3,17 +3,67 @@
 extern "C" {
 #include <libavutil/log.h>
 #include <libavutil/pixfmt.h>
+#include <libavutil/version.h>
 #include <libswscale/swscale.h>
+#include <libswscale/version.h>
 }
+
+#include <dlfcn.h>
 
 #include <cstring>
 #include <limits>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 
 namespace mediaview {
 namespace {
+
+// libswscale is opened on first use (dlopen of the sonames we were compiled
+// against), not linked: Debian's FFmpeg is built with --enable-gpl and its
+// libavutil needs X11, VA-API, VDPAU and OpenCL, none of which an import of
+// mediaview (or its wheel) should require for decoding. Without it, only
+// size= fails, with an Error saying what to install.
+struct Swscale {
+    decltype(&sws_getCachedContext) get_cached_context = nullptr;
+    decltype(&sws_scale) scale = nullptr;
+    decltype(&sws_freeContext) free_context = nullptr;
+    std::string error;
+};
+
+#define MEDIAVIEW_STR2(x) #x
+#define MEDIAVIEW_STR(x) MEDIAVIEW_STR2(x)
+
+const Swscale& swscale() {
+    static const Swscale loaded = [] {
+        Swscale s;
+        const char* avutil_name = "libavutil.so." MEDIAVIEW_STR(LIBAVUTIL_VERSION_MAJOR);
+        const char* swscale_name = "libswscale.so." MEDIAVIEW_STR(LIBSWSCALE_VERSION_MAJOR);
+        void* avutil = dlopen(avutil_name, RTLD_NOW | RTLD_LOCAL);
+        void* sws = avutil ? dlopen(swscale_name, RTLD_NOW | RTLD_LOCAL) : nullptr;
+        if (!avutil || !sws) {
+            const char* why = dlerror();
+            s.error = std::string("resizing (size=) needs FFmpeg's libswscale: ") + (why ? why : "not found") +
+                      " (Debian/Ubuntu: apt install libswscale6)";
+            return s;
+        }
+        // libswscale reports through av_log to stderr; our errors are exceptions.
+        if (auto set_level = reinterpret_cast<decltype(&av_log_set_level)>(dlsym(avutil, "av_log_set_level")))
+            set_level(AV_LOG_QUIET);
+        s.get_cached_context = reinterpret_cast<decltype(&sws_getCachedContext)>(dlsym(sws, "sws_getCachedContext"));
+        s.scale = reinterpret_cast<decltype(&sws_scale)>(dlsym(sws, "sws_scale"));
+        s.free_context = reinterpret_cast<decltype(&sws_freeContext)>(dlsym(sws, "sws_freeContext"));
+        if (!s.get_cached_context || !s.scale || !s.free_context)
+            s.error = std::string("resizing (size=): ") + swscale_name + " lacks the functions it needs";
+        return s;  // the libraries stay loaded for the life of the process
+    }();
+    return loaded;
+}
+
+const Swscale& checked_swscale() {
+    const Swscale& s = swscale();
+    if (!s.error.empty()) throw Error(s.error);
+    return s;
+}
 
 // One libswscale context per thread: sws_getCachedContext returns it again
 // while the sizes and format stay the same (a batch of one dataset's images),
@@ -22,18 +72,14 @@ struct ThreadContext {
     SwsContext* context = nullptr;
     std::vector<std::uint8_t> src_scratch;
     std::vector<std::uint8_t> dst_scratch;
-    ~ThreadContext() { sws_freeContext(context); }
+    ~ThreadContext() {
+        if (context) swscale().free_context(context);
+    }
 };
 
 ThreadContext& thread_context() {
     thread_local ThreadContext context;
     return context;
-}
-
-// libswscale reports through av_log to stderr; our errors are exceptions.
-void quiet_libav() {
-    static std::once_flag once;
-    std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
 }
 
 int channels_of_array(const StridedArray& a) { return a.ndim() == 3 ? static_cast<int>(a.shape()[2]) : 1; }
@@ -150,7 +196,7 @@ void fill_pixels(const StridedArray& dst, const std::vector<std::uint32_t>& valu
 }
 
 void resize_into(const StridedArray& src, const StridedArray& dst, ResizeFilter filter) {
-    quiet_libav();
+    const Swscale& sws = checked_swscale();
     if (src.dtype() != dst.dtype() || channels_of_array(src) != channels_of_array(dst))
         throw std::invalid_argument("resize: source and target differ in element type or channels");
     if (src.dtype() != DType::U8 && src.dtype() != DType::U16)
@@ -163,7 +209,7 @@ void resize_into(const StridedArray& src, const StridedArray& dst, ResizeFilter 
     ThreadContext& t = thread_context();
     StridedArray in = packed(src, t.src_scratch, true);
     StridedArray out = packed(dst, t.dst_scratch, false);
-    t.context = sws_getCachedContext(t.context, sw, sh, format, dw, dh, format, filter_flags(filter), nullptr,
+    t.context = sws.get_cached_context(t.context, sw, sh, format, dw, dh, format, filter_flags(filter), nullptr,
                                      nullptr, nullptr);
     if (!t.context)
         throw std::invalid_argument("cannot resize " + std::to_string(sw) + "x" + std::to_string(sh) + " to " +
@@ -172,7 +218,7 @@ void resize_into(const StridedArray& src, const StridedArray& dst, ResizeFilter 
     int src_strides[4] = {static_cast<int>(in.strides()[0]), 0, 0, 0};
     std::uint8_t* dst_planes[4] = {out.data(), nullptr, nullptr, nullptr};
     int dst_strides[4] = {static_cast<int>(out.strides()[0]), 0, 0, 0};
-    int rows = sws_scale(t.context, src_planes, src_strides, 0, sh, dst_planes, dst_strides);
+    int rows = sws.scale(t.context, src_planes, src_strides, 0, sh, dst_planes, dst_strides);
     if (rows != dh) throw std::runtime_error("libswscale wrote " + std::to_string(rows) + " of " + std::to_string(dh) + " rows");
     if (out.data() != dst.data() || out.strides() != dst.strides()) copy_pixels(out, dst);
     trim(t.src_scratch);
