@@ -302,3 +302,18 @@ def test_read_audios_one_and_two_threads_agree(clips):
     two = mediaview.read_audios(paths * 3, threads=2, pad=True)
     np.testing.assert_array_equal(np.asarray(one[0]), np.asarray(two[0]))
     assert one[1] == two[1]
+
+
+def _decode_in_child(path):
+    return np.asarray(mediaview.decode_images([path] * 3, threads=2, size=(32, 24))).tolist()
+
+
+def test_a_forked_child_gets_its_own_pool():
+    """Data loaders fork after the parent used the pool: the child's
+    workers must exist (a fork copies no threads), not deadlock."""
+    import multiprocessing
+
+    mediaview.decode_images([CHELSEA] * 2, threads=2)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = np.array(pool.apply_async(_decode_in_child, (str(CHELSEA),)).get(timeout=60), np.uint8)
+    np.testing.assert_array_equal(child, np.asarray(mediaview.decode_images([CHELSEA] * 3, size=(32, 24))))
