@@ -5,6 +5,7 @@ PyTurboJPEG, on the same bytes, single thread. Prints megapixels per second
 and the ratios the project's targets are stated in.
 
     python bench/bench_jpeg.py [more.jpg ...]
+    python bench/bench_jpeg.py --small    # only the small-image section
 
 Besides the bundled samples it measures a 12-megapixel baseline photo (a
 4032x3024 mosaic of the real sample photos at their native resolution,
@@ -163,7 +164,46 @@ def measure_scale(data: bytes) -> None:
           f"(libjpeg-turbo direct: {direct_full / direct_quarter:.2f}x)")
 
 
+def small_photo(side: int) -> bytes:
+    """A real photo (chelsea) resized to side x side, q90 4:4:4 as in the issue."""
+    with Image.open(SAMPLES / "chelsea_420.jpg") as im:
+        small = im.convert("RGB").resize((side, side), Image.LANCZOS)
+    buf = io.BytesIO()
+    small.save(buf, "JPEG", quality=90, subsampling="4:4:4")
+    return buf.getvalue()
+
+
+def measure_small(rounds: int = 9) -> None:
+    """Per-call time of bytes -> numpy for small images, where the fixed
+    costs of a call (wrapper, binding, decompressor setup, buffer export)
+    show. Each round times a loop of calls for each decoder in turn, so load
+    elsewhere on the machine hits them alike; best round per decoder."""
+    import simplejpeg
+
+    print("\nSmall images (a real photo, q90 4:4:4, bytes in memory, single thread), us per call:")
+    print(f"  {'size':>9} {'mediaview':>10} {'simplejpeg':>11} {'direct':>8}   vs simplejpeg   vs direct")
+    for side in (32, 64, 128, 256, 512):
+        data = small_photo(side)
+        fns = {"mediaview": lambda: np.asarray(mediaview.decode_image(data)),
+               "simplejpeg": lambda: simplejpeg.decode_jpeg(data),
+               "direct": DirectTurboJPEG().decoder(data)}
+        loops = max(20, 400_000 // (side * side))
+        best = {k: float("inf") for k in fns}
+        for _ in range(rounds):
+            for k, fn in fns.items():
+                start = time.perf_counter()
+                for _ in range(loops):
+                    fn()
+                best[k] = min(best[k], (time.perf_counter() - start) / loops)
+        us = {k: v * 1e6 for k, v in best.items()}
+        print(f"  {side:>4}x{side:<4} {us['mediaview']:10.1f} {us['simplejpeg']:11.1f} {us['direct']:8.1f}"
+              f"   {us['simplejpeg'] / us['mediaview']:8.2f}x   {us['direct'] / us['mediaview']:8.2f}x")
+
+
 def main(argv) -> None:
+    if argv[:1] == ["--small"]:
+        measure_small()
+        return
     files = [(p.name, p.read_bytes()) for p in sorted(SAMPLES.glob("*.jpg")) if "cmyk" not in p.name]
     files += [(Path(a).name, Path(a).read_bytes()) for a in argv]
     large = ("12 MP baseline photo mosaic", mosaic_photo())
@@ -178,6 +218,7 @@ def main(argv) -> None:
     small = [r["mediaview"] / r["libjpeg-turbo direct"] for n, r in results.items() if n != large[0]]
     print(f"  samples: mediaview / direct median {statistics.median(small):.2f}x")
     measure_scale(large[1])
+    measure_small()
 
 
 if __name__ == "__main__":

@@ -119,32 +119,81 @@ void guarded(ErrorState& state, Step&& step) {
 
 // ---- the decompressor handle ----------------------------------------------
 
+// One decompressor per thread, kept between decodes: creating one per call
+// (the memory manager, the marker reader, the JPEGMEM lookup) was a fixed
+// cost of every small image. Between uses it is reset by
+// jpeg_abort_decompress, libjpeg's own way to reuse an object, also after an
+// error; jpeg_read_header restores every decompression parameter we set.
+struct ThreadDecompressor {
+    LibjpegErrors idle;  // where err points between uses (the caller's state is gone)
+    jpeg_decompress_struct cinfo{};
+    bool created = false;
+    bool in_use = false;
+    ~ThreadDecompressor() {
+        if (created) jpeg_destroy_decompress(&cinfo);
+    }
+};
+
+ThreadDecompressor& thread_decompressor() {
+    thread_local ThreadDecompressor kept;
+    return kept;
+}
+
 class Decompressor {
 public:
+    // Borrows the thread's decompressor, or (when it is already borrowed up
+    // the stack) creates one of its own.
     explicit Decompressor(ErrorState& state) : state_(state) {
-        cinfo_.err = state.install(on_emit_message);
-        guarded(state, [this] { jpeg_create_decompress(&cinfo_); });
+        ThreadDecompressor& kept = thread_decompressor();
+        if (!kept.in_use) {
+            kept_ = &kept;
+            cinfo_ = &kept.cinfo;
+        } else {
+            own_ = std::make_unique<jpeg_decompress_struct>();
+            cinfo_ = own_.get();
+        }
+        cinfo_->err = state.install(on_emit_message);
+        if (kept_ && kept.created) {
+            kept.in_use = true;
+            return;
+        }
+        guarded(state, [this] { jpeg_create_decompress(cinfo_); });
+        if (kept_) kept.created = kept.in_use = true;
     }
-    ~Decompressor() { jpeg_destroy_decompress(&cinfo_); }
+    ~Decompressor() {
+        if (kept_) {
+            jpeg_abort_decompress(cinfo_);
+            cinfo_->err = kept_->idle.install(on_idle_message);
+            kept_->in_use = false;
+        } else {
+            jpeg_destroy_decompress(cinfo_);
+        }
+    }
     Decompressor(const Decompressor&) = delete;
     Decompressor& operator=(const Decompressor&) = delete;
 
-    jpeg_decompress_struct& cinfo() { return cinfo_; }
+    jpeg_decompress_struct& cinfo() { return *cinfo_; }
     ErrorState& state() { return state_; }
 
     void read_header(ByteSpan data) {
         guarded(state_, [this, data] {
-            jpeg_mem_src(&cinfo_, data.data, static_cast<unsigned long>(data.size));
-            jpeg_save_markers(&cinfo_, JPEG_APP0 + 1, 0xFFFF);  // EXIF: the orientation, kept by converters
-            jpeg_save_markers(&cinfo_, JPEG_APP0 + 2, 0xFFFF);  // ICC profile chunks
-            jpeg_read_header(&cinfo_, TRUE);
+            jpeg_mem_src(cinfo_, data.data, static_cast<unsigned long>(data.size));
+            jpeg_save_markers(cinfo_, JPEG_APP0 + 1, 0xFFFF);  // EXIF: the orientation, kept by converters
+            jpeg_save_markers(cinfo_, JPEG_APP0 + 2, 0xFFFF);  // ICC profile chunks
+            jpeg_read_header(cinfo_, TRUE);
         });
         state_.header_read = true;
     }
 
 private:
+    // Between uses nothing runs on the kept object; were anything to warn,
+    // it would go nowhere.
+    static void on_idle_message(j_common_ptr, int) {}
+
     ErrorState& state_;
-    jpeg_decompress_struct cinfo_{};
+    ThreadDecompressor* kept_ = nullptr;
+    std::unique_ptr<jpeg_decompress_struct> own_;
+    jpeg_decompress_struct* cinfo_ = nullptr;
 };
 
 // ---- header facts -----------------------------------------------------------

@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 
 #include <memory>
+#include <vector>
 
 #include "source.hpp"
 #include "src/audio_codec.hpp"
@@ -13,6 +14,11 @@ namespace mediaview::python {
 // {"format", "subtype", "samplerate", "channels", "endian"} (None values
 // ignored) as hints; None gives no hints.
 AudioHints hints_from(pybind11::handle hints);
+
+// mix=: a sequence of rows (one per output channel) of numbers (one per
+// source channel), e.g. [[0.5, 0.5]] or a 2-D numpy array; None leaves both
+// untouched.
+void set_mix(pybind11::handle mix, std::vector<double>& weights, int& rows);
 
 // A path is handed to the codec as a path (so it can be mapped, streamed
 // and opened once per thread); bytes-like objects are used in place and

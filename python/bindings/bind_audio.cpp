@@ -27,36 +27,6 @@ py::object audio_view(StridedArray samples, int samplerate) {
     return py::reinterpret_steal<py::object>(view);
 }
 
-// mix=: a sequence of rows (one per output channel) of numbers (one per
-// source channel), e.g. [[0.5, 0.5]] or a 2-D numpy array.
-void set_mix(py::handle mix, std::vector<double>& weights, int& rows) {
-    if (mix.is_none()) return;
-    const bool listlike = py::isinstance<py::sequence>(mix) || py::hasattr(mix, "tolist");
-    if (py::isinstance<py::str>(mix) || !listlike)
-        throw py::type_error("mix must be a matrix: a list of rows, one per output channel, of one weight per "
-                             "source channel");
-    py::object m = py::hasattr(mix, "tolist") ? py::reinterpret_borrow<py::object>(mix).attr("tolist")()
-                                              : py::reinterpret_borrow<py::object>(mix);
-    std::size_t width = 0;
-    for (py::handle row : m) {
-        if (py::isinstance<py::str>(row) || !py::isinstance<py::sequence>(row))
-            throw py::type_error("mix must be a list of rows (one per output channel) of weights");
-        py::sequence r = py::reinterpret_borrow<py::sequence>(row);
-        if (rows && r.size() != width) throw py::value_error("every row of mix must have the same length");
-        width = r.size();
-        for (py::handle w : r) {
-            double v = PyFloat_AsDouble(w.ptr());
-            if (v == -1.0 && PyErr_Occurred()) {
-                PyErr_Clear();
-                throw py::type_error("mix weights must be numbers");
-            }
-            weights.push_back(v);
-        }
-        ++rows;
-    }
-    if (!rows) throw py::value_error("mix must have at least one row");
-}
-
 py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t start, std::optional<std::int64_t> stop,
                      std::optional<std::int64_t> frames, const std::string& layout, bool always_2d,
                      py::handle out, int threads, std::optional<bool> mmap, std::uint64_t max_samples,

@@ -8,6 +8,7 @@
 #include "decoders/table.hpp"
 #include "error_translation.hpp"
 #include "exporter.hpp"
+#include "image_request.hpp"
 #include "records.hpp"
 #include "source.hpp"
 #include "src/exif.hpp"
@@ -15,16 +16,16 @@
 #include "src/orientation.hpp"
 #include "src/operations/decode_image.hpp"
 #include "src/operations/encode_image.hpp"
+#include "src/resize.hpp"
 
 namespace py = pybind11;
 
 namespace mediaview::python {
-namespace {
 
 ImageRequest make_request(const std::optional<std::string>& mode, const std::optional<std::string>& dtype,
                           bool oriented, int scale_num, int scale_den, int min_width, int min_height,
                           const std::optional<std::tuple<int, int, int, int>>& crop, bool strict,
-                          bool allow_truncated, std::uint64_t max_pixels, int frame) {
+                          bool allow_truncated, std::uint64_t max_pixels, py::handle resize, int frame) {
     ImageRequest request;
     request.mode = mode ? std::optional<PixelMode>(pixel_mode_from_name(*mode)) : std::nullopt;
     if (dtype) {
@@ -43,6 +44,12 @@ ImageRequest make_request(const std::optional<std::string>& mode, const std::opt
     request.allow_truncated = allow_truncated;
     request.max_pixels = max_pixels;
     request.frame = frame;
+    if (!resize.is_none()) {
+        // (width, height, fit, filter, fill, reducing_gap), checked by the Python wrapper.
+        auto [width, height, fit, filter, fill, gap] =
+            resize.cast<std::tuple<int, int, std::string, std::string, std::vector<std::uint32_t>, double>>();
+        request.resize = ResizeRequest{width, height, fit_from_name(fit), resize_filter_from_name(filter), fill, gap};
+    }
     return request;
 }
 
@@ -55,12 +62,14 @@ ViewDescription describe(const ImageMeta& meta, bool oriented, int meta_orientat
     return d;
 }
 
+namespace {
+
 py::object decode_image(py::handle src, const std::optional<std::string>& mode, const std::optional<std::string>& dtype,
                         int scale_num, int scale_den, int min_width, int min_height,
                         const std::optional<std::tuple<int, int, int, int>>& crop, bool orient, bool strict,
-                        bool allow_truncated, std::uint64_t max_pixels, int frame, py::handle out) {
+                        bool allow_truncated, std::uint64_t max_pixels, int frame, py::handle resize, py::handle out) {
     ImageRequest request = make_request(mode, dtype, orient, scale_num, scale_den, min_width, min_height, crop, strict,
-                                        allow_truncated, max_pixels, frame);
+                                        allow_truncated, max_pixels, resize, frame);
     EncodedSource source(src);
     std::optional<CallerBuffer> out_buffer;
     if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
@@ -82,7 +91,7 @@ py::tuple decode_frames(py::handle src, const std::optional<std::string>& mode,
                         const std::optional<std::tuple<int, int, int, int>>& crop, bool strict, bool allow_truncated,
                         std::uint64_t max_pixels) {
     ImageRequest request =
-        make_request(mode, std::nullopt, false, 1, 1, 0, 0, crop, strict, allow_truncated, max_pixels, 0);
+        make_request(mode, std::nullopt, false, 1, 1, 0, 0, crop, strict, allow_truncated, max_pixels, py::none(), 0);
     EncodedSource source(src);
     Diagnostics diagnostics;
     DecodedFrames frames;
@@ -147,7 +156,8 @@ void bind_image(py::module_& m) {
     m.def("decode_image", &decode_image, py::arg("src"), py::arg("mode").none(true), py::arg("dtype").none(true),
           py::arg("scale_num"), py::arg("scale_den"), py::arg("min_width"), py::arg("min_height"),
           py::arg("crop").none(true), py::arg("orient"), py::arg("strict"), py::arg("allow_truncated"),
-          py::arg("max_pixels"), py::arg("frame"), py::arg("out").none(true));
+          py::arg("max_pixels"), py::arg("frame"), py::arg("resize").none(true),
+          py::arg("out").none(true));
     m.def("decode_frames", &decode_frames, py::arg("src"), py::arg("mode").none(true), py::arg("crop").none(true),
           py::arg("strict"), py::arg("allow_truncated"), py::arg("max_pixels"));
     m.def("encode_image", &encode_image, py::arg("format"), py::arg("data"), py::arg("mode").none(true),

@@ -12,6 +12,7 @@ PyObject* decode_error_type = nullptr;
 PyObject* unsupported_type = nullptr;
 PyObject* limit_error_type = nullptr;
 PyObject* decode_warning_type = nullptr;
+PyObject* batch_error_type = nullptr;
 
 PyObject* new_class(py::module_& m, const char* name, const char* doc, PyObject* bases) {
     std::string qualified = std::string("mediaview.") + name;
@@ -38,6 +39,10 @@ void register_errors(py::module_& m) {
                                  error_type);
     limit_error_type = new_class(m, "LimitError", "The header asks for more than the configured limits.",
                                  error_type);
+    batch_error_type = new_class(m, "BatchError",
+                                 "Some sources of a batch failed: .failures lists (index, source, exception), "
+                                 ".result is the output with every good slot filled and failed slots zeroed.",
+                                 error_type);
     decode_warning_type = new_class(m, "DecodeWarning", "Recoverable damage found while decoding.",
                                     PyExc_UserWarning);
 
@@ -58,6 +63,32 @@ void register_errors(py::module_& m) {
             PyErr_SetString(error_type, e.what());
         }
     });
+}
+
+py::object exception_object(std::exception_ptr error) {
+    try {
+        std::rethrow_exception(error);
+    } catch (const py::error_already_set& e) {
+        PyErr_Clear();
+        return e.value();
+    } catch (...) {
+        // The registered translators (ours first, then pybind11's), as a raise would.
+        py::detail::try_translate_exceptions();
+    }
+    PyObject *type, *value, *traceback;
+    PyErr_Fetch(&type, &value, &traceback);
+    PyErr_NormalizeException(&type, &value, &traceback);
+    Py_XDECREF(type);
+    Py_XDECREF(traceback);
+    return py::reinterpret_steal<py::object>(value);
+}
+
+[[noreturn]] void raise_batch_error(const std::string& message, py::object failures, py::object result) {
+    py::object error = py::reinterpret_borrow<py::object>(batch_error_type)(message);
+    error.attr("failures") = std::move(failures);
+    error.attr("result") = std::move(result);
+    PyErr_SetObject(batch_error_type, error.ptr());
+    throw py::error_already_set();
 }
 
 void emit_warnings(const Diagnostics& diagnostics) {

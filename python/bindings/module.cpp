@@ -17,4 +17,5 @@ PYBIND11_MODULE(_core, m) {
     mediaview::python::bind_registry(m);
     mediaview::python::bind_image(m);
     mediaview::python::bind_audio(m);
+    mediaview::python::bind_batch(m);
 }

@@ -34,6 +34,15 @@ std::optional<std::string> path_of(py::handle src, const char* what) {
 }
 
 EncodedSource::EncodedSource(py::handle src) {
+    // bytes first: immutable, so a reference is enough (no buffer export),
+    // and asking it for __fspath__ would raise and clear an AttributeError
+    // on every call of a small-image loop.
+    if (PyBytes_CheckExact(src.ptr())) {
+        read_bytes_ = py::reinterpret_borrow<py::bytes>(src);
+        span_ = {reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(src.ptr())),
+                 static_cast<std::size_t>(PyBytes_GET_SIZE(src.ptr()))};
+        return;
+    }
     if (auto path = path_of(src)) {
         path_ = *path;
         {

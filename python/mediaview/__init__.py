@@ -6,6 +6,7 @@ use it without a copy and the memory lives as long as any of them.
 """
 
 from ._core import (
+    BatchError,
     DecodeError,
     DecodeWarning,
     Error,
@@ -17,6 +18,7 @@ from ._core import (
 )
 from ._audio import (AUDIO_DTYPES, AUDIO_TAGS, RESAMPLE_QUALITIES, AudioInfo, RawFormat, audio_info, read_audio,
                      stream_audio, write_audio)
+from ._batch import decode_images, read_audios
 from ._encode import encode_image, encode_jpeg, write_image
 from ._image import MODES, MinSize, decode_frames, decode_image, probe
 from ._limits import DEFAULT, MAX_AUDIO_SAMPLES, MAX_IMAGE_PIXELS
@@ -26,12 +28,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AUDIO_DTYPES",
+    "BatchError",
     "AUDIO_TAGS",
     "RESAMPLE_QUALITIES",
     "RawFormat",
     "AudioInfo",
     "audio_info",
     "read_audio",
+    "read_audios",
     "stream_audio",
     "write_audio",
     "DEFAULT",
@@ -47,6 +51,7 @@ __all__ = [
     "UnsupportedFormatError",
     "decode_frames",
     "decode_image",
+    "decode_images",
     "decoders",
     "encode_image",
     "encode_jpeg",

@@ -5,6 +5,9 @@ class Error(Exception): ...
 class DecodeError(Error, ValueError): ...
 class UnsupportedFormatError(Error): ...
 class LimitError(Error): ...
+class BatchError(Error):
+    failures: list[Tuple[int, Any, BaseException]]
+    result: Any
 class DecodeWarning(UserWarning): ...
 
 class BufferExporter:
@@ -68,6 +71,8 @@ def decoders() -> list[dict[str, Any]]: ...
 def formats() -> list[dict[str, Any]]: ...
 def sniff(head: bytes) -> Optional[Tuple[str, str]]: ...
 def probe(src: Any) -> ImageInfo: ...
+ResizeArgs = Optional[Tuple[int, int, str, str, list[int], float]]  # width, height, fit, filter, fill, reducing_gap (0: none)
+
 def decode_image(
     src: Any,
     mode: Optional[str],
@@ -82,6 +87,7 @@ def decode_image(
     allow_truncated: bool,
     max_pixels: int,
     frame: int,
+    resize: ResizeArgs,
     out: Any,
 ) -> memoryview: ...
 def decode_frames(
@@ -94,6 +100,46 @@ def decode_frames(
 ) -> Tuple[memoryview, List[int]]: ...
 def encode_image(format: str, data: Any, mode: Optional[str], icc: Optional[bytes], exif: Optional[bytes],
                  dpi: Optional[Tuple[float, float]], options: dict[str, Any]) -> bytes: ...
+def decode_images(
+    srcs: list[Any],
+    threads: int,
+    stack: bool,
+    mode: Optional[str],
+    dtype: Optional[str],
+    scale_num: int,
+    scale_den: int,
+    min_width: int,
+    min_height: int,
+    crop: Optional[Tuple[int, int, int, int]],
+    orient: bool,
+    strict: bool,
+    allow_truncated: bool,
+    max_pixels: int,
+    resize: ResizeArgs,
+    out: Any,
+) -> Any: ...
+def read_audios(
+    srcs: list[Any],
+    threads: int,
+    dtype: str,
+    start: int,
+    stop: Optional[int],
+    frames: Optional[int],
+    layout: str,
+    always_2d: bool,
+    mmap: Optional[bool],
+    max_samples: int,
+    hints: Optional[dict[str, Any]],
+    pad: bool,
+    pad_to: Optional[int],
+    samplerate: int,
+    channels: int,
+    mix: Any,
+    quality: str,
+    strict: bool,
+    allow_truncated: bool,
+) -> Any: ...
+def usable_cores() -> int: ...
 
 class AudioInfo:
     @property

@@ -6,6 +6,8 @@ import os
 from fractions import Fraction
 from typing import BinaryIO, List, NamedTuple, Optional, Tuple, Union
 
+import sys
+
 from . import _args as args
 from . import _core
 from ._limits import DEFAULT, limit_argument
@@ -14,6 +16,8 @@ Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 
 #: Pixel layouts: ``mode=`` of :func:`decode_image` and the writers.
 MODES = ("RGB", "BGR", "RGBA", "BGRA", "RGBX", "L", "LA", "CMYK")
+
+_MODE_SET = frozenset(MODES) | {None}
 
 #: Pixel element types: ``dtype=`` of :func:`decode_image`.
 IMAGE_DTYPES = ("uint8", "uint16")
@@ -87,6 +91,42 @@ def _crop_argument(crop):
     return tuple(_c_int(args.integer(v, "crop value"), "crop value") for v in crop)
 
 
+_package = sys.modules[__package__]
+
+FITS = ("fill", "cover", "contain")
+FILTERS = ("area", "bilinear", "bicubic", "lanczos")
+
+
+def _resize_argument(size, fit, filter, fill, reducing_gap=2.0):
+    """None, or (width, height, fit, filter, fill, reducing_gap) for the native call."""
+    if size is None:
+        return None
+    try:
+        width, height = size
+    except (TypeError, ValueError):
+        raise ValueError(f"size must be (width, height), not {size!r}") from None
+    width, height = _c_int(width, "size width"), _c_int(height, "size height")
+    if width <= 0 or height <= 0:
+        raise ValueError(f"size must be two positive numbers (width, height), not {size!r}")
+    if fit not in FITS:
+        raise ValueError(f"fit must be one of {', '.join(map(repr, FITS))}, not {fit!r}")
+    if filter not in FILTERS:
+        raise ValueError(f"filter must be one of {', '.join(map(repr, FILTERS))}, not {filter!r}")
+    values = [fill] if isinstance(fill, int) else list(fill)
+    if not values or len(values) > 4 or not all(isinstance(v, int) and 0 <= v <= 65535 for v in values):
+        raise ValueError(f"fill must be an int or up to 4 ints in 0..65535 (one per channel), not {fill!r}")
+    if reducing_gap is None:
+        gap = 0.0
+    else:
+        try:
+            gap = float(reducing_gap)
+        except (TypeError, ValueError):
+            raise TypeError(f"reducing_gap must be a number or None, not {type(reducing_gap).__name__}") from None
+        if not gap >= 1.0 or gap == float("inf"):
+            raise ValueError(f"reducing_gap must be a finite number of at least 1.0 (or None), not {reducing_gap!r}")
+    return width, height, fit, filter, values, gap
+
+
 def decode_image(
     src: Source,
     *,
@@ -99,6 +139,11 @@ def decode_image(
     allow_truncated: bool = False,
     max_pixels=DEFAULT,
     frame: int = 0,
+    size: Optional[Tuple[int, int]] = None,
+    fit: str = "fill",
+    filter: str = "area",
+    fill=0,
+    reducing_gap: Optional[float] = 2.0,
     out=None,
 ) -> memoryview:
     """Decodes an image into a new (or the given) buffer and returns a
@@ -125,26 +170,55 @@ def decode_image(
       before anything is allocated; by default :data:`MAX_IMAGE_PIXELS`;
       ``None``: no limit (as Pillow's ``Image.MAX_IMAGE_PIXELS = None``).
     - ``frame``: the frame of an animation, composited as a viewer shows it.
+    - ``size``: ``(width, height)``: resize on load. The decoder first picks
+      its largest reduction (JPEG's DCT scaling) that keeps the image at
+      least as large as needed, then libswscale resizes exactly into the
+      output. ``fit``: ``"fill"`` (exact size, aspect ignored), ``"cover"``
+      (scale to cover, then centre-crop) or ``"contain"`` (scale to fit, then
+      pad with ``fill``: an int or one int per channel). ``filter``:
+      ``"area"``, ``"bilinear"``, ``"bicubic"`` or ``"lanczos"``. 16-bit
+      images resize too. ``reducing_gap`` (as Pillow's): the decoder's own
+      reduction stops where the resize still shrinks by at least this
+      factor; ``1.0`` is the largest reduction that keeps the target size
+      (fastest, blockier), ``None`` none (fair resampling). Not combined
+      with ``scale``; a ``crop`` is taken first (at full size), and with
+      ``orient`` the size is the upright one.
     - ``out``: a writable uint8 buffer of exactly the output shape (rows may
       be padded); the returned view shares its memory.
     """
-    num, den, min_w, min_h = _scale_arguments(scale)
+    # The common call (bytes or a path, defaults) converts nothing: this
+    # wrapper's cost is paid on every image of a small-image loop.
+    if scale is None:
+        num, den, min_w, min_h = 1, 1, 0, 0
+    else:
+        num, den, min_w, min_h = _scale_arguments(scale)
     return _core.decode_image(
         src,
-        args.text(mode, "mode", MODES, none=True),
+        mode if mode in _MODE_SET else args.text(mode, "mode", MODES, none=True),
         None if dtype is None else args.dtype_name(dtype, "image dtype", IMAGE_DTYPES),
         num,
         den,
         min_w,
         min_h,
-        _crop_argument(crop),
-        args.flag(orient, "orient"),
-        args.flag(strict, "strict"),
-        args.flag(allow_truncated, "allow_truncated"),
-        limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
-        _c_int(args.integer(frame, "frame"), "frame"),
+        None if crop is None else _crop_argument(crop),
+        orient if orient.__class__ is bool else args.flag(orient, "orient"),
+        strict if strict.__class__ is bool else args.flag(strict, "strict"),
+        allow_truncated if allow_truncated.__class__ is bool else args.flag(allow_truncated, "allow_truncated"),
+        _default_pixel_limit() if max_pixels is DEFAULT else limit_argument(
+            max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
+        0 if frame == 0 and frame.__class__ is int else _c_int(args.integer(frame, "frame"), "frame"),
+        None if size is None else _resize_argument(size, fit, filter, fill, reducing_gap),
         out,
     )
+
+
+def _default_pixel_limit() -> int:
+    """limit_argument(DEFAULT, "MAX_IMAGE_PIXELS", ...) without its general
+    path when the setting is a plain positive int (it almost always is)."""
+    value = _package.MAX_IMAGE_PIXELS
+    if value.__class__ is int and 0 < value < 2**64:
+        return value
+    return limit_argument(DEFAULT, "MAX_IMAGE_PIXELS", "pixels", "max_pixels")
 
 
 def decode_frames(

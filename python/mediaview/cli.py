@@ -200,6 +200,21 @@ def parse_crop(text: Optional[str]):
     return x, y, w, h
 
 
+def parse_resize(text: Optional[str], fit: Optional[str]) -> dict:
+    """--resize WxH and --fit as decode_image's size= and fit= keywords."""
+    if text is None:
+        if fit is not None:
+            raise UsageError("--fit needs --resize WxH")
+        return {}
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--resize wants WIDTHxHEIGHT such as 224x224, not {text!r}") from None
+    if w <= 0 or h <= 0:
+        raise UsageError(f"--resize {text}: width and height must be > 0")
+    return {"size": (w, h), "fit": fit or "fill"}
+
+
 @dataclass(frozen=True)
 class TimePoint:
     """A --start/--end value: seconds ('1.5', '1.5s') or frames ('44100f')."""
@@ -273,7 +288,7 @@ def expand_inputs(names: Sequence[str], recursive: bool, output_dir: Optional[Pa
 
 
 def plan(args) -> List[Job]:
-    parse_scale(args.scale), parse_crop(args.crop)
+    parse_scale(args.scale), parse_crop(args.crop), parse_resize(args.resize, args.fit)
     parse_time(args.start, "--start"), parse_time(args.end, "--end")
     if args.output_dir is None:
         if args.to or args.recursive:
@@ -323,7 +338,7 @@ def check_jobs(jobs: List[Job], args) -> None:
     # Options that no job can use are mistakes, not silently ignored.
     kinds = {j.kind for j in jobs}
     formats = {j.format for j in jobs}
-    image_only = {"--scale": args.scale, "--crop": args.crop, "--mode": args.mode}
+    image_only = {"--scale": args.scale, "--crop": args.crop, "--mode": args.mode, "--resize": args.resize}
     audio_only = {"--subtype": args.subtype, "--start": args.start, "--end": args.end}
     for option, value in image_only.items():
         if value is not None and "image" not in kinds:
@@ -388,7 +403,8 @@ def decode_limits(args, kind: str) -> dict:
 def convert_image(job: Job, args) -> str:
     # mode None: the file's own layout (grey stays grey, CMYK stays CMYK).
     view = mediaview.decode_image(job.src, mode=args.mode, scale=parse_scale(args.scale), crop=parse_crop(args.crop),
-                                  orient=args.orient, **decode_limits(args, "image"))
+                                  orient=args.orient, **decode_limits(args, "image"),
+                                  **parse_resize(args.resize, args.fit))
     metadata = {"icc": None, "exif": None} if args.strip else {}
     write_image(job.dst, view, format=job.format, overwrite=args.overwrite, **metadata,
                 **writer_options(job.format, args))
@@ -608,6 +624,10 @@ def build_parser() -> argparse.ArgumentParser:
         image.add_argument(f"--{option['name']}", **option["argparse"])
     image.add_argument("--scale", help="decode at a DCT scale k/8, e.g. 1/2")
     image.add_argument("--crop", metavar="X,Y,W,H", help="crop in output pixels (after --scale and --orient)")
+    image.add_argument("--resize", metavar="WxH", help="resize on load to W x H pixels (after --crop and --orient)")
+    image.add_argument("--fit", choices=("fill", "cover", "contain"),
+                       help="how --resize meets the size: exact (fill, default), scale and centre-crop (cover), "
+                            "scale and pad with black (contain)")
     image.add_argument("--orient", action=argparse.BooleanOptionalAction, default=True,
                        help="apply the EXIF orientation (default: on, as a viewer would)")
     image.add_argument("--mode", choices=mediaview.MODES,

@@ -1,8 +1,11 @@
 #include "decode_image.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "src/orientation.hpp"
+#include "src/resize.hpp"
 
 namespace mediaview {
 namespace {
@@ -22,9 +25,10 @@ std::vector<Index> displayed_shape(const OutputShape& s, bool oriented) {
     return image_shape(s);
 }
 
+bool identity_scale(const ScaleRequest& scale) { return !scale.at_least_size() && scale.num == scale.den; }
+
 void check_scale(const ImageCodec& codec, const ScaleRequest& scale) {
-    bool identity = !scale.at_least_size() && scale.num == scale.den;
-    if (identity || !codec.scales().empty()) return;
+    if (identity_scale(scale) || !codec.scales().empty()) return;
     throw std::invalid_argument("scale has no meaning for " + std::string(codec.name()) +
                                 ": its decoder cannot scale while decoding");
 }
@@ -52,6 +56,164 @@ StridedArray caller_target(const CallerBuffer& out, const OutputShape& s, bool o
     return shown;
 }
 
+// The output size a decode will have (stored frame), learnt by letting the
+// codec parse the header and stopping it at the moment it asks for a target,
+// before any pixel is decoded: the same code path as the decode itself, so
+// the plan cannot disagree with it.
+struct Planned {
+    OutputShape shape;
+};
+
+OutputShape planned_shape(const ImageCodec& codec, ByteSpan data, const ImageRequest& request) {
+    Diagnostics ignored;  // the decode itself reports them
+    try {
+        codec.decode(data, request, [](const OutputShape& shape) -> PixelTarget { throw Planned{shape}; }, ignored);
+    } catch (const Planned& planned) {
+        return planned.shape;
+    }
+    throw DecodeError(std::string(codec.name()) + ": the decoder produced no image");
+}
+
+// ---- resize on load ----------------------------------------------------------
+
+struct Geometry {
+    int resized_width, resized_height;  // the whole image after resizing (displayed frame)
+};
+
+Geometry fit_geometry(int width, int height, const ResizeRequest& r) {
+    if (r.fit == Fit::Fill) return {r.width, r.height};
+    double sx = static_cast<double>(r.width) / width, sy = static_cast<double>(r.height) / height;
+    if (r.fit == Fit::Cover) {
+        double s = std::max(sx, sy);
+        return {std::max(r.width, static_cast<int>(std::lround(width * s))),
+                std::max(r.height, static_cast<int>(std::lround(height * s)))};
+    }
+    double s = std::min(sx, sy);
+    return {std::clamp(static_cast<int>(std::lround(width * s)), 1, r.width),
+            std::clamp(static_cast<int>(std::lround(height * s)), 1, r.height)};
+}
+
+void check_resize(const ResizeRequest& r, const ImageRequest& request) {
+    if (r.width <= 0 || r.height <= 0)
+        throw std::invalid_argument("size must be two positive numbers (width, height), not (" +
+                                    std::to_string(r.width) + ", " + std::to_string(r.height) + ")");
+    if (request.max_pixels && static_cast<std::uint64_t>(r.width) * static_cast<std::uint64_t>(r.height) > request.max_pixels)
+        throw LimitError("size " + std::to_string(r.width) + "x" + std::to_string(r.height) +
+                         " exceeds the limit of " + std::to_string(request.max_pixels) + " pixels");
+    if (!(r.reducing_gap == 0 || r.reducing_gap >= 1))
+        throw std::invalid_argument("reducing_gap must be at least 1 (or None), not " + std::to_string(r.reducing_gap));
+    if (!identity_scale(request.scale))
+        throw std::invalid_argument("scale and size cannot be combined: size picks the decoder's scale itself");
+}
+
+// The largest reduction among the codec's own scales (num/den <= 1) that
+// keeps the image at least `need_w` x `need_h`; 1/1 when none does.
+ScaleRequest shrink_on_load(const ImageCodec& codec, int width, int height, int need_w, int need_h) {
+    ScaleRequest best;  // 1/1
+    double best_factor = 1.0;
+    for (auto [num, den] : codec.scales()) {
+        if (num <= 0 || den <= 0 || num > den) continue;
+        double factor = static_cast<double>(num) / den;
+        // Decoders round a scaled size up (libjpeg's jdiv_round_up).
+        long long w = (static_cast<long long>(width) * num + den - 1) / den;
+        long long h = (static_cast<long long>(height) * num + den - 1) / den;
+        if (w >= need_w && h >= need_h && factor < best_factor) {
+            best = {num, den, 0, 0};
+            best_factor = factor;
+        }
+    }
+    return best;
+}
+
+// A thread's reusable memory for the decode before the resize (and the
+// resized image before cover's crop): one decoded image per worker, kept
+// between calls unless it was huge.
+struct Scratch {
+    std::vector<std::uint8_t> bytes;
+    StridedArray array(DType dtype, const std::vector<Index>& shape) {
+        std::vector<Index> strides = StridedArray::c_strides(shape, itemsize(dtype));
+        std::size_t size = itemsize(dtype);
+        for (Index n : shape) size *= static_cast<std::size_t>(n);
+        if (bytes.size() < size) bytes.resize(size);
+        auto storage = std::make_shared<Storage>();
+        storage->data = bytes.data();
+        storage->size = size;
+        return StridedArray(std::move(storage), dtype, shape, std::move(strides));
+    }
+    void trim() {
+        if (bytes.capacity() > (std::size_t{32} << 20)) std::vector<std::uint8_t>().swap(bytes);
+    }
+};
+
+DecodedImage decode_resized(const ImageCodec& codec, ByteSpan data, const ImageRequest& request,
+                            const CallerBuffer* out, Diagnostics& diagnostics) {
+    const ResizeRequest& r = *request.resize;
+    check_resize(r, request);
+    ImageRequest inner = request;
+    inner.resize.reset();
+    // The source's size as shown (after crop and orientation), from the header.
+    OutputShape full = planned_shape(codec, data, inner);
+    bool transposed = request.oriented && exif_orientation_transposes(full.orientation);
+    int shown_w = transposed ? full.height : full.width;
+    int shown_h = transposed ? full.width : full.height;
+    Geometry g = fit_geometry(shown_w, shown_h, r);
+    // A crop is given in output pixels of the chosen scale: keep it at full size.
+    if (!request.crop && r.reducing_gap > 0) {
+        int need_w = static_cast<int>(std::ceil(g.resized_width * std::max(1.0, r.reducing_gap)));
+        int need_h = static_cast<int>(std::ceil(g.resized_height * std::max(1.0, r.reducing_gap)));
+        inner.scale = shrink_on_load(codec, shown_w, shown_h, need_w, need_h);
+    }
+
+    thread_local Scratch decoded_scratch;
+    thread_local Scratch resized_scratch;
+    StridedArray decoded;
+    ImageDecodeResult result = codec.decode(
+        data, inner,
+        [&decoded](const OutputShape& shape) -> PixelTarget {
+            decoded = decoded_scratch.array(shape.dtype, image_shape(shape));
+            return {decoded.data(), decoded.strides()[0], decoded.strides()[1]};
+        },
+        diagnostics);
+    StridedArray source = request.oriented ? apply_exif_orientation(decoded, result.orientation) : decoded;
+
+    // The output, always in the displayed frame.
+    OutputShape final_shape{r.width, r.height, result.shape.channels, 1, result.shape.dtype};
+    DecodedImage image;
+    image.meta = std::move(result.meta);
+    if (out) {
+        PixelTarget unused;
+        image.pixels = caller_target(*out, final_shape, false, unused);
+    } else {
+        image.pixels = StridedArray::allocate(final_shape.dtype, image_shape(final_shape));
+    }
+    switch (r.fit) {
+        case Fit::Fill:
+            resize_into(source, image.pixels, r.filter);
+            break;
+        case Fit::Cover: {
+            std::vector<Index> shape = image_shape(final_shape);
+            shape[0] = g.resized_height;
+            shape[1] = g.resized_width;
+            StridedArray resized = resized_scratch.array(final_shape.dtype, shape);
+            resize_into(source, resized, r.filter);
+            copy_pixels(window(resized, (g.resized_width - r.width) / 2, (g.resized_height - r.height) / 2, r.width,
+                               r.height),
+                        image.pixels);
+            break;
+        }
+        case Fit::Contain:
+            fill_pixels(image.pixels, r.fill);
+            resize_into(source,
+                        window(image.pixels, (r.width - g.resized_width) / 2, (r.height - g.resized_height) / 2,
+                               g.resized_width, g.resized_height),
+                        r.filter);
+            break;
+    }
+    decoded_scratch.trim();
+    resized_scratch.trim();
+    return image;
+}
+
 }  // namespace
 
 DecodedImage decode_image(const CodecTable& codecs, ByteSpan data, const ImageRequest& request,
@@ -59,6 +221,7 @@ DecodedImage decode_image(const CodecTable& codecs, ByteSpan data, const ImageRe
     const ImageCodec& codec = codecs.image_codec_for(data);
     check_scale(codec, request.scale);
     check_frame(codec, request.frame);
+    if (request.resize) return decode_resized(codec, data, request, out, diagnostics);
     DecodedImage image;
     auto provide = [&](const OutputShape& shape) -> PixelTarget {
         PixelTarget target;
@@ -80,6 +243,20 @@ DecodedImage decode_image(const CodecTable& codecs, ByteSpan data, const ImageRe
 
 ImageInfo probe_image(const CodecTable& codecs, ByteSpan data) {
     return codecs.image_codec_for(data).probe(data);
+}
+
+PlannedImage plan_image(const CodecTable& codecs, ByteSpan data, const ImageRequest& request) {
+    const ImageCodec& codec = codecs.image_codec_for(data);
+    check_scale(codec, request.scale);
+    ImageRequest inner = request;
+    inner.resize.reset();
+    if (request.resize) check_resize(*request.resize, request);
+    OutputShape shape = planned_shape(codec, data, inner);
+    if (request.resize) {
+        OutputShape resized{request.resize->width, request.resize->height, shape.channels, 1, shape.dtype};
+        return {image_shape(resized), shape.dtype};
+    }
+    return {displayed_shape(shape, request.oriented), shape.dtype};
 }
 
 }  // namespace mediaview

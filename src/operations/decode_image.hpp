@@ -22,4 +22,14 @@ DecodedImage decode_image(const CodecTable& codecs, ByteSpan data, const ImageRe
 
 ImageInfo probe_image(const CodecTable& codecs, ByteSpan data);
 
+// What decode_image will produce for this request, from the header alone
+// (no pixel is decoded): the shape the caller sees ((H, W) or (H, W, C),
+// upright when `oriented`, the size= when resizing) and the element type.
+// Throws what decode_image would throw for a bad header or request.
+struct PlannedImage {
+    std::vector<Index> shape;
+    DType dtype = DType::U8;
+};
+PlannedImage plan_image(const CodecTable& codecs, ByteSpan data, const ImageRequest& request);
+
 }  // namespace mediaview

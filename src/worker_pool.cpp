@@ -1,0 +1,72 @@
+#include "worker_pool.hpp"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include <map>
+#include <memory>
+
+namespace mediaview {
+
+WorkerPool::WorkerPool(int threads) {
+    for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { work(); });
+}
+
+WorkerPool::~WorkerPool() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    for (std::thread& t : threads_) t.join();
+}
+
+void WorkerPool::work() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+        wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;  // stopping, nothing left
+        Job* job = jobs_.front();
+        std::size_t i = job->next++;
+        if (job->next == job->n) jobs_.pop_front();  // every item is claimed
+        lock.unlock();
+        (*job->task)(i);
+        lock.lock();
+        if (++job->done == job->n) finished_.notify_all();
+    }
+}
+
+void WorkerPool::run(std::size_t n, const std::function<void(std::size_t)>& task) {
+    if (n == 0) return;
+    Job job{&task, n};
+    std::unique_lock<std::mutex> lock(mutex_);
+    jobs_.push_back(&job);
+    wake_.notify_all();
+    finished_.wait(lock, [&job] { return job.done == job.n; });
+}
+
+WorkerPool& WorkerPool::shared(int threads) {
+    static std::mutex mutex;
+    static pid_t owner = 0;
+    // Pools live until exit; one of a forked parent is abandoned, never
+    // joined (its threads do not exist in the child).
+    static auto* pools = new std::map<int, std::unique_ptr<WorkerPool>>();
+    std::lock_guard<std::mutex> lock(mutex);
+    threads = std::max(1, threads);
+    if (owner != getpid()) {
+        for (auto& entry : *pools) entry.second.release();  // NOLINT: deliberately leaked
+        pools->clear();
+        owner = getpid();
+    }
+    auto& pool = (*pools)[threads];
+    if (!pool) pool = std::make_unique<WorkerPool>(threads);
+    return *pool;
+}
+
+int WorkerPool::usable_cores() {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+}  // namespace mediaview

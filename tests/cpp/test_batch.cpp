@@ -1,0 +1,94 @@
+// The worker pool and the resampler, without Python.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "decoders/table.hpp"
+#include "src/operations/decode_batch.hpp"
+#include "src/resize.hpp"
+#include "src/worker_pool.hpp"
+
+using namespace mediaview;
+
+TEST(WorkerPool, RunsEveryItemOnceAndReturnsAfterAll) {
+    WorkerPool pool(2);
+    std::vector<std::atomic<int>> seen(1000);
+    pool.run(seen.size(), [&](std::size_t i) { seen[i]++; });
+    for (auto& s : seen) EXPECT_EQ(s.load(), 1);
+    pool.run(0, [](std::size_t) { FAIL(); });
+}
+
+TEST(WorkerPool, SeveralCallersShareOnePool) {
+    WorkerPool& pool = WorkerPool::shared(2);
+    EXPECT_EQ(&pool, &WorkerPool::shared(2));
+    std::atomic<long> total{0};
+    std::vector<std::thread> callers;
+    for (int c = 0; c < 4; ++c)
+        callers.emplace_back([&] { pool.run(250, [&](std::size_t i) { total += static_cast<long>(i); }); });
+    for (auto& t : callers) t.join();
+    EXPECT_EQ(total.load(), 4L * (249L * 250L / 2));
+    EXPECT_GE(WorkerPool::usable_cores(), 1);
+}
+
+TEST(Resize, AConstantImageStaysConstantForEveryFilterAndLayout) {
+    for (ResizeFilter f : {ResizeFilter::Area, ResizeFilter::Bilinear, ResizeFilter::Bicubic, ResizeFilter::Lanczos}) {
+        for (Index channels : {1, 2, 3, 4}) {
+            std::vector<Index> in_shape = {37, 53}, out_shape = {20, 31};
+            if (channels > 1) {
+                in_shape.push_back(channels);
+                out_shape.push_back(channels);
+            }
+            StridedArray src = StridedArray::allocate(DType::U8, in_shape);
+            std::memset(src.data(), 77, src.nbytes());
+            StridedArray dst = StridedArray::allocate(DType::U8, out_shape);
+            resize_into(src, dst, f);
+            for (std::size_t i = 0; i < dst.nbytes(); ++i) ASSERT_NEAR(dst.data()[i], 77, 1) << i;
+        }
+    }
+}
+
+TEST(Resize, SixteenBitAndStridedTargets) {
+    StridedArray src = StridedArray::allocate(DType::U16, {40, 40, 3});
+    auto* p = reinterpret_cast<std::uint16_t*>(src.data());
+    for (std::size_t i = 0; i < src.count(); ++i) p[i] = 40000;
+    // A flipped (negative row stride) target goes through scratch rows.
+    StridedArray dst = StridedArray::allocate(DType::U16, {10, 12, 3}).flipped(0);
+    resize_into(src, dst, ResizeFilter::Bilinear);
+    for (Index r = 0; r < 10; ++r) {
+        auto* row = reinterpret_cast<std::uint16_t*>(dst.data() + r * dst.strides()[0]);
+        for (int i = 0; i < 36; ++i) ASSERT_NEAR(row[i], 40000, 2);
+    }
+}
+
+TEST(Resize, WindowsFillAndNames) {
+    StridedArray a = StridedArray::allocate(DType::U8, {4, 5, 3});
+    fill_pixels(a, {1, 2, 3});
+    fill_pixels(window(a, 1, 1, 2, 2), {9});
+    EXPECT_EQ(a.data()[0], 1);
+    EXPECT_EQ(a.data()[2], 3);
+    const std::uint8_t* inside = a.data() + a.strides()[0] + a.strides()[1];
+    EXPECT_EQ(inside[0], 9);
+    EXPECT_EQ(inside[2], 9);
+    EXPECT_EQ(fit_from_name("cover"), Fit::Cover);
+    EXPECT_THROW(fit_from_name("stretch"), std::invalid_argument);
+    EXPECT_THROW(resize_filter_from_name("nearest"), std::invalid_argument);
+}
+
+TEST(DecodeBatch, StacksAndReportsFailuresPerSlot) {
+    std::string sample = std::string(MEDIAVIEW_SOURCE_DIR) + "/samples/chelsea_420.jpg";
+    std::vector<BatchSource> sources = {{{}, sample, "a"}, {{}, "/nonexistent.jpg", "b"}, {{}, sample, "c"}};
+    ImageRequest request;
+    request.resize = ResizeRequest{32, 24, Fit::Cover, ResizeFilter::Area, {}, 2.0};
+    DecodedBatch batch = decode_images(codecs(), sources, request, true, nullptr, 2);
+    ASSERT_EQ(batch.stacked.shape(), (std::vector<Index>{3, 24, 32, 3}));
+    ASSERT_EQ(batch.failures.size(), 1u);
+    EXPECT_EQ(batch.failures[0].index, 1u);
+    const std::size_t slot = 24 * 32 * 3;
+    EXPECT_EQ(std::memcmp(batch.stacked.data(), batch.stacked.data() + 2 * slot, slot), 0);
+    for (std::size_t i = 0; i < slot; ++i) ASSERT_EQ(batch.stacked.data()[slot + i], 0);
+}
