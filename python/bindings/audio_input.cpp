@@ -1,5 +1,7 @@
 #include "audio_input.hpp"
 
+#include "src/resample.hpp"
+
 #include <pybind11/stl.h>
 
 
@@ -63,6 +65,27 @@ void set_mix(py::handle mix, std::vector<double>& weights, int& rows) {
         ++rows;
     }
     if (!rows) throw py::value_error("mix must have at least one row");
+}
+
+AudioReadRequest audio_request(const std::string& dtype, std::int64_t start, std::optional<std::int64_t> stop,
+                               std::optional<std::int64_t> frames, const std::string& layout, bool always_2d,
+                               std::optional<bool> mmap, std::uint64_t max_samples, int samplerate, int channels,
+                               py::handle mix, const std::string& quality, bool strict, bool allow_truncated) {
+    AudioReadRequest rq;
+    rq.dtype = audio_dtype_from_name(dtype);
+    rq.start = start;
+    rq.stop = stop;
+    rq.frames = frames;
+    rq.shape = {sample_layout_from_name(layout), always_2d};
+    rq.mmap = mmap;
+    rq.max_samples = max_samples;
+    rq.samplerate = samplerate;  // the output's
+    rq.channels = channels;
+    set_mix(mix, rq.mix, rq.mix_rows);
+    rq.quality = resample_quality_from_name(quality);
+    rq.strict = strict;
+    rq.allow_truncated = allow_truncated;
+    return rq;
 }
 
 }  // namespace mediaview::python

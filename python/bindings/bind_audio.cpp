@@ -33,23 +33,11 @@ py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t star
                      py::handle hints, int samplerate, int channels, py::handle mix, const std::string& quality,
                      bool strict, bool allow_truncated, std::optional<double> offset,
                      std::optional<double> duration, bool verify) {
-    AudioReadRequest rq;
-    rq.samplerate = samplerate;
-    rq.channels = channels;
-    set_mix(mix, rq.mix, rq.mix_rows);
-    rq.quality = resample_quality_from_name(quality);
-    rq.strict = strict;
-    rq.allow_truncated = allow_truncated;
+    AudioReadRequest rq = audio_request(dtype, start, stop, frames, layout, always_2d, mmap, max_samples, samplerate,
+                                        channels, mix, quality, strict, allow_truncated);
+    rq.threads = threads;
     rq.offset = offset;
     rq.duration = duration;
-    rq.dtype = audio_dtype_from_name(dtype);
-    rq.start = start;
-    rq.stop = stop;
-    rq.frames = frames;
-    rq.shape = {sample_layout_from_name(layout), always_2d};
-    rq.threads = threads;
-    rq.mmap = mmap;
-    rq.max_samples = max_samples;
     AudioInput input(src, hints_from(hints));
     AudioSource source = input.source();  // (its bytes stay input's)
     source.policy = {strict, allow_truncated, verify};

@@ -138,20 +138,8 @@ py::object read_audios(const py::list& srcs, int threads, const std::string& dty
                        bool always_2d, std::optional<bool> mmap, std::uint64_t max_samples, py::handle hints, bool pad,
                        std::optional<std::int64_t> pad_to, int samplerate, int channels, py::handle mix,
                        const std::string& quality, bool strict, bool allow_truncated) {
-    AudioReadRequest rq;
-    rq.samplerate = samplerate;  // the output's, as for read_audio
-    rq.channels = channels;
-    set_mix(mix, rq.mix, rq.mix_rows);
-    rq.quality = resample_quality_from_name(quality);
-    rq.strict = strict;
-    rq.allow_truncated = allow_truncated;
-    rq.dtype = audio_dtype_from_name(dtype);
-    rq.start = start;
-    rq.stop = stop;
-    rq.frames = frames;
-    rq.shape = {sample_layout_from_name(layout), always_2d};
-    rq.mmap = mmap;
-    rq.max_samples = max_samples;
+    AudioReadRequest rq = audio_request(dtype, start, stop, frames, layout, always_2d, mmap, max_samples, samplerate,
+                                        channels, mix, quality, strict, allow_truncated);
     AudioHints shared_hints = hints_from(hints);
     // Paths stay paths (the workers open them); bytes-likes are held, file objects read, here.
     std::vector<std::unique_ptr<AudioInput>> inputs;
