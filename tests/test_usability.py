@@ -245,6 +245,24 @@ def test_audio_outputs_a_format_cannot_store_are_usage_errors(tmp_path, make, ta
     assert sorted(p.name for p in tmp_path.iterdir()) == ([] if src == FLAC else [src.name])
 
 
+def test_rate_channels_and_bits_convert_instead_of_failing(tmp_path):
+    src = _wav(tmp_path / "cd.wav", 44100, 2)
+    assert run("convert", src, tmp_path / "a.opus").returncode == 2  # Opus stores no 44.1 kHz
+    done = run("convert", src, tmp_path / "a.opus", "--rate", "48000")
+    assert done.returncode == 0, done.stderr
+    assert soundfile.info(tmp_path / "a.opus").samplerate == 48000
+    mono = run("convert", src, tmp_path / "m.wav", "--rate", "16000", "--channels", "1", "--bits", "24")
+    assert mono.returncode == 0, mono.stderr
+    info = soundfile.info(tmp_path / "m.wav")
+    assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_24")
+    expected = np.asarray(mediaview.read_audio(src, samplerate=16000, channels=1, dtype="float64")[0])
+    got = soundfile.read(tmp_path / "m.wav", dtype="float64")[0]
+    assert len(got) == len(expected) and np.abs(got - expected).max() < 2 ** -22
+    assert run("convert", src, tmp_path / "x.ogg", "--bits", "16").returncode == 2  # Ogg stores no PCM
+    assert run("convert", JPEG, tmp_path / "x.png", "--rate", "16000").returncode == 2  # audio only
+    assert "--rate" in run("convert", "--help").stdout
+
+
 def test_write_errors_name_the_users_path(tmp_path):
     with pytest.raises(mediaview.Error) as raised:
         mediaview.write_audio(tmp_path / "x.mp3", np.zeros((100, 6), np.float32), 48000)

@@ -339,7 +339,10 @@ def check_jobs(jobs: List[Job], args) -> None:
     kinds = {j.kind for j in jobs}
     formats = {j.format for j in jobs}
     image_only = {"--scale": args.scale, "--crop": args.crop, "--mode": args.mode, "--resize": args.resize}
-    audio_only = {"--subtype": args.subtype, "--start": args.start, "--end": args.end}
+    audio_only = {"--subtype": args.subtype, "--start": args.start, "--end": args.end, "--rate": args.rate,
+                  "--channels": args.channels, "--bits": args.bits}
+    if args.subtype and args.bits:
+        raise UsageError("give --subtype or --bits, not both")
     for option, value in image_only.items():
         if value is not None and "image" not in kinds:
             raise UsageError(f"{option} applies to images only")
@@ -420,10 +423,27 @@ def audio_plan(job: Job, args) -> dict:
     except (mediaview.Error, OSError):
         return {}  # the conversion reports the real problem for this file
     try:
-        return _core.plan_audio_conversion(job.format, info.subtype, args.subtype.upper() if args.subtype else "",
-                                           info.samplerate, info.channels)
+        return _core.plan_audio_conversion(job.format, info.subtype, requested_subtype(job, args),
+                                           args.rate or info.samplerate, args.channels or info.channels)
     except ValueError as e:
         raise UsageError(f"{job.src} -> {job.dst}: {e}") from None
+
+
+def requested_subtype(job: Job, args) -> str:
+    """--subtype, or the PCM subtype --bits names in the target format (8-bit
+    PCM is signed or unsigned as the format stores it); "" for neither."""
+    if args.subtype:
+        return args.subtype.upper()
+    if not args.bits:
+        return ""
+    wanted = ("PCM_S8", "PCM_U8") if args.bits == 8 else (f"PCM_{args.bits}",)
+    for f in mediaview.formats():
+        if f["kind"] == "audio" and (job.format in f["extensions"] or job.format == f["name"].lower()):
+            stored = [s for s in wanted if s in f["subtypes"]]
+            if stored:
+                return stored[0]
+            raise UsageError(f"{job.dst}: {f['name']} cannot store {args.bits}-bit PCM")
+    return wanted[0]
 
 
 def convert_audio(job: Job, args) -> str:
@@ -436,7 +456,13 @@ def convert_audio(job: Job, args) -> str:
         raise ValueError(f"--end ({stop} frames) lies before --start ({first} frames)")
     plan = job.plan or audio_plan(job, args)
     subtype = plan["subtype"]
-    data, samplerate = mediaview.read_audio(job.src, dtype=plan["dtype"], start=first, stop=stop, always_2d=True,
+    # --rate and --channels: resampled and mixed on load (the range is in
+    # the source's frames). New sample values are no source's integers:
+    # they go to the writer as float64, quantized once, by the writer.
+    converting = (args.rate or info.samplerate) != info.samplerate or (args.channels or info.channels) != info.channels
+    dtype = "float64" if converting else plan["dtype"]
+    data, samplerate = mediaview.read_audio(job.src, dtype=dtype, start=first, stop=stop, always_2d=True,
+                                            samplerate=args.rate, channels=args.channels,
                                             **decode_limits(args, "audio"))
     tags = dict(info.tags) if info.tags else None
     # The extension names the format unless --format said otherwise.
@@ -616,7 +642,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("-o", "--output-dir", metavar="DIR", help="write every output into DIR (made if missing)")
     batch.add_argument("--to", metavar="EXT", help="output extension for -o (default: keep each input's)")
     batch.add_argument("-r", "--recursive", action="store_true",
-                       help="include subfolders of folder inputs (-r is not a sample rate here, as it is in sox)")
+                       help="include subfolders of folder inputs (-r is not a sample rate here, as it is in sox: "
+                            "that is --rate)")
     batch.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel workers (threads; default 1)")
 
     image = convert.add_argument_group("images")
@@ -636,6 +663,12 @@ def build_parser() -> argparse.ArgumentParser:
     audio = convert.add_argument_group("audio")
     audio.add_argument("--subtype", help="audio subtype, e.g. PCM_16, PCM_24, FLOAT, VORBIS "
                                          "(default: the input's where the format stores it, else the format's own)")
+    audio.add_argument("--rate", type=_positive("--rate"), metavar="HZ",
+                       help="resample to this rate on load (libsoxr, high quality); not -r, which is --recursive")
+    audio.add_argument("--channels", type=_positive("--channels"), metavar="N",
+                       help="mix to N channels on load (stereo to mono: the mean; mono to stereo: duplicated)")
+    audio.add_argument("--bits", type=int, choices=(8, 16, 24, 32),
+                       help="store N-bit integer PCM (the target's PCM subtype of that width)")
     audio.add_argument("--start", help="first frame: seconds (1.5, 1.5s) or frames (44100f)")
     audio.add_argument("--end", help="end (exclusive): seconds or frames")
     damage = convert.add_argument_group("damaged and oversized inputs")
@@ -665,6 +698,19 @@ def _int_in(name: str, lo: Optional[int], hi: Optional[int]) -> Callable[[str], 
             raise argparse.ArgumentTypeError(f"{value} is out of range: {lo} to {hi}")
         return value
     parse.__name__ = name
+    return parse
+
+
+def _positive(option: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"wants a positive integer, not {text!r}") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"wants a positive integer, not {value}")
+        return value
+    parse.__name__ = option
     return parse
 
 
