@@ -135,6 +135,19 @@ struct AudioWriteRequest {
     std::vector<std::pair<std::string, std::string>> tags;
 };
 
+// An audio file being written, block by block.
+class AudioWriter {
+public:
+    virtual ~AudioWriter() = default;
+    // Appends block.frames frames at block.data (the dtype and channels the
+    // writer was opened with; any strides). Throws Error.
+    virtual void append(const AudioWriteRequest& block) = 0;
+    // Flushes the encoder (Vorbis, Opus, MP3 and FLAC finish on close) and
+    // closes the file; throws Error. Without it the file is left partial,
+    // for the caller's temporary to be removed.
+    virtual void close() = 0;
+};
+
 // Where the samples of an uncompressed file lie, for a zero-copy memory map.
 struct PcmLayout {
     std::uint64_t data_offset = 0;  // byte offset of frame 0 in the file
@@ -147,8 +160,11 @@ public:
     // Throws UnsupportedFormatError for content it does not know, DecodeError
     // for damaged content, FileError for a path it cannot open.
     virtual std::unique_ptr<AudioHandle> open(const AudioSource& source) const = 0;
-    // Writes to request.path directly (the caller chooses a temporary name).
-    virtual void write(const AudioWriteRequest& request) const = 0;
+    // Creates request.path (the caller chooses a temporary name) for audio of
+    // request's format, subtype, rate, channels, dtype and tags; blocks of
+    // samples are then appended, so a file of any length is written with
+    // memory for one block.
+    virtual std::unique_ptr<AudioWriter> open_writer(const AudioWriteRequest& request) const = 0;
     // Where the samples lie in `file` (the whole file behind `source`, e.g.
     // memory-mapped) when they are stored as `dtype` in native byte order;
     // otherwise nullopt and the reason in `why_not`.

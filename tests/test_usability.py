@@ -420,3 +420,40 @@ def test_cli_corner_messages(tmp_path):
     into = run("convert", JPEG, out_dir)
     assert into.returncode == 0, into.stderr
     assert (out_dir / "chelsea_420.jpg").exists()
+
+
+# ---- long recordings convert in bounded memory (issue 12) ---------------------------------------
+
+PEAK = """
+import sys
+import mediaview.cli
+rc = mediaview.cli.main(sys.argv[1:])
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(rc, peak // 1024)
+"""
+
+
+def _long_wav(path: Path, minutes: float) -> Path:
+    rate, block = 44100, 44100 * 10
+    with soundfile.SoundFile(path, "w", rate, 2, "PCM_16") as f:
+        rng = np.random.default_rng(1)
+        for _ in range(int(minutes * 6)):
+            f.write((rng.standard_normal((block, 2)) * 0.1).astype(np.float32))
+    return path
+
+
+def test_long_recordings_convert_in_memory_independent_of_length(tmp_path):
+    peaks = {}
+    for minutes in (1, 12):
+        src = _long_wav(tmp_path / f"{minutes}.wav", minutes)
+        out = subprocess.run([sys.executable, "-c", PEAK, "convert", src, tmp_path / f"{minutes}.flac",
+                              "--rate", "16000", "--channels", "1"],
+                             capture_output=True, text=True, timeout=600)
+        rc, peak = map(int, out.stdout.splitlines()[-1].split())  # after the CLI's own line
+        assert rc == 0, out.stderr
+        assert soundfile.info(tmp_path / f"{minutes}.flac").frames == -(-minutes * 60 * 44100 * 16000 // 44100)
+        peaks[minutes] = peak
+    # 12 minutes decoded whole would be 254 MB as float32 and 508 MB as the float64
+    # the converter reads in: the peak grows by far less than one of them.
+    print("peak RSS (MB) by minutes:", peaks)
+    assert peaks[12] - peaks[1] < 40, peaks

@@ -871,7 +871,7 @@ public:
         return std::make_unique<Handle>(source);
     }
 
-    void write(const AudioWriteRequest&) const override {
+    std::unique_ptr<AudioWriter> open_writer(const AudioWriteRequest&) const override {
         // write_formats() is empty: the table gives FLAC writing to libsndfile.
         throw UnsupportedFormatError("the libFLAC codec does not write files");
     }

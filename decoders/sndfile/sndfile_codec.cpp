@@ -435,6 +435,43 @@ bool host_is_big_endian() {
     return first == 0;
 }
 
+// One file being written: blocks go to libsndfile as they come.
+class Writer final : public AudioWriter {
+public:
+    Writer(const AudioWriteRequest& r, SndfilePtr f, bool as_float)
+        : f_(std::move(f)), name_(r.name.empty() ? r.path : r.name), dtype_(r.dtype), channels_(r.channels),
+          as_float_(as_float) {
+        sf_command(f_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
+        set_tags(f_.get(), r);
+    }
+
+    void append(const AudioWriteRequest& block) override {
+        if (!f_) throw Error("writing " + name_ + " after it was closed");
+        if (block.dtype != dtype_ || block.channels != channels_)
+            throw std::invalid_argument("every block must have the dtype and channels the file was opened with");
+        switch (dtype_) {
+            case DType::I16: write_samples<short>(f_.get(), block, as_float_); break;
+            case DType::I32: write_samples<int>(f_.get(), block, as_float_); break;
+            case DType::F32: write_samples<float>(f_.get(), block, as_float_); break;
+            case DType::F64: write_samples<double>(f_.get(), block, as_float_); break;
+            default: throw std::invalid_argument("audio data must be int16, int32, float32 or float64");
+        }
+    }
+
+    void close() override {
+        // Encoders (Vorbis, Opus, MP3, FLAC) flush their last blocks on close.
+        int rc = sf_close(f_.release());
+        if (rc != 0) throw Error("finishing " + name_ + " failed: " + sf_error_number(rc));
+    }
+
+private:
+    SndfilePtr f_;
+    std::string name_;
+    DType dtype_;
+    int channels_;
+    bool as_float_;
+};
+
 class SndfileDecoder final : public AudioCodec {
 public:
     std::string_view name() const override { return "sndfile"; }
@@ -466,25 +503,13 @@ public:
         return std::make_unique<Handle>(source);
     }
 
-    void write(const AudioWriteRequest& r) const override {
+    std::unique_ptr<AudioWriter> open_writer(const AudioWriteRequest& r) const override {
         if (r.channels <= 0 || r.samplerate <= 0) throw std::invalid_argument("need at least one channel and a positive samplerate");
         const std::string& fmt = r.format;
         std::string sub = r.subtype.empty() ? default_subtype(fmt) : r.subtype;
         if (sub.empty()) throw std::invalid_argument("format " + fmt + " needs an explicit subtype");
-        SndfilePtr f = open_for_writing(r, major_code(fmt) | subtype_code(sub));
-        sf_command(f.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
-        set_tags(f.get(), r);
-        const bool as_float = major_code(fmt) == SF_FORMAT_MPEG;
-        switch (r.dtype) {
-            case DType::I16: write_samples<short>(f.get(), r, as_float); break;
-            case DType::I32: write_samples<int>(f.get(), r, as_float); break;
-            case DType::F32: write_samples<float>(f.get(), r, as_float); break;
-            case DType::F64: write_samples<double>(f.get(), r, as_float); break;
-            default: throw std::invalid_argument("audio data must be int16, int32, float32 or float64");
-        }
-        // Encoders (Vorbis, Opus, MP3, FLAC) flush their last blocks on close.
-        int rc = sf_close(f.release());
-        if (rc != 0) throw Error("finishing " + (r.name.empty() ? r.path : r.name) + " failed: " + sf_error_number(rc));
+        return std::make_unique<Writer>(r, open_for_writing(r, major_code(fmt) | subtype_code(sub)),
+                                        major_code(fmt) == SF_FORMAT_MPEG);
     }
 
     std::optional<PcmLayout> pcm_layout(const AudioSource& source, const AudioInfo& info, DType dtype, ByteSpan file,

@@ -78,8 +78,10 @@ public:
         conversion.quality = resample_quality_from_name(quality);
         conversion.strict = strict;
         conversion.allow_truncated = allow_truncated;
+        AudioSource source = input_.source();  // (its bytes stay input_'s)
+        source.policy = {strict, allow_truncated, false};  // for codecs that apply it themselves
         py::gil_scoped_release nogil;
-        blocks_ = std::make_unique<AudioBlocks>(codecs(), input_.source(), blocksize, overlap, t, start, stop, shape,
+        blocks_ = std::make_unique<AudioBlocks>(codecs(), source, blocksize, overlap, t, start, stop, shape,
                                                 conversion);
     }
 
@@ -138,6 +140,40 @@ void write_audio(py::handle path, py::handle name, py::handle data, int samplera
     mediaview::write_audio(codecs(), job);
 }
 
+// A file written block by block (mediaview's streaming conversions).
+class AudioFileWriter {
+public:
+    AudioFileWriter(py::handle path, py::handle name, int samplerate, int channels, const std::string& dtype,
+                    const std::string& format, const std::string& subtype,
+                    const std::map<std::string, std::string>& tags) {
+        AudioWriteHeader header;
+        header.path = *path_of(path);
+        header.name = *path_of(name);
+        header.format = format;
+        header.subtype = subtype;
+        header.samplerate = samplerate;
+        header.channels = channels;
+        header.dtype = audio_dtype_from_name(dtype);
+        header.tags.assign(tags.begin(), tags.end());
+        py::gil_scoped_release nogil;
+        writer_ = open_audio_writer(codecs(), header);
+    }
+
+    void write(py::handle data) {
+        StridedArray samples = caller_buffer(data, false, "data").array();
+        py::gil_scoped_release nogil;
+        append_audio(*writer_, samples);
+    }
+
+    void close() {
+        py::gil_scoped_release nogil;
+        writer_->close();
+    }
+
+private:
+    std::unique_ptr<AudioWriter> writer_;
+};
+
 py::dict plan_conversion(const std::string& target, const std::string& source_subtype, const std::string& subtype,
                          int samplerate, int channels) {
     AudioConversion plan = plan_audio_conversion(codecs(), target, source_subtype, subtype, samplerate, channels);
@@ -189,6 +225,13 @@ void bind_audio(py::module_& m) {
         .def("next_block", &AudioStream::next_block);
     m.def("write_audio", &write_audio, py::arg("path"), py::arg("name"), py::arg("data"), py::arg("samplerate"),
           py::arg("format"), py::arg("subtype"), py::arg("tags"));
+    py::class_<AudioFileWriter>(m, "AudioFileWriter", "An audio file written block by block (GIL released).")
+        .def(py::init<py::handle, py::handle, int, int, const std::string&, const std::string&, const std::string&,
+                      const std::map<std::string, std::string>&>(),
+             py::arg("path"), py::arg("name"), py::arg("samplerate"), py::arg("channels"), py::arg("dtype"),
+             py::arg("format"), py::arg("subtype"), py::arg("tags"))
+        .def("write", &AudioFileWriter::write, py::arg("data"))
+        .def("close", &AudioFileWriter::close);
     m.def("plan_audio_conversion", &plan_conversion, py::arg("target"), py::arg("source_subtype"),
           py::arg("subtype"), py::arg("samplerate") = 0, py::arg("channels") = 0,
           "For converting audio stored as source_subtype into target (extension or format name): "

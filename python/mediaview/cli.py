@@ -26,10 +26,13 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import mediaview
 
 from . import _core
-from ._atomic import check_writable_dir
+from ._atomic import atomic_path, check_writable_dir
 from ._encode import image_format_for, image_writers, pillow_extensions, write_image
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+# Frames an audio conversion decodes, resamples and encodes at a time.
+STREAM_BLOCK = 1 << 16
 
 EXIT_HELP = """\
 exit status:
@@ -393,20 +396,19 @@ def writer_options(fmt: str, args) -> dict:
     return {k: v for k, v in given.items() if v is not None and v is not False}
 
 
-def decode_limits(args, kind: str) -> dict:
-    """The damage policy and limits the command line gave, as the API's
-    keywords (audio_info takes none of them)."""
+def decode_limits(args) -> dict:
+    """The damage policy and pixel limit the command line gave, as
+    decode_image's keywords (audio streams: see convert_audio)."""
     options = {"strict": args.strict, "allow_truncated": args.allow_truncated}
-    limit, name = (args.max_samples, "max_samples") if kind == "audio" else (args.max_pixels, "max_pixels")
-    if limit is not None:
-        options[name] = limit.value
+    if args.max_pixels is not None:
+        options["max_pixels"] = args.max_pixels.value
     return options
 
 
 def convert_image(job: Job, args) -> str:
     # mode None: the file's own layout (grey stays grey, CMYK stays CMYK).
     view = mediaview.decode_image(job.src, mode=args.mode, scale=parse_scale(args.scale), crop=parse_crop(args.crop),
-                                  orient=args.orient, **decode_limits(args, "image"),
+                                  orient=args.orient, **decode_limits(args),
                                   **parse_resize(args.resize, args.fit))
     metadata = {"icc": None, "exif": None} if args.strip else {}
     write_image(job.dst, view, format=job.format, overwrite=args.overwrite, **metadata,
@@ -461,14 +463,34 @@ def convert_audio(job: Job, args) -> str:
     # they go to the writer as float64, quantized once, by the writer.
     converting = (args.rate or info.samplerate) != info.samplerate or (args.channels or info.channels) != info.channels
     dtype = "float64" if converting else plan["dtype"]
-    data, samplerate = mediaview.read_audio(job.src, dtype=dtype, start=first, stop=stop, always_2d=True,
-                                            samplerate=args.rate, channels=args.channels,
-                                            **decode_limits(args, "audio"))
-    tags = dict(info.tags) if info.tags else None
+    tags = dict(info.tags) if info.tags else {}
     # The extension names the format unless --format said otherwise.
-    fmt = plan["format"] if job.dst.suffix.lstrip(".").lower() != job.format else None
-    mediaview.write_audio(job.dst, data, samplerate, format=fmt, subtype=subtype, tags=tags, overwrite=args.overwrite)
-    frames = memoryview(data).shape[0]
+    fmt = plan["format"] if job.dst.suffix.lstrip(".").lower() != job.format else ""
+    # Block by block (decode, resample, encode): memory is one block's,
+    # whatever the length of the recording, so no sample limit applies
+    # unless --max-samples asks for one (a header claim above it is refused).
+    if args.max_samples is not None and args.max_samples.value and info.frames > 0 and \
+            info.frames * info.channels > args.max_samples.value:
+        raise mediaview.LimitError(f"{info.frames} frames x {info.channels} channels exceed --max-samples "
+                                   f"{args.max_samples.value}")
+    blocks = mediaview.stream_audio(job.src, STREAM_BLOCK, dtype=dtype, start=first, stop=stop, always_2d=True,
+                                    samplerate=args.rate, channels=args.channels, strict=args.strict,
+                                    allow_truncated=args.allow_truncated)
+    samplerate = args.rate or info.samplerate
+    frames = 0
+    with atomic_path(job.dst, overwrite=args.overwrite) as temp:
+        writer = None
+        for block in blocks:
+            if writer is None:
+                writer = _core.AudioFileWriter(temp, job.dst, samplerate, block.shape[1], dtype, fmt, subtype or "",
+                                               tags)
+            writer.write(block)
+            frames += block.shape[0]
+            del block  # the stream reuses a block nobody holds
+        if writer is None:  # no frames at all: still a valid, empty file
+            writer = _core.AudioFileWriter(temp, job.dst, samplerate, args.channels or info.channels, dtype, fmt,
+                                           subtype or "", tags)
+        writer.close()
     return f"{job.src} -> {job.dst} ({frames} frames, {samplerate} Hz, {subtype or 'default subtype'})"
 
 
@@ -679,7 +701,8 @@ def build_parser() -> argparse.ArgumentParser:
     damage.add_argument("--max-pixels", type=_limit, metavar="N|none",
                         help=f"refuse images whose header claims more pixels (default {mediaview.MAX_IMAGE_PIXELS})")
     damage.add_argument("--max-samples", type=_limit, metavar="N|none",
-                        help=f"refuse audio claiming more samples (default {mediaview.MAX_AUDIO_SAMPLES})")
+                        help="refuse audio whose header claims more samples (default: none; audio is converted "
+                             "block by block, in memory for one block whatever its length)")
     general.add_argument("--strip", action="store_true",
                          help="write no ICC profile or EXIF (kept by default where the output format stores them)")
     convert.set_defaults(run=cmd_convert, parser=convert)

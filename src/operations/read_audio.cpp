@@ -388,6 +388,7 @@ std::optional<StridedArray> AudioBlocks::next(bool reuse) {
     }
     std::shared_ptr<Storage> storage = block_storage(kept, wanted, reuse);
     std::int64_t got = produce(storage->data + kept * frame_bytes(), wanted);
+    collect_warnings(*handle_, &diagnostics_);  // damage the codec survived under source.policy
     if (got == 0) {
         finished_ = true;
         return std::nullopt;

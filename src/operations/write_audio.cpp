@@ -55,34 +55,60 @@ void check_storable(const AudioCodec& codec, const AudioFormat& format, const st
 
 }  // namespace
 
-void write_audio(const CodecTable& codecs, const AudioWriteJob& job) {
-    const StridedArray& s = job.samples;
+namespace {
+
+// The samples as the codec takes a block: frames, channels, dtype, strides.
+void describe_samples(const StridedArray& s, AudioWriteRequest& r) {
     if (s.ndim() != 1 && s.ndim() != 2) throw std::invalid_argument("audio data must be (frames,) or (frames, channels)");
     check_audio_dtype(s.dtype());
-    auto [codec, format] = writer_for(codecs, job.format, job.name);
-    AudioWriteRequest r;
-    r.path = job.path;
-    r.name = job.name;
-    r.format = format.name;
-    r.subtype = job.subtype.empty() ? default_subtype(*codec, format, job.name) : job.subtype;
-    r.samplerate = job.samplerate;
     r.dtype = s.dtype();
     r.frames = s.shape()[0];
     r.channels = s.ndim() == 2 ? static_cast<int>(s.shape()[1]) : 1;
     r.data = s.data();
     r.frame_stride = s.strides()[0];
     r.channel_stride = s.ndim() == 2 ? s.strides()[1] : static_cast<Index>(s.itemsize());
-    r.tags = job.tags;
+}
+
+}  // namespace
+
+std::unique_ptr<AudioWriter> open_audio_writer(const CodecTable& codecs, const AudioWriteHeader& header) {
+    check_audio_dtype(header.dtype);
+    auto [codec, format] = writer_for(codecs, header.format, header.name);
+    AudioWriteRequest r;
+    r.path = header.path;
+    r.name = header.name;
+    r.format = format.name;
+    r.subtype = header.subtype.empty() ? default_subtype(*codec, format, header.name) : header.subtype;
+    r.samplerate = header.samplerate;
+    r.dtype = header.dtype;
+    r.channels = header.channels;
+    r.tags = header.tags;
     // What the format's encoder cannot store is found before the file is
     // made (an unknown subtype is left to the codec, which names it).
     if (contains(format.subtypes, r.subtype)) {
         try {
-            check_storable(*codec, format, r.subtype, job.samplerate, r.channels);
+            check_storable(*codec, format, r.subtype, r.samplerate, r.channels);
         } catch (const std::invalid_argument& e) {
             throw UnsupportedFormatError(e.what());
         }
     }
-    codec->write(r);
+    return codec->open_writer(r);
+}
+
+void append_audio(AudioWriter& writer, const StridedArray& samples) {
+    AudioWriteRequest block;
+    describe_samples(samples, block);
+    writer.append(block);
+}
+
+void write_audio(const CodecTable& codecs, const AudioWriteJob& job) {
+    AudioWriteRequest described;
+    describe_samples(job.samples, described);  // checked before the file is made
+    AudioWriteHeader header{job.path, job.name, job.format, job.subtype, job.samplerate, described.channels,
+                            described.dtype, job.tags};
+    std::unique_ptr<AudioWriter> writer = open_audio_writer(codecs, header);
+    writer->append(described);
+    writer->close();
 }
 
 

@@ -4,6 +4,7 @@
 // _atomic.py), so `path` here is that temporary and `name` the user's path.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,6 +23,26 @@ struct AudioWriteJob {
     StridedArray samples;  // (frames,) or (frames, channels), any strides
     std::vector<std::pair<std::string, std::string>> tags;
 };
+
+// A file to be written block by block: what write_audio knows from its
+// samples, given up front.
+struct AudioWriteHeader {
+    std::string path;
+    std::string name;
+    std::string format;
+    std::string subtype;
+    int samplerate = 0;
+    int channels = 0;
+    DType dtype = DType::F32;
+    std::vector<std::pair<std::string, std::string>> tags;
+};
+
+// Opens `header.path` for blocks of samples (append_audio), after the same
+// checks as write_audio; close() the writer to finish the file. Memory is
+// that of one block, whatever the length.
+std::unique_ptr<AudioWriter> open_audio_writer(const CodecTable& codecs, const AudioWriteHeader& header);
+// Appends (frames,) or (frames, channels) samples of the writer's dtype.
+void append_audio(AudioWriter& writer, const StridedArray& samples);
 
 // Runs without Python. Throws UnsupportedFormatError for an unknown format,
 // ArgumentTypeError for samples of a type no codec takes,
