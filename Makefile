@@ -126,6 +126,9 @@ bench: build
 	$(PY) bench/bench_png.py
 	$(PY) bench/bench_webp.py
 	$(PY) bench/bench_audio.py
+	$(PY) bench/bench_flac.py
+	$(PY) bench/bench_resample.py
+	$(PY) bench/bench_batch.py
 
 clean:
 	rm -rf build $(VENV) $(ASAN_VENV) python/mediaview/*.so
