@@ -214,14 +214,18 @@ TEST(Sndfile, WritesAndReadsBack) {
     r.frame_stride = 4;
     r.channel_stride = 2;
     r.tags = {{"title", "cpp"}};
-    d.write(r);
+    {
+        std::unique_ptr<AudioWriter> writer = d.open_writer(r);
+        writer->append(r);
+        writer->close();
+    }
     AudioSource back;
     back.path = path;
     EXPECT_EQ(read_all<short>(back, DType::I16), original);
     EXPECT_EQ(d.open(back)->info().tags.at(0).second, "cpp");
     r.subtype = "VORBIS";
     r.format = "WAV";
-    EXPECT_THROW(d.write(r), UnsupportedFormatError);
+    EXPECT_THROW(d.open_writer(r), UnsupportedFormatError);
     std::remove(path.c_str());
     rmdir(dir);
 }
