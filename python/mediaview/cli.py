@@ -685,9 +685,9 @@ def build_parser() -> argparse.ArgumentParser:
     audio = convert.add_argument_group("audio")
     audio.add_argument("--subtype", help="audio subtype, e.g. PCM_16, PCM_24, FLOAT, VORBIS "
                                          "(default: the input's where the format stores it, else the format's own)")
-    audio.add_argument("--rate", type=_positive("--rate"), metavar="HZ",
+    audio.add_argument("--rate", type=_int_in("--rate", 1, None), metavar="HZ",
                        help="resample to this rate on load (libsoxr, high quality); not -r, which is --recursive")
-    audio.add_argument("--channels", type=_positive("--channels"), metavar="N",
+    audio.add_argument("--channels", type=_int_in("--channels", 1, None), metavar="N",
                        help="mix to N channels on load (stereo to mono: the mean; mono to stereo: duplicated)")
     audio.add_argument("--bits", type=int, choices=(8, 16, 24, 32),
                        help="store N-bit integer PCM (the target's PCM subtype of that width)")
@@ -710,30 +710,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _int_in(name: str, lo: Optional[int], hi: Optional[int]) -> Callable[[str], int]:
-    """An argparse type: an integer in lo..hi, said in one line (argparse's
-    choices= would print every valid value)."""
+    """An argparse type: an integer in lo..hi (either end open when None),
+    said in one line (argparse's choices= would print every valid value)."""
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"wants an integer, not {text!r}") from None
-        if lo is not None and not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f"{value} is out of range: {lo} to {hi}")
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise argparse.ArgumentTypeError(f"{value} is out of range: {lo} to {hi}" if hi is not None
+                                             else f"wants an integer of at least {lo}, not {value}")
         return value
     parse.__name__ = name
-    return parse
-
-
-def _positive(option: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"wants a positive integer, not {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"wants a positive integer, not {value}")
-        return value
-    parse.__name__ = option
     return parse
 
 

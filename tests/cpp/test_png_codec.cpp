@@ -14,33 +14,19 @@
 #include "decoders/png/chunks.hpp"
 #include "decoders/png/png_codec.hpp"
 #include "decoders/table.hpp"
+#include "tests/cpp/image_samples.hpp"
 #include "fuzz/png_harness.hpp"
 
 using namespace mediaview;
 
 namespace {
 
-std::vector<std::uint8_t> sample(const std::string& name) {
-    std::ifstream f(std::string(MEDIAVIEW_SOURCE_DIR) + "/samples/" + name, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-ByteSpan span(const std::vector<std::uint8_t>& v) { return {v.data(), v.size()}; }
-
-struct Decoded {
-    StridedArray pixels;
-    ImageDecodeResult result;
-    Diagnostics diagnostics;
-};
+using test_samples::Decoded;
+using test_samples::sample;
+using test_samples::span;
 
 Decoded decode(const std::vector<std::uint8_t>& data, ImageRequest request) {
-    Decoded d;
-    auto provide = [&d](const OutputShape& s) {
-        d.pixels = StridedArray::allocate(s.dtype, {s.height, s.width, s.channels});
-        return PixelTarget{d.pixels.data(), d.pixels.strides()[0], d.pixels.strides()[1]};
-    };
-    d.result = png::codec().decode(span(data), request, provide, d.diagnostics);
-    return d;
+    return test_samples::decode_with(png::codec(), data, request);
 }
 
 ImageRequest own() {
