@@ -48,10 +48,10 @@ def is_temporary(path: "os.PathLike[str] | str") -> bool:
 def check_writable_dir(directory: "os.PathLike[str] | str") -> None:
     """Raises OSError unless a temporary file can be created in ``directory``
     (the real test: permission bits say little to root or on read-only
-    mounts)."""
-    fd, probe = tempfile.mkstemp(prefix=f".probe{TEMP_MARKER}", dir=os.fspath(directory))
-    os.close(fd)
-    os.unlink(probe)
+    mounts). The probe has no name (O_TMPFILE where the file system has it),
+    so a process killed while probing leaves nothing behind."""
+    with tempfile.TemporaryFile(prefix=f".probe{TEMP_MARKER}", dir=os.fspath(directory)):
+        pass
 
 
 def _move_into_place(temp: str, target: Path, overwrite: bool) -> None:
