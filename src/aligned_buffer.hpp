@@ -1,7 +1,8 @@
 // A heap block aligned to 64 bytes (one cache line, the widest SIMD load), so
 // decoders and consumers such as numpy get aligned rows. Blocks of 4 MiB and
 // more are aligned to 2 MiB for transparent huge pages, and up to four of
-// them (256 MiB at most) are kept after release for reuse (see the .cpp).
+// them (256 MiB at most), plus one larger block (a batch's output), are kept
+// after release for reuse (see the .cpp).
 #pragma once
 
 #include <cstddef>
