@@ -133,6 +133,34 @@ py::object decode_images(const py::list& srcs, int threads, bool stack, const st
     return result;
 }
 
+// What each source decodes to, from its header, in the worker pool: a list
+// of (shape, dtype name) or, for a source that cannot be planned, the
+// exception its decode would raise.
+py::list plan_images(const py::list& srcs, int threads, const std::optional<std::string>& mode,
+                     const std::optional<std::string>& dtype, int scale_num, int scale_den, int min_width,
+                     int min_height, const std::optional<std::tuple<int, int, int, int>>& crop, bool orient,
+                     bool strict, bool allow_truncated, std::uint64_t max_pixels, py::handle resize) {
+    ImageRequest request = make_request(mode, dtype, orient, scale_num, scale_den, min_width, min_height, crop, strict,
+                                        allow_truncated, max_pixels, resize);
+    HeldSources held = hold(srcs);
+    PlannedBatch planned;
+    {
+        py::gil_scoped_release nogil;
+        planned = mediaview::plan_images(codecs(), held.sources, request, threads);
+    }
+    py::list result;
+    for (std::size_t i = 0; i < held.sources.size(); ++i) {
+        if (planned.errors[i]) {
+            result.append(exception_object(planned.errors[i]));
+            continue;
+        }
+        py::tuple shape(planned.plans[i].shape.size());
+        for (std::size_t k = 0; k < planned.plans[i].shape.size(); ++k) shape[k] = planned.plans[i].shape[k];
+        result.append(py::make_tuple(shape, std::string(dtype_name(planned.plans[i].dtype))));
+    }
+    return result;
+}
+
 py::object read_audios(const py::list& srcs, int threads, const std::string& dtype, std::int64_t start,
                        std::optional<std::int64_t> stop, std::optional<std::int64_t> frames, const std::string& layout,
                        bool always_2d, std::optional<bool> mmap, std::uint64_t max_samples, py::handle hints, bool pad,
@@ -216,6 +244,10 @@ void bind_batch(py::module_& m) {
           py::arg("min_width"), py::arg("min_height"), py::arg("crop").none(true), py::arg("orient"),
           py::arg("strict"), py::arg("allow_truncated"), py::arg("max_pixels"), py::arg("resize").none(true),
           py::arg("out").none(true));
+    m.def("plan_images", &plan_images, py::arg("srcs"), py::arg("threads"), py::arg("mode").none(true),
+          py::arg("dtype").none(true), py::arg("scale_num"), py::arg("scale_den"), py::arg("min_width"),
+          py::arg("min_height"), py::arg("crop").none(true), py::arg("orient"), py::arg("strict"),
+          py::arg("allow_truncated"), py::arg("max_pixels"), py::arg("resize").none(true));
     m.def("read_audios", &read_audios, py::arg("srcs"), py::arg("threads"), py::arg("dtype"), py::arg("start"),
           py::arg("stop").none(true), py::arg("frames").none(true), py::arg("layout"), py::arg("always_2d"),
           py::arg("mmap").none(true), py::arg("max_samples"), py::arg("hints").none(true), py::arg("pad"),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, List, Optional, Tuple, Union
 
 from . import _args as args
 from . import _core
-from ._image import IMAGE_DTYPES, MODES, Source, _crop_argument, _resize_argument, _scale_arguments
+from ._image import Source, _request_arguments, _resize_argument
 from ._limits import DEFAULT, limit_argument
 
 
@@ -53,31 +53,58 @@ def decode_images(
     zeroed; ``None`` in a list, or for ``stack=True`` when nothing decoded).
     Warnings are :class:`DecodeWarning` messages that start with the source.
     """
-    if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, int):
-            raise TypeError(f"threads must be an int or None, not {type(threads).__name__}")
-        if threads < 1:
-            raise ValueError(f"threads must be at least 1, not {threads}")
-    srcs = list(srcs)
-    num, den, min_w, min_h = _scale_arguments(scale)
     return _core.decode_images(
-        srcs,
-        threads or 0,
+        list(srcs),
+        _threads_argument(threads),
         args.flag(stack, "stack"),
-        args.text(mode, "mode", MODES, none=True),
-        None if dtype is None else args.dtype_name(dtype, "image dtype", IMAGE_DTYPES),
-        num,
-        den,
-        min_w,
-        min_h,
-        _crop_argument(crop),
-        args.flag(orient, "orient"),
-        args.flag(strict, "strict"),
-        args.flag(allow_truncated, "allow_truncated"),
-        limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
+        *_request_arguments(mode, dtype, scale, crop, orient, strict, allow_truncated, max_pixels),
         _resize_argument(size, fit, filter, fill, reducing_gap),
         out,
     )
+
+
+def plan_images(
+    srcs: Iterable[Source],
+    *,
+    threads: Optional[int] = None,
+    mode: Optional[str] = "RGB",
+    dtype: Optional[str] = None,
+    scale=None,
+    crop: Optional[Tuple[int, int, int, int]] = None,
+    orient: bool = False,
+    strict: bool = False,
+    allow_truncated: bool = False,
+    max_pixels=DEFAULT,
+    size: Optional[Tuple[int, int]] = None,
+    fit: str = "fill",
+    filter: str = "area",
+    fill=0,
+    reducing_gap: Optional[float] = 2.0,
+) -> List[Union[Tuple[Tuple[int, ...], str], BaseException]]:
+    """What :func:`decode_images` with these options would make of each
+    source, read from the headers in the worker pool without decoding a
+    pixel: per source ``(shape, dtype)`` (the image's own shape, without the
+    batch axis, and ``"uint8"`` or ``"uint16"``), or the exception that
+    source's decode would raise. Options are checked as decode_images
+    checks them. (Used by :mod:`mediaview.dask` to know a lazy array's
+    shape up front.)"""
+    return _core.plan_images(
+        list(srcs),
+        _threads_argument(threads),
+        *_request_arguments(mode, dtype, scale, crop, orient, strict, allow_truncated, max_pixels),
+        _resize_argument(size, fit, filter, fill, reducing_gap),
+    )
+
+
+def _threads_argument(threads) -> int:
+    """The native pool's worker count: 0 for None (every usable core)."""
+    if threads is None:
+        return 0
+    if isinstance(threads, bool) or not isinstance(threads, int):
+        raise TypeError(f"threads must be an int or None, not {type(threads).__name__}")
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, not {threads}")
+    return threads
 
 
 def read_audios(
@@ -124,18 +151,14 @@ def read_audios(
     """
     from ._audio import _hints, _index, _rate
 
-    if threads is not None:
-        if isinstance(threads, bool) or not isinstance(threads, int):
-            raise TypeError(f"threads must be an int or None, not {type(threads).__name__}")
-        if threads < 1:
-            raise ValueError(f"threads must be at least 1, not {threads}")
+    threads = _threads_argument(threads)
     if pad_to is not None:
         pad_to = _index(pad_to, "pad_to")
         if pad_to < 0:
             raise ValueError(f"pad_to must be a number of frames >= 0, not {pad_to}")
     return _core.read_audios(
         list(srcs),
-        threads or 0,
+        threads,
         args.dtype_name(dtype, "audio dtype", _core.AUDIO_DTYPES),
         _index(start, "start"),
         _index(stop, "stop"),

@@ -186,14 +186,26 @@ def decode_image(
     - ``out``: a writable uint8 buffer of exactly the output shape (rows may
       be padded); the returned view shares its memory.
     """
-    # The common call (bytes or a path, defaults) converts nothing: this
-    # wrapper's cost is paid on every image of a small-image loop.
+    return _core.decode_image(
+        src,
+        *_request_arguments(mode, dtype, scale, crop, orient, strict, allow_truncated, max_pixels),
+        0 if frame == 0 and frame.__class__ is int else _c_int(args.integer(frame, "frame"), "frame"),
+        None if size is None else _resize_argument(size, fit, filter, fill, reducing_gap),
+        out,
+    )
+
+
+def _request_arguments(mode, dtype, scale, crop, orient, strict, allow_truncated, max_pixels) -> tuple:
+    """decode_image's options, checked, in the order the native calls take
+    them (decode_image, decode_images, plan_images): mode, dtype, the four
+    scale values, crop, orient, strict, allow_truncated, max_pixels. The
+    common call (defaults) converts nothing: this cost is paid on every
+    image of a small-image loop."""
     if scale is None:
         num, den, min_w, min_h = 1, 1, 0, 0
     else:
         num, den, min_w, min_h = _scale_arguments(scale)
-    return _core.decode_image(
-        src,
+    return (
         mode if mode in _MODE_SET else args.text(mode, "mode", MODES, none=True),
         None if dtype is None else args.dtype_name(dtype, "image dtype", IMAGE_DTYPES),
         num,
@@ -206,9 +218,6 @@ def decode_image(
         allow_truncated if allow_truncated.__class__ is bool else args.flag(allow_truncated, "allow_truncated"),
         _default_pixel_limit() if max_pixels is DEFAULT else limit_argument(
             max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
-        0 if frame == 0 and frame.__class__ is int else _c_int(args.integer(frame, "frame"), "frame"),
-        None if size is None else _resize_argument(size, fit, filter, fill, reducing_gap),
-        out,
     )
 
 

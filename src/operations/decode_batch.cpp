@@ -67,6 +67,24 @@ void zero_slot(const StridedArray& stacked, std::size_t i) {
 
 }  // namespace
 
+PlannedBatch plan_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
+                         const ImageRequest& request, int threads) {
+    const std::size_t n = sources.size();
+    WorkerPool& pool = WorkerPool::shared(threads > 0 ? threads : WorkerPool::usable_cores());
+    PlannedBatch planned;
+    planned.plans.resize(n);
+    planned.errors.resize(n);
+    pool.run(n, [&](std::size_t i) {
+        try {
+            Loaded loaded = load(sources[i]);
+            planned.plans[i] = plan_image(codecs, loaded.span, request);
+        } catch (...) {
+            planned.errors[i] = std::current_exception();
+        }
+    });
+    return planned;
+}
+
 DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
                            const ImageRequest& request, bool stack, const CallerBuffer* out, int threads) {
     const std::size_t n = sources.size();
@@ -80,15 +98,9 @@ DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSour
 
     if (stack) {
         // Phase 1: every shape from its header, before any pixel is decoded.
-        std::vector<PlannedImage> plans(n);
-        pool.run(n, [&](std::size_t i) {
-            try {
-                Loaded loaded = load(sources[i]);
-                plans[i] = plan_image(codecs, loaded.span, request);
-            } catch (...) {
-                errors[i] = std::current_exception();
-            }
-        });
+        PlannedBatch planned = plan_images(codecs, sources, request, threads);
+        const std::vector<PlannedImage>& plans = planned.plans;
+        errors = std::move(planned.errors);
         const PlannedImage* first = nullptr;
         std::size_t first_index = 0;
         for (std::size_t i = 0; i < n; ++i) {
@@ -124,7 +136,6 @@ DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSour
                     CallerBuffer slot = slot_buffer(batch.stacked, i);
                     DecodedImage image = decode_image(codecs, loaded.span, request, &slot, batch.diagnostics[i]);
                     batch.metas[i] = std::move(image.meta);
-                batch.orientations[i] = image.orientation;
                     batch.orientations[i] = image.orientation;
                     return;
                 } catch (...) {

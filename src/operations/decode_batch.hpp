@@ -39,6 +39,16 @@ struct DecodedBatch {
     std::vector<BatchFailure> failures;      // in index order; their slots are zeroed
 };
 
+// What every source will decode to, from its header alone (no pixel is
+// decoded): the first phase of a stacked batch, and what a lazy array
+// (mediaview.dask) needs up front. errors[i] is set where plans[i] is not.
+struct PlannedBatch {
+    std::vector<PlannedImage> plans;
+    std::vector<std::exception_ptr> errors;
+};
+PlannedBatch plan_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
+                         const ImageRequest& request, int threads);
+
 // `threads`: workers (0: every usable core). `out` (stack only): the
 // caller's (N, H, W[, C]) buffer. With `stack`, a source whose planned shape
 // differs from the first good one's is std::invalid_argument naming it,
