@@ -7,6 +7,11 @@ included, the temporary file is removed. A process killed outright (SIGKILL,
 power loss) can leave a temporary behind, never a partial file under the
 final name.
 
+Under ``run_tag(tag)`` (the CLI's Dask runner) the temporary carries the tag
+as an extended attribute, and a target that already exists with the same tag
+counts as written: a task retried after its worker was killed between the
+move and its report finds its own finished output instead of refusing it.
+
 This is the one atomic writer: images (write_image) and audio (write_audio)
 both go through it. A new file gets the permissions ``open()`` would give it
 (0666 less the umask); a file replaced keeps its own permission bits.
@@ -21,6 +26,7 @@ it falls back to a check followed by ``os.replace``.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import os
 import tempfile
@@ -33,6 +39,33 @@ TEMP_MARKER = ".mediaview-tmp-"
 # safe while other threads create files.
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
+
+
+# The extended attribute naming the run that wrote a file (see run_tag).
+_TAG_ATTRIBUTE = "user.mediaview.run"
+_run_tag: "contextvars.ContextVar[bytes | None]" = contextvars.ContextVar("mediaview_run_tag", default=None)
+
+
+@contextlib.contextmanager
+def run_tag(tag: str) -> Iterator[None]:
+    """Outputs written inside the block carry ``tag``; one that exists with
+    the same tag is taken as this run's own finished output."""
+    token = _run_tag.set(tag.encode())
+    try:
+        yield
+    finally:
+        _run_tag.reset(token)
+
+
+def written_by_this_run(target: "os.PathLike[str] | str") -> bool:
+    """True when ``target`` exists and carries the current run's tag."""
+    tag = _run_tag.get()
+    if tag is None:
+        return False
+    try:
+        return os.getxattr(target, _TAG_ATTRIBUTE) == tag
+    except OSError:  # no such file, no such attribute, or no xattrs on this file system
+        return False
 
 
 def temp_prefix(target: Path) -> str:
@@ -62,6 +95,9 @@ def _move_into_place(temp: str, target: Path, overwrite: bool) -> None:
         os.link(temp, target)  # fails with EEXIST instead of replacing
     except OSError as e:
         if e.errno == errno.EEXIST:
+            if written_by_this_run(target):  # an earlier attempt of this run finished it
+                os.unlink(temp)
+                return
             raise FileExistsError(errno.EEXIST, "exists (pass overwrite to replace it)", str(target)) from None
         if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
             raise
@@ -91,6 +127,10 @@ def _temporary_beside(target: Path, overwrite: bool) -> Iterator[Tuple[int, str]
         raise FileExistsError(errno.EEXIST, "exists (pass overwrite to replace it)", str(target))
     fd, temp = tempfile.mkstemp(prefix=temp_prefix(target), dir=os.fspath(target.parent))
     try:
+        tag = _run_tag.get()
+        if tag is not None:
+            with contextlib.suppress(OSError):  # no xattrs here: retries are not recognised, nothing worse
+                os.setxattr(fd, _TAG_ATTRIBUTE, tag)
         yield fd, temp
         with open(temp, "rb+") as f:
             os.fsync(f.fileno())

@@ -2,7 +2,7 @@
 
     mediaview info [--json] FILE...
     mediaview convert [options] IN OUT
-    mediaview convert [options] IN... -o DIR [--to EXT] [--recursive] [-j N]
+    mediaview convert [options] IN... -o DIR [--to EXT] [--recursive] [-j N | --scheduler ADDRESS|local:N]
 
 Exit status: 0 all done, 1 some inputs failed, 2 usage error (nothing was
 decoded or written), 130 interrupted (Ctrl-C; no partial output is left).
@@ -27,6 +27,7 @@ import mediaview
 
 from . import _core
 from ._atomic import atomic_path, check_writable_dir
+from ._cluster import parse_scheduler
 from ._encode import image_format_for, image_writers, pillow_extensions, write_image
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -545,8 +546,9 @@ class Reporter:
             self.bar.close()
 
 
-def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tuple[List[str], int, bool]:
-    """Runs every job; returns (messages of the successes, failures, interrupted)."""
+def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tuple[List[str], int, bool, str]:
+    """Runs every job, here (-j threads) or on Dask workers (--scheduler);
+    returns (messages of the successes, failures, interrupted, where it ran)."""
     reporter = Reporter(len(jobs), args.quiet)
     cancelled = threading.Event()
     messages: List[str] = []
@@ -570,6 +572,9 @@ def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tu
             messages.append(outcome)
         reporter.step()
 
+    if getattr(args, "scheduler", None):
+        return run_jobs_remotely(jobs, args, reporter, record, lambda: messages, lambda: failures)
+    where = f"with {args.jobs} worker{'s' if args.jobs > 1 else ''}"
     try:
         if args.jobs == 1 or len(jobs) == 1:
             for job in jobs:
@@ -592,18 +597,41 @@ def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tu
                     raise
     except KeyboardInterrupt:
         reporter.close()
-        return messages, failures, True
+        return messages, failures, True, where
     reporter.close()
-    return messages, failures, False
+    return messages, failures, False, where
+
+
+def run_jobs_remotely(jobs: List[Job], args, reporter: Reporter, record, messages, failures):
+    """run_jobs on Dask workers (--scheduler): the same outcomes, bar and
+    failure lines, from the futures."""
+    from ._cluster import SchedulerError, run_jobs_on_cluster
+
+    def warn(src: Path, message: str) -> None:
+        _current.src = src  # _show_warning names the file; the filters (-q, -W) apply as for local warnings
+        try:
+            warnings.warn(message, mediaview.DecodeWarning, stacklevel=1)
+        finally:
+            _current.src = None
+
+    try:
+        interrupted, where = run_jobs_on_cluster(jobs, args, record, warn)
+    except SchedulerError as e:
+        reporter.close()
+        raise UsageError(str(e)) from None
+    reporter.close()
+    return messages(), failures(), interrupted, f"on {where}"
 
 
 def cmd_convert(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("-j wants a positive number of workers")
+    if args.jobs is not None and args.scheduler:
+        raise UsageError("-j runs threads here, --scheduler on Dask workers: give one of them")
     args.jobs = args.jobs or 1
     jobs = plan(args)
     started = time.perf_counter()
-    messages, failures, interrupted = run_jobs(jobs, args, convert_one)
+    messages, failures, interrupted, where = run_jobs(jobs, args, convert_one)
     elapsed = time.perf_counter() - started
     done = len(messages)
     if interrupted:
@@ -615,8 +643,7 @@ def cmd_convert(args) -> int:
             if messages:
                 print(messages[0])
         else:
-            print(f"{done} of {len(jobs)} converted, {failures} failed, in {elapsed:.2f} s "
-                  f"with {args.jobs} worker{'s' if args.jobs > 1 else ''}")
+            print(f"{done} of {len(jobs)} converted, {failures} failed, in {elapsed:.2f} s {where}")
     return EXIT_FAILED if failures else EXIT_OK
 
 
@@ -667,6 +694,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="include subfolders of folder inputs (-r is not a sample rate here, as it is in sox: "
                             "that is --rate)")
     batch.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel workers (threads; default 1)")
+    batch.add_argument("--scheduler", type=parse_scheduler, metavar="ADDRESS|local:N",
+                       help="convert on Dask workers that see the same file system: a running scheduler's address "
+                            "(tcp://HOST:8786), or local:N to start N worker processes here (needs "
+                            "pip install 'mediaview[dask]')")
 
     image = convert.add_argument_group("images")
     for option in _image_writer_options():

@@ -1,0 +1,196 @@
+"""``mediaview convert --scheduler``: the CLI's conversions as Dask tasks.
+
+Each file is one task, run by a Dask worker that sees the same file system
+at the same paths. The worker decodes and writes with the same code as the
+local ``-j`` path (cli.convert_one, the one atomic writer); the client keeps
+the progress bar, the failure lines and the summary, from the futures.
+
+A worker that dies (SIGKILL, out of memory, a lost machine) loses its tasks;
+the scheduler runs them again elsewhere. What a dead attempt can leave behind
+is a temporary file beside its target: once every task has ended, the
+client removes the temporaries of this run's targets. A retried task whose
+earlier attempt had already moved its output into place recognises it by the
+run's tag (see _atomic.run_tag) instead of failing on "exists".
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+import uuid
+import warnings
+from pathlib import Path
+from typing import Callable, List, Optional, Tuple
+
+from . import _atomic
+from ._core import DecodeWarning
+
+LOCAL_PREFIX = "local:"
+
+
+class SchedulerError(Exception):
+    """--scheduler cannot be used: Dask is missing, or the scheduler cannot be reached."""
+
+
+class Cluster:
+    """A Dask client on ``--scheduler``: ``ADDRESS`` (a running scheduler,
+    e.g. ``tcp://10.0.0.5:8786``) or ``local:N`` (a local cluster of N
+    worker processes, one thread each, started here and closed on exit)."""
+
+    def __init__(self, spec: str):
+        try:
+            import distributed
+        except ImportError as e:
+            raise SchedulerError(f"--scheduler needs Dask ({e.name} is missing): "
+                                 "pip install 'mediaview[dask]'") from None
+        self.spec = spec
+        self.local = None
+        # Dask's own INFO lines (workers starting, retiring) are not ours to print.
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+        if spec.startswith(LOCAL_PREFIX):
+            workers = int(spec[len(LOCAL_PREFIX):])
+            self.local = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                  host="127.0.0.1", dashboard_address=None,
+                                                  silence_logs=logging.ERROR)
+            address = self.local.scheduler_address
+        else:
+            address = spec
+        try:
+            self.client = distributed.Client(address, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError) as e:
+            self.close()
+            raise SchedulerError(f"--scheduler {spec}: cannot reach the scheduler ({e})") from None
+        self.as_completed = distributed.as_completed
+
+    def describe(self) -> str:
+        count = len(self.client.scheduler_info(n_workers=-1)["workers"])
+        where = f"a local cluster of {count} process{'es' if count != 1 else ''}" if self.local else \
+            f"{count} Dask worker{'s' if count != 1 else ''} at {self.spec}"
+        return where
+
+    def close(self) -> None:
+        client = getattr(self, "client", None)
+        if client is not None:
+            client.close()
+        if self.local is not None:
+            self.local.close()
+
+
+def parse_scheduler(text: str) -> str:
+    """An argparse type for --scheduler."""
+    if text.startswith(LOCAL_PREFIX):
+        count = text[len(LOCAL_PREFIX):]
+        if not count.isdigit() or int(count) < 1:
+            raise argparse.ArgumentTypeError(f"local:N wants a positive number of worker processes, not {text!r}")
+    elif not text:
+        raise argparse.ArgumentTypeError("wants a scheduler address (tcp://HOST:PORT) or local:N")
+    return text
+
+
+def run_jobs_on_cluster(jobs, args, record: Callable[[object, object], None],
+                        warn: Callable[[Path, str], None]) -> Tuple[bool, str]:
+    """Runs every job as a Dask task; calls record(job, outcome) as each
+    ends (a message, or the exception) and warn(src, message) for each
+    warning it had. Returns (interrupted, how the work was spread)."""
+    cluster = Cluster(args.scheduler)
+    tag = uuid.uuid4().hex
+    remote_args = _plain_args(args)
+    futures = {}
+    interrupted = False
+    try:
+        where = cluster.describe()
+        for job in jobs:
+            # pure=False: a file converted twice in one session is two tasks.
+            futures[cluster.client.submit(convert_remote, job, remote_args, tag, pure=False,
+                                          key=f"mediaview-convert-{job.src.name}-{uuid.uuid4().hex}")] = job
+        try:
+            for future in cluster.as_completed(list(futures), loop=cluster.client.loop):
+                job = futures[future]
+                try:
+                    message, job_warnings = future.result()
+                except Exception as e:  # noqa: BLE001 - a bad file is reported and the batch goes on
+                    record(job, e)
+                    continue
+                for text in job_warnings:
+                    warn(job.src, text)
+                record(job, message)
+        except KeyboardInterrupt:
+            # Tasks not started are dropped; those running finish on their
+            # workers (each output complete, or its temporary removed below).
+            interrupted = True
+            cluster.client.cancel(list(futures))
+    finally:
+        cluster.close()  # a local cluster's workers have exited after this
+        remove_temporaries(jobs)
+    return interrupted, where
+
+
+def convert_remote(job, args: argparse.Namespace, tag: str) -> Tuple[str, List[str]]:
+    """One conversion on a Dask worker: (the summary line, the warnings it
+    raised). Warnings are collected per task thread, not printed on the
+    worker's stderr, so the client can name the file they are about."""
+    from .cli import convert_one
+
+    _install_warning_capture()
+    with _atomic.run_tag(tag):
+        if not args.overwrite and _atomic.written_by_this_run(job.dst):
+            return f"{job.src} -> {job.dst} (finished by an earlier attempt)", []
+        _captured.messages = []
+        try:
+            return convert_one(job, args), _captured.messages
+        finally:
+            _captured.messages = None
+
+
+def remove_temporaries(jobs) -> None:
+    """Removes what attempts killed mid-write left beside this run's
+    targets (called once no task of the run can still be writing)."""
+    for job in jobs:
+        prefix = _atomic.temp_prefix(job.dst)
+        try:
+            names = os.listdir(job.dst.parent)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(prefix):
+                try:
+                    os.unlink(job.dst.parent / name)
+                except OSError:
+                    pass
+
+
+# ---- on the worker ------------------------------------------------------------------
+
+_captured = threading.local()
+_install_lock = threading.Lock()
+_installed = False
+
+
+def _install_warning_capture() -> None:
+    """Once per worker process: DecodeWarnings raised inside a task go to
+    that task's list (every one, as the local CLI shows them); any other
+    warning keeps Python's usual path."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        previous = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            messages: Optional[list] = getattr(_captured, "messages", None)
+            if messages is not None and issubclass(category, DecodeWarning):
+                messages.append(str(message))
+            else:
+                previous(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        warnings.simplefilter("always", DecodeWarning)
+        _installed = True
+
+
+def _plain_args(args: argparse.Namespace) -> argparse.Namespace:
+    """The options a conversion reads, without the parser and its callbacks
+    (which do not pickle)."""
+    return argparse.Namespace(**{k: v for k, v in vars(args).items() if k not in ("run", "parser")})

@@ -1,0 +1,255 @@
+"""Decoding across a Dask cluster: lazy arrays and bags over mediaview's batches.
+
+    pip install 'mediaview[dask]'      # dask[array,distributed]
+
+``read_images`` is a lazy ``dask.array.Array`` with one block per ``chunk``
+files, each block one :func:`mediaview.decode_images` call (the native worker
+pool of whichever machine runs it, the GIL released throughout);
+``read_audio_files`` is a ``dask.bag`` over :func:`mediaview.read_audios`.
+Shapes and dtypes come from the file headers before any pixel is decoded, so
+the array can be sliced, mapped and stored like any other.
+
+Memoryviews do not pickle, so what a task returns, and what crosses between
+processes, is a numpy array made with ``numpy.asarray(view)``: that shares the
+decoder's buffer (no copy on the producing side); Dask's serialisation then
+moves it.
+
+The workers read the paths themselves: every worker must see the same file
+system at the same paths (a shared mount on a cluster).
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import logging
+import os
+from typing import Iterable, List, Sequence, Tuple, Union
+
+try:
+    import dask
+    import dask.array as da
+    import dask.bag as db
+    import numpy as np
+except ImportError as e:  # the extra is optional: `import mediaview` never needs it
+    raise ImportError(
+        f"mediaview.dask needs Dask and numpy ({e.name or e} is missing): "
+        "pip install 'mediaview[dask]' (dask[array,distributed])") from e
+
+from ._audio import audio_info
+from ._batch import decode_images, plan_images, read_audios
+from ._core import BatchError
+
+__all__ = ["read_images", "read_audio_files"]
+
+#: Failures that ``skip_failed=True`` passes over are logged here, one
+#: warning per file naming its path.
+log = logging.getLogger("mediaview.dask")
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def read_images(paths_or_glob: Union[PathLike, Iterable[PathLike]], *, chunk: int = 64, skip_failed: bool = False,
+                threads=None, **options) -> "da.Array":
+    """A lazy ``(N, H, W, C)`` array (``(N, H, W)`` for ``mode="L"``) of
+    every image, uint8 (uint16 where the files are 16-bit and ``dtype`` asks
+    for their own depth), in path order (a glob's matches sorted).
+
+    - ``paths_or_glob``: a glob pattern (``"photos/*.jpg"``), or an iterable
+      of paths; a single path is a pattern that matches itself.
+    - ``chunk``: files per block (one task each). Tasks cost the scheduler
+      about a millisecond each, so blocks of 64 small images keep its
+      overhead a few percent (see the README, "At scale").
+    - ``threads``: native threads per task (``None``: every core of the
+      worker's machine). With several Dask worker threads on one machine,
+      ``threads=1`` avoids oversubscribing its cores.
+    - ``options``: :func:`mediaview.decode_images`'s (``mode``, ``dtype``,
+      ``scale``, ``crop``, ``orient``, ``strict``, ``allow_truncated``,
+      ``max_pixels``, ``size``, ``fit``, ``filter``, ``fill``,
+      ``reducing_gap``), for every file.
+
+    Shape and dtype are read from the headers now (in this process, in the
+    native pool; when no file can be read, that is a BatchError now): files that decode to different shapes raise ``ValueError``
+    naming the first that differs, unless ``size=`` resizes them all on load.
+    A file that cannot be read fails at compute time: the block raises
+    :class:`mediaview.BatchError` naming the file (``.failures`` holds
+    ``(index, path, exception)``, the index into the whole array; ``.result``
+    the block as a numpy array, failed images zeroed). With
+    ``skip_failed=True`` its slot is zeros instead, and each failure is
+    logged to the ``mediaview.dask`` logger with its path.
+    """
+    for name in ("stack", "out"):
+        if name in options:
+            raise TypeError(f"read_images makes its own blocks: {name}= is not an option here")
+    chunk = _positive(chunk, "chunk")
+    paths = _paths(paths_or_glob)
+    shape, dtype = _common_plan(paths, plan_images(paths, threads=threads, **options), skip_failed)
+    blocks = [
+        da.from_delayed(
+            dask.delayed(_decode_block, pure=True)(paths[i:i + chunk], i, shape, dtype, threads, skip_failed, options,
+                                                   dask_key_name=_key("mediaview-images", paths, i, chunk, options)),
+            shape=(len(paths[i:i + chunk]),) + shape,
+            dtype=dtype,
+        )
+        for i in range(0, len(paths), chunk)
+    ]
+    return da.concatenate(blocks, axis=0) if len(blocks) > 1 else blocks[0]
+
+
+def read_audio_files(paths: Iterable[PathLike], *, chunk: int = 64, pad_to=None, threads=None, **options):
+    """Audio clips as a ``dask.bag`` of ``(samples, samplerate)``, one per
+    path in order, ``samples`` a numpy array as :func:`mediaview.read_audio`
+    gives it; each partition of ``chunk`` clips is one
+    :func:`mediaview.read_audios` call with ``options`` (``dtype``,
+    ``samplerate``, ``channels``, ``mix``, ``start``, ``stop``, ...).
+
+    With ``pad_to=N`` frames: ``(batch, lengths, samplerate)`` instead, as
+    ``read_audios(pad_to=N)`` gives it, where ``batch`` is a lazy
+    ``(N_clips, N, channels)`` dask array (``(N_clips, N)`` for mono without
+    ``always_2d``), ``lengths`` a lazy int64 array of each clip's frames in
+    it, and ``samplerate`` the clips' one rate. Channels and rate come from
+    the headers (or the ``channels=``/``samplerate=`` you ask for); clips
+    that differ raise ``ValueError`` naming the first. Compute ``batch`` and
+    ``lengths`` together (``dask.compute(batch, lengths)``) to decode once.
+    A clip that fails raises :class:`mediaview.BatchError` at compute time,
+    naming it.
+    """
+    if "pad" in options:
+        raise TypeError("read_audio_files pads to a length known up front: pass pad_to=N frames, not pad=")
+    chunk = _positive(chunk, "chunk")
+    paths = [os.fspath(p) for p in paths]
+    if not paths:
+        raise ValueError("read_audio_files needs at least one path")
+    if pad_to is not None:
+        return _padded_audio(paths, chunk, _positive(pad_to, "pad_to", zero=True), threads, options)
+    return db.from_delayed([
+        dask.delayed(_read_clips, pure=True)(paths[i:i + chunk], i, threads, options,
+                                             dask_key_name=_key("mediaview-clips", paths, i, chunk, options))
+        for i in range(0, len(paths), chunk)
+    ])
+
+
+# ---- the tasks ------------------------------------------------------------------
+
+def _decode_block(paths: List[str], offset: int, shape: Tuple[int, ...], dtype: str, threads, skip_failed: bool,
+                  options: dict) -> "np.ndarray":
+    """One block: a decode_images call, returned as the numpy array over its
+    buffer. A failure is re-raised as a BatchError that pickles (indices
+    into the whole array, the result a numpy array)."""
+    try:
+        block = np.asarray(decode_images(paths, threads=threads, **options))
+    except BatchError as e:
+        failures = [(offset + index, paths[index], error) for index, _, error in e.failures]
+        block = np.zeros((len(paths),) + shape, dtype) if e.result is None else np.asarray(e.result)
+        if not skip_failed:
+            raise _batch_error(failures, len(paths), block) from None
+        for index, path, error in failures:
+            log.warning("%s: skipped (image %d): %s: %s", path, index, type(error).__name__, error)
+    if block.shape[1:] != shape or block.dtype != dtype:  # a file changed after its header was read
+        raise ValueError(f"{paths[0]}..: the block decoded to {block.shape[1:]} {block.dtype}, "
+                         f"not the {shape} {dtype} its headers said when the array was made")
+    return block
+
+
+def _read_clips(paths: List[str], offset: int, threads, options: dict) -> List[Tuple["np.ndarray", int]]:
+    """One partition of read_audio_files: a read_audios call, as numpy arrays."""
+    try:
+        results = read_audios(paths, threads=threads, **options)
+    except BatchError as e:
+        raise _audio_batch_error(e, paths, offset) from None
+    return [(np.asarray(view), rate) for view, rate in results]
+
+
+def _read_padded(paths: List[str], offset: int, pad_to: int, threads,
+                 options: dict) -> Tuple["np.ndarray", "np.ndarray", int]:
+    """One block of a padded read_audio_files: (batch, lengths, samplerate)."""
+    try:
+        batch, lengths, rate = read_audios(paths, threads=threads, pad_to=pad_to, **options)
+    except BatchError as e:
+        raise _audio_batch_error(e, paths, offset) from None
+    return np.asarray(batch), np.asarray(lengths, dtype=np.int64), rate
+
+
+def _audio_batch_error(e: BatchError, paths: List[str], offset: int) -> BatchError:
+    return _batch_error([(offset + index, paths[index], error) for index, _, error in e.failures], len(paths),
+                        None, "clips")
+
+
+def _padded_audio(paths: List[str], chunk: int, pad_to: int, threads, options: dict):
+    infos = [audio_info(p) for p in paths]
+    channels = options.get("channels") or infos[0].channels
+    rate = options.get("samplerate") or infos[0].samplerate
+    for path, info in zip(paths, infos):
+        if not options.get("channels") and info.channels != channels:
+            raise ValueError(f"padded clips need one channel count: {path} has {info.channels}, "
+                             f"{paths[0]} {channels} (pass channels= to mix them on load)")
+        if not options.get("samplerate") and info.samplerate != rate:
+            raise ValueError(f"padded clips need one sample rate: {path} is {info.samplerate} Hz, "
+                             f"{paths[0]} {rate} Hz (pass samplerate= to resample them on load)")
+    dtype = np.dtype(options.get("dtype", "float32"))
+    frame_shape = (pad_to,) if channels == 1 and not options.get("always_2d") else (pad_to, channels)
+    batches, lengths = [], []
+    for i in range(0, len(paths), chunk):
+        part = paths[i:i + chunk]
+        task = dask.delayed(_read_padded, pure=True, nout=3)(
+            part, i, pad_to, threads, options, dask_key_name=_key("mediaview-audio", paths, i, chunk, options, pad_to))
+        batches.append(da.from_delayed(task[0], shape=(len(part),) + frame_shape, dtype=dtype))
+        lengths.append(da.from_delayed(task[1], shape=(len(part),), dtype=np.int64))
+    return da.concatenate(batches), da.concatenate(lengths), rate
+
+
+# ---- helpers --------------------------------------------------------------------
+
+def _paths(paths_or_glob) -> List[str]:
+    if isinstance(paths_or_glob, (str, bytes, os.PathLike)):
+        pattern = os.fsdecode(paths_or_glob)
+        paths = sorted(_glob.glob(pattern))
+        if not paths:
+            raise FileNotFoundError(f"no file matches {pattern!r}")
+        return paths
+    paths = [os.fsdecode(p) for p in paths_or_glob]
+    if not paths:
+        raise ValueError("read_images needs at least one path")
+    return paths
+
+
+def _common_plan(paths: Sequence[str], plans, skip_failed: bool) -> Tuple[Tuple[int, ...], str]:
+    """The one (shape, dtype) every readable file decodes to; failures are
+    left to the tasks (they raise, or zero-fill with skip_failed)."""
+    first = None
+    for path, plan in zip(paths, plans):
+        if isinstance(plan, BaseException):
+            continue
+        if first is None:
+            first = (path, plan)
+        elif plan != first[1]:
+            raise ValueError(f"read_images needs one shape for every image: {path} decodes to {plan[0]} {plan[1]} "
+                             f"but {first[0]} to {first[1][0]} {first[1][1]} "
+                             "(pass size=(width, height) to resize every image to one size)")
+    if first is None:  # nothing to take a shape from
+        raise _batch_error([(i, paths[i], p) for i, p in enumerate(plans)], len(paths), None)
+    return first[1]
+
+
+def _batch_error(failures, count: int, result, what: str = "images") -> BatchError:
+    """A BatchError like decode_images', naming the first failed file."""
+    index, path, error = failures[0]
+    error_out = BatchError(f"{len(failures)} of {count} {what} failed; the first, {path}: "
+                           f"{type(error).__name__}: {error}")
+    error_out.failures = failures
+    error_out.result = result
+    return error_out
+
+
+def _key(prefix: str, paths: Sequence[str], start: int, chunk: int, *params) -> str:
+    """A task key that names the work (the same files and options give the
+    same key, so Dask can share results), and the block's start."""
+    token = dask.base.tokenize(list(paths), chunk, *params)
+    return f"{prefix}-{token}-{start}"
+
+
+def _positive(value, name: str, zero: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+    if value < (0 if zero else 1):
+        raise ValueError(f"{name} must be {'>= 0' if zero else 'at least 1'}, not {value}")
+    return value
