@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything mediaview needs on a fresh Debian bookworm machine:
 # the C libraries and build tools from apt, then a project virtualenv with the
-# build backend and the test/bench/fuzz/wheel extras from PyPI.
+# build backend and the test/bench/dask/fuzz/wheel extras from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${1:-.venv}
@@ -53,7 +53,7 @@ with open("pyproject.toml", "rb") as f:
 for req in project.get("dependencies", []):
     print(req)
 extras = project["optional-dependencies"]
-for name in ("test", "bench", "fuzz", "wheel"):
+for name in ("test", "bench", "dask", "fuzz", "wheel"):
     for req in extras[name]:
         print(req)
 PY

@@ -1,5 +1,5 @@
 # Type stubs for the native module; the public API is re-exported by mediaview.
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple, Union
 
 class Error(Exception): ...
 class DecodeError(Error, ValueError): ...
@@ -118,6 +118,22 @@ def decode_images(
     resize: ResizeArgs,
     out: Any,
 ) -> Any: ...
+def plan_images(
+    srcs: list[Any],
+    threads: int,
+    mode: Optional[str],
+    dtype: Optional[str],
+    scale_num: int,
+    scale_den: int,
+    min_width: int,
+    min_height: int,
+    crop: Optional[Tuple[int, int, int, int]],
+    orient: bool,
+    strict: bool,
+    allow_truncated: bool,
+    max_pixels: int,
+    resize: ResizeArgs,
+) -> list[Union[Tuple[Tuple[int, ...], str], BaseException]]: ...
 def read_audios(
     srcs: list[Any],
     threads: int,

@@ -222,9 +222,10 @@ def _common_plan(paths: Sequence[str], plans, skip_failed: bool) -> Tuple[Tuple[
         if first is None:
             first = (path, plan)
         elif plan != first[1]:
+            fix = ("pass size=(width, height) to resize every image to one size" if plan[0] != first[1][0] else
+                   "pass dtype='uint8' or 'uint16' to decode every image at one depth")
             raise ValueError(f"read_images needs one shape for every image: {path} decodes to {plan[0]} {plan[1]} "
-                             f"but {first[0]} to {first[1][0]} {first[1][1]} "
-                             "(pass size=(width, height) to resize every image to one size)")
+                             f"but {first[0]} to {first[1][0]} {first[1][1]} ({fix})")
     if first is None:  # nothing to take a shape from
         raise _batch_error([(i, paths[i], p) for i, p in enumerate(plans)], len(paths), None)
     return first[1]
