@@ -141,6 +141,25 @@ bool reaches_end(const AudioInfo& info, const Range& r, std::int64_t got) {
     return r.to_end || info.frames < 0 || r.start + got >= info.frames;
 }
 
+// What follows every read of a range into memory (`got` of its frames
+// decoded into `frames`): the damage policy where the codec leaves it to us,
+// the rest of a file whose header did not promise its length (`may_grow`:
+// the memory is ours, not the caller's out=), then the codec's warnings.
+StridedArray ended_read(AudioHandle& handle, const Range& r, StridedArray frames, std::int64_t got, DType dtype,
+                        const AudioReadRequest& rq, bool may_grow, Diagnostics& diagnostics) {
+    const AudioInfo& info = handle.info();
+    frames = first_frames(frames, got);
+    const bool generic_policy = !handle.applies_damage_policy();
+    if (generic_policy) check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
+    if (r.to_end && !info.exact_length && may_grow && got == r.frames)
+        frames = append_rest(handle, frames, dtype, rq.max_samples);
+    handle.finish();
+    collect_warnings(handle, &diagnostics);
+    if (generic_policy && reaches_end(info, r, frames.shape()[0]))
+        check_damage(info, frames.shape()[0], rq.strict, rq.allow_truncated, diagnostics);
+    return frames;
+}
+
 AudioReadRequest as_request(const StreamConversion& c) {
     AudioReadRequest rq;
     rq.channels = c.channels;
@@ -167,15 +186,7 @@ AudioRead converted_read(const AudioCodec& codec, const AudioSource& source, Aud
     StridedArray decoded = StridedArray::allocate(conv.work_dtype(), {r.frames, info.channels});
     std::int64_t got = read_frames(codec, source, handle, r.start, r.frames, conv.work_dtype(), decoded.data(),
                                    rq.threads, &diagnostics);
-    decoded = first_frames(decoded, got);
-    const bool generic_policy = !handle.applies_damage_policy();
-    if (generic_policy) check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
-    if (r.to_end && !info.exact_length && !out && got == r.frames)
-        decoded = append_rest(handle, decoded, conv.work_dtype(), rq.max_samples);
-    handle.finish();
-    collect_warnings(handle, &diagnostics);
-    if (generic_policy && reaches_end(info, r, decoded.shape()[0]))
-        check_damage(info, decoded.shape()[0], rq.strict, rq.allow_truncated, diagnostics);
+    decoded = ended_read(handle, r, std::move(decoded), got, conv.work_dtype(), rq, !out, diagnostics);
     const std::int64_t n = decoded.shape()[0];
     const std::int64_t length = resampled_length(n, info.samplerate, out_rate);
     if (out && length > promised)
@@ -252,15 +263,7 @@ AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const 
                               : StridedArray::allocate(rq.dtype, {r.frames, info.channels});
     std::int64_t got = read_frames(codec, source, *handle, r.start, r.frames, rq.dtype, frames.data(), rq.threads,
                                    &diagnostics);
-    frames = first_frames(frames, got);
-    const bool generic_policy = !handle->applies_damage_policy();
-    if (generic_policy) check_complete(got, r.frames, info.exact_length, rq.strict, rq.allow_truncated, diagnostics);
-    if (r.to_end && !info.exact_length && !out && got == r.frames)
-        frames = append_rest(*handle, frames, rq.dtype, rq.max_samples);
-    handle->finish();
-    collect_warnings(*handle, &diagnostics);
-    if (generic_policy && reaches_end(info, r, frames.shape()[0]))
-        check_damage(info, frames.shape()[0], rq.strict, rq.allow_truncated, diagnostics);
+    frames = ended_read(*handle, r, std::move(frames), got, rq.dtype, rq, !out, diagnostics);
     return {shaped(frames, rq.shape), info.samplerate};
 }
 
