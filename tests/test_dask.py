@@ -326,6 +326,20 @@ def writing_a_temporary(pid: int) -> bool:
     return False
 
 
+def kill_a_writing_worker(watcher, proc, out: Path, done_first: int) -> None:
+    """Once `done_first` outputs are finished, SIGKILLs a worker process that
+    has a temporary open: one in the middle of writing an output."""
+    pids = watcher.run(os.getpid)
+    deadline = time.monotonic() + 300  # a guard against a stuck run, not a timing assertion
+    victim = None
+    while time.monotonic() < deadline and proc.poll() is None and victim is None:
+        if sum(not n.startswith(".") for n in os.listdir(out)) >= done_first:
+            victim = next((pid for pid in pids.values() if writing_a_temporary(pid)), None)
+        time.sleep(0.002)
+    assert victim is not None and proc.poll() is None, "the batch ended before a worker could be killed"
+    os.kill(victim, signal.SIGKILL)
+
+
 def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
     """SIGKILL a worker process while it writes an output: the scheduler
     runs its tasks again elsewhere (and a new worker starts), every output is complete and pixel-exact, no
@@ -336,20 +350,11 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None, silence_logs=logging.CRITICAL) as own, \
             distributed.Client(own, set_as_default=False) as watcher:
-        pids = watcher.run(os.getpid)
         proc = subprocess.Popen([sys.executable, "-m", "mediaview", "convert", *map(str, sources), "-o", str(out),
                                  "--to", "png", "--compress_level", "9", "--scheduler", own.scheduler_address],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
         try:
-            deadline = time.monotonic() + 300  # a guard against a stuck run, not a timing assertion
-            victim = None
-            while time.monotonic() < deadline and proc.poll() is None and victim is None:
-                # Some outputs done, and a worker with a temporary open: in the middle of writing one.
-                if sum(not n.startswith(".") for n in os.listdir(out)) >= 4:
-                    victim = next((pid for pid in pids.values() if writing_a_temporary(pid)), None)
-                time.sleep(0.002)
-            assert victim is not None and proc.poll() is None, "the batch ended before a worker could be killed"
-            os.kill(victim, signal.SIGKILL)
+            kill_a_writing_worker(watcher, proc, out, done_first=4)
             done_at_kill = sum(not n.startswith(".") for n in os.listdir(out))
             stdout, stderr = proc.communicate(timeout=600)
         finally:
@@ -380,19 +385,11 @@ def test_a_worker_killed_while_streaming_audio_leaves_no_temporary(tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                                   dashboard_address=None, silence_logs=logging.CRITICAL) as own, \
             distributed.Client(own, set_as_default=False) as watcher:
-        pids = watcher.run(os.getpid)
         proc = subprocess.Popen([sys.executable, "-m", "mediaview", "convert", *map(str, sources), "-o", str(out),
                                  "--to", "flac", "--scheduler", own.scheduler_address],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
         try:
-            deadline = time.monotonic() + 300
-            victim = None
-            while time.monotonic() < deadline and proc.poll() is None and victim is None:
-                if sum(not n.startswith(".") for n in os.listdir(out)) >= 1:
-                    victim = next((pid for pid in pids.values() if writing_a_temporary(pid)), None)
-                time.sleep(0.002)
-            assert victim is not None and proc.poll() is None, "the batch ended before a worker could be killed"
-            os.kill(victim, signal.SIGKILL)
+            kill_a_writing_worker(watcher, proc, out, done_first=1)
             time.sleep(0.2)
             left_by_the_kill = temporaries(out)
             stdout, stderr = proc.communicate(timeout=600)

@@ -63,37 +63,28 @@ def decode_images(
     )
 
 
-def plan_images(
-    srcs: Iterable[Source],
-    *,
-    threads: Optional[int] = None,
-    mode: Optional[str] = "RGB",
-    dtype: Optional[str] = None,
-    scale=None,
-    crop: Optional[Tuple[int, int, int, int]] = None,
-    orient: bool = False,
-    strict: bool = False,
-    allow_truncated: bool = False,
-    max_pixels=DEFAULT,
-    size: Optional[Tuple[int, int]] = None,
-    fit: str = "fill",
-    filter: str = "area",
-    fill=0,
-    reducing_gap: Optional[float] = 2.0,
-) -> List[Union[Tuple[Tuple[int, ...], str], BaseException]]:
-    """What :func:`decode_images` with these options would make of each
+def plan_images(srcs: Iterable[Source], *, threads: Optional[int] = None,
+                **options) -> List[Union[Tuple[Tuple[int, ...], str], BaseException]]:
+    """What :func:`decode_images` with these ``options`` (any of
+    :func:`decode_image`'s but ``frame`` and ``out``) would make of each
     source, read from the headers in the worker pool without decoding a
     pixel: per source ``(shape, dtype)`` (the image's own shape, without the
     batch axis, and ``"uint8"`` or ``"uint16"``), or the exception that
     source's decode would raise. Options are checked as decode_images
     checks them. (Used by :mod:`mediaview.dask` to know a lazy array's
     shape up front.)"""
-    return _core.plan_images(
-        list(srcs),
-        _threads_argument(threads),
-        *_request_arguments(mode, dtype, scale, crop, orient, strict, allow_truncated, max_pixels),
-        _resize_argument(size, fit, filter, fill, reducing_gap),
-    )
+    return _core.plan_images(list(srcs), _threads_argument(threads), *_image_arguments(**options))
+
+
+def _image_arguments(mode: Optional[str] = "RGB", dtype: Optional[str] = None, scale=None, crop=None,
+                     orient: bool = False, strict: bool = False, allow_truncated: bool = False, max_pixels=DEFAULT,
+                     size=None, fit: str = "fill", filter: str = "area", fill=0,
+                     reducing_gap: Optional[float] = 2.0, **unknown) -> tuple:
+    """decode_images' image options, with its defaults, as the native calls take them."""
+    if unknown:
+        raise TypeError(f"unknown decode_images option {next(iter(unknown))!r}")
+    return (*_request_arguments(mode, dtype, scale, crop, orient, strict, allow_truncated, max_pixels),
+            _resize_argument(size, fit, filter, fill, reducing_gap))
 
 
 def _threads_argument(threads) -> int:
