@@ -29,8 +29,7 @@ import numpy as np
 import mediaview as mv  # before soundfile: both load a libsndfile with the same soname, the first serves both
 import soundfile as sf
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "samples"
+from _common import ROOT, SAMPLES, best_of  # noqa: E402
 RATE = 44100
 
 
@@ -75,14 +74,6 @@ def prepare(cache: Path, minutes: float) -> dict:
     return files
 
 
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t0)
-        del result
-    return min(times)
 
 
 def row(label: str, seconds: float, base: float | None, audio_seconds: float) -> None:

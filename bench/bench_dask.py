@@ -34,18 +34,12 @@ import numpy as np
 import mediaview
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import best_of  # noqa: E402
 from bench_batch import dataset  # noqa: E402  (the same reproducible photos)
 
 CHUNKS = (16, 64, 256)
 
 
-def best_of(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def write_files(folder: str, count: int):

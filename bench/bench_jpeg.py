@@ -28,8 +28,7 @@ from PIL import Image
 
 import mediaview
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "samples"
+from _common import SAMPLES, best_seconds, mosaic  # noqa: E402
 
 
 # ---- the direct libjpeg-turbo floor ---------------------------------------------------
@@ -100,38 +99,12 @@ def peers(data: bytes) -> Dict[str, Optional[Callable[[], object]]]:
     return found
 
 
-def best_seconds(fn: Callable[[], object], budget: float = 1.5) -> float:
-    """The fastest of repeated runs within a time budget (at least 5)."""
-    fn()
-    times = []
-    deadline = time.perf_counter() + budget
-    while len(times) < 5 or time.perf_counter() < deadline:
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-        if len(times) >= 200:
-            break
-    return min(times)
 
 
 def mosaic_photo() -> bytes:
     """A 4032x3024 baseline JPEG tiled from the real sample photos."""
-    canvas = np.zeros((3024, 4032, 3), np.uint8)
-    tiles = [np.asarray(mediaview.decode_image(p, orient=True)) for p in sorted(SAMPLES.glob("*.jpg"))
-             if mediaview.probe(p).colorspace == "YCbCr"]
-    y = 0
-    i = 0
-    while y < 3024:
-        x, row_h = 0, 0
-        while x < 4032:
-            t = tiles[i % len(tiles)][: 3024 - y, : 4032 - x]
-            canvas[y:y + t.shape[0], x:x + t.shape[1]] = t
-            x += t.shape[1]
-            row_h = max(row_h, t.shape[0])
-            i += 1
-        y += row_h
     buf = io.BytesIO()
-    Image.fromarray(canvas).save(buf, "JPEG", quality=90, subsampling="4:2:0")
+    Image.fromarray(mosaic(4032, 3024)).save(buf, "JPEG", quality=90, subsampling="4:2:0")
     return buf.getvalue()
 
 

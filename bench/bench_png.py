@@ -19,17 +19,15 @@ import ctypes
 import ctypes.util
 import io
 import sys
-import time
 from pathlib import Path
-from typing import Callable, Dict, Optional
+from typing import Callable, Dict
 
 import numpy as np
 from PIL import Image
 
 import mediaview
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "samples"
+from _common import SAMPLES, best_seconds, mosaic  # noqa: E402  (bench/ is on sys.path when run)
 SPNG_FMT_PNG = 256
 
 
@@ -104,35 +102,8 @@ def peers(data: bytes) -> Dict[str, Callable[[], object]]:
     return found
 
 
-def best_seconds(fn: Callable[[], object], budget: float = 2.0) -> float:
-    """The fastest of repeated runs within a time budget (at least 5)."""
-    fn()
-    times = []
-    deadline = time.perf_counter() + budget
-    while len(times) < 5 or time.perf_counter() < deadline:
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-        if len(times) >= 200:
-            break
-    return min(times)
 
 
-def mosaic(width: int, height: int) -> np.ndarray:
-    """Real photos at native resolution, tiled row by row."""
-    tiles = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(SAMPLES.glob("*.jpg")) if "cmyk" not in p.name]
-    canvas = np.zeros((height, width, 3), np.uint8)
-    y = i = 0
-    while y < height:
-        x, row_h = 0, 0
-        while x < width:
-            t = tiles[i % len(tiles)][: height - y, : width - x]
-            canvas[y:y + t.shape[0], x:x + t.shape[1]] = t
-            x += t.shape[1]
-            row_h = max(row_h, t.shape[0])
-            i += 1
-        y += row_h
-    return canvas
 
 
 def photo_8bit() -> bytes:

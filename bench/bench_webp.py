@@ -19,7 +19,6 @@ import ctypes.util
 import io
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Callable, Dict, Optional
 
@@ -28,8 +27,7 @@ from PIL import Image
 
 import mediaview
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT / "samples"
+from _common import SAMPLES, best_seconds_each as best_seconds, mosaic  # noqa: E402
 
 
 # ---- the direct libwebp floor -----------------------------------------------------------
@@ -105,40 +103,8 @@ def peers(data: bytes) -> Dict[str, Optional[Callable[[], object]]]:
     return found
 
 
-def best_seconds(fns: Dict[str, Callable[[], object]], budget: float = 1.5) -> Dict[str, float]:
-    """The fastest of repeated runs of each, within a time budget per peer
-    (at least 5 rounds). The peers take turns, round after round, so a
-    change in the machine's load (it is shared) hits them all alike instead
-    of whichever ran at the time."""
-    for fn in fns.values():
-        fn()
-    best = {name: float("inf") for name in fns}
-    deadline = time.perf_counter() + budget * len(fns)
-    rounds = 0
-    while rounds < 5 or (time.perf_counter() < deadline and rounds < 200):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - start)
-        rounds += 1
-    return best
 
 
-def mosaic() -> np.ndarray:
-    """A 4032x3024 RGB image tiled from the real sample photos."""
-    canvas = np.zeros((3024, 4032, 3), np.uint8)
-    tiles = [np.asarray(Image.open(p).convert("RGB")) for p in sorted(SAMPLES.glob("*.jpg")) if "cmyk" not in p.name]
-    y = i = 0
-    while y < 3024:
-        x, row_h = 0, 0
-        while x < 4032:
-            t = tiles[i % len(tiles)][: 3024 - y, : 4032 - x]
-            canvas[y:y + t.shape[0], x:x + t.shape[1]] = t
-            x += t.shape[1]
-            row_h = max(row_h, t.shape[0])
-            i += 1
-        y += row_h
-    return canvas
 
 
 def webp_bytes(pixels: np.ndarray, **options) -> bytes:
@@ -175,7 +141,7 @@ def measure_scale(data: bytes) -> None:
 def main(argv) -> None:
     files = [(p.name, p.read_bytes()) for p in sorted(SAMPLES.glob("*.webp")) if "animated" not in p.name]
     files += [(Path(a).name, Path(a).read_bytes()) for a in argv]
-    photo = mosaic()
+    photo = mosaic(4032, 3024)
     large = {
         "12 MP photo mosaic, lossy q90": webp_bytes(photo, quality=90),
         "12 MP photo mosaic, lossless": webp_bytes(photo, lossless=True, quality=50, method=2),
