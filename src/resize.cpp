@@ -10,6 +10,7 @@ extern "C" {
 
 #include <dlfcn.h>
 
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -72,6 +73,7 @@ struct ThreadContext {
     SwsContext* context = nullptr;
     std::vector<std::uint8_t> src_scratch;
     std::vector<std::uint8_t> dst_scratch;
+    std::vector<std::uint8_t> planes;  // the planar output before interleave_planes
     ~ThreadContext() {
         if (context) swscale().free_context(context);
     }
@@ -95,6 +97,19 @@ AVPixelFormat pixel_format(int channels, DType dtype) {
         default: break;
     }
     throw std::invalid_argument("resizing takes 1 to 4 channels, not " + std::to_string(channels));
+}
+
+// libswscale's planar (G, B, R[, A]) format for 3 or 4 channels, AV_PIX_FMT_NONE
+// for 1 or 2. Scaling into planes and interleaving them ourselves is faster
+// than libswscale's packed RGB output (measured: 500x375 JPEG to 224x224
+// cover, 1.59 -> 1.37 ms an image, decode included; uint16 and RGBA gain
+// too), and as close to Pillow (PSNR per filter unchanged to 0.01 dB; a few
+// pixels differ by 1 from the packed writer's rounding).
+AVPixelFormat planar_format(int channels, DType dtype) {
+    bool wide = dtype == DType::U16;
+    if (channels == 3) return wide ? AV_PIX_FMT_GBRP16 : AV_PIX_FMT_GBRP;
+    if (channels == 4) return wide ? AV_PIX_FMT_GBRAP16 : AV_PIX_FMT_GBRAP;
+    return AV_PIX_FMT_NONE;
 }
 
 int filter_flags(ResizeFilter filter) {
@@ -137,6 +152,69 @@ StridedArray packed(const StridedArray& a, std::vector<std::uint8_t>& scratch, b
 // it for the life of the thread.
 void trim(std::vector<std::uint8_t>& scratch) {
     if (scratch.capacity() > (std::size_t{32} << 20)) std::vector<std::uint8_t>().swap(scratch);
+}
+
+// Where libswscale writes: up to four planes (or one packed plane).
+struct Planes {
+    std::uint8_t* data[4] = {};
+    int strides[4] = {};
+};
+
+// `count` planes of `height` rows of `width` elements in `scratch`, each row
+// starting on a 64-byte boundary (libswscale's SIMD writers want aligned rows).
+Planes scratch_planes(std::vector<std::uint8_t>& scratch, int count, int width, int height, std::size_t item) {
+    constexpr std::size_t align = 64;
+    const std::size_t stride = (static_cast<std::size_t>(width) * item + align - 1) / align * align;
+    const std::size_t plane = stride * static_cast<std::size_t>(height);
+    if (scratch.size() < plane * count + align) scratch.resize(plane * count + align);
+    auto base = reinterpret_cast<std::uintptr_t>(scratch.data());
+    std::uint8_t* first = scratch.data() + ((align - base % align) % align);
+    Planes p;
+    for (int k = 0; k < count; ++k) {
+        p.data[k] = first + k * plane;
+        p.strides[k] = static_cast<int>(stride);
+    }
+    return p;
+}
+
+void scale(const Swscale& sws, SwsContext* context, const StridedArray& in, const Planes& out, int dh) {
+    const std::uint8_t* src_planes[4] = {in.data(), nullptr, nullptr, nullptr};
+    int src_strides[4] = {static_cast<int>(in.strides()[0]), 0, 0, 0};
+    const int sh = static_cast<int>(in.shape()[0]);
+    int rows = sws.scale(context, src_planes, src_strides, 0, sh, out.data, out.strides);
+    if (rows != dh) throw std::runtime_error("libswscale wrote " + std::to_string(rows) + " of " + std::to_string(dh) + " rows");
+}
+
+// Interleaves libswscale's G, B, R[, A] planes into the pixels of `dst`
+// (channels in R, G, B[, A] order: the order the packed source was read in).
+template <typename T, int C>
+void interleave_planes(const Planes& planes, const StridedArray& dst) {
+    constexpr int plane_of[4] = {2, 0, 1, 3};
+    const Index pixel = dst.strides()[1], step = dst.strides()[2];
+    const bool adjacent = pixel == static_cast<Index>(C * sizeof(T)) && step == static_cast<Index>(sizeof(T));
+    for (Index r = 0; r < dst.shape()[0]; ++r) {
+        const T* from[C];
+        for (int k = 0; k < C; ++k)
+            from[k] = reinterpret_cast<const T*>(planes.data[plane_of[k]] + r * planes.strides[plane_of[k]]);
+        std::uint8_t* row = dst.data() + r * dst.strides()[0];
+        const Index width = dst.shape()[1];
+        // memcpy of one element: a plain store, also where a caller's uint16 buffer is not 2-byte aligned.
+        if (adjacent) {
+            for (Index c = 0; c < width; ++c)
+                for (int k = 0; k < C; ++k) std::memcpy(row + (c * C + k) * sizeof(T), from[k] + c, sizeof(T));
+        } else {
+            for (Index c = 0; c < width; ++c)
+                for (int k = 0; k < C; ++k) std::memcpy(row + c * pixel + k * step, from[k] + c, sizeof(T));
+        }
+    }
+}
+
+void interleave_planes(const Planes& planes, const StridedArray& dst) {
+    const bool wide = dst.dtype() == DType::U16;
+    if (channels_of_array(dst) == 3)
+        wide ? interleave_planes<std::uint16_t, 3>(planes, dst) : interleave_planes<std::uint8_t, 3>(planes, dst);
+    else
+        wide ? interleave_planes<std::uint16_t, 4>(planes, dst) : interleave_planes<std::uint8_t, 4>(planes, dst);
 }
 
 }  // namespace
@@ -201,28 +279,32 @@ void resize_into(const StridedArray& src, const StridedArray& dst, ResizeFilter 
         throw std::invalid_argument("resize: source and target differ in element type or channels");
     if (src.dtype() != DType::U8 && src.dtype() != DType::U16)
         throw std::invalid_argument("resizing takes uint8 or uint16 pixels, not " + std::string(dtype_name(src.dtype())));
-    const AVPixelFormat format = pixel_format(channels_of_array(src), src.dtype());
+    const int channels = channels_of_array(src);
+    const AVPixelFormat format = pixel_format(channels, src.dtype());
+    const AVPixelFormat planar = planar_format(channels, src.dtype());
     const int sw = static_cast<int>(src.shape()[1]), sh = static_cast<int>(src.shape()[0]);
     const int dw = static_cast<int>(dst.shape()[1]), dh = static_cast<int>(dst.shape()[0]);
     if (sw <= 0 || sh <= 0 || dw <= 0 || dh <= 0) return;
 
     ThreadContext& t = thread_context();
     StridedArray in = packed(src, t.src_scratch, true);
-    StridedArray out = packed(dst, t.dst_scratch, false);
-    t.context = sws.get_cached_context(t.context, sw, sh, format, dw, dh, format, filter_flags(filter), nullptr,
-                                     nullptr, nullptr);
+    t.context = sws.get_cached_context(t.context, sw, sh, format, dw, dh, planar != AV_PIX_FMT_NONE ? planar : format,
+                                       filter_flags(filter), nullptr, nullptr, nullptr);
     if (!t.context)
         throw std::invalid_argument("cannot resize " + std::to_string(sw) + "x" + std::to_string(sh) + " to " +
                                     std::to_string(dw) + "x" + std::to_string(dh));
-    const std::uint8_t* src_planes[4] = {in.data(), nullptr, nullptr, nullptr};
-    int src_strides[4] = {static_cast<int>(in.strides()[0]), 0, 0, 0};
-    std::uint8_t* dst_planes[4] = {out.data(), nullptr, nullptr, nullptr};
-    int dst_strides[4] = {static_cast<int>(out.strides()[0]), 0, 0, 0};
-    int rows = sws.scale(t.context, src_planes, src_strides, 0, sh, dst_planes, dst_strides);
-    if (rows != dh) throw std::runtime_error("libswscale wrote " + std::to_string(rows) + " of " + std::to_string(dh) + " rows");
-    if (out.data() != dst.data() || out.strides() != dst.strides()) copy_pixels(out, dst);
+    if (planar != AV_PIX_FMT_NONE) {
+        Planes planes = scratch_planes(t.planes, channels, dw, dh, src.itemsize());
+        scale(sws, t.context, in, planes, dh);
+        interleave_planes(planes, dst);
+    } else {
+        StridedArray out = packed(dst, t.dst_scratch, false);
+        scale(sws, t.context, in, {{out.data()}, {static_cast<int>(out.strides()[0])}}, dh);
+        if (out.data() != dst.data() || out.strides() != dst.strides()) copy_pixels(out, dst);
+    }
     trim(t.src_scratch);
     trim(t.dst_scratch);
+    trim(t.planes);
 }
 
 ResizeFilter resize_filter_from_name(const std::string& name) {
