@@ -65,6 +65,40 @@ TEST(Resize, SixteenBitAndStridedTargets) {
     }
 }
 
+// 3 and 4 channels are split into planes, scaled plane by plane and
+// interleaved again: every channel keeps its own values (none leaks into
+// another, as a colour conversion would), in its own place, for every
+// layout of the pixels: adjacent, every other pixel of a wider array, and
+// 16-bit.
+TEST(Resize, EachChannelIsResampledOnItsOwn) {
+    const std::uint32_t values[4] = {10, 100, 200, 250};
+    for (DType dtype : {DType::U8, DType::U16}) {
+        for (Index channels : {3, 4}) {
+            for (bool every_other : {false, true}) {
+                StridedArray wide_src = StridedArray::allocate(dtype, {30, 2 * 41, channels});
+                StridedArray wide_dst = StridedArray::allocate(dtype, {17, 2 * 23, channels});
+                auto view = [&](const StridedArray& a, Index w) {
+                    if (!every_other) return window(a, 0, 0, w, a.shape()[0]);
+                    return StridedArray(a.storage(), a.dtype(), {a.shape()[0], w, channels},
+                                        {a.strides()[0], 2 * a.strides()[1], a.strides()[2]});
+                };
+                StridedArray src = view(wide_src, 41), dst = view(wide_dst, 23);
+                fill_pixels(src, {values[0], values[1], values[2], values[3]});
+                resize_into(src, dst, ResizeFilter::Lanczos);
+                const Index item = static_cast<Index>(dst.itemsize());
+                for (Index r = 0; r < dst.shape()[0]; ++r)
+                    for (Index c = 0; c < dst.shape()[1]; ++c)
+                        for (Index k = 0; k < channels; ++k) {
+                            const std::uint8_t* at = dst.data() + r * dst.strides()[0] + c * dst.strides()[1] + k * item;
+                            std::uint16_t v = *at;
+                            if (dtype == DType::U16) std::memcpy(&v, at, 2);
+                            ASSERT_NEAR(v, values[k], 1) << r << "," << c << "," << k;
+                        }
+            }
+        }
+    }
+}
+
 TEST(Resize, WindowsFillAndNames) {
     StridedArray a = StridedArray::allocate(DType::U8, {4, 5, 3});
     fill_pixels(a, {1, 2, 3});
