@@ -3,13 +3,14 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
 namespace mediaview {
 
-WorkerPool::WorkerPool(int threads) {
-    for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { work(); });
+WorkerPool::WorkerPool(int workers) {
+    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
 }
 
 WorkerPool::~WorkerPool() {
@@ -27,8 +28,7 @@ void WorkerPool::work() {
         wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
         if (jobs_.empty()) return;  // stopping, nothing left
         Job* job = jobs_.front();
-        std::size_t i = job->next++;
-        if (job->next == job->n) jobs_.pop_front();  // every item is claimed
+        std::size_t i = claim(*job);
         lock.unlock();
         (*job->task)(i);
         lock.lock();
@@ -36,12 +36,25 @@ void WorkerPool::work() {
     }
 }
 
+std::size_t WorkerPool::claim(Job& job) {
+    std::size_t i = job.next++;
+    if (job.next == job.n) jobs_.erase(std::find(jobs_.begin(), jobs_.end(), &job));  // every item is claimed
+    return i;
+}
+
 void WorkerPool::run(std::size_t n, const std::function<void(std::size_t)>& task) {
     if (n == 0) return;
     Job job{&task, n};
     std::unique_lock<std::mutex> lock(mutex_);
     jobs_.push_back(&job);
-    wake_.notify_all();
+    if (!threads_.empty()) wake_.notify_all();
+    while (job.next < job.n) {  // the caller works on its own job until every item is claimed
+        std::size_t i = claim(job);
+        lock.unlock();
+        task(i);
+        lock.lock();
+        ++job.done;
+    }
     finished_.wait(lock, [&job] { return job.done == job.n; });
 }
 
@@ -59,7 +72,7 @@ WorkerPool& WorkerPool::shared(int threads) {
         owner = getpid();
     }
     auto& pool = (*pools)[threads];
-    if (!pool) pool = std::make_unique<WorkerPool>(threads);
+    if (!pool) pool = std::make_unique<WorkerPool>(threads - 1);
     return *pool;
 }
 

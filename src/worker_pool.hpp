@@ -1,7 +1,11 @@
-// A fixed set of worker threads that run the items of a batch. Created once
-// per size and reused by every later call (threads cost ~20-50 us to start;
-// a batch of small images must not pay that), and by several calling
-// threads at once: each call is one job in a queue the workers share.
+// A fixed set of worker threads that run the items of a batch, beside the
+// thread that calls run(): it works on its own job too, so a pool of N - 1
+// workers runs a batch on N threads, a batch on one thread needs no worker
+// at all, and callers that share a pool (Dask's threaded scheduler calling
+// decode_images(threads=1) from each of its threads) never wait for each
+// other. Created once per size and reused by every later call (threads cost
+// ~20-50 us to start; a batch of small images must not pay that): each call
+// is one job in a queue the workers share.
 #pragma once
 
 #include <condition_variable>
@@ -16,19 +20,22 @@ namespace mediaview {
 
 class WorkerPool {
 public:
-    explicit WorkerPool(int threads);
+    explicit WorkerPool(int workers);  // 0: every item runs on the calling thread
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
-    int size() const { return static_cast<int>(threads_.size()); }
-    // Runs task(i) for every i in [0, n) on the workers and returns when all
-    // have finished. `task` must not throw (a batch catches per item).
+    // Threads that run a batch: the workers and the caller.
+    int size() const { return static_cast<int>(threads_.size()) + 1; }
+    // Runs task(i) for every i in [0, n) on the calling thread and the
+    // workers, and returns when all have finished. `task` must not throw (a
+    // batch catches per item).
     void run(std::size_t n, const std::function<void(std::size_t)>& task);
 
-    // The process's pool of `threads` workers (at least 1), created on first
-    // use. A child process made by fork() (multiprocessing, data loaders)
-    // inherits no threads: it gets pools of its own.
+    // The process's pool that runs a batch on `threads` threads (at least 1):
+    // threads - 1 workers, created on first use. A child process made by
+    // fork() (multiprocessing, data loaders) inherits no threads: it gets
+    // pools of its own.
     static WorkerPool& shared(int threads);
     // The number of CPUs this process may run on (sched_getaffinity), at least 1.
     static int usable_cores();
@@ -41,6 +48,8 @@ private:
         std::size_t done = 0;
     };
     void work();
+    // Takes the next item of `job` (one is left); the caller holds mutex_.
+    std::size_t claim(Job& job);
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -23,6 +23,28 @@ TEST(WorkerPool, RunsEveryItemOnceAndReturnsAfterAll) {
     pool.run(0, [](std::size_t) { FAIL(); });
 }
 
+TEST(WorkerPool, TheCallerWorksOnItsOwnJob) {
+    // No workers: every item runs on the calling thread.
+    WorkerPool alone(0);
+    EXPECT_EQ(alone.size(), 1);
+    const std::thread::id caller = std::this_thread::get_id();
+    std::atomic<int> elsewhere{0};
+    alone.run(100, [&](std::size_t) { elsewhere += std::this_thread::get_id() != caller; });
+    EXPECT_EQ(elsewhere.load(), 0);
+    // Two callers of a one-thread pool run side by side: each waits for the
+    // other inside its own item, which deadlocks if they were serialised.
+    WorkerPool& one = WorkerPool::shared(1);
+    std::atomic<int> arrived{0};
+    auto meet = [&](std::size_t) {
+        ++arrived;
+        while (arrived.load() < 2) std::this_thread::yield();
+    };
+    std::thread other([&] { one.run(1, meet); });
+    one.run(1, meet);
+    other.join();
+    EXPECT_EQ(arrived.load(), 2);
+}
+
 TEST(WorkerPool, SeveralCallersShareOnePool) {
     WorkerPool& pool = WorkerPool::shared(2);
     EXPECT_EQ(&pool, &WorkerPool::shared(2));
