@@ -129,6 +129,7 @@ bench: build
 	$(PY) bench/bench_flac.py
 	$(PY) bench/bench_resample.py
 	$(PY) bench/bench_batch.py
+	$(PY) bench/bench_dask.py
 
 clean:
 	rm -rf build $(VENV) $(ASAN_VENV) python/mediaview/*.so
