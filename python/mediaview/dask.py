@@ -15,7 +15,8 @@ decoder's buffer (no copy on the producing side); Dask's serialisation then
 moves it.
 
 The workers read the paths themselves: every worker must see the same file
-system at the same paths (a shared mount on a cluster).
+system at the same paths (a shared mount on a cluster), and so must the
+process that builds a ``read_images`` array (it reads the headers).
 """
 
 from __future__ import annotations
