@@ -96,7 +96,7 @@ test-asan: test-asan-cpp test-asan-py
 
 # ---- fuzzing ----------------------------------------------------------------
 FUZZ_SECONDS ?= 60
-FUZZ_SMOKE_SECONDS ?= 15
+FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_TARGETS = $(patsubst fuzz/%.cpp,%,$(wildcard fuzz/fuzz_*.cpp))
 
 build-fuzz: bootstrap

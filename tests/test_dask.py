@@ -240,9 +240,9 @@ def test_without_dask_the_cli_says_how_to_get_it(tmp_path):
 
 # ---- convert --scheduler --------------------------------------------------------------------
 
-def cli(*argv, **kwargs):
+def cli(*argv, env=ENV):
     return subprocess.run([sys.executable, "-m", "mediaview", *map(str, argv)], capture_output=True, text=True,
-                          env=ENV, timeout=600, **kwargs)
+                          env=env, timeout=600)
 
 
 def assert_converted_exactly(sources, out_dir: Path, ext: str = "png"):
@@ -294,7 +294,8 @@ def test_scheduler_usage_errors(tmp_path):
     assert both.returncode == 2 and "give one of them" in both.stderr
     bad = cli("convert", src, "-o", tmp_path / "o", "--to", "png", "--scheduler", "local:zero")
     assert bad.returncode == 2 and "local:N" in bad.stderr
-    gone = cli("convert", src, "-o", tmp_path / "o", "--to", "png", "--scheduler", "tcp://127.0.0.1:9")
+    gone = cli("convert", src, "-o", tmp_path / "o", "--to", "png", "--scheduler", "tcp://127.0.0.1:9",
+               env={**ENV, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
     assert gone.returncode == 2 and "cannot reach the scheduler" in gone.stderr
     assert not (tmp_path / "o" / "chelsea_420.png").exists()
 
@@ -344,7 +345,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
     """SIGKILL a worker process while it writes an output: the scheduler
     runs its tasks again elsewhere (and a new worker starts), every output is complete and pixel-exact, no
     temporary is left, and the exit code is 0."""
-    sources = large_sources(tmp_path, 60)
+    sources = large_sources(tmp_path, 40)
     out = tmp_path / "out"
     out.mkdir()
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",

@@ -58,7 +58,9 @@ class Cluster:
         else:
             address = spec
         try:
-            self.client = distributed.Client(address, timeout="10s", set_as_default=False)
+            # How long to try: Dask's distributed.comm.timeouts.connect (30 s
+            # unless configured, e.g. DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s).
+            self.client = distributed.Client(address, set_as_default=False)
         except (OSError, TimeoutError) as e:
             self.close()
             raise SchedulerError(f"--scheduler {spec}: cannot reach the scheduler ({e})") from None
