@@ -68,9 +68,10 @@ def read_images(paths_or_glob: Union[PathLike, Iterable[PathLike]], *, chunk: in
       ``max_pixels``, ``size``, ``fit``, ``filter``, ``fill``,
       ``reducing_gap``), for every file.
 
-    Shape and dtype are read from the headers now (in this process, in the
-    native pool; when no file can be read, that is a BatchError now): files that decode to different shapes raise ``ValueError``
-    naming the first that differs, unless ``size=`` resizes them all on load.
+    Shape and dtype are read from the headers now, in this process, in the
+    native pool (when no file can be read, that is a BatchError now). Files
+    that decode to different shapes raise ``ValueError`` naming the first
+    that differs, unless ``size=`` resizes them all on load.
     A file that cannot be read fails at compute time: the block raises
     :class:`mediaview.BatchError` naming the file (``.failures`` holds
     ``(index, path, exception)``, the index into the whole array; ``.result``
