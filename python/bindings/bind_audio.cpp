@@ -122,22 +122,28 @@ private:
 
 // `path` is where the bytes go (a temporary beside the target), `name` the
 // user's path, whose extension names the format.
+// What write_audio and AudioFileWriter both are told (channels and dtype aside).
+AudioWriteHeader write_header(py::handle path, py::handle name, int samplerate, const std::string& format,
+                              const std::string& subtype, const std::map<std::string, std::string>& tags) {
+    AudioWriteHeader header;
+    header.path = *path_of(path);
+    header.name = *path_of(name);
+    header.format = format;
+    header.subtype = subtype;
+    header.samplerate = samplerate;
+    header.tags.assign(tags.begin(), tags.end());
+    return header;
+}
+
 void write_audio(py::handle path, py::handle name, py::handle data, int samplerate, const std::string& format,
                  const std::string& subtype, const std::map<std::string, std::string>& tags) {
     CallerBuffer buffer = caller_buffer(data, false, "data");
     if (!buffer.dtype())
         throw py::type_error("audio data must be int16, int32, float32 or float64 (format h, i, f, d), not format '" +
                              buffer.format_name() + "'");
-    AudioWriteJob job;
-    job.path = *path_of(path);
-    job.name = *path_of(name);
-    job.format = format;
-    job.subtype = subtype;
-    job.samplerate = samplerate;
-    job.samples = buffer.array();
-    job.tags.assign(tags.begin(), tags.end());
+    AudioWriteHeader header = write_header(path, name, samplerate, format, subtype, tags);
     py::gil_scoped_release nogil;
-    mediaview::write_audio(codecs(), job);
+    mediaview::write_audio(codecs(), std::move(header), buffer.array());
 }
 
 // A file written block by block (mediaview's streaming conversions).
@@ -146,15 +152,9 @@ public:
     AudioFileWriter(py::handle path, py::handle name, int samplerate, int channels, const std::string& dtype,
                     const std::string& format, const std::string& subtype,
                     const std::map<std::string, std::string>& tags) {
-        AudioWriteHeader header;
-        header.path = *path_of(path);
-        header.name = *path_of(name);
-        header.format = format;
-        header.subtype = subtype;
-        header.samplerate = samplerate;
+        AudioWriteHeader header = write_header(path, name, samplerate, format, subtype, tags);
         header.channels = channels;
         header.dtype = audio_dtype_from_name(dtype);
-        header.tags.assign(tags.begin(), tags.end());
         py::gil_scoped_release nogil;
         writer_ = open_audio_writer(codecs(), header);
     }

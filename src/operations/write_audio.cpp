@@ -101,11 +101,11 @@ void append_audio(AudioWriter& writer, const StridedArray& samples) {
     writer.append(block);
 }
 
-void write_audio(const CodecTable& codecs, const AudioWriteJob& job) {
+void write_audio(const CodecTable& codecs, AudioWriteHeader header, const StridedArray& samples) {
     AudioWriteRequest described;
-    describe_samples(job.samples, described);  // checked before the file is made
-    AudioWriteHeader header{job.path, job.name, job.format, job.subtype, job.samplerate, described.channels,
-                            described.dtype, job.tags};
+    describe_samples(samples, described);  // checked before the file is made
+    header.channels = described.channels;
+    header.dtype = described.dtype;
     std::unique_ptr<AudioWriter> writer = open_audio_writer(codecs, header);
     writer->append(described);
     writer->close();

@@ -14,23 +14,14 @@
 
 namespace mediaview {
 
-struct AudioWriteJob {
+// What a file is written as. write_audio takes channels and dtype from its
+// samples; a file written block by block (open_audio_writer) is told them
+// up front.
+struct AudioWriteHeader {
     std::string path;     // where the bytes go
     std::string name;     // the user's path: its extension picks the format
     std::string format;   // empty: from the extension
     std::string subtype;  // empty: what the extension implies, else the format's default
-    int samplerate = 0;
-    StridedArray samples;  // (frames,) or (frames, channels), any strides
-    std::vector<std::pair<std::string, std::string>> tags;
-};
-
-// A file to be written block by block: what write_audio knows from its
-// samples, given up front.
-struct AudioWriteHeader {
-    std::string path;
-    std::string name;
-    std::string format;
-    std::string subtype;
     int samplerate = 0;
     int channels = 0;
     DType dtype = DType::F32;
@@ -47,7 +38,9 @@ void append_audio(AudioWriter& writer, const StridedArray& samples);
 // Runs without Python. Throws UnsupportedFormatError for an unknown format,
 // ArgumentTypeError for samples of a type no codec takes,
 // std::invalid_argument for other bad arguments.
-void write_audio(const CodecTable& codecs, const AudioWriteJob& job);
+// `samples`: (frames,) or (frames, channels), any strides; they set the
+// header's channels and dtype.
+void write_audio(const CodecTable& codecs, AudioWriteHeader header, const StridedArray& samples);
 
 // How to convert audio stored as `source_subtype` into `target` (an
 // extension or format name), with `subtype` asked for or empty: the subtype
