@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable, Dict
+from typing import Callable, Dict, Iterable, Optional, Tuple
 
 import numpy as np
 from PIL import Image
@@ -66,3 +66,40 @@ def mosaic(width: int, height: int) -> np.ndarray:
             i += 1
         y += row_h
     return canvas
+
+
+def opencv_peer(data: bytes, flag: str, what: str = "") -> Optional[Callable[[], object]]:
+    """cv2.imdecode of `data` with the flag named `flag`, one thread (the
+    others' count), or None with the reason printed: OpenCV missing, or this
+    build unable to decode `what` (checked with one decode when given)."""
+    try:
+        import cv2
+    except ImportError as e:
+        print(f"  (OpenCV missing: {e})")
+        return None
+    cv2.setNumThreads(1)
+    buf = np.frombuffer(data, np.uint8)
+    mode = getattr(cv2, flag)
+    if what and cv2.imdecode(buf, mode) is None:
+        print(f"  (OpenCV unavailable: this OpenCV build has no {what} decoder)")
+        return None
+    return lambda: cv2.imdecode(buf, mode)
+
+
+def print_rates(rates: Dict[str, float], width: int = 22) -> None:
+    """Each peer's megapixels per second, then mediaview's ratio to each."""
+    for peer, rate in rates.items():
+        print(f"  {peer:{width}} {rate:8.1f} MP/s")
+    ours = rates["mediaview"]
+    for peer, rate in rates.items():
+        if peer != "mediaview":
+            print(f"  mediaview / {peer:{width}} {ours / rate:5.2f}x")
+
+
+def print_targets(title: str, rates: Dict[str, float], wanted: Iterable[Tuple[str, float]], width: int = 22) -> None:
+    """mediaview's ratio to each named peer against its target."""
+    print(f"\nTargets on the {title}:")
+    for peer, target in wanted:
+        if peer in rates:
+            ratio = rates["mediaview"] / rates[peer]
+            print(f"  vs {peer:{width}} {ratio:5.2f}x (target >= {target}x): {'met' if ratio >= target else 'NOT met'}")

@@ -28,7 +28,7 @@ from PIL import Image
 
 import mediaview
 
-from _common import SAMPLES, best_seconds, mosaic  # noqa: E402
+from _common import SAMPLES, best_seconds, mosaic, opencv_peer, print_rates, print_targets  # noqa: E402
 
 
 # ---- the direct libjpeg-turbo floor ---------------------------------------------------
@@ -80,14 +80,9 @@ def peers(data: bytes) -> Dict[str, Optional[Callable[[], object]]]:
     except ImportError as e:
         print(f"  (simplejpeg missing: {e})")
     found["Pillow"] = lambda: np.asarray(Image.open(io.BytesIO(data)))
-    try:
-        import cv2
-
-        cv2.setNumThreads(1)
-        buf = np.frombuffer(data, np.uint8)
-        found["OpenCV imdecode"] = lambda: cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    except ImportError as e:
-        print(f"  (OpenCV missing: {e})")
+    opencv = opencv_peer(data, "IMREAD_COLOR")
+    if opencv:
+        found["OpenCV imdecode"] = opencv
     try:
         from turbojpeg import TJPF_RGB, TurboJPEG
 
@@ -112,14 +107,8 @@ def measure(name: str, data: bytes) -> Dict[str, float]:
     w, h = DirectTurboJPEG().size(data)
     megapixels = w * h / 1e6
     print(f"\n{name}: {w}x{h} ({megapixels:.1f} MP, {len(data) / 1e6:.2f} MB)")
-    rates = {}
-    for peer, fn in peers(data).items():
-        rates[peer] = megapixels / best_seconds(fn)
-        print(f"  {peer:22} {rates[peer]:8.1f} MP/s")
-    ours = rates["mediaview"]
-    for peer, rate in rates.items():
-        if peer != "mediaview":
-            print(f"  mediaview / {peer:22} {ours / rate:5.2f}x")
+    rates = {peer: megapixels / best_seconds(fn) for peer, fn in peers(data).items()}
+    print_rates(rates)
     return rates
 
 
@@ -183,11 +172,7 @@ def main(argv) -> None:
     print(f"mediaview {mediaview.__version__}, {mediaview.decoders()[0]['library_version']}, single thread")
     results = {name: measure(name, data) for name, data in files + [large]}
     big = results[large[0]]
-    print("\nTargets on the large baseline photo:")
-    for peer, target in (("libjpeg-turbo direct", 0.95), ("simplejpeg", 1.0), ("Pillow", 5.0)):
-        if peer in big:
-            ratio = big["mediaview"] / big[peer]
-            print(f"  vs {peer:22} {ratio:5.2f}x (target >= {target}x): {'met' if ratio >= target else 'NOT met'}")
+    print_targets("large baseline photo", big, (("libjpeg-turbo direct", 0.95), ("simplejpeg", 1.0), ("Pillow", 5.0)))
     small = [r["mediaview"] / r["libjpeg-turbo direct"] for n, r in results.items() if n != large[0]]
     print(f"  samples: mediaview / direct median {statistics.median(small):.2f}x")
     measure_scale(large[1])

@@ -27,7 +27,7 @@ from PIL import Image
 
 import mediaview
 
-from _common import SAMPLES, best_seconds, mosaic  # noqa: E402  (bench/ is on sys.path when run)
+from _common import SAMPLES, best_seconds, mosaic, opencv_peer, print_rates, print_targets  # noqa: E402  (bench/ is on sys.path when run)
 SPNG_FMT_PNG = 256
 
 
@@ -91,14 +91,9 @@ def peers(data: bytes) -> Dict[str, Callable[[], object]]:
         print(f"  (imagecodecs missing: {e})")
     # Pillow holds 16-bit colour as 8-bit (it keeps the high bytes).
     found["Pillow"] = lambda: np.asarray(Image.open(io.BytesIO(data)))
-    try:
-        import cv2
-
-        cv2.setNumThreads(1)
-        buf = np.frombuffer(data, np.uint8)
-        found["OpenCV"] = lambda: cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
-    except ImportError as e:
-        print(f"  (OpenCV missing: {e})")
+    opencv = opencv_peer(data, "IMREAD_UNCHANGED")
+    if opencv:
+        found["OpenCV"] = opencv
     return found
 
 
@@ -127,23 +122,10 @@ def measure(name: str, data: bytes) -> Dict[str, float]:
     info = mediaview.probe(data)
     megapixels = info.width * info.height / 1e6
     print(f"\n{name}: {info.width}x{info.height} {info.precision}-bit ({megapixels:.1f} MP, {len(data) / 1e6:.2f} MB)")
-    rates = {}
-    for peer, fn in peers(data).items():
-        rates[peer] = megapixels / best_seconds(fn)
-        print(f"  {peer:18} {rates[peer]:8.1f} MP/s")
-    ours = rates["mediaview"]
-    for peer, rate in rates.items():
-        if peer != "mediaview":
-            print(f"  mediaview / {peer:18} {ours / rate:5.2f}x")
+    rates = {peer: megapixels / best_seconds(fn) for peer, fn in peers(data).items()}
+    print_rates(rates, 18)
     return rates
 
-
-def targets(title: str, rates: Dict[str, float], wanted) -> None:
-    print(f"\nTargets on the {title}:")
-    for peer, target in wanted:
-        if peer in rates:
-            ratio = rates["mediaview"] / rates[peer]
-            print(f"  vs {peer:18} {ratio:5.2f}x (target >= {target}x): {'met' if ratio >= target else 'NOT met'}")
 
 
 def main(argv) -> None:
@@ -154,8 +136,8 @@ def main(argv) -> None:
     sixteen = measure("2560x1440 photo mosaic, 16-bit RGB (OpenCV)", photo_16bit())
     for name, data in files:
         measure(name, data)
-    targets("8-bit photo", eight, (("libspng direct", 0.95), ("Pillow", 1.2), ("OpenCV", 1.2)))
-    targets("16-bit photo", sixteen, (("libspng direct", 0.95), ("Pillow", 1.0), ("OpenCV", 1.0)))
+    print_targets("8-bit photo", eight, (("libspng direct", 0.95), ("Pillow", 1.2), ("OpenCV", 1.2)), 18)
+    print_targets("16-bit photo", sixteen, (("libspng direct", 0.95), ("Pillow", 1.0), ("OpenCV", 1.0)), 18)
 
 
 if __name__ == "__main__":

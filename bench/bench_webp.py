@@ -27,7 +27,7 @@ from PIL import Image
 
 import mediaview
 
-from _common import SAMPLES, best_seconds_each as best_seconds, mosaic  # noqa: E402
+from _common import SAMPLES, best_seconds_each as best_seconds, mosaic, opencv_peer, print_rates, print_targets  # noqa: E402
 
 
 # ---- the direct libwebp floor -----------------------------------------------------------
@@ -84,16 +84,9 @@ def peers(data: bytes) -> Dict[str, Optional[Callable[[], object]]]:
     found["mediaview out="] = lambda: mediaview.decode_image(data, mode="RGB", out=out)
     found["libwebp direct"] = DirectLibwebp().decoder(data)
     found["Pillow"] = lambda: np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-    try:
-        import cv2
-
-        cv2.setNumThreads(1)
-        buf = np.frombuffer(data, np.uint8)
-        if cv2.imdecode(buf, cv2.IMREAD_COLOR) is None:
-            raise ImportError("this OpenCV build has no WebP decoder")
-        found["OpenCV imdecode"] = lambda: cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    except ImportError as e:
-        print(f"  (OpenCV unavailable: {e})")
+    opencv = opencv_peer(data, "IMREAD_COLOR", "WebP")
+    if opencv:
+        found["OpenCV imdecode"] = opencv
     try:
         import imagecodecs
 
@@ -118,12 +111,7 @@ def measure(name: str, data: bytes) -> Dict[str, float]:
     megapixels = w * h / 1e6
     print(f"\n{name}: {w}x{h} ({megapixels:.1f} MP, {len(data) / 1e6:.2f} MB)")
     rates = {peer: megapixels / seconds for peer, seconds in best_seconds(peers(data)).items()}
-    for peer, rate in rates.items():
-        print(f"  {peer:22} {rate:8.1f} MP/s")
-    ours = rates["mediaview"]
-    for peer, rate in rates.items():
-        if peer != "mediaview":
-            print(f"  mediaview / {peer:22} {ours / rate:5.2f}x")
+    print_rates(rates)
     return rates
 
 
@@ -163,11 +151,7 @@ def main(argv) -> None:
     results = {name: measure(name, data) for name, data in files + list(large.items())}
     for name in large:
         big = results[name]
-        print(f"\nTargets on the {name}:")
-        for peer, target in (("libwebp direct", 0.95), ("Pillow", 1.0), ("OpenCV imdecode", 1.0)):
-            if peer in big:
-                ratio = big["mediaview"] / big[peer]
-                print(f"  vs {peer:22} {ratio:5.2f}x (target >= {target}x): {'met' if ratio >= target else 'NOT met'}")
+        print_targets(name, big, (("libwebp direct", 0.95), ("Pillow", 1.0), ("OpenCV imdecode", 1.0)))
         if "libwebp direct" in big:
             print(f"  mediaview out= vs libwebp direct (both into a buffer made once): "
                   f"{big['mediaview out='] / big['libwebp direct']:.2f}x")

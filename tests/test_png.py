@@ -13,10 +13,7 @@ Gamma (gAMA) is applied by neither.
 
 from __future__ import annotations
 
-import json
 import struct
-import subprocess
-import sys
 import warnings
 import zlib
 from pathlib import Path
@@ -26,6 +23,7 @@ import pytest
 from PIL import Image
 
 import mediaview
+from capped import UNDER_ASAN, run_capped
 from conftest import CORPUS, SAMPLES, corpus_files
 
 cv2 = pytest.importorskip("cv2")
@@ -273,47 +271,16 @@ def test_missing_iend_warns_with_every_pixel():
 
 # ---- hostile input, in a subprocess under an address-space cap ------------------
 
-WORKER = r"""
-import json, resource, sys, warnings
-import mediaview
-warnings.simplefilter("ignore", mediaview.DecodeWarning)
-cap = int(sys.argv[2])
-if cap:
-    resource.setrlimit(resource.RLIMIT_AS, (cap << 20, cap << 20))
-data = open(sys.argv[1], "rb").read()
-def outcome(call):
-    try:
-        call()
-    except mediaview.Error as e:
-        return type(e).__name__
-    except ValueError as e:
-        return "ValueError"
-    except Exception as e:
-        return f"UNEXPECTED {type(e).__name__}: {e}"
-    return "ok"
-out = {
-    "probe": outcome(lambda: mediaview.probe(data)),
-    "decode": outcome(lambda: mediaview.decode_image(data, mode=None)),
-    "truncated": outcome(lambda: mediaview.decode_image(data, allow_truncated=True, orient=True, dtype="uint16")),
-    "strict_l": outcome(lambda: mediaview.decode_image(data, mode="L", strict=True)),
-    # VmHWM, not ru_maxrss: exec carries the parent's (pytest's) peak over
-    # into ru_maxrss, which would hide or fake growth here.
-    "rss_mb": next(int(line.split()[1]) // 1024 for line in open("/proc/self/status")
-                   if line.startswith("VmHWM:")),
+HOSTILE_CALLS = {
+    "probe": "mediaview.probe(data)",
+    "decode": "mediaview.decode_image(data, mode=None)",
+    "truncated": "mediaview.decode_image(data, allow_truncated=True, orient=True, dtype='uint16')",
+    "strict_l": "mediaview.decode_image(data, mode='L', strict=True)",
 }
-print(json.dumps(out))
-"""
-
-UNDER_ASAN = "asan" in __import__("os").environ.get("LD_PRELOAD", "")
 
 
 def hostile(tmp_path: Path, data: bytes, cap_mb: int = 1200) -> dict:
-    path = tmp_path / "input.png"
-    path.write_bytes(data)
-    proc = subprocess.run([sys.executable, "-c", WORKER, str(path), str(0 if UNDER_ASAN else cap_mb)],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout)
+    return run_capped(tmp_path / "input.png", data, cap_mb, HOSTILE_CALLS, expected=["ValueError"], rss=True)
 
 
 def test_ihdr_bomb_is_a_limit_error_before_any_allocation(tmp_path):

@@ -6,11 +6,9 @@ cannot make) and numpy slicing; damaged and hostile files."""
 from __future__ import annotations
 
 import io
-import json
 import random
 import shutil
 import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -18,6 +16,7 @@ import pytest
 from PIL import Image, ImageOps
 
 import mediaview
+from capped import run_capped
 from conftest import SAMPLES
 
 WEBP_SAMPLES = sorted(SAMPLES.glob("*.webp"))
@@ -252,42 +251,16 @@ def vp8x_animation(width: int, height: int) -> bytes:
     return b"RIFF" + len(body).to_bytes(4, "little") + body
 
 
-HOSTILE = r"""
-import json, resource, sys, warnings
-import mediaview
-warnings.simplefilter("ignore")
-cap = int(sys.argv[1])
-if cap:
-    resource.setrlimit(resource.RLIMIT_AS, (cap << 20, cap << 20))
-data = open(sys.argv[2], "rb").read()
-def outcome(call):
-    try:
-        call()
-    except mediaview.Error as e:
-        return type(e).__name__
-    except MemoryError:
-        return "MemoryError"
-    except Exception as e:
-        return f"UNEXPECTED {type(e).__name__}: {e}"
-    return "ok"
-print(json.dumps({
-    "probe": outcome(lambda: mediaview.probe(data)),
-    "decode": outcome(lambda: mediaview.decode_image(data)),
-    "frames": outcome(lambda: mediaview.decode_frames(data)),
-    "truncated": outcome(lambda: mediaview.decode_image(data, allow_truncated=True, mode="L")),
-}))
-"""
+HOSTILE_CALLS = {
+    "probe": "mediaview.probe(data)",
+    "decode": "mediaview.decode_image(data)",
+    "frames": "mediaview.decode_frames(data)",
+    "truncated": "mediaview.decode_image(data, allow_truncated=True, mode='L')",
+}
 
 
 def run_hostile(data: bytes, tmp_path, cap_mb: int) -> dict:
-    path = tmp_path / "hostile.webp"
-    path.write_bytes(data)
-    import os
-    cap = 0 if "asan" in os.environ.get("LD_PRELOAD", "") else cap_mb  # ASan reserves terabytes
-    proc = subprocess.run([sys.executable, "-c", HOSTILE, str(cap), str(path)], capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout)
+    return run_capped(tmp_path / "hostile.webp", data, cap_mb, HOSTILE_CALLS, expected=["MemoryError"])
 
 
 def test_absurd_dimensions_are_a_limit_error_before_any_allocation(tmp_path):
