@@ -28,10 +28,15 @@ import mediaview.dask as mvdask  # noqa: E402
 ENV = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
 
 
+def local_cluster(log_level=logging.ERROR):
+    """Two worker processes of one thread each on 127.0.0.1."""
+    return distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                    dashboard_address=None, silence_logs=log_level)
+
+
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, silence_logs=logging.ERROR) as c:
+    with local_cluster() as c:
         yield c
 
 
@@ -313,6 +318,12 @@ def large_sources(folder: Path, count: int):
     return paths
 
 
+def start_convert(sources, out: Path, *options) -> subprocess.Popen:
+    """`mediaview convert SOURCES -o OUT OPTIONS` running in the background."""
+    return subprocess.Popen([sys.executable, "-m", "mediaview", "convert", *map(str, sources), "-o", str(out),
+                             *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+
+
 def writing_a_temporary(pid: int) -> bool:
     try:
         fds = os.listdir(f"/proc/{pid}/fd")
@@ -348,12 +359,9 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
     sources = large_sources(tmp_path, 40)
     out = tmp_path / "out"
     out.mkdir()
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, silence_logs=logging.CRITICAL) as own, \
-            distributed.Client(own, set_as_default=False) as watcher:
-        proc = subprocess.Popen([sys.executable, "-m", "mediaview", "convert", *map(str, sources), "-o", str(out),
-                                 "--to", "png", "--compress_level", "9", "--scheduler", own.scheduler_address],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    # A cluster of the test's own: it loses a worker.
+    with local_cluster(logging.CRITICAL) as own, distributed.Client(own, set_as_default=False) as watcher:
+        proc = start_convert(sources, out, "--to", "png", "--compress_level", "9", "--scheduler", own.scheduler_address)
         try:
             kill_a_writing_worker(watcher, proc, out, done_first=4)
             done_at_kill = sum(not n.startswith(".") for n in os.listdir(out))
@@ -383,12 +391,9 @@ def test_a_worker_killed_while_streaming_audio_leaves_no_temporary(tmp_path):
         sources.append(path)
     out = tmp_path / "out"
     out.mkdir()
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, silence_logs=logging.CRITICAL) as own, \
-            distributed.Client(own, set_as_default=False) as watcher:
-        proc = subprocess.Popen([sys.executable, "-m", "mediaview", "convert", *map(str, sources), "-o", str(out),
-                                 "--to", "flac", "--scheduler", own.scheduler_address],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    # A cluster of the test's own: it loses a worker.
+    with local_cluster(logging.CRITICAL) as own, distributed.Client(own, set_as_default=False) as watcher:
+        proc = start_convert(sources, out, "--to", "flac", "--scheduler", own.scheduler_address)
         try:
             kill_a_writing_worker(watcher, proc, out, done_first=1)
             time.sleep(0.2)
@@ -411,9 +416,7 @@ def test_ctrl_c_cancels_and_leaves_no_partial_output(tmp_path):
     sources = large_sources(tmp_path, 40)
     out = tmp_path / "out"
     out.mkdir()
-    proc = subprocess.Popen([sys.executable, "-m", "mediaview", "convert", *map(str, sources), "-o", str(out),
-                             "--to", "png", "--compress_level", "9", "--scheduler", "local:2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    proc = start_convert(sources, out, "--to", "png", "--compress_level", "9", "--scheduler", "local:2")
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None and \
             sum(not n.startswith(".") for n in os.listdir(out)) < 3:
