@@ -86,7 +86,11 @@ def peers(data: bytes) -> Dict[str, Callable[[], object]]:
         if imagecodecs.PNG.available:
             found["imagecodecs png"] = lambda: imagecodecs.png_decode(data)
         if getattr(imagecodecs, "SPNG", None) is not None and imagecodecs.SPNG.available:
-            found["imagecodecs spng"] = lambda: imagecodecs.spng_decode(data)
+            try:
+                imagecodecs.spng_decode(data)
+                found["imagecodecs spng"] = lambda: imagecodecs.spng_decode(data)
+            except imagecodecs.SpngError as e:  # its spng_decode refuses 16-bit RGB
+                print(f"  (imagecodecs spng cannot decode this: {e})")
     except ImportError as e:
         print(f"  (imagecodecs missing: {e})")
     # Pillow holds 16-bit colour as 8-bit (it keeps the high bytes).
