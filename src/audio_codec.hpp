@@ -178,6 +178,10 @@ public:
     // RAW, formats known only by their extension) and input described by
     // hints: exactly one audio codec of the table says so.
     virtual bool is_fallback() const { return false; }
+    // The dtype that carries samples stored as `subtype` (a subtype name of
+    // this codec's) without loss (PCM_16: int16, PCM_24: int32, FLOAT:
+    // float32), else nullopt: what a read must ask for to keep them exact.
+    virtual std::optional<DType> exact_dtype(const std::string&) const { return std::nullopt; }
 
     // ---- writing; a codec that writes nothing keeps these defaults
     // The formats it writes. An extension selects the first format listing
@@ -200,9 +204,6 @@ public:
     virtual std::string cannot_store(const AudioFormat& format, const std::string&, int, int) const {
         return std::string(name()) + " writes no format (" + format.name + " is written by another codec)";
     }
-    // The dtype that carries samples stored as `subtype` without loss (PCM_16:
-    // int16, PCM_24: int32, FLOAT: float32), else nullopt.
-    virtual std::optional<DType> exact_dtype(const std::string&) const { return std::nullopt; }
 };
 
 }  // namespace mediaview

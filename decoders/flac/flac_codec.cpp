@@ -876,6 +876,14 @@ public:
         why_not = "FLAC is not a plain PCM container: its samples are compressed and must be decoded";
         return std::nullopt;
     }
+    std::optional<DType> exact_dtype(const std::string& subtype) const override {
+        if (subtype == "PCM_S8" || subtype == "PCM_16") return DType::I16;
+        if (subtype.rfind("PCM_", 0) != 0) return std::nullopt;
+        int bits = std::atoi(subtype.c_str() + 4);
+        if (bits >= 4 && bits <= 16) return DType::I16;
+        if (bits > 16 && bits <= 32) return DType::I32;
+        return std::nullopt;
+    }
     // Read-only: FLAC files are written by the libsndfile codec.
 };
 
