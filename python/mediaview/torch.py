@@ -72,7 +72,12 @@ def _shared_output(srcs: list, threads: int, options: dict) -> Optional["torch.T
     if not plans or any(isinstance(p, BaseException) for p in plans) or len(set(plans)) != 1:
         return None
     shape, dtype = plans[0]
-    return torch.empty((len(srcs), *shape), dtype=_TORCH_DTYPES[dtype]).share_memory_()
+    shape = (len(srcs), *shape)
+    dtype = _TORCH_DTYPES[dtype]
+    # A new shared block as default_collate makes its own (share_memory_()
+    # on a fresh tensor would allocate twice and copy the garbage across).
+    storage = torch.UntypedStorage._new_shared(int(np.prod(shape)) * dtype.itemsize)
+    return torch.empty(0, dtype=dtype).set_(storage, 0, shape)
 
 
 def decode_images(srcs: Iterable, *, channels_first: bool = False, threads: Optional[int] = None,
