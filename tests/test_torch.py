@@ -43,6 +43,16 @@ def test_as_tensor_shares_the_views_memory():
     assert np.array_equal(tensor.numpy(), np.asarray(view))
 
 
+def test_as_tensor_of_a_part_of_a_view_is_that_part():
+    view, _ = mediaview.read_audio(CLIPS[0], dtype="int16")
+    part = view[100:200]  # same exporter, other memory: DLPack of view.obj would be all of it
+    tensor = mt.as_tensor(part)
+    assert tuple(tensor.shape) == (100, 2) and tensor.data_ptr() == data_pointer(part)
+    assert np.array_equal(tensor.numpy(), np.asarray(view)[100:200])
+    flat = view.cast("B")
+    assert mt.as_tensor(flat).shape == (view.nbytes,) and mt.as_tensor(flat).dtype == torch.uint8
+
+
 def test_as_tensor_copies_a_read_only_view():
     view, _ = mediaview.read_audio(CLIPS[0], dtype="int16", mmap=True)
     tensor = mt.as_tensor(view)

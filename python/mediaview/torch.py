@@ -42,9 +42,21 @@ def as_tensor(view) -> "torch.Tensor":
     """The tensor of a decoded view, sharing its memory (``torch.from_dlpack``
     of ``view.obj``): same data pointer, shape and strides. A read-only view
     (``read_audio(mmap=True)``) is copied: torch ignores DLPack's read-only
-    flag, and a write to the mapped file would kill the process."""
+    flag, and a write to the mapped file would kill the process. Any other
+    buffer (a slice or cast of a view, a numpy array) goes through numpy,
+    shared where torch can share it."""
     owner = view.obj if isinstance(view, memoryview) else view
-    return torch.from_dlpack(owner, copy=True if view.readonly else None)
+    if isinstance(owner, _core.BufferExporter) and (owner is view or _is_whole(view, owner)):
+        return torch.from_dlpack(owner, copy=True if owner.readonly else None)
+    array = np.asarray(view)
+    if not array.flags.writeable or any(s < 0 for s in array.strides):
+        array = np.array(array)  # torch takes neither read-only nor negatively strided memory
+    return torch.from_numpy(array)
+
+
+def _is_whole(view: memoryview, owner) -> bool:
+    """Whether ``view`` is all of its exporter's array (not a slice or cast of it)."""
+    return view.shape == owner.shape and view.strides == owner.strides and view.format == owner.format
 
 
 def threads_per_worker() -> int:
