@@ -213,3 +213,11 @@ def test_write_takes_one_image():
         iio.imwrite("<bytes>", np.stack([image, image]), plugin="mediaview", extension=".png")
     with pytest.raises(IOError):
         iio.imwrite("<bytes>", image, plugin="mediaview", extension=".nosuchformat")
+
+
+def test_the_v2_api_still_works_through_the_plugin():
+    import imageio.v2 as iio2
+
+    assert np.array_equal(iio2.imread(JPEG), iio.imread(JPEG))
+    frames = iio2.mimread(ANIMATED)
+    assert len(frames) == 6 and np.array_equal(np.stack(frames), iio.imread(ANIMATED))
