@@ -14,13 +14,16 @@ through as it is, so new options work here as soon as they work there.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import os
 import threading
-from typing import Any, Iterable, List, Optional, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterable, Iterator, Optional, Sequence
 
 try:
     import torch
-    from torch.utils.data import Dataset, get_worker_info
+    from torch.utils.data import BatchSampler, Dataset, RandomSampler, Sampler, SequentialSampler, get_worker_info
     from torch.utils.data._utils.collate import default_collate
 except ImportError as e:  # pragma: no cover - the message is the point
     raise ImportError("mediaview.torch needs PyTorch: pip install 'mediaview[torch]'") from e
@@ -30,6 +33,7 @@ import numpy as np
 from . import _batch, _core
 from ._image import decode_image as _decode_image
 from ._audio import read_audio as _read_audio
+from ._requests import image_request
 
 __all__ = ["as_tensor", "decode_images", "read_audios", "DecodeCollate", "collate", "ImageDataset",
            "AudioDataset", "ThreadLoader", "threads_per_worker"]
@@ -234,7 +238,7 @@ class ImageDataset(_PathDataset):
 
     def __init__(self, paths: Iterable, labels=None, *, channels_first: bool = False, **options):
         super().__init__(paths, labels)
-        _batch._image_arguments(**options)  # unknown or bad options fail here, not in a worker
+        image_request(dict(options))  # unknown or bad options fail here, not in a worker
         self.channels_first = channels_first
         self.options = options
 
@@ -287,4 +291,68 @@ class AudioDataset(_PathDataset):
         return _Decoded(list(zip(*batch)), batch)
 
 
-from ._torch_loader import ThreadLoader  # noqa: E402  (it uses threads_per_worker's thread-local)
+# ---- threads instead of worker processes -------------------------------------------------
+# Worker processes exist to get around the GIL; our decode releases it for
+# the whole batch, so threads can overlap decoding with training without
+# forking, pickling batches or copying them into shared memory
+# (bench/bench_torch.py measures the two side by side).
+
+class ThreadLoader:
+    """Iterates batches of a map-style ``dataset`` like
+    ``DataLoader(dataset, batch_size, shuffle=..., collate_fn=...)``, with
+    the batches made by ``workers`` threads, up to ``prefetch`` batches per
+    thread ahead of the consumer, yielded in order.
+
+    Each batch's decode gets :func:`mediaview.torch.threads_per_worker`
+    threads (cores / ``workers``), as in worker processes. A dataset with
+    ``__getitems__`` (:class:`ImageDataset`, :class:`AudioDataset`) is asked
+    for a batch at once; ``collate_fn`` defaults to
+    :data:`mediaview.torch.collate` (which also decodes encoded items).
+    ``pin_memory=True`` pins each batch when an accelerator is present (as
+    DataLoader, otherwise it is a no-op). Stopping the iteration early
+    cancels the batches not yet started."""
+
+    def __init__(self, dataset, batch_size: int = 1, *, shuffle: bool = False, sampler: Optional[Sampler] = None,
+                 drop_last: bool = False, collate_fn: Optional[Callable] = None, workers: int = 1,
+                 prefetch: int = 2, pin_memory: bool = False, generator=None):
+        if workers < 1 or prefetch < 1:
+            raise ValueError("workers and prefetch must be at least 1")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler and shuffle are exclusive (as in DataLoader)")
+        if sampler is None:
+            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        self.dataset = dataset
+        self.batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.collate_fn = collate_fn or collate
+        self.workers = workers
+        self.prefetch = prefetch
+        self.pin_memory = pin_memory and torch.accelerator.is_available()
+
+    def __len__(self) -> int:
+        return len(self.batch_sampler)
+
+    def _fetch(self, indices):
+        _local.workers = self.workers
+        getitems = getattr(self.dataset, "__getitems__", None)
+        items = getitems(indices) if getitems else [self.dataset[i] for i in indices]
+        batch = self.collate_fn(items)
+        if self.pin_memory:
+            from torch.utils.data._utils.pin_memory import pin_memory
+
+            batch = pin_memory(batch)
+        return batch
+
+    def __iter__(self) -> Iterator:
+        batches = iter(self.batch_sampler)
+        pool = ThreadPoolExecutor(self.workers, thread_name_prefix="mediaview-loader")
+        pending = collections.deque()
+        try:
+            for indices in itertools.islice(batches, self.workers * self.prefetch):
+                pending.append(pool.submit(self._fetch, indices))
+            while pending:
+                batch = pending.popleft().result()
+                for indices in itertools.islice(batches, 1):
+                    pending.append(pool.submit(self._fetch, indices))
+                yield batch
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
