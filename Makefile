@@ -145,6 +145,7 @@ bench: build
 	$(PY) bench/bench_resample.py
 	$(PY) bench/bench_batch.py
 	$(PY) bench/bench_dask.py
+	$(PY) bench/bench_torch.py
 
 clean:
 	rm -rf build $(VENV) $(ASAN_VENV) python/mediaview/*.so

@@ -1,5 +1,7 @@
 #include "exporter.hpp"
 
+#include "dlpack.hpp"
+
 #include <structmember.h>
 
 #include <new>
@@ -128,6 +130,99 @@ PyObject* get_dpi(PyObject* self, void*) {
     return Py_BuildValue("(dd)", d.dpi_x, d.dpi_y);
 }
 
+// ---- DLPack (the array API's __dlpack__ protocol) ------------------------------
+
+void dlpack_released(PyObject* self) { --as_exporter(self)->exports; }
+
+// max_version=None is a consumer from before DLPack 1.0: the legacy capsule.
+int wants_versioned(PyObject* max_version) {
+    if (max_version == Py_None) return 0;
+    if (!PyTuple_Check(max_version) || PyTuple_GET_SIZE(max_version) != 2) {
+        PyErr_SetString(PyExc_TypeError, "max_version must be a (major, minor) tuple or None");
+        return -1;
+    }
+    long major = PyLong_AsLong(PyTuple_GET_ITEM(max_version, 0));
+    if (major == -1 && PyErr_Occurred()) return -1;
+    return major >= 1 ? 1 : 0;
+}
+
+// None, or the CPU (kDLCPU, 0): the only device our memory is on.
+bool on_our_device(PyObject* dl_device) {
+    if (dl_device == Py_None) return true;
+    long type = -1, id = -1;
+    if (PyTuple_Check(dl_device) && PyTuple_GET_SIZE(dl_device) == 2) {
+        type = PyLong_AsLong(PyTuple_GET_ITEM(dl_device, 0));
+        id = PyLong_AsLong(PyTuple_GET_ITEM(dl_device, 1));
+        PyErr_Clear();
+    }
+    return type == dlpack::kDLCPU && id == 0;
+}
+
+PyObject* exporter_dlpack(PyObject* self, PyObject* args, PyObject* kwargs) {
+    static const char* keywords[] = {"stream", "max_version", "dl_device", "copy", nullptr};
+    PyObject *stream = Py_None, *max_version = Py_None, *dl_device = Py_None, *copy = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|O$OOO:__dlpack__", const_cast<char**>(keywords), &stream,
+                                     &max_version, &dl_device, &copy))
+        return nullptr;
+    if (stream != Py_None) {
+        PyErr_SetString(PyExc_BufferError, "mediaview buffers are CPU memory: __dlpack__ takes stream=None only");
+        return nullptr;
+    }
+    int versioned = wants_versioned(max_version);
+    if (versioned < 0) return nullptr;
+    if (!on_our_device(dl_device)) {
+        PyErr_SetString(PyExc_BufferError, "mediaview buffers are CPU memory: dl_device must be (1, 0) (kDLCPU) or None");
+        return nullptr;
+    }
+    if (copy != Py_None && !PyBool_Check(copy)) {
+        PyErr_SetString(PyExc_TypeError, "copy must be True, False or None");
+        return nullptr;
+    }
+    ExporterObject* ex = as_exporter(self);
+    // A flipped axis (an oriented view) has a negative stride: DLPack allows
+    // it, but torch cannot represent it and aborts the process on it, so
+    // such a view is only ever handed over as a copy, flagged as one.
+    bool flipped = false;
+    for (Index stride : ex->array->strides()) flipped = flipped || stride < 0;
+    if (flipped && (copy == Py_False || (copy == Py_None && versioned == 0))) {
+        PyErr_SetString(PyExc_BufferError,
+                        "mediaview view has a flipped axis (negative strides, from orient=) that DLPack consumers "
+                        "such as torch cannot share; ask for max_version=(1, 0) with copy=None, or copy=True");
+        return nullptr;
+    }
+    if (copy != Py_True && !flipped) {
+        PyObject* capsule = dlpack_capsule(self, *ex->array, {versioned == 1, false}, dlpack_released);
+        if (capsule) ++ex->exports;
+        return capsule;
+    }
+    // A copy: the consumer gets memory of its own, in an exporter of its own.
+    PyObject* owner = nullptr;
+    try {
+        owner = new_exporter(contiguous_copy(*ex->array), *ex->description);
+    } catch (const std::bad_alloc&) {
+        return PyErr_NoMemory();
+    }
+    if (!owner) return nullptr;
+    PyObject* capsule = dlpack_capsule(owner, *as_exporter(owner)->array, {versioned == 1, true}, dlpack_released);
+    if (capsule) ++as_exporter(owner)->exports;
+    Py_DECREF(owner);  // the capsule's tensor holds it now
+    return capsule;
+}
+
+PyObject* exporter_dlpack_device(PyObject*, PyObject*) { return Py_BuildValue("(ii)", dlpack::kDLCPU, 0); }
+
+PyMethodDef exporter_methods[] = {
+    {"__dlpack__", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(exporter_dlpack)),
+     METH_VARARGS | METH_KEYWORDS,
+     "__dlpack__(stream=None, *, max_version=None, dl_device=None, copy=None)\n--\n\n"
+     "A DLPack capsule of the memory (shared, unless copy=True, or copy=None for a view with a flipped axis, "
+     "which DLPack consumers such as torch cannot share): a 1.0 versioned one, read-only flagged where the "
+     "view is, when max_version >= (1, 0); else the legacy one. Keeps this exporter alive."},
+    {"__dlpack_device__", exporter_dlpack_device, METH_NOARGS,
+     "__dlpack_device__()\n--\n\n(1, 0): kDLCPU, device 0."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
 PyGetSetDef exporter_getset[] = {
     {"dpi", get_dpi, nullptr, "The source's resolution (x, y) in dots per inch, or None.", nullptr},
     {"mode", get_mode, nullptr, "Channel layout of decoded pixels (RGB, BGR, CMYK, ...); None for audio.", nullptr},
@@ -140,7 +235,7 @@ PyGetSetDef exporter_getset[] = {
     {"strides", get_strides, nullptr, "Strides in bytes (may be negative).", nullptr},
     {"format", get_format, nullptr, "struct format code of one element.", nullptr},
     {"readonly", get_readonly, nullptr, "Whether exports are read-only.", nullptr},
-    {"exports", get_exports, nullptr, "Number of buffer exports currently alive.", nullptr},
+    {"exports", get_exports, nullptr, "Number of exports currently alive: buffer views and DLPack tensors.", nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr},
 };
 
@@ -154,6 +249,7 @@ PyType_Slot exporter_slots[] = {
     {Py_tp_dealloc, reinterpret_cast<void*>(exporter_dealloc)},
     {Py_tp_traverse, reinterpret_cast<void*>(exporter_traverse)},
     {Py_tp_getset, exporter_getset},
+    {Py_tp_methods, exporter_methods},
     {Py_tp_members, exporter_members},
     {Py_bf_getbuffer, reinterpret_cast<void*>(exporter_getbuffer)},
     {Py_bf_releasebuffer, reinterpret_cast<void*>(exporter_releasebuffer)},

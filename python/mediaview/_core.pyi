@@ -21,7 +21,12 @@ class BufferExporter:
     @property
     def readonly(self) -> bool: ...
     @property
-    def exports(self) -> int: ...
+    def exports(self) -> int:
+        """Exports alive: buffer views and DLPack tensors."""
+    def __dlpack__(self, stream: None = None, *, max_version: Optional[Tuple[int, int]] = None,
+                   dl_device: Optional[Tuple[int, int]] = None, copy: Optional[bool] = None) -> object:
+        """A DLPack capsule (versioned when max_version >= (1, 0)) sharing the memory."""
+    def __dlpack_device__(self) -> Tuple[int, int]: ...
     @property
     def mode(self) -> Optional[str]:
         """Channel layout of decoded pixels (RGB, BGR, CMYK, ...); None for audio."""
