@@ -14,6 +14,7 @@
 #include "exporter.hpp"
 #include "audio_input.hpp"
 #include "image_request.hpp"
+#include "interrupt.hpp"
 #include "source.hpp"
 #include "src/operations/decode_batch.hpp"
 #include "src/worker_pool.hpp"
@@ -86,10 +87,13 @@ py::object decode_images(const py::list& srcs, int threads, bool stack, const st
     std::optional<CallerBuffer> out_buffer;
     if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
     DecodedBatch batch;
-    {
+    SignalPoll signals;
+    try {
         py::gil_scoped_release nogil;
         batch = mediaview::decode_images(codecs(), held.sources, request, stack, out_buffer ? &*out_buffer : nullptr,
-                                         threads);
+                                         threads, signals.poll());
+    } catch (const Interrupted&) {
+        signals.raise();
     }
     // Warnings, each naming the source it is about; a failed source's
     // exception says it all (as decode_image raises without warning).
@@ -144,9 +148,12 @@ py::list plan_images(const py::list& srcs, int threads, const std::optional<std:
                                         allow_truncated, max_pixels, resize);
     HeldSources held = hold(srcs);
     PlannedBatch planned;
-    {
+    SignalPoll signals;
+    try {
         py::gil_scoped_release nogil;
-        planned = mediaview::plan_images(codecs(), held.sources, request, threads);
+        planned = mediaview::plan_images(codecs(), held.sources, request, threads, signals.poll());
+    } catch (const Interrupted&) {
+        signals.raise();
     }
     py::list result;
     for (std::size_t i = 0; i < held.sources.size(); ++i) {
@@ -190,9 +197,12 @@ py::object read_audios(const py::list& srcs, int threads, const std::string& dty
     for (AudioSource& source : sources) source.policy = {strict, allow_truncated, false};  // for codecs that apply it
     AudioPadding padding{pad || pad_to.has_value(), pad_to.value_or(-1)};
     AudioBatch batch;
-    {
+    SignalPoll signals;
+    try {
         py::gil_scoped_release nogil;
-        batch = mediaview::read_audios(codecs(), sources, names, rq, padding, threads);
+        batch = mediaview::read_audios(codecs(), sources, names, rq, padding, threads, signals.poll());
+    } catch (const Interrupted&) {
+        signals.raise();
     }
     std::vector<bool> failed(sources.size(), false);
     for (const BatchFailure& failure : batch.failures) failed[failure.index] = true;
