@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -94,11 +95,20 @@ def encode_jpeg(data, *, quality: int = 90, subsampling: str = "420", progressiv
     return encode_image(data, "jpeg", mode=mode, quality=quality, subsampling=subsampling, progressive=progressive)
 
 
+def _eight_bit(view: memoryview) -> memoryview:
+    """16-bit pixels as 8-bit: each value's high byte, the rounding of
+    decoding 16-bit data with ``dtype="uint8"``."""
+    raw = view.tobytes()
+    return memoryview(raw[1::2] if sys.byteorder == "little" else raw[0::2]).cast("B", view.shape)
+
+
 def _pil_image(data, mode: Optional[str]):
     from ._pil import to_pil
 
     view = memoryview(data)
     mode = described_value(data, "mode", mode)
+    if view.format == "H" and view.ndim == 3 and view.shape[2] > 1:
+        view = _eight_bit(view)  # Pillow holds 16 bits only as grey (I;16)
     if view.ndim == 3 and view.shape[2] == 1:
         view = view.cast("B", view.shape[:2]) if view.c_contiguous else memoryview(view.tobytes()).cast(
             "B", view.shape[:2])
@@ -123,18 +133,43 @@ def _storable(data, mode: Optional[str], writer: dict):
     return memoryview(image.tobytes()).cast("B", shape), target
 
 
+#: Formats Pillow writes 16-bit grey (I;16) in; the others get 8 bits (some
+#: clip I;16 to 255 instead of refusing it).
+_PILLOW_16_BIT_GREY = {"TIFF", "PPM"}
+
+
+def _pillow_candidates(data, image, mode: Optional[str], fmt: str):
+    """The image, then the nearest layouts that lose nothing but bits, for a
+    format Pillow cannot store the image's own mode in: 16-bit grey as 8-bit
+    (the high byte, as for our codecs), grey+alpha as RGBA, CMYK as RGB."""
+    if image.mode.startswith("I;16"):
+        if fmt in _PILLOW_16_BIT_GREY:
+            yield image
+        image = _pil_image(_eight_bit(memoryview(data)), mode)
+    yield image
+    if image.mode in ("LA", "PA"):
+        yield image.convert("RGBA")
+    if image.mode == "CMYK":
+        yield image.convert("RGB")
+
+
 def _pillow_bytes(data, fmt: str, mode: Optional[str], options: dict) -> bytes:
     image = _pil_image(data, mode)
-    out = io.BytesIO()
-    try:
-        image.save(out, fmt, **options)
-    except OSError:
-        if image.mode != "CMYK":
-            raise
-        # A format Pillow cannot store CMYK in gets the image as RGB.
+    refusal = None
+    for candidate in _pillow_candidates(data, image, mode, fmt):
         out = io.BytesIO()
-        image.convert("RGB").save(out, fmt, **options)
-    return out.getvalue()
+        try:
+            candidate.save(out, fmt, **options)
+            return out.getvalue()
+        except (OSError, KeyError, ValueError) as e:
+            # Pillow refuses a mode in several ways ("cannot write mode LA
+            # as BMP", KeyError('LA'), "Cannot save LA images as PCX"), each
+            # naming the mode; anything else is not about the layout.
+            if candidate.mode not in str(e):
+                raise
+            refusal = refusal or e
+    raise ValueError(f"{fmt} (written by Pillow) cannot store {image.mode} images, nor a layout converted from "
+                     f"them without loss (Pillow: {refusal!r})")
 
 
 def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = True, icc=DEFAULT, exif=DEFAULT,
