@@ -72,7 +72,9 @@ def encode_image(data, format: str, *, mode: Optional[str] = None, icc: Optional
     ``RGB`` or ``RGBA`` by channel count. ``icc`` and ``exif`` (the TIFF
     structure) and ``dpi`` (x, y) are stored where the format can when given (bytes encoded in
     memory carry no metadata unless asked; :func:`write_image` carries the
-    view's). ``options`` are the codec's own (``formats()`` lists them);
+    view's). uint16 data for a codec that stores 8 bits (JPEG, WebP) is
+    stored as its high bytes, the rounding of decoding with
+    ``dtype="uint8"``. ``options`` are the codec's own (``formats()`` lists them);
     an unknown one is a ValueError, a value of the wrong type a TypeError.
     """
     return _core.encode_image(format, data, described_value(data, "mode", mode), icc, exif,
@@ -188,6 +190,10 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     view with :func:`to_pil`, every option going to Pillow's ``save``; a CMYK
     image is converted to RGB for a format Pillow cannot store it in.
     ``mode`` names the channel layout (by default what the view says).
+    16-bit pixels go to a format that stores 8 bits (JPEG, WebP, and
+    Pillow's formats but 16-bit grey in TIFF and PPM) as their high bytes,
+    the rounding of decoding with ``dtype="uint8"``; grey+alpha goes to a
+    Pillow format without it (BMP) as RGBA.
     ``icc``, ``exif`` (the TIFF structure) and ``dpi`` (x, y) are written
     where the format stores them; by default those the decoded view carries (an oriented
     view's EXIF says orientation 1, so viewers do not rotate it again);
