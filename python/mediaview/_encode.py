@@ -75,8 +75,14 @@ def encode_image(data, format: str, *, mode: Optional[str] = None, icc: Optional
     view's). uint16 data for a codec that stores 8 bits (JPEG, WebP) is
     stored as its high bytes, the rounding of decoding with
     ``dtype="uint8"``. ``options`` are the codec's own (``formats()`` lists them);
-    an unknown one is a ValueError, a value of the wrong type a TypeError.
+    an unknown one, or a value of the wrong type, is a TypeError; a value out
+    of range a ValueError.
     """
+    if isinstance(data, str) and not isinstance(format, str):
+        raise TypeError("encode_image(data, format): the pixels come first, then the format name "
+                        f"(got the str {data!r} first)")
+    if not isinstance(format, str):
+        raise TypeError(f"format must be a str (a codec name or extension), not {type(format).__name__}")
     return _core.encode_image(format, data, described_value(data, "mode", mode), icc, exif,
                               None if dpi is None else (float(dpi[0]), float(dpi[1])), options)
 
@@ -135,33 +141,41 @@ def _storable(data, mode: Optional[str], writer: dict):
     return memoryview(image.tobytes()).cast("B", shape), target
 
 
-#: Formats Pillow writes 16-bit grey (I;16) in; the others get 8 bits (some
-#: clip I;16 to 255 instead of refusing it).
-_PILLOW_16_BIT_GREY = {"TIFF", "PPM"}
-
-
-def _pillow_candidates(data, image, mode: Optional[str], fmt: str):
+def _pillow_candidates(data, image, mode: Optional[str]):
     """The image, then the nearest layouts that lose nothing but bits, for a
     format Pillow cannot store the image's own mode in: 16-bit grey as 8-bit
     (the high byte, as for our codecs), grey+alpha as RGBA, CMYK as RGB."""
-    if image.mode.startswith("I;16"):
-        if fmt in _PILLOW_16_BIT_GREY:
-            yield image
-        image = _pil_image(_eight_bit(memoryview(data)), mode)
     yield image
+    if image.mode.startswith("I;16"):
+        image = _pil_image(_eight_bit(memoryview(data)), mode)
+        yield image
     if image.mode in ("LA", "PA"):
         yield image.convert("RGBA")
     if image.mode == "CMYK":
         yield image.convert("RGB")
 
 
+def _keeps_16_bits(encoded: bytes) -> bool:
+    """Whether Pillow reads 16-bit grey back from what it wrote: some of its
+    writers clip I;16 to 8 bits (255) instead of refusing it."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(encoded)) as written:
+            return written.mode in ("I;16", "I;16L", "I;16B", "I")
+    except Exception:  # noqa: BLE001 - unreadable back: do not trust it with 16 bits
+        return False
+
+
 def _pillow_bytes(data, fmt: str, mode: Optional[str], options: dict) -> bytes:
     image = _pil_image(data, mode)
     refusal = None
-    for candidate in _pillow_candidates(data, image, mode, fmt):
+    for candidate in _pillow_candidates(data, image, mode):
         out = io.BytesIO()
         try:
             candidate.save(out, fmt, **options)
+            if candidate.mode.startswith("I;16") and not _keeps_16_bits(out.getvalue()):
+                continue
             return out.getvalue()
         except (OSError, KeyError, ValueError) as e:
             # Pillow refuses a mode in several ways ("cannot write mode LA
@@ -191,7 +205,7 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     image is converted to RGB for a format Pillow cannot store it in.
     ``mode`` names the channel layout (by default what the view says).
     16-bit pixels go to a format that stores 8 bits (JPEG, WebP, and
-    Pillow's formats but 16-bit grey in TIFF and PPM) as their high bytes,
+    Pillow's formats but 16-bit grey where Pillow keeps it) as their high bytes,
     the rounding of decoding with ``dtype="uint8"``; grey+alpha goes to a
     Pillow format without it (BMP) as RGBA.
     ``icc``, ``exif`` (the TIFF structure) and ``dpi`` (x, y) are written
