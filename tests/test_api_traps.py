@@ -105,3 +105,13 @@ def test_write_errors_name_the_users_path_not_the_temporary(tmp_path, write):
     assert caught.value.filename == str(dst) and caught.value.errno == errno.ENOENT
     assert "mediaview-tmp" not in str(caught.value) and "folder does not exist" in str(caught.value)
     assert not np.any([p.name.startswith(".") for p in tmp_path.iterdir()])
+
+
+def test_dask_read_audio_files_takes_a_glob_like_read_images():
+    dask = pytest.importorskip("mediaview.dask")
+    pytest.importorskip("dask.bag")
+    bag = dask.read_audio_files(str(SAMPLES / "clip_*.wav"))
+    clips = bag.compute(scheduler="sync")
+    assert len(clips) == len(list(SAMPLES.glob("clip_*.wav"))) == 2
+    with pytest.raises(FileNotFoundError, match="no file matches"):
+        dask.read_audio_files(str(SAMPLES / "nothing_*.wav"))
