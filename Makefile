@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 CPP_BUILD := build/cpp
 
 .PHONY: all bootstrap build build-cpp run test check test-cpp test-py test-slow test-wheel bench clean wheel \
-	bootstrap-asan build-asan test-asan test-asan-cpp test-asan-py build-fuzz fuzz fuzz-smoke
+	bootstrap-asan build-asan test-asan test-asan-cpp test-asan-py build-fuzz fuzz fuzz-smoke fuzz-long
 
 all: build
 
@@ -129,6 +129,12 @@ build-fuzz: bootstrap
 fuzz: build-fuzz build
 	$(LSAN_RUN_ENV) nice $(PY) fuzz/run.py --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 	nice $(PY) fuzz/fuzz_python.py --seconds $(FUZZ_SECONDS)
+
+# The long run that makes the kept corpora grow: every target for
+# FUZZ_SECONDS on fuzz/corpus/<target>/ (with the seeds), then what it found
+# merged back with -merge=1 (minimised; commit fuzz/corpus/ afterwards).
+fuzz-long: build-fuzz
+	$(LSAN_RUN_ENV) nice $(PY) fuzz/run.py --seconds $(FUZZ_SECONDS) --merge $(FUZZ_TARGETS)
 
 # What make test runs: each target replays tests/regressions, then fuzzes
 # briefly, so CI keeps every harness alive.

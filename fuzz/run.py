@@ -3,13 +3,20 @@
 
 For each target: replay every file in tests/regressions/<name>/ once (a
 crash there fails at once), then fuzz for --seconds with the working corpus
-build/fuzz/corpus/<target> and seeds made from samples/ and ../shared/corpus
-(skipped when absent; fuzz_encode's are option prefixes and pixel patterns
-made here). A crash, leak or timeout is saved under
-build/fuzz/artifacts/<target>/ and fails the run: copy it into
+build/fuzz/corpus/<target>, the kept corpus fuzz/corpus/<target>/ (in the
+repository, so coverage grows across runs and machines) and seeds made from
+samples/ and ../shared/corpus (skipped when absent; fuzz_encode's are option
+prefixes and pixel patterns made here). A crash, leak or timeout is saved
+under build/fuzz/artifacts/<target>/ and fails the run: copy it into
 tests/regressions/<name>/ with a test, and fix it.
 
-Usage: fuzz/run.py --seconds N fuzz_jpeg fuzz_exif ...
+With --merge (make fuzz-long), a run that ends cleanly rebuilds the kept
+corpus with libFuzzer's -merge=1 from the kept, working and seed inputs: the
+smallest set that keeps every feature any of them reaches, inputs over
+--max-kept bytes left out so the kept corpora stay a few MB. The GoogleTest
+suite replays every kept file (replay_fuzz_<name>, fuzz/replay_main.cpp).
+
+Usage: fuzz/run.py --seconds N [--merge] fuzz_jpeg fuzz_exif ...
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "fuzz"
 REGRESSIONS = ROOT / "tests" / "regressions"
+KEPT = ROOT / "fuzz" / "corpus"
 SEED_SOURCES = [ROOT / "samples", ROOT.parent / "shared" / "corpus" / "jpeg", ROOT.parent / "shared" / "corpus" / "exif"]
 AUDIO_SEED_SOURCES = [ROOT / "samples", ROOT.parent / "shared" / "corpus" / "flac"]
 PNG_SEED_SOURCES = [ROOT / "samples", ROOT.parent / "shared" / "corpus" / "png"]
@@ -205,9 +213,37 @@ def run(cmd: list, what: str) -> int:
     return subprocess.run(cmd).returncode
 
 
+def merge(binary: Path, target: str, kept: Path, inputs: list, max_kept: int, flags: list) -> int:
+    """Rebuilds `kept` as libFuzzer's minimal merge of itself and `inputs`."""
+    fresh = BUILD / "merge" / target
+    fresh.mkdir(parents=True, exist_ok=True)
+    for old in fresh.iterdir():
+        old.unlink()
+    small = BUILD / "merge" / f"{target}.candidates"
+    small.mkdir(parents=True, exist_ok=True)
+    for old in small.iterdir():
+        old.unlink()
+    for folder in [kept, *inputs]:
+        for f in folder.iterdir():
+            if f.is_file() and f.stat().st_size <= max_kept:
+                (small / f.name).write_bytes(f.read_bytes())
+    code = run([binary, "-merge=1", f"-max_len={max_kept}", "-timeout=25", "-rss_limit_mb=2560", fresh, small, *flags],
+               f"{target}: merge into {kept.relative_to(ROOT)}")
+    if code == 0:
+        for old in kept.iterdir():
+            old.unlink()
+        for f in fresh.iterdir():
+            (kept / f.name).write_bytes(f.read_bytes())
+        total = sum(f.stat().st_size for f in kept.iterdir())
+        print(f"fuzz: {target}: kept corpus {len(list(kept.iterdir()))} inputs, {total / 1e3:.0f} kB", flush=True)
+    return code
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--merge", action="store_true", help="merge what the run found into fuzz/corpus/")
+    parser.add_argument("--max-kept", type=int, default=16384, help="the largest input the kept corpus takes (bytes)")
     parser.add_argument("targets", nargs="+")
     args = parser.parse_args()
     failed = []
@@ -228,12 +264,16 @@ def main() -> int:
         artifacts = BUILD / "artifacts" / target
         artifacts.mkdir(parents=True, exist_ok=True)
         seeds = write_seeds(target)
+        kept = KEPT / target
+        kept.mkdir(parents=True, exist_ok=True)
         started = time.monotonic()
-        code = run([binary, corpus, seeds, f"-max_total_time={args.seconds}", "-timeout=25", "-rss_limit_mb=2560",
+        code = run([binary, corpus, kept, seeds, f"-max_total_time={args.seconds}", "-timeout=25", "-rss_limit_mb=2560",
                     "-max_len=70000", "-print_final_stats=1", f"-artifact_prefix={artifacts}/", *flags], target)
         print(f"fuzz: {target}: exit {code} after {time.monotonic() - started:.0f} s", flush=True)
         if code != 0:
             failed.append(target)
+        elif args.merge and merge(binary, target, kept, [corpus, seeds], args.max_kept, flags):
+            failed.append(f"{target} (merge)")
     if failed:
         print(f"fuzz: FAILED: {', '.join(failed)}; see build/fuzz/artifacts/", file=sys.stderr)
         return 1

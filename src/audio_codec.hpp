@@ -63,7 +63,9 @@ struct AudioInfo {
     // Set when the container itself shows the data ends early (a data chunk
     // longer than the file, an Ogg stream without its end page): what is
     // missing, in the user's terms. Empty when nothing is known to be
-    // missing. read_audio's damage policy applies to it (not in fields_of).
+    // missing; when set, exact_length is false (frames counts what is
+    // there, not what the header promised). read_audio's damage policy
+    // applies to it; audio_info shows it.
     std::string damage;
     std::int64_t promised_frames = unknown_length;  // what the header declared, when damage is known
     // Seconds; NaN when the length is unknown.
@@ -116,6 +118,11 @@ public:
     // knowing more than a frame count (libFLAC's lost frames); otherwise the
     // read operation compares what came back with what the header promised.
     virtual bool applies_damage_policy() const { return false; }
+    // audio_info's check, where the codec can make it cheaply, that the
+    // data reaches the length the header promises: sets info().damage (and
+    // exact_length false) when it does not, so that audio_info and
+    // read_audio agree. Nothing is read from the handle afterwards.
+    virtual void confirm_length() {}
 };
 
 // What write() stores: `frames` x `channels` samples of `dtype`; sample

@@ -119,6 +119,7 @@ Fields fields_of(const AudioInfo& i) {
         {"subtype_info", i.subtype_info},
         {"seekable", i.seekable},
         {"exact_length", i.exact_length},
+        {"damage", i.damage},
     };
 }
 

@@ -58,6 +58,39 @@ void WorkerPool::run(std::size_t n, const std::function<void(std::size_t)>& task
     finished_.wait(lock, [&job] { return job.done == job.n; });
 }
 
+void WorkerPool::cancel(Job& job) {
+    if (job.next == job.n) return;  // every item is claimed (and the job out of the queue)
+    job.done += job.n - job.next;
+    job.next = job.n;
+    jobs_.erase(std::find(jobs_.begin(), jobs_.end(), &job));
+}
+
+void WorkerPool::run(std::size_t n, const std::function<void(std::size_t)>& task, const InterruptPoll& interrupted) {
+    if (n == 0) return;
+    if (threads_.empty()) {
+        for (std::size_t i = 0; i < n; ++i) {
+            if (interrupted()) throw Interrupted();
+            task(i);
+        }
+        return;
+    }
+    Job job{&task, n};
+    std::unique_lock<std::mutex> lock(mutex_);
+    jobs_.push_back(&job);
+    wake_.notify_all();
+    while (!finished_.wait_for(lock, poll_interval, [&job] { return job.done == job.n; })) {
+        lock.unlock();
+        const bool stop = interrupted();
+        lock.lock();
+        if (stop) {
+            cancel(job);
+            // The items already running write into the batch's memory: wait for them.
+            finished_.wait(lock, [&job] { return job.done == job.n; });
+            throw Interrupted();
+        }
+    }
+}
+
 WorkerPool& WorkerPool::shared(int threads) {
     static std::mutex mutex;
     static pid_t owner = 0;

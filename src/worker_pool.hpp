@@ -8,15 +8,27 @@
 // is one job in a queue the workers share.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 namespace mediaview {
+
+// Asked by a waiting caller every few milliseconds whether the batch should
+// stop (the Python binding: a pending Ctrl-C). It runs with no pool lock held.
+using InterruptPoll = std::function<bool()>;
+
+// A batch stopped by its InterruptPoll: the items started have finished,
+// the others never ran; the batch's results are to be dropped.
+struct Interrupted : std::runtime_error {
+    Interrupted() : std::runtime_error("interrupted") {}
+};
 
 class WorkerPool {
 public:
@@ -31,6 +43,12 @@ public:
     // workers, and returns when all have finished. `task` must not throw (a
     // batch catches per item).
     void run(std::size_t n, const std::function<void(std::size_t)>& task);
+    // The same, but the caller only waits, asking `interrupted` every
+    // poll_interval; when it says stop, no further item starts, the
+    // items running finish, and Interrupted is thrown. A pool without
+    // workers runs the items on the caller, asking between items.
+    void run(std::size_t n, const std::function<void(std::size_t)>& task, const InterruptPoll& interrupted);
+    static constexpr std::chrono::milliseconds poll_interval{20};
 
     // The process's pool that runs a batch on `threads` threads (at least 1):
     // threads - 1 workers, created on first use. A child process made by
@@ -50,6 +68,8 @@ private:
     void work();
     // Takes the next item of `job` (one is left); the caller holds mutex_.
     std::size_t claim(Job& job);
+    // No further item of `job` starts; the caller holds mutex_.
+    void cancel(Job& job);
 
     std::mutex mutex_;
     std::condition_variable wake_;

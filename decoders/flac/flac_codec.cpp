@@ -82,12 +82,16 @@ public:
     std::uint64_t size() const { return size_; }
     bool eof() const { return pos_ >= size_; }
 
-    std::vector<std::uint8_t> head(std::size_t n) const {
-        std::vector<std::uint8_t> out(std::min(n, size_));
+    std::vector<std::uint8_t> head(std::size_t n) const { return bytes_at(0, n); }
+
+    // Up to n bytes at `offset` (fewer at the end), leaving the cursor alone.
+    std::vector<std::uint8_t> bytes_at(std::uint64_t offset, std::size_t n) const {
+        if (offset >= size_) return {};
+        std::vector<std::uint8_t> out(std::min<std::uint64_t>(n, size_ - offset));
         if (!file_) {
-            std::memcpy(out.data(), data_, out.size());
+            std::memcpy(out.data(), data_ + offset, out.size());
         } else {
-            ssize_t got = ::pread(file_->fd(), out.data(), out.size(), 0);
+            ssize_t got = ::pread(file_->fd(), out.data(), out.size(), static_cast<off_t>(offset));
             out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
         }
         return out;
@@ -206,6 +210,8 @@ void convert_as(DType dtype, const std::int32_t* in, std::size_t n, void* out) {
     }
 }
 
+constexpr const char* no_frames_reason = "a metadata block's length is wrong, or the file is cut short";
+
 std::string range_text(std::int64_t a, std::int64_t b) {
     return b - a == 1 ? "frame " + std::to_string(a)
                       : "frames " + std::to_string(a) + "-" + std::to_string(b - 1);
@@ -274,6 +280,7 @@ public:
     std::int64_t read(DType dtype, void* dst, std::int64_t frames) override {
         check_audio_dtype(dtype);
         if (frames <= 0 || at_end_) return 0;
+        if (eof_ && !end_reported_) at_stream_end();  // the stream ended before any read asked for frames
         const std::size_t frame_bytes = itemsize(dtype) * static_cast<std::size_t>(info_.channels);
         std::int64_t done = drain(dtype, static_cast<std::uint8_t*>(dst), frames);
         out_ = static_cast<std::uint8_t*>(dst) + done * frame_bytes;
@@ -303,6 +310,22 @@ public:
     }
 
     bool applies_damage_policy() const override { return true; }
+
+    // audio_info's look at the end: libFLAC seeks (by bisection, a few
+    // frames decoded) to the last frame STREAMINFO promises; a stream cut
+    // short has no such frame. The handle is not read after this.
+    void confirm_length() override {
+        if (!can_seek() || total_ == 0 || no_frames_ || ogg_) return;
+        seeking_ = true;
+        const bool ok = FLAC__stream_decoder_seek_absolute(decoder_.get(), base_ + total_ - 1);
+        seeking_ = false;
+        callback_error_ = nullptr;
+        if (ok) return;
+        info_.damage = "the FLAC stream ends before the " + std::to_string(total_) +
+                       " frames its STREAMINFO promises (truncated or damaged)";
+        info_.promised_frames = info_.frames;
+        info_.exact_length = false;
+    }
 
     std::vector<std::string> take_warnings() override {
         std::vector<std::string> out;
@@ -446,7 +469,12 @@ private:
         clear_pending();
         lost_.clear();
         damage_open_ = false;
+        end_reported_ = false;
         process(FLAC__stream_decoder_process_until_end_of_metadata);
+        // The metadata ran to the end of the data (a block whose length is
+        // wrong sends the parser through the frames; IETF faulty/11): no
+        // frame follows it.
+        if (eof_ && has_streaminfo_ && !ogg_ && !empty_stream()) no_frames_ = true;
         if (!metadata_seen_) {
             metadata_seen_ = true;
             if (errors_seen_ > 0 && !has_streaminfo_)
@@ -467,6 +495,20 @@ private:
                 throw DecodeError("corrupt FLAC stream: no decodable frame" +
                                   (errors_seen_ ? " (" + damage_reason_ + ")" : std::string()));
             }
+        }
+    }
+
+    // Whether the data is a stream of metadata and no audio, well formed:
+    // its blocks, walked by their headers, end with the last-flagged one
+    // exactly at the end of the data. (Otherwise a metadata parse that ran
+    // to the end went astray: a block's length is wrong, or data is missing.)
+    bool empty_stream() const {
+        std::uint64_t at = 4;
+        for (;;) {
+            std::vector<std::uint8_t> h = input_.bytes_at(at, 4);
+            if (h.size() < 4) return false;
+            at += 4 + (std::uint64_t{h[1]} << 16 | std::uint64_t{h[2]} << 8 | h[3]);
+            if (h[0] & 0x80) return at == input_.size();
         }
     }
 
@@ -513,10 +555,10 @@ private:
             base_ = h.number.sample_number;  // a stream cut out of a longer one starts at its own number
         }
         frame_seen_ = true;
-        if (static_cast<int>(h.channels) != channels_)
-            throw DecodeError("corrupt FLAC stream: a frame at " + std::to_string(decoded_end_) + " has " +
-                              std::to_string(h.channels) + " channels, the stream " + std::to_string(channels_));
         if (h.bits_per_sample < 1 || h.bits_per_sample > 32) throw DecodeError("corrupt FLAC frame header");
+        if (!seeking_ && h.sample_rate != frame_rate_) rate_changed(h.sample_rate);
+        if (static_cast<int>(h.channels) != channels_) planes = mixed_planes(h, planes);
+        frame_channels_ = static_cast<int>(h.channels);
         if (redelivering_) {  // repair_frame(): keep the frame, deliver nothing
             if (h.blocksize != frame_blocksize_) return;
             redelivered_.resize(static_cast<std::size_t>(h.blocksize) * static_cast<std::size_t>(channels_));
@@ -538,6 +580,45 @@ private:
             frame_pending_at_ = pending_.size();
         }
         deliver(planes, h.blocksize, h.bits_per_sample);
+    }
+
+    // A frame at another sample rate than the stream's (IETF uncommon/01):
+    // its samples are returned as they are, at the stream's rate, which the
+    // caller is told once (strict: DecodeError).
+    void rate_changed(unsigned rate) {
+        const unsigned before = frame_rate_ ? frame_rate_ : samplerate_;
+        frame_rate_ = rate;
+        if (rate == before) return;
+        warn("the sample rate changes from " + std::to_string(before) + " to " + std::to_string(rate) +
+             " Hz at frame " + std::to_string(decoded_end_) + ": the frames after are returned as they are, "
+             "at the stream's " + std::to_string(samplerate_) + " Hz");
+    }
+
+    // A frame with another channel count than the stream's (IETF
+    // uncommon/02, 03): mono <-> stereo frames are mixed to the stream's
+    // count as read_audio(channels=) mixes (stereo -> mono the mean, mono ->
+    // stereo duplicated), with a warning once (strict: DecodeError); any
+    // other change has no standard mix and is a DecodeError.
+    const FLAC__int32* const* mixed_planes(const FLAC__FrameHeader& h, const FLAC__int32* const* planes) {
+        const int from = static_cast<int>(h.channels);
+        std::string what = "the channel count changes from " + std::to_string(channels_) + " to " +
+                           std::to_string(from) + " at frame " + std::to_string(decoded_end_);
+        if (!((from == 2 && channels_ == 1) || (from == 1 && channels_ == 2)))
+            throw DecodeError("corrupt or unusual FLAC stream: " + what +
+                              ", and there is no standard mix between those counts");
+        if (from != frame_channels_ && !seeking_)
+            warn(what + ": the frames after are mixed to " + std::to_string(channels_) +
+             (channels_ == 1 ? " channel (the mean of the two)" : " channels (the one duplicated)"));
+        mix_planes_.assign(2, nullptr);
+        if (channels_ == 2) {
+            mix_planes_[0] = mix_planes_[1] = planes[0];
+            return mix_planes_.data();
+        }
+        mixed_.resize(h.blocksize);
+        for (unsigned i = 0; i < h.blocksize; ++i)
+            mixed_[i] = static_cast<FLAC__int32>((static_cast<std::int64_t>(planes[0][i]) + planes[1][i]) / 2);
+        mix_planes_[0] = mixed_.data();
+        return mix_planes_.data();
     }
 
     // libFLAC 1.4.2 zeroes the first good frame after a gap it fills with
@@ -652,17 +733,22 @@ private:
     // no good frame followed, a stream shorter than its STREAMINFO says, and
     // the MD5 verdict.
     void at_stream_end() {
-        const bool short_of_total = total_ > 0 && static_cast<std::uint64_t>(decoded_end_) < total_;
+        end_reported_ = true;
+        const bool short_of_total = (total_ > 0 && static_cast<std::uint64_t>(decoded_end_) < total_) ||
+                                    (no_frames_ && decoded_end_ == 0);
         // Damage that runs to the end: said by the message about the
         // length when the stream states one.
         if (damage_open_ && !short_of_total) lost_.push_back({damage_from_, -1, decoded_end_, damage_reason_});
         damage_open_ = false;
         if (first_frame_pending_) return;
         if (short_of_total) {
-            std::string message = "the FLAC stream ends after " + std::to_string(decoded_end_) + " of the " +
-                                  std::to_string(total_) + " frames its STREAMINFO promises (truncated or damaged)";
+            std::string message =
+                total_ > 0 ? "the FLAC stream ends after " + std::to_string(decoded_end_) + " of the " +
+                                 std::to_string(total_) + " frames its STREAMINFO promises (" +
+                                 (no_frames_ ? no_frames_reason : "truncated or damaged") + ")"
+                           : std::string("no audio frame follows the FLAC metadata (") + no_frames_reason + ")";
             if (!policy_.allow_truncated) throw DecodeError(message + "; allow_truncated=True returns the frames before the damage");
-            warn(message);
+            warn(total_ > 0 ? message : message + ": returning the " + std::to_string(decoded_end_) + " frames decoded");
         }
         if (policy_.verify && !finished_) check_md5();
     }
@@ -686,6 +772,7 @@ private:
                 throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": libFLAC cannot rewind");
             input_.seek(0);
             eof_ = false;
+            end_reported_ = false;
             decoded_end_ = 0;
             process(FLAC__stream_decoder_process_until_end_of_metadata);
         }
@@ -770,6 +857,12 @@ private:
         info_.channels = channels_;
         info_.frames = has_streaminfo_ && total_ > 0 ? static_cast<std::int64_t>(total_) : AudioInfo::unknown_length;
         info_.exact_length = info_.frames >= 0;
+        if (no_frames_) {
+            info_.damage = std::string("no audio frame follows the FLAC metadata (") + no_frames_reason + ")";
+            info_.promised_frames = info_.frames;
+            info_.frames = 0;
+            info_.exact_length = false;
+        }
         info_.format = ogg_ ? "OGG" : "FLAC";
         info_.format_info = ogg_ ? "Ogg FLAC" : "FLAC (Free Lossless Audio Codec)";
         info_.subtype = subtype_for_bits(bits_);
@@ -845,6 +938,12 @@ private:
     bool redelivering_ = false;
     std::int64_t padded_samples_ = 0;      // silence pad() has made, for its bound
     std::vector<std::int32_t> redelivered_;
+    std::vector<FLAC__int32> mixed_;             // a frame mixed to the stream's channel count
+    std::vector<const FLAC__int32*> mix_planes_;  // and its planes
+    bool end_reported_ = false;                   // at_stream_end() has applied the damage policy
+    bool no_frames_ = false;                      // the metadata ran to the end of the data
+    unsigned frame_rate_ = 0;                     // the last frame's sample rate (0: none yet)
+    int frame_channels_ = 0;                      // and channel count
     std::set<std::string> warned_;  // each message once per handle
     std::vector<std::string> warnings_;
     std::vector<std::string> stretches_;  // damaged stretches since take_warnings()

@@ -84,7 +84,8 @@ DataLocation find_data(int major, const std::uint8_t* head, std::size_t size) {
     }
 }
 
-bool mpeg_has_length_header(const std::uint8_t* head, std::size_t size) {
+MpegLengthHeader mpeg_length_header(const std::uint8_t* head, std::size_t size) {
+    MpegLengthHeader found;
     std::size_t pos = 0;
     // An ID3v2 tag: 10-byte header, synchsafe size, optional 10-byte footer.
     if (size >= 10 && std::memcmp(head, "ID3", 3) == 0) {
@@ -94,11 +95,26 @@ bool mpeg_has_length_header(const std::uint8_t* head, std::size_t size) {
     // The first frame sync; the Xing/Info tag sits after the side info and
     // VBRI 32 bytes after the header, both well inside the first 200 bytes.
     while (pos + 1 < size && !(head[pos] == 0xff && (head[pos + 1] & 0xe0) == 0xe0)) ++pos;
+    found.stream_start = pos;
     std::size_t end = pos + 200 < size ? pos + 200 : size;
     for (std::size_t i = pos; i + 4 <= end; ++i) {
-        if (tag(head + i, "Xing") || tag(head + i, "Info") || tag(head + i, "VBRI")) return true;
+        if (tag(head + i, "Xing") || tag(head + i, "Info")) {
+            found.present = true;
+            // Flags, then the frame count (flag 1) and the stream's bytes (flag 2).
+            if (i + 16 > size) return found;
+            std::uint32_t flags = static_cast<std::uint32_t>(be(head + i + 4, 4));
+            std::size_t at = i + 8 + ((flags & 1) ? 4 : 0);
+            if ((flags & 2) && at + 4 <= size) found.stream_bytes = be(head + at, 4);
+            return found;
+        }
+        if (tag(head + i, "VBRI")) {
+            found.present = true;
+            // Version, delay and quality (2 bytes each), then the bytes.
+            if (i + 14 <= size) found.stream_bytes = be(head + i + 10, 4);
+            return found;
+        }
     }
-    return false;
+    return found;
 }
 
 }  // namespace mediaview::sndfile

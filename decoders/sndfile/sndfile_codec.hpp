@@ -46,7 +46,14 @@ struct DataLocation {
 DataLocation find_data(int major, const std::uint8_t* file, std::size_t size);
 
 // Whether an MPEG audio stream starts with a Xing/Info/VBRI header, which
-// makes its length exact (without one, mpg123 estimates it).
-bool mpeg_has_length_header(const std::uint8_t* head, std::size_t size);
+// makes its length exact (without one, mpg123 estimates it), and the
+// stream's size in bytes that header states (0: not stated), counted from
+// the first frame (after an ID3v2 tag).
+struct MpegLengthHeader {
+    bool present = false;
+    std::uint64_t stream_start = 0;
+    std::uint64_t stream_bytes = 0;
+};
+MpegLengthHeader mpeg_length_header(const std::uint8_t* head, std::size_t size);
 
 }  // namespace mediaview::sndfile

@@ -13,6 +13,7 @@
 #include "error_translation.hpp"
 #include "exporter.hpp"
 #include "audio_input.hpp"
+#include "interrupt.hpp"
 #include "requests.hpp"
 #include "source.hpp"
 #include "src/operations/decode_batch.hpp"
@@ -75,10 +76,13 @@ py::object decode_images(const py::list& srcs, const ImageRequest& request, int 
     std::optional<CallerBuffer> out_buffer;
     if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
     DecodedBatch batch;
-    {
+    SignalPoll signals;
+    try {
         py::gil_scoped_release nogil;
         batch = mediaview::decode_images(codecs(), held.sources, request, stack, out_buffer ? &*out_buffer : nullptr,
-                                         threads);
+                                         threads, signals.poll());
+    } catch (const Interrupted&) {
+        signals.raise();
     }
     std::vector<std::string> names = names_of(held.sources);
     emit_named_warnings(batch.diagnostics, batch.failures, names);
@@ -103,9 +107,12 @@ py::list plan_images(const py::list& srcs, const ImageRequest& request, int thre
                      const std::optional<std::string>& stacked_by) {
     HeldSources held = hold(srcs);
     PlannedBatch planned;
-    {
+    SignalPoll signals;
+    try {
         py::gil_scoped_release nogil;
-        planned = mediaview::plan_images(codecs(), held.sources, request, threads);
+        planned = mediaview::plan_images(codecs(), held.sources, request, threads, signals.poll());
+    } catch (const Interrupted&) {
+        signals.raise();
     }
     if (stacked_by) common_plan(planned, held.sources, *stacked_by);
     py::list result;
@@ -136,9 +143,12 @@ py::object read_audios(const py::list& srcs, const AudioReadRequest& request, in
     for (AudioSource& source : sources) source.policy = request.policy();  // for codecs that apply it
     AudioPadding padding{pad || pad_to.has_value(), pad_to.value_or(-1)};
     AudioBatch batch;
-    {
+    SignalPoll signals;
+    try {
         py::gil_scoped_release nogil;
-        batch = mediaview::read_audios(codecs(), sources, names, request, padding, threads);
+        batch = mediaview::read_audios(codecs(), sources, names, request, padding, threads, signals.poll());
+    } catch (const Interrupted&) {
+        signals.raise();
     }
     emit_named_warnings(batch.diagnostics, batch.failures, names);
     std::vector<bool> failed(sources.size(), false);

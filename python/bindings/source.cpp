@@ -33,14 +33,36 @@ std::optional<std::string> path_of(py::handle src, const char* what) {
     return path;
 }
 
+// bytes are encoded data; bytes that name an existing file (os.listdir(b".")
+// gives such names) are almost surely meant as a path: say so rather than
+// failing to recognise the "data". Encoded media hold NUL bytes or are long,
+// so the file system is asked only about short NUL-free bytes.
+static void check_not_a_path(py::handle src, const char* what) {
+    const char* data = PyBytes_AS_STRING(src.ptr());
+    const std::size_t size = static_cast<std::size_t>(PyBytes_GET_SIZE(src.ptr()));
+    if (size == 0 || size > 4096 || std::memchr(data, '\0', size)) return;
+    if (!py::module_::import("os").attr("path").attr("isfile")(src).cast<bool>()) return;
+    throw py::type_error(std::string(what) + " is bytes that name an existing file (" +
+                         std::string(py::repr(src)) + "): bytes are read as encoded data; pass the path as "
+                         "str (os.fsdecode(name)) or os.PathLike");
+}
+
 ClassifiedSource classify_source(py::handle src, const char* what) {
     // bytes first: immutable, so a reference is enough (no buffer export),
     // and asking it for __fspath__ would raise and clear an AttributeError
     // on every call of a small-image loop.
-    if (PyBytes_CheckExact(src.ptr())) return {SourceKind::Bytes, {}};
+    if (PyBytes_CheckExact(src.ptr())) {
+        check_not_a_path(src, what);
+        return {SourceKind::Bytes, {}};
+    }
     if (auto path = path_of(src, what)) return {SourceKind::Path, *path};
     if (PyObject_CheckBuffer(src.ptr())) return {SourceKind::Buffer, {}};
-    if (py::hasattr(src, "read")) return {SourceKind::File, {}};
+    if (py::hasattr(src, "read")) {
+        // A text-mode file would fail inside read() with a UnicodeDecodeError.
+        if (py::isinstance(src, py::module_::import("io").attr("TextIOBase")))
+            throw py::type_error(std::string(what) + ": the file object is open in text mode; open it with 'rb'");
+        return {SourceKind::File, {}};
+    }
     throw py::type_error(std::string(what) + " must be a path, a bytes-like object or a binary file object, not " +
                          Py_TYPE(src.ptr())->tp_name);
 }

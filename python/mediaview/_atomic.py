@@ -125,7 +125,12 @@ def _temporary_beside(target: Path, overwrite: bool) -> Iterator[Tuple[int, str]
     disk and moved to ``target``; on any exception it is removed."""
     if not overwrite and target.exists():
         raise FileExistsError(errno.EEXIST, "exists (pass overwrite to replace it)", str(target))
-    fd, temp = tempfile.mkstemp(prefix=temp_prefix(target), dir=os.fspath(target.parent))
+    try:
+        fd, temp = tempfile.mkstemp(prefix=temp_prefix(target), dir=os.fspath(target.parent))
+    except OSError as e:
+        # Said of the file the caller named, not of our temporary beside it.
+        where = "its folder does not exist" if isinstance(e, FileNotFoundError) else e.strerror
+        raise type(e)(e.errno, f"cannot write the file: {where}", str(target)) from None
     try:
         tag = _run_tag.get()
         if tag is not None:

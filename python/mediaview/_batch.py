@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Iterable, List, Optional, Tuple, Union
 
 from . import _args as args
@@ -39,10 +40,23 @@ def decode_images(
     :class:`BatchError` is raised with ``.failures`` (a list of
     ``(index, source, exception)``) and ``.result`` (the output, failed slots
     zeroed; ``None`` in a list, or for ``stack=True`` when nothing decoded).
+    No sources: an empty view (``stack=True``) or list, never ``None``.
     Warnings are :class:`DecodeWarning` messages that start with the source.
     """
-    return _core.decode_images(list(srcs), image_request(options), _threads_argument(threads),
-                               args.flag(stack, "stack"), out)
+    sources = _source_list(srcs, "decode_images")
+    request, threads, stack = image_request(options), _threads_argument(threads), args.flag(stack, "stack")
+    if not sources and out is None:
+        return memoryview(b"") if stack else []  # nothing to decode: empty, not None
+    return _core.decode_images(sources, request, threads, stack, out)
+
+
+def _source_list(srcs, function: str) -> list:
+    """The sources of a batch as a list; one source in place of the
+    iterable (a str would be taken character by character) is a TypeError."""
+    if isinstance(srcs, (str, bytes, bytearray, memoryview, os.PathLike)) or hasattr(srcs, "read"):
+        raise TypeError(f"{function}() takes an iterable of sources, not one {type(srcs).__name__}: pass "
+                        f"[src] for one (or glob.glob(pattern) for the files a pattern matches)")
+    return list(srcs)
 
 
 def plan_images(srcs: Iterable[Source], *, threads: Optional[int] = None, stacked_by: Optional[str] = None,
@@ -57,7 +71,7 @@ def plan_images(srcs: Iterable[Source], *, threads: Optional[int] = None, stacke
     would not stack raise the ValueError :func:`decode_images` raises,
     naming the option that would make them agree. (Used by
     :mod:`mediaview.dask` to know a lazy array's shape up front.)"""
-    return _core.plan_images(list(srcs), image_request(options), _threads_argument(threads), stacked_by)
+    return _core.plan_images(_source_list(srcs, "plan_images"), image_request(options), _threads_argument(threads), stacked_by)
 
 
 def _threads_argument(threads) -> int:
@@ -102,5 +116,5 @@ def read_audios(
         pad_to = args.integer(pad_to, "pad_to")
         if pad_to < 0:
             raise ValueError(f"pad_to must be a number of frames >= 0, not {pad_to}")
-    return _core.read_audios(list(srcs), audio_request("read_audios", options), _threads_argument(threads),
+    return _core.read_audios(_source_list(srcs, "read_audios"), audio_request("read_audios", options), _threads_argument(threads),
                              args.flag(pad, "pad"), pad_to)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -71,9 +72,17 @@ def encode_image(data, format: str, *, mode: Optional[str] = None, icc: Optional
     ``RGB`` or ``RGBA`` by channel count. ``icc`` and ``exif`` (the TIFF
     structure) and ``dpi`` (x, y) are stored where the format can when given (bytes encoded in
     memory carry no metadata unless asked; :func:`write_image` carries the
-    view's). ``options`` are the codec's own (``formats()`` lists them);
-    an unknown one is a ValueError, a value of the wrong type a TypeError.
+    view's). uint16 data for a codec that stores 8 bits (JPEG, WebP) is
+    stored as its high bytes, the rounding of decoding with
+    ``dtype="uint8"``. ``options`` are the codec's own (``formats()`` lists them);
+    an unknown one, or a value of the wrong type, is a TypeError; a value out
+    of range a ValueError.
     """
+    if isinstance(data, str) and not isinstance(format, str):
+        raise TypeError("encode_image(data, format): the pixels come first, then the format name "
+                        f"(got the str {data!r} first)")
+    if not isinstance(format, str):
+        raise TypeError(f"format must be a str (a codec name or extension), not {type(format).__name__}")
     return _core.encode_image(format, data, described_value(data, "mode", mode), icc, exif,
                               None if dpi is None else (float(dpi[0]), float(dpi[1])), options)
 
@@ -94,11 +103,20 @@ def encode_jpeg(data, *, quality: int = 90, subsampling: str = "420", progressiv
     return encode_image(data, "jpeg", mode=mode, quality=quality, subsampling=subsampling, progressive=progressive)
 
 
+def _eight_bit(view: memoryview) -> memoryview:
+    """16-bit pixels as 8-bit: each value's high byte, the rounding of
+    decoding 16-bit data with ``dtype="uint8"``."""
+    raw = view.tobytes()
+    return memoryview(raw[1::2] if sys.byteorder == "little" else raw[0::2]).cast("B", view.shape)
+
+
 def _pil_image(data, mode: Optional[str]):
     from ._pil import to_pil
 
     view = memoryview(data)
     mode = described_value(data, "mode", mode)
+    if view.format == "H" and view.ndim == 3 and view.shape[2] > 1:
+        view = _eight_bit(view)  # Pillow holds 16 bits only as grey (I;16)
     if view.ndim == 3 and view.shape[2] == 1:
         view = view.cast("B", view.shape[:2]) if view.c_contiguous else memoryview(view.tobytes()).cast(
             "B", view.shape[:2])
@@ -123,18 +141,51 @@ def _storable(data, mode: Optional[str], writer: dict):
     return memoryview(image.tobytes()).cast("B", shape), target
 
 
+def _pillow_candidates(data, image, mode: Optional[str]):
+    """The image, then the nearest layouts that lose nothing but bits, for a
+    format Pillow cannot store the image's own mode in: 16-bit grey as 8-bit
+    (the high byte, as for our codecs), grey+alpha as RGBA, CMYK as RGB."""
+    yield image
+    if image.mode.startswith("I;16"):
+        image = _pil_image(_eight_bit(memoryview(data)), mode)
+        yield image
+    if image.mode in ("LA", "PA"):
+        yield image.convert("RGBA")
+    if image.mode == "CMYK":
+        yield image.convert("RGB")
+
+
+def _keeps_16_bits(encoded: bytes) -> bool:
+    """Whether Pillow reads 16-bit grey back from what it wrote: some of its
+    writers clip I;16 to 8 bits (255) instead of refusing it."""
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(encoded)) as written:
+            return written.mode in ("I;16", "I;16L", "I;16B", "I")
+    except Exception:  # noqa: BLE001 - unreadable back: do not trust it with 16 bits
+        return False
+
+
 def _pillow_bytes(data, fmt: str, mode: Optional[str], options: dict) -> bytes:
     image = _pil_image(data, mode)
-    out = io.BytesIO()
-    try:
-        image.save(out, fmt, **options)
-    except OSError:
-        if image.mode != "CMYK":
-            raise
-        # A format Pillow cannot store CMYK in gets the image as RGB.
+    refusal = None
+    for candidate in _pillow_candidates(data, image, mode):
         out = io.BytesIO()
-        image.convert("RGB").save(out, fmt, **options)
-    return out.getvalue()
+        try:
+            candidate.save(out, fmt, **options)
+            if candidate.mode.startswith("I;16") and not _keeps_16_bits(out.getvalue()):
+                continue
+            return out.getvalue()
+        except (OSError, KeyError, ValueError) as e:
+            # Pillow refuses a mode in several ways ("cannot write mode LA
+            # as BMP", KeyError('LA'), "Cannot save LA images as PCX"), each
+            # naming the mode; anything else is not about the layout.
+            if candidate.mode not in str(e):
+                raise
+            refusal = refusal or e
+    raise ValueError(f"{fmt} (written by Pillow) cannot store {image.mode} images, nor a layout converted from "
+                     f"them without loss (Pillow: {refusal!r})")
 
 
 def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = True, icc=DEFAULT, exif=DEFAULT,
@@ -153,6 +204,10 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     view with :func:`to_pil`, every option going to Pillow's ``save``; a CMYK
     image is converted to RGB for a format Pillow cannot store it in.
     ``mode`` names the channel layout (by default what the view says).
+    16-bit pixels go to a format that stores 8 bits (JPEG, WebP, and
+    Pillow's formats but 16-bit grey where Pillow keeps it) as their high bytes,
+    the rounding of decoding with ``dtype="uint8"``; grey+alpha goes to a
+    Pillow format without it (BMP) as RGBA.
     ``icc``, ``exif`` (the TIFF structure) and ``dpi`` (x, y) are written
     where the format stores them; by default those the decoded view carries (an oriented
     view's EXIF says orientation 1, so viewers do not rotate it again);

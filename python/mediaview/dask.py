@@ -99,9 +99,10 @@ def read_images(paths_or_glob: Union[PathLike, Iterable[PathLike]], *, chunk: in
     return da.concatenate(blocks, axis=0) if len(blocks) > 1 else blocks[0]
 
 
-def read_audio_files(paths: Iterable[PathLike], *, chunk: int = 64, pad_to=None, threads=None, **options):
+def read_audio_files(paths: Union[PathLike, Iterable[PathLike]], *, chunk: int = 64, pad_to=None, threads=None,
+                     **options):
     """Audio clips as a ``dask.bag`` of ``(samples, samplerate)``, one per
-    path in order, ``samples`` a numpy array as :func:`mediaview.read_audio`
+    path in order (``paths`` may be a glob pattern, as for :func:`read_images`), ``samples`` a numpy array as :func:`mediaview.read_audio`
     gives it; each partition of ``chunk`` clips is one
     :func:`mediaview.read_audios` call with ``options`` (``dtype``,
     ``samplerate``, ``channels``, ``mix``, ``start``, ``stop``, ...).
@@ -121,7 +122,8 @@ def read_audio_files(paths: Iterable[PathLike], *, chunk: int = 64, pad_to=None,
         raise TypeError("read_audio_files pads to a length known up front: pass pad_to=N frames, not pad=")
     chunk = _positive(chunk, "chunk")
     audio_request("read_audio_files", options)  # every option checked now, as read_audio checks it
-    paths = [os.fspath(p) for p in paths]
+    # One str is a glob, as read_images takes it (it was iterated character by character).
+    paths = _paths(paths) if isinstance(paths, (str, bytes, os.PathLike)) else [os.fspath(p) for p in paths]
     if not paths:
         raise ValueError("read_audio_files needs at least one path")
     if pad_to is not None:

@@ -65,6 +65,19 @@ void zero_slot(const StridedArray& stacked, std::size_t i) {
     fill_pixels(slot, {0});
 }
 
+// Runs task(i) for every i on `threads` threads (0: every usable core). A
+// caller that polls for interruption only waits (so the batch has `threads`
+// workers) and the batch stops between items when the poll says so
+// (Interrupted); otherwise the caller works beside threads - 1 workers.
+void run_items(int threads, std::size_t n, const std::function<void(std::size_t)>& task,
+               const InterruptPoll* interrupted) {
+    const int t = threads > 0 ? threads : WorkerPool::usable_cores();
+    if (interrupted && n > 1)
+        WorkerPool::shared(t + 1).run(n, task, *interrupted);
+    else
+        WorkerPool::shared(t).run(n, task);
+}
+
 }  // namespace
 
 // The option that would make two plans agree, and the advice naming it.
@@ -97,28 +110,27 @@ std::optional<std::size_t> common_plan(const PlannedBatch& planned, const std::v
 }
 
 PlannedBatch plan_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
-                         const ImageRequest& request, int threads) {
+                         const ImageRequest& request, int threads, const InterruptPoll* interrupted) {
     const std::size_t n = sources.size();
-    WorkerPool& pool = WorkerPool::shared(threads > 0 ? threads : WorkerPool::usable_cores());
     PlannedBatch planned;
     planned.plans.resize(n);
     planned.errors.resize(n);
-    pool.run(n, [&](std::size_t i) {
+    run_items(threads, n, [&](std::size_t i) {
         try {
             Loaded loaded = load(sources[i]);
             planned.plans[i] = plan_image(codecs, loaded.span, request);
         } catch (...) {
             planned.errors[i] = std::current_exception();
         }
-    });
+    }, interrupted);
     return planned;
 }
 
 DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
-                           const ImageRequest& request, bool stack, const CallerBuffer* out, int threads) {
+                           const ImageRequest& request, bool stack, const CallerBuffer* out, int threads,
+                           const InterruptPoll* interrupted) {
     const std::size_t n = sources.size();
     if (out && !stack) throw std::invalid_argument("out= needs stack=True (one array for the whole batch)");
-    WorkerPool& pool = WorkerPool::shared(threads > 0 ? threads : WorkerPool::usable_cores());
     DecodedBatch batch;
     batch.metas.resize(n);
     batch.orientations.assign(n, 1);
@@ -127,7 +139,7 @@ DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSour
 
     if (stack) {
         // Phase 1: every shape from its header, before any pixel is decoded.
-        PlannedBatch planned = plan_images(codecs, sources, request, threads);
+        PlannedBatch planned = plan_images(codecs, sources, request, threads, interrupted);
         const std::vector<PlannedImage>& plans = planned.plans;
         std::optional<std::size_t> agreed = common_plan(planned, sources, "decode_images(stack=True)");
         errors = std::move(planned.errors);
@@ -145,7 +157,7 @@ DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSour
             }
         }
         // Phase 2: each image straight into its slot.
-        pool.run(n, [&](std::size_t i) {
+        run_items(threads, n, [&](std::size_t i) {
             if (!errors[i]) {
                 try {
                     Loaded loaded = load(sources[i]);
@@ -159,10 +171,10 @@ DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSour
                 }
             }
             if (batch.stacked.data()) zero_slot(batch.stacked, i);
-        });
+        }, interrupted);
     } else {
         batch.images.resize(n);
-        pool.run(n, [&](std::size_t i) {
+        run_items(threads, n, [&](std::size_t i) {
             try {
                 Loaded loaded = load(sources[i]);
                 DecodedImage image = decode_image(codecs, loaded.span, request, nullptr, batch.diagnostics[i]);
@@ -172,7 +184,7 @@ DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSour
             } catch (...) {
                 errors[i] = std::current_exception();
             }
-        });
+        }, interrupted);
     }
     for (std::size_t i = 0; i < n; ++i)
         if (errors[i]) batch.failures.push_back({i, errors[i]});
@@ -187,25 +199,24 @@ DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSour
 
 AudioBatch read_audios(const CodecTable& codecs, const std::vector<AudioSource>& sources,
                        const std::vector<std::string>& names, const AudioReadRequest& request, AudioPadding padding,
-                       int threads) {
+                       int threads, const InterruptPoll* interrupted) {
     const std::size_t n = sources.size();
     if (padding.enabled && request.shape.layout != SampleLayout::Interleaved)
         throw std::invalid_argument("padding stacks interleaved clips: pass layout='interleaved'");
     if (padding.enabled && padding.frames < -1) throw std::invalid_argument("pad_to must be a number of frames >= 0");
-    WorkerPool& pool = WorkerPool::shared(threads > 0 ? threads : WorkerPool::usable_cores());
     AudioBatch batch;
     batch.reads.resize(n);
     batch.diagnostics.resize(n);
     std::vector<std::exception_ptr> errors(n);
     AudioReadRequest one = request;
     one.threads = 1;  // the pool runs clips side by side
-    pool.run(n, [&](std::size_t i) {
+    run_items(threads, n, [&](std::size_t i) {
         try {
             batch.reads[i] = read_audio(codecs, sources[i], one, nullptr, batch.diagnostics[i]);
         } catch (...) {
             errors[i] = std::current_exception();
         }
-    });
+    }, interrupted);
     if (padding.enabled) {
         // Every clip decodes into its own buffer first (a clip's length is
         // only sure once read), then into its slot of the padded array.
@@ -240,7 +251,7 @@ AudioBatch read_audios(const CodecTable& codecs, const std::vector<AudioSource>&
             batch.padded = StridedArray::allocate(first->samples.dtype(), shape);
             std::memset(batch.padded.data(), 0, batch.padded.nbytes());
             batch.samplerate = first->samplerate;
-            pool.run(n, [&](std::size_t i) {
+            run_items(threads, n, [&](std::size_t i) {
                 if (errors[i]) return;
                 const StridedArray& clip = batch.reads[i].samples;
                 std::int64_t kept = std::min<std::int64_t>(frames, clip.shape()[0]);
@@ -258,7 +269,7 @@ AudioBatch read_audios(const CodecTable& codecs, const std::vector<AudioSource>&
                     }
                 }
                 batch.reads[i] = AudioRead{};  // the clip's own buffer is no longer needed
-            });
+            }, interrupted);
         }
     }
     for (std::size_t i = 0; i < n; ++i)

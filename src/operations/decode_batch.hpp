@@ -13,6 +13,7 @@
 #include "src/codec_table.hpp"
 #include "src/operations/decode_image.hpp"
 #include "src/operations/read_audio.hpp"
+#include "src/worker_pool.hpp"
 
 namespace mediaview {
 
@@ -51,7 +52,7 @@ struct PlannedBatch {
     std::vector<std::exception_ptr> errors;
 };
 PlannedBatch plan_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
-                         const ImageRequest& request, int threads);
+                         const ImageRequest& request, int threads, const InterruptPoll* interrupted = nullptr);
 
 // The one shape and element type a stacked batch takes: the index of the
 // first source planned without error (nullopt when none was). A source
@@ -65,9 +66,12 @@ std::optional<std::size_t> common_plan(const PlannedBatch& planned, const std::v
 // caller's (N, H, W[, C]) buffer. With `stack`, a source whose planned shape
 // differs from the first good one's is std::invalid_argument naming it,
 // thrown before any pixel is decoded. Runs without Python: call it with the
-// GIL released.
+// GIL released. `interrupted` (optional): asked while the caller waits;
+// when it says stop, no further image starts and Interrupted is thrown once
+// the images being decoded are done (every batch function alike).
 DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
-                           const ImageRequest& request, bool stack, const CallerBuffer* out, int threads);
+                           const ImageRequest& request, bool stack, const CallerBuffer* out, int threads,
+                           const InterruptPoll* interrupted = nullptr);
 
 // ---- audio ------------------------------------------------------------------
 
@@ -92,6 +96,6 @@ struct AudioPadding {
 // are cut at the padded length. `names` name the sources in messages.
 AudioBatch read_audios(const CodecTable& codecs, const std::vector<AudioSource>& sources,
                        const std::vector<std::string>& names, const AudioReadRequest& request, AudioPadding padding,
-                       int threads);
+                       int threads, const InterruptPoll* interrupted = nullptr);
 
 }  // namespace mediaview

@@ -107,6 +107,30 @@ void check_resize(const ResizeRequest& r, const ImageRequest& request) {
         throw std::invalid_argument("scale and size cannot be combined: size picks the decoder's scale itself");
 }
 
+std::string fill_text(const std::vector<std::uint32_t>& fill) {
+    if (fill.size() == 1) return std::to_string(fill[0]);
+    std::string text = "(";
+    for (std::size_t i = 0; i < fill.size(); ++i) text += (i ? ", " : "") + std::to_string(fill[i]);
+    return text + ")";
+}
+
+// fill= against the output it pads, once its channels and element type are
+// known from the header: one value for every channel or one per channel,
+// each within the element type's range (a value that does not fit would
+// wrap around, a short tuple would repeat its last value).
+void check_fill(const std::vector<std::uint32_t>& fill, const OutputShape& output) {
+    const std::uint32_t top = output.dtype == DType::U16 ? 65535 : 255;
+    const std::string given = "fill=" + fill_text(fill);
+    if (fill.size() > 1 && fill.size() != static_cast<std::size_t>(output.channels))
+        throw std::invalid_argument(given + " has " + std::to_string(fill.size()) + " values but the output has " +
+                                    std::to_string(output.channels) + " channel" + (output.channels == 1 ? "" : "s") +
+                                    ": give one value for all, or one per channel");
+    for (std::uint32_t v : fill)
+        if (v > top)
+            throw std::invalid_argument(given + ": " + std::to_string(v) + " does not fit the output's " +
+                                        std::string(dtype_name(output.dtype)) + " (0-" + std::to_string(top) + ")");
+}
+
 // The largest reduction among the codec's own scales (num/den <= 1) that
 // keeps the image at least `need_w` x `need_h`; 1/1 when none does.
 ScaleRequest shrink_on_load(const ImageCodec& codec, int width, int height, int need_w, int need_h) {
@@ -154,6 +178,7 @@ DecodedImage decode_resized(const ImageCodec& codec, ByteSpan data, const ImageR
     inner.resize.reset();
     // The source's size as shown (after crop and orientation), from the header.
     OutputShape full = planned_shape(codec, data, inner);
+    check_fill(r.fill, full);
     bool transposed = request.oriented && exif_orientation_transposes(full.orientation);
     int shown_w = transposed ? full.height : full.width;
     int shown_h = transposed ? full.width : full.height;
@@ -268,6 +293,7 @@ PlannedImage plan_image(const CodecTable& codecs, ByteSpan data, const ImageRequ
     if (request.resize) check_resize(*request.resize, request);
     OutputShape shape = planned_shape(codec, data, inner);
     if (request.resize) {
+        check_fill(request.resize->fill, shape);
         OutputShape resized{request.resize->width, request.resize->height, shape.channels, 1, shape.dtype};
         return {image_shape(resized), shape.dtype};
     }

@@ -1,6 +1,7 @@
 #include "encode_image.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace mediaview {
@@ -10,6 +11,37 @@ std::string mode_names(const std::vector<PixelMode>& modes) {
     std::string text;
     for (PixelMode m : modes) text += (text.empty() ? "" : ", ") + std::string(pixel_mode_name(m));
     return text;
+}
+
+// 16-bit pixels for a codec that stores 8 bits: each value's high byte, the
+// rounding the decoders use for dtype="uint8" of 16-bit data (libspng's and
+// Pillow's 16 -> 8), into a new C-contiguous array.
+StridedArray high_bytes(const StridedArray& p) {
+    StridedArray out = StridedArray::allocate(DType::U8, p.shape());
+    const Index channels = p.ndim() == 3 ? p.shape()[2] : 1;
+    std::uint8_t* dst = out.data();
+    for (Index r = 0; r < p.shape()[0]; ++r) {
+        for (Index c = 0; c < p.shape()[1]; ++c) {
+            const std::uint8_t* px = p.data() + r * p.strides()[0] + c * p.strides()[1];
+            for (Index k = 0; k < channels; ++k) {
+                std::uint16_t v;
+                std::memcpy(&v, px + (p.ndim() == 3 ? k * p.strides()[2] : 0), 2);
+                *dst++ = static_cast<std::uint8_t>(v >> 8);
+            }
+        }
+    }
+    return out;
+}
+
+// The pixels as the codec stores them: 16-bit data for a codec without
+// 16-bit storage is reduced to 8 bits (as a decode with dtype="uint8" would
+// give them), not refused.
+StridedArray storable_depth(const ImageCodec& codec, const StridedArray& p) {
+    std::vector<DType> dtypes = codec.encode_dtypes();
+    const bool stores = std::find(dtypes.begin(), dtypes.end(), p.dtype()) != dtypes.end();
+    const bool stores_u8 = std::find(dtypes.begin(), dtypes.end(), DType::U8) != dtypes.end();
+    if (!stores && stores_u8 && p.dtype() == DType::U16 && (p.ndim() == 2 || p.ndim() == 3)) return high_bytes(p);
+    return p;
 }
 
 PixelMode checked_mode(const ImageCodec& codec, const EncodeInput& input) {
@@ -45,8 +77,10 @@ EncodedBytes encode_image(const CodecTable& codecs, std::string_view format, con
     const ImageCodec* codec = codecs.image_writer_for(format);
     if (!codec) throw UnsupportedFormatError("no codec writes '" + std::string(format) + "' images");
     check_options(codec->encode_options(), options, codec->name());
-    ImageMeta meta{checked_mode(*codec, input), input.icc, input.exif, input.dpi_x, input.dpi_y};
-    return codec->encode(input.pixels, meta, options);
+    EncodeInput stored = input;
+    stored.pixels = storable_depth(*codec, input.pixels);
+    ImageMeta meta{checked_mode(*codec, stored), input.icc, input.exif, input.dpi_x, input.dpi_y};
+    return codec->encode(stored.pixels, meta, options);
 }
 
 }  // namespace mediaview

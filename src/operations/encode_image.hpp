@@ -17,6 +17,8 @@ struct EncodeInput {
 };
 
 // `format`: a file extension or a codec name ("jpg", "png", "jpeg").
+// uint16 pixels for a codec that stores 8 bits (JPEG, WebP) are stored as
+// their high bytes, the 16 -> 8 rounding of decoding with dtype="uint8".
 // Throws UnsupportedFormatError when no codec writes it, std::invalid_argument
 // for pixels, modes or options the codec does not take. Runs without Python.
 EncodedBytes encode_image(const CodecTable& codecs, std::string_view format, const EncodeInput& input,

@@ -261,7 +261,9 @@ AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const 
 }
 
 AudioInfo audio_info(const CodecTable& codecs, const AudioSource& source) {
-    return codecs.audio_codec_for(source).open(source)->info();
+    std::unique_ptr<AudioHandle> handle = codecs.audio_codec_for(source).open(source);
+    handle->confirm_length();
+    return handle->info();
 }
 
 // ---- streaming ----------------------------------------------------------------

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -55,6 +56,26 @@ TEST(WorkerPool, SeveralCallersShareOnePool) {
     for (auto& t : callers) t.join();
     EXPECT_EQ(total.load(), 4L * (249L * 250L / 2));
     EXPECT_GE(WorkerPool::usable_cores(), 1);
+}
+
+TEST(WorkerPool, AnInterruptStopsBetweenItemsAfterTheRunningOnesFinish) {
+    for (int workers : {0, 1, 3}) {
+        WorkerPool pool(workers);
+        std::atomic<int> started{0}, finished{0}, polls{0};
+        auto task = [&](std::size_t) {
+            ++started;
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            ++finished;
+        };
+        InterruptPoll stop_soon = [&] { return ++polls >= 3; };
+        EXPECT_THROW(pool.run(100000, task, stop_soon), Interrupted);
+        EXPECT_EQ(started.load(), finished.load()) << workers;  // nothing left running
+        EXPECT_LT(started.load(), 1000) << workers;             // and the rest never started
+        // The pool is still usable.
+        std::atomic<int> count{0};
+        pool.run(10, [&](std::size_t) { ++count; }, [] { return false; });
+        EXPECT_EQ(count.load(), 10);
+    }
 }
 
 TEST(Resize, AConstantImageStaysConstantForEveryFilterAndLayout) {

@@ -38,13 +38,30 @@ def decode_limits(args) -> dict:
     return options
 
 
+def widened(view: memoryview) -> memoryview:
+    """8-bit pixels as 16-bit, v * 257 (each byte twice), in native order."""
+    raw = view.tobytes()
+    wide = bytearray(2 * len(raw))
+    wide[0::2] = raw
+    wide[1::2] = raw
+    return memoryview(bytes(wide)).cast("H", view.shape)
+
+
 def convert_image(job: Job, args) -> str:
     # mode None: the file's own layout (grey stays grey, CMYK stays CMYK).
-    view = mediaview.decode_image(job.src, mode=args.mode, scale=parse_scale(args.scale), crop=parse_crop(args.crop),
+    depth = getattr(args, "depth", None)
+    view = mediaview.decode_image(job.src, mode=args.mode, dtype="uint8" if depth == 8 else None,
+                                  scale=parse_scale(args.scale), crop=parse_crop(args.crop),
                                   orient=args.orient, **decode_limits(args),
                                   **parse_resize(args.resize, args.fit))
     metadata = {"icc": None, "exif": None} if args.strip else {}
-    write_image(job.dst, view, format=job.format, overwrite=args.overwrite, **metadata,
+    pixels = view
+    if depth == 16 and view.format == "B":
+        # 8 -> 16 bits as the decoders widen (v * 257), with the view's metadata carried over.
+        metadata = {"icc": view.obj.icc, "exif": view.obj.exif, "dpi": view.obj.dpi, **metadata,
+                    "mode": view.obj.mode}
+        pixels = widened(view)
+    write_image(job.dst, pixels, format=job.format, overwrite=args.overwrite, **metadata,
                 **writer_options(job.format, args))
     return f"{job.src} -> {job.dst} ({view.shape[1]}x{view.shape[0]} {view.obj.mode})"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -43,18 +44,38 @@ def known_values(info: dict) -> dict:
     return out
 
 
+def describe_image(info: dict) -> str:
+    """The text form: what every format has, then what this one says (its
+    subsampling and coding where it has them, its frames when animated)."""
+    parts = [f"{info['path']}: {info['format']} {info['width']}x{info['height']}",
+             f"{info['components']} components", f"{info['precision']}-bit"]
+    if info.get("colorspace") not in (None, "", "unknown"):
+        parts.append(info["colorspace"])
+    if info.get("subsampling") not in (None, "", "unknown"):
+        parts.append(f"subsampling {info['subsampling']}")
+        parts.append("progressive" if info["progressive"] else "baseline")
+    elif info.get("progressive") or info.get("interlaced"):
+        parts.append("interlaced")
+    if info.get("arithmetic"):
+        parts.append("arithmetic")
+    if info.get("animated"):
+        loops = info.get("loop_count")
+        parts.append(f"animated, {info.get('frames')} frames" +
+                     ("" if loops is None else ", loops forever" if loops == 0 else f", {loops} loops"))
+    parts.append(f"orientation {info['orientation']}")
+    return ", ".join(parts)
+
+
 def describe(info: dict) -> str:
     if info["kind"] == "image":
-        return (f"{info['path']}: {info['format']} {info['width']}x{info['height']}, "
-                f"{info['components']} components, {info['colorspace']}, subsampling {info['subsampling']}, "
-                f"{'progressive' if info['progressive'] else 'baseline'}"
-                f"{', arithmetic' if info['arithmetic'] else ''}, orientation {info['orientation']}")
+        return describe_image(info)
     tags = ", ".join(f"{k}={v!r}" for k, v in sorted((info.get("tags") or {}).items()))
     length = ("unknown length" if info["frames"] is None else
               f"{info['frames']} frames ({info['duration']:.3f} s)")
+    damage = f", DAMAGED: {info['damage']}" if info.get("damage") else ""
+    estimated = " (length estimated)" if not info.get("exact_length", True) and not damage else ""
     return (f"{info['path']}: {info['format']} {info['subtype']}, {info['samplerate']} Hz, "
-            f"{info['channels']} channel(s), {length}"
-            f"{'' if info.get('exact_length', True) else ' (length estimated)'}"
+            f"{info['channels']} channel(s), {length}{estimated}{damage}"
             f"{', ' + tags if tags else ''}")
 
 
@@ -70,12 +91,18 @@ def cmd_info(args) -> int:
         except Exception as e:  # noqa: BLE001 - every bad file is reported, the rest go on
             failed += 1
             results.append({"path": str(path), "error": f"{type(e).__name__}: {e}"})
-    if args.json:
-        json.dump(results, sys.stdout, indent=2)
-        print()
-    for r in results:
-        if "error" in r:
-            print(f"mediaview: {r['path']}: {r['error']}", file=sys.stderr)
-        elif not args.json:
-            print(describe(r))
+    try:
+        if args.json:
+            json.dump(results, sys.stdout, indent=2)
+            print()
+        for r in results:
+            if "error" in r:
+                print(f"mediaview: {r['path']}: {r['error']}", file=sys.stderr)
+            elif not args.json:
+                print(describe(r))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader stopped (`info --json | head`): no traceback, and no
+        # second error when Python flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_FAILED if failed else EXIT_OK

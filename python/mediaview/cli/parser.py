@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "scale and pad with black (contain)")
     image.add_argument("--orient", action=argparse.BooleanOptionalAction, default=True,
                        help="apply the EXIF orientation (default: on, as a viewer would)")
+    image.add_argument("--depth", type=int, choices=(8, 16),
+                       help="bits per channel of the output (default: the input's own); a format that stores "
+                            "fewer bits gets each value's high byte, as decoding with dtype=uint8 gives it")
     image.add_argument("--mode", choices=mediaview.MODES,
                        help="decode mode (default: the file's own layout, e.g. L for grey, CMYK for CMYK)")
 
