@@ -415,6 +415,10 @@ std::string target_profile(const ColourRequest& request, PixelMode mode) {
         if (!cmsSaveProfileToMem(p.get(), bytes.data(), &size)) bytes.clear();
     }
     lcms_message.clear();
+    // lcms2 stamps a built profile with the time it was made: a fixed date
+    // instead, so the same conversion writes the same file in any process.
+    static const unsigned char kDate[12] = {0x07, 0xD0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0};  // 2000-01-01
+    if (bytes.size() >= 36) std::memcpy(bytes.data() + 24, kDate, sizeof kDate);
     std::lock_guard<std::mutex> hold(c.lock);
     return c.target_bytes.emplace(key, bytes).first->second;
 }

@@ -575,7 +575,10 @@ public:
         d.read_header(data);
         jpeg_decompress_struct& c = d.cinfo();
         check_limits(c, request.max_pixels);
-        const PixelMode mode = request.mode ? *request.mode : own_mode(c);
+        // mode=None keeps CMYK as CMYK, unless colours are to be converted (to RGB).
+        const PixelMode mode = request.mode                          ? *request.mode
+                               : request.colour && is_cmyk_source(c) ? PixelMode::RGB
+                                                                      : own_mode(c);
         check_mode(c, mode);
         if (request.dtype && *request.dtype != DType::U8)
             throw std::invalid_argument("JPEG decodes to uint8 only (this build reads 8-bit JPEG)");
