@@ -48,6 +48,10 @@ struct ProfileCloser {
 };
 using Profile = std::unique_ptr<void, ProfileCloser>;
 
+// The profile's colour space as a number: a hostile header may hold any
+// 32 bits, which is no value of lcms2's enum (UB to keep in one).
+std::uint32_t space_of(const Profile& p) { return static_cast<std::uint32_t>(cmsGetColorSpace(p.get())); }
+
 struct CurveFreer {
     void operator()(cmsToneCurve* c) const { cmsFreeToneCurve(c); }
 };
@@ -237,7 +241,7 @@ Profile open_target(const ProfileSpec& s, bool grey) {
     if (s.icc.empty()) return synthesised(grey, kSrgb, curve_of(s));
     Profile p(cmsOpenProfileFromMemTHR(context(), s.icc.data(), static_cast<cmsUInt32Number>(s.icc.size())));
     if (!p) throw std::invalid_argument("the colorspace profile is not an ICC profile lcms2 reads" + lcms_said());
-    cmsColorSpaceSignature space = cmsGetColorSpace(p.get());
+    std::uint32_t space = space_of(p);
     if (grey ? space != cmsSigGrayData : space != cmsSigRgbData)
         throw std::invalid_argument(std::string("the colorspace profile is not ") + (grey ? "a grey" : "an RGB") +
                                     " profile, as the " + (grey ? "grey" : "colour") + " pixels need");
@@ -336,8 +340,8 @@ std::shared_ptr<const ColourTransform> build(const ProfileSpec& src, bool src_gr
                                              std::size_t pixel_bytes, const ColourRequest& request) {
     Profile from = open_spec(src, src_grey);
     Profile to = open_target(dst, dst_grey);
-    cmsColorSpaceSignature space = cmsGetColorSpace(from.get());
-    cmsColorSpaceSignature expected = src_grey ? cmsSigGrayData
+    std::uint32_t space = space_of(from);
+    std::uint32_t expected = src_grey ? cmsSigGrayData
                                       : T_COLORSPACE(in_fmt) == PT_CMYK ? cmsSigCmykData : cmsSigRgbData;
     if (space != expected)
         throw ColourProfileError(std::string("the image's ICC profile is for ") +
@@ -374,7 +378,7 @@ std::shared_ptr<const ColourTransform> colour_transform(const ImageMeta& source,
     bool grey_on_rgb = false;
     if (!src_grey && in_mode != PixelMode::CMYK && !src.icc.empty()) {
         Profile probe = open_icc(src.icc);
-        grey_on_rgb = cmsGetColorSpace(probe.get()) == cmsSigGrayData;
+        grey_on_rgb = space_of(probe) == cmsSigGrayData;
     }
     cmsUInt32Number in_fmt = format_of(in_mode, dtype, grey_on_rgb);
     cmsUInt32Number out_fmt = format_of(out_mode, dtype);
@@ -427,7 +431,7 @@ bool is_cmyk_profile(const std::string& icc) {
     if (icc.empty() || icc.size() > kMaxProfileBytes) return false;
     Profile p(cmsOpenProfileFromMemTHR(context(), icc.data(), static_cast<cmsUInt32Number>(icc.size())));
     lcms_message.clear();
-    return p && cmsGetColorSpace(p.get()) == cmsSigCmykData;
+    return p && space_of(p) == cmsSigCmykData;
 }
 
 void report_colour_problem(const std::string& why, bool strict, Diagnostics& diagnostics) {
