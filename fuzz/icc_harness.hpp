@@ -4,7 +4,8 @@
 // (sRGB, linear sRGB, or the input profile itself), the intent, and PNG/CICP
 // colour tags that replace the profile. Whatever the bytes: no crash, no
 // read or write outside the pixels, and a refused profile leaves the pixels
-// as they were (std::abort otherwise).
+// as they were; our 8-bit matrix/TRC fast path stays within 1 level of
+// lcms2 itself (std::abort otherwise).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+
+#include <lcms2.h>
 
 #include "src/colour.hpp"
 
@@ -33,6 +36,26 @@ inline StridedArray pixels_for(PixelMode mode, DType dtype, std::uint8_t seed) {
         for (std::size_t i = 0; i < a.count(); ++i) f[i] = static_cast<float>((seed + i * 37) % 256) / 255.0f;
     }
     return a;
+}
+
+// lcms2's own 8-bit transform of `before` between the two profiles; our
+// result within 1 level of it (lcms2 rounds through 16 bits), or abort.
+inline void compare_with_lcms2(const std::string& from, const std::string& to, bool bpc, const std::string& before,
+                               const StridedArray& ours) {
+    cmsHPROFILE in = cmsOpenProfileFromMem(from.data(), static_cast<cmsUInt32Number>(from.size()));
+    cmsHPROFILE out = cmsOpenProfileFromMem(to.data(), static_cast<cmsUInt32Number>(to.size()));
+    cmsHTRANSFORM t = in && out ? cmsCreateTransform(in, TYPE_RGB_8, out, TYPE_RGB_8, INTENT_RELATIVE_COLORIMETRIC,
+                                                     bpc ? cmsFLAGS_BLACKPOINTCOMPENSATION : 0)
+                                : nullptr;
+    if (t) {
+        std::string want(before.size(), '\0');
+        cmsDoTransform(t, before.data(), want.data(), static_cast<cmsUInt32Number>(before.size() / 3));
+        for (std::size_t i = 0; i < want.size(); ++i)
+            if (std::abs(int(static_cast<std::uint8_t>(want[i])) - int(ours.data()[i])) > 1) std::abort();
+        cmsDeleteTransform(t);
+    }
+    if (in) cmsCloseProfile(in);
+    if (out) cmsCloseProfile(out);
 }
 
 inline void run_icc_input(const std::uint8_t* data, std::size_t size) {
@@ -68,6 +91,10 @@ inline void run_icc_input(const std::uint8_t* data, std::size_t size) {
         convert_colour(pixels, meta, request, strict, diagnostics);
         // Refused with a warning: the pixels are untouched.
         if (!meta.colour_converted && std::memcmp(before.data(), pixels.data(), before.size()) != 0) std::abort();
+        // Our matrix/TRC fast path (8-bit RGB, relative) against lcms2 itself.
+        if (meta.colour_converted && mode == PixelMode::RGB && dtype == DType::U8 && o[1] % 4 == 0 &&
+            request.intent == Intent::RelativeColorimetric && request.target.size() < 16)
+            compare_with_lcms2(profile, meta.icc, request.black_point_compensation, before, pixels);
     } catch (const DecodeError&) {
         if (!strict) std::abort();  // only strict turns a refusal into an error
     } catch (const std::invalid_argument&) {

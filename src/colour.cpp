@@ -1,5 +1,8 @@
 #include "colour.hpp"
 
+#include "colour_matrix.hpp"
+#include "worker_pool.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <mutex>
@@ -349,6 +352,9 @@ std::shared_ptr<const ColourTransform> build(const ProfileSpec& src, bool src_gr
                                   : space == cmsSigCmykData ? "CMYK" : "another colour space") +
                                  " data, not for these pixels" +
                                  (space == cmsSigRgbData && src_grey ? ": decode with mode='RGB' to convert it" : ""));
+    // Our own fast path where it applies (colour_matrix.hpp); lcms2 otherwise.
+    if (in_fmt == out_fmt)
+        if (auto fast = matrix_shaper_transform(from.get(), to.get(), in_fmt, request.intent)) return fast;
     cmsUInt32Number flags = 0;
     if (request.black_point_compensation) flags |= cmsFLAGS_BLACKPOINTCOMPENSATION;
     if (T_EXTRA(in_fmt) && T_EXTRA(in_fmt) == T_EXTRA(out_fmt)) flags |= cmsFLAGS_COPY_ALPHA;
@@ -457,6 +463,28 @@ bool source_is_srgb(const ImageMeta& meta) {
     }
 }
 
+// `rows` rows of `width` adjacent pixels, `row_stride` bytes apart, in
+// place. A large image (a single decode) is split into blocks of rows run
+// on every core: the conversion is then a fraction of the decode. Inside a
+// batch the pool's threads are busy with other images, and the caller runs
+// the blocks itself (WorkerPool::run works on its own job).
+void convert_rows(const ColourTransform& t, std::uint8_t* base, Index width, Index rows, Index row_stride) {
+    constexpr Index kParallelPixels = Index{1} << 20;
+    constexpr Index kBlockRows = 64;
+    if (width * rows < kParallelPixels) {
+        t.apply_rows(base, base, static_cast<std::size_t>(width), static_cast<std::size_t>(rows),
+                     static_cast<std::size_t>(row_stride));
+        return;
+    }
+    std::size_t blocks = static_cast<std::size_t>((rows + kBlockRows - 1) / kBlockRows);
+    WorkerPool::shared(WorkerPool::usable_cores()).run(blocks, [&](std::size_t i) {
+        Index first = static_cast<Index>(i) * kBlockRows;
+        std::uint8_t* at = base + first * row_stride;
+        t.apply_rows(at, at, static_cast<std::size_t>(width), static_cast<std::size_t>(std::min(kBlockRows, rows - first)),
+                     static_cast<std::size_t>(row_stride));
+    });
+}
+
 // Runs `t` over every pixel of the array, in place. Axes are the pixel axes
 // (every axis but channels); a pointwise conversion may take them in any
 // order and direction, so each negative stride is turned around and the
@@ -487,8 +515,7 @@ void transform_in_place(const ColourTransform& t, std::uint8_t* origin, std::vec
         std::uint8_t* base = origin;
         for (std::size_t i = 0; i < axes.size(); ++i) base += at[i] * axes[i].stride;
         if (adjacent) {
-            t.apply_rows(base, base, static_cast<std::size_t>(row.size), static_cast<std::size_t>(block.size),
-                         static_cast<std::size_t>(block.stride));
+            convert_rows(t, base, row.size, block.size, block.stride);
         } else {
             // Pixels spread out (out= every other pixel): through a row of scratch.
             for (Index x = 0; x < row.size; ++x) std::memcpy(&scratch[x * pixel_bytes], base + x * row.stride, pixel_bytes);

@@ -80,7 +80,8 @@ TEST(Colour, EveryElementTypeMatchesLcms2) {
         auto want = reference(icc, a, TYPE_RGBA_8);
         ImageMeta meta{PixelMode::RGBA, icc};
         convert_colour(a, meta, srgb, true, d);
-        expect_near<std::uint8_t>(a.data(), want.data(), a.count(), 0);
+        // 8-bit matrix/TRC: our fast path (colour_matrix.hpp), within 1 of lcms2.
+        expect_near<std::uint8_t>(a.data(), want.data(), a.count(), 1);
         EXPECT_TRUE(meta.colour_converted);
     }
     {
@@ -194,4 +195,53 @@ TEST(Regressions, IccFuzzInputsReplayCleanly) {
         ++replayed;
     }
     EXPECT_GT(replayed, 0);
+}
+
+// Our matrix/TRC fast path (src/colour_matrix.cpp) against lcms2 over every
+// 8-bit RGB value, for the RGB matrix/TRC profiles Debian installs, to sRGB
+// and to linear sRGB: within 1 level (lcms2 itself rounds through 16 bits).
+TEST(Colour, MatrixShaperFastPathMatchesLcms2OnEveryRgbValue) {
+    std::vector<fs::path> profiles;
+    for (const char* p : {"/usr/share/color/icc/colord/AdobeRGB1998.icc", "/usr/share/color/icc/colord/ProPhotoRGB.icc",
+                          "/usr/share/color/icc/compatibleWithAdobeRGB1998.icc", "/usr/share/color/icc/colord/Rec709.icc"})
+        if (fs::exists(p)) profiles.push_back(p);
+    if (profiles.empty()) GTEST_SKIP() << "no RGB profiles installed (colord-data, libgs-common)";
+    StridedArray every = StridedArray::allocate(DType::U8, {4096, 4096, 3});
+    for (std::size_t i = 0; i < 4096u * 4096u; ++i) {
+        every.data()[3 * i] = static_cast<std::uint8_t>(i >> 16);
+        every.data()[3 * i + 1] = static_cast<std::uint8_t>(i >> 8);
+        every.data()[3 * i + 2] = static_cast<std::uint8_t>(i);
+    }
+    for (const fs::path& path : profiles) {
+        std::string icc = read_text(path);
+        for (const char* target : {"srgb", "linear-srgb"}) {
+            ColourRequest request;
+            request.target = target;
+            StridedArray ours = StridedArray::allocate(DType::U8, {4096, 4096, 3});
+            std::memcpy(ours.data(), every.data(), every.nbytes());
+            ImageMeta meta{PixelMode::RGB, icc};
+            Diagnostics d;
+            convert_colour(ours, meta, request, true, d);
+            std::string out_icc = meta.icc;
+            cmsHPROFILE in = cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size()));
+            cmsHPROFILE out = cmsOpenProfileFromMem(out_icc.data(), static_cast<cmsUInt32Number>(out_icc.size()));
+            cmsHTRANSFORM t = cmsCreateTransform(in, TYPE_RGB_8, out, TYPE_RGB_8, INTENT_RELATIVE_COLORIMETRIC,
+                                                 cmsFLAGS_BLACKPOINTCOMPENSATION);
+            std::vector<std::uint8_t> want(every.nbytes());
+            cmsDoTransform(t, every.data(), want.data(), 4096u * 4096u);
+            cmsDeleteTransform(t);
+            cmsCloseProfile(in);
+            cmsCloseProfile(out);
+            int worst = 0;
+            std::size_t off_by_one = 0;
+            for (std::size_t i = 0; i < want.size(); ++i) {
+                int diff = std::abs(int(ours.data()[i]) - int(want[i]));
+                worst = std::max(worst, diff);
+                off_by_one += diff != 0;
+            }
+            EXPECT_LE(worst, 1) << path << " to " << target;
+            std::printf("%s to %s: max %d, %.3f%% of values off by one\n", path.filename().c_str(), target, worst,
+                        100.0 * off_by_one / want.size());
+        }
+    }
 }
