@@ -79,10 +79,9 @@ py::object decode_images(const py::list& srcs, int threads, bool stack, const st
                          const std::optional<std::string>& dtype, int scale_num, int scale_den, int min_width,
                          int min_height, const std::optional<std::tuple<int, int, int, int>>& crop, bool orient,
                          bool strict, bool allow_truncated, std::uint64_t max_pixels, py::handle resize,
-                         py::handle out, py::handle colour) {
+                         py::handle out) {
     ImageRequest request = make_request(mode, dtype, orient, scale_num, scale_den, min_width, min_height, crop, strict,
                                         allow_truncated, max_pixels, resize);
-    request.colour = colour_request(colour);
     HeldSources held = hold(srcs);
     std::optional<CallerBuffer> out_buffer;
     if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
@@ -244,7 +243,7 @@ void bind_batch(py::module_& m) {
           py::arg("mode").none(true), py::arg("dtype").none(true), py::arg("scale_num"), py::arg("scale_den"),
           py::arg("min_width"), py::arg("min_height"), py::arg("crop").none(true), py::arg("orient"),
           py::arg("strict"), py::arg("allow_truncated"), py::arg("max_pixels"), py::arg("resize").none(true),
-          py::arg("out").none(true), py::arg("colour") = py::none());
+          py::arg("out").none(true));
     m.def("plan_images", &plan_images, py::arg("srcs"), py::arg("threads"), py::arg("mode").none(true),
           py::arg("dtype").none(true), py::arg("scale_num"), py::arg("scale_den"), py::arg("min_width"),
           py::arg("min_height"), py::arg("crop").none(true), py::arg("orient"), py::arg("strict"),

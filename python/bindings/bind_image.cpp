@@ -53,18 +53,6 @@ ImageRequest make_request(const std::optional<std::string>& mode, const std::opt
     return request;
 }
 
-std::optional<ColourRequest> colour_request(py::handle colour) {
-    if (colour.is_none()) return std::nullopt;
-    auto [target, intent] = colour.cast<std::tuple<py::object, std::string>>();
-    ColourRequest request;
-    request.target = PyBytes_Check(target.ptr()) ? std::string(target.cast<py::bytes>()) : target.cast<std::string>();
-    if (intent == "perceptual") request.intent = Intent::Perceptual;
-    else if (intent == "saturation") request.intent = Intent::Saturation;
-    else if (intent == "absolute") request.intent = Intent::AbsoluteColorimetric;
-    else request.intent = Intent::RelativeColorimetric;
-    return request;
-}
-
 // What the view says of itself: an upright view's EXIF says orientation 1.
 ViewDescription describe(const ImageMeta& meta, bool oriented, int meta_orientation) {
     std::string exif = oriented && !meta.exif.empty() ? with_tiff_orientation(meta.exif, 1) : meta.exif;
@@ -79,11 +67,9 @@ namespace {
 py::object decode_image(py::handle src, const std::optional<std::string>& mode, const std::optional<std::string>& dtype,
                         int scale_num, int scale_den, int min_width, int min_height,
                         const std::optional<std::tuple<int, int, int, int>>& crop, bool orient, bool strict,
-                        bool allow_truncated, std::uint64_t max_pixels, int frame, py::handle resize, py::handle out,
-                        py::handle colour) {
+                        bool allow_truncated, std::uint64_t max_pixels, int frame, py::handle resize, py::handle out) {
     ImageRequest request = make_request(mode, dtype, orient, scale_num, scale_den, min_width, min_height, crop, strict,
                                         allow_truncated, max_pixels, resize, frame);
-    request.colour = colour_request(colour);
     EncodedSource source(src);
     std::optional<CallerBuffer> out_buffer;
     if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
@@ -103,10 +89,9 @@ py::object decode_image(py::handle src, const std::optional<std::string>& mode, 
 // Every frame as one (T, H, W, C) view, and each frame's duration.
 py::tuple decode_frames(py::handle src, const std::optional<std::string>& mode,
                         const std::optional<std::tuple<int, int, int, int>>& crop, bool strict, bool allow_truncated,
-                        std::uint64_t max_pixels, py::handle colour) {
+                        std::uint64_t max_pixels) {
     ImageRequest request =
         make_request(mode, std::nullopt, false, 1, 1, 0, 0, crop, strict, allow_truncated, max_pixels, py::none(), 0);
-    request.colour = colour_request(colour);
     EncodedSource source(src);
     Diagnostics diagnostics;
     DecodedFrames frames;
@@ -172,9 +157,9 @@ void bind_image(py::module_& m) {
           py::arg("scale_num"), py::arg("scale_den"), py::arg("min_width"), py::arg("min_height"),
           py::arg("crop").none(true), py::arg("orient"), py::arg("strict"), py::arg("allow_truncated"),
           py::arg("max_pixels"), py::arg("frame"), py::arg("resize").none(true),
-          py::arg("out").none(true), py::arg("colour") = py::none());
+          py::arg("out").none(true));
     m.def("decode_frames", &decode_frames, py::arg("src"), py::arg("mode").none(true), py::arg("crop").none(true),
-          py::arg("strict"), py::arg("allow_truncated"), py::arg("max_pixels"), py::arg("colour") = py::none());
+          py::arg("strict"), py::arg("allow_truncated"), py::arg("max_pixels"));
     m.def("encode_image", &encode_image, py::arg("format"), py::arg("data"), py::arg("mode").none(true),
           py::arg("icc").none(true), py::arg("exif").none(true), py::arg("dpi").none(true), py::arg("options"),
           "Encodes a (H, W) or (H, W, C) buffer for the codec that writes `format` (GIL released).");

@@ -19,10 +19,6 @@ ImageRequest make_request(const std::optional<std::string>& mode, const std::opt
                           const std::optional<std::tuple<int, int, int, int>>& crop, bool strict,
                           bool allow_truncated, std::uint64_t max_pixels, pybind11::handle resize, int frame = 0);
 
-// `colour`: None, or (target, intent) from the wrapper (target "srgb",
-// "linear-srgb" or ICC bytes; intent "perceptual", "relative", ...).
-std::optional<ColourRequest> colour_request(pybind11::handle colour);
-
 // What the view says of itself: an upright view's EXIF says orientation 1
 // (`orientation`: the one the decoder found and, when `oriented`, applied).
 ViewDescription describe(const ImageMeta& meta, bool oriented, int orientation);

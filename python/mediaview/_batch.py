@@ -7,7 +7,6 @@ from typing import Iterable, List, Optional, Tuple, Union
 from . import _args as args
 from . import _core
 from ._image import Source, _request_arguments, _resize_argument
-from ._colour import colour_argument
 from ._limits import DEFAULT, limit_argument
 
 
@@ -30,8 +29,6 @@ def decode_images(
     filter: str = "area",
     fill=0,
     reducing_gap: Optional[float] = 2.0,
-    colorspace=None,
-    intent: str = "relative",
 ):
     """Decodes many images in a pool of native worker threads (created once,
     reused) with the GIL released for the whole batch; each worker keeps its
@@ -63,7 +60,6 @@ def decode_images(
         *_request_arguments(mode, dtype, scale, crop, orient, strict, allow_truncated, max_pixels),
         _resize_argument(size, fit, filter, fill, reducing_gap),
         out,
-        colour_argument(colorspace, intent),
     )
 
 
@@ -83,11 +79,8 @@ def plan_images(srcs: Iterable[Source], *, threads: Optional[int] = None,
 def _image_arguments(mode: Optional[str] = "RGB", dtype: Optional[str] = None, scale=None, crop=None,
                      orient: bool = False, strict: bool = False, allow_truncated: bool = False, max_pixels=DEFAULT,
                      size=None, fit: str = "fill", filter: str = "area", fill=0,
-                     reducing_gap: Optional[float] = 2.0, colorspace=None, intent: str = "relative",
-                     **unknown) -> tuple:
-    """decode_images' image options, with its defaults, as the native calls
-    take them (the colour options are checked; they change no shape)."""
-    colour_argument(colorspace, intent)
+                     reducing_gap: Optional[float] = 2.0, **unknown) -> tuple:
+    """decode_images' image options, with its defaults, as the native calls take them."""
     if unknown:
         raise TypeError(f"unknown decode_images option {next(iter(unknown))!r}")
     return (*_request_arguments(mode, dtype, scale, crop, orient, strict, allow_truncated, max_pixels),

@@ -10,7 +10,6 @@ import sys
 
 from . import _args as args
 from . import _core
-from ._colour import colour_argument
 from ._limits import DEFAULT, limit_argument
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
@@ -146,8 +145,6 @@ def decode_image(
     fill=0,
     reducing_gap: Optional[float] = 2.0,
     out=None,
-    colorspace=None,
-    intent: str = "relative",
 ) -> memoryview:
     """Decodes an image into a new (or the given) buffer and returns a
     ``memoryview`` of shape ``(H, W, C)`` (``(H, W)`` for ``L``), format
@@ -188,15 +185,6 @@ def decode_image(
       ``orient`` the size is the upright one.
     - ``out``: a writable uint8 buffer of exactly the output shape (rows may
       be padded); the returned view shares its memory.
-    - ``colorspace``: convert the colours on decode (LittleCMS) from the
-      file's own (its ICC profile, PNG's cICP/sRGB/gAMA+cHRM; an untagged
-      image is sRGB) to ``"srgb"``, ``"linear-srgb"`` or the ICC profile
-      given as bytes; ``view.obj.icc`` is then that profile. ``intent``:
-      ``"relative"`` (colorimetric, with black-point compensation; the
-      default), ``"perceptual"``, ``"saturation"`` or ``"absolute"``. A
-      profile LittleCMS refuses is a :class:`DecodeWarning` (pixels as
-      decoded), a :class:`DecodeError` with ``strict``. ``None``: the file's
-      values, unchanged.
     """
     return _core.decode_image(
         src,
@@ -204,7 +192,6 @@ def decode_image(
         0 if frame == 0 and frame.__class__ is int else _c_int(args.integer(frame, "frame"), "frame"),
         None if size is None else _resize_argument(size, fit, filter, fill, reducing_gap),
         out,
-        None if colorspace is None else colour_argument(colorspace, intent),
     )
 
 
@@ -251,8 +238,6 @@ def decode_frames(
     strict: bool = False,
     allow_truncated: bool = False,
     max_pixels=DEFAULT,
-    colorspace=None,
-    intent: str = "relative",
 ) -> Tuple[memoryview, List[int]]:
     """Decodes every frame of an animation, composited as a viewer shows
     them, into one buffer: returns ``(view, durations_ms)``, the view shaped
@@ -262,7 +247,6 @@ def decode_frames(
     ``mode``, ``crop``, ``strict`` and ``allow_truncated`` as for
     :func:`decode_image`; ``max_pixels`` bounds all the frames together
     (T x H x W; default :data:`MAX_IMAGE_PIXELS`, ``None``: no limit).
-    ``colorspace`` and ``intent`` as for :func:`decode_image`.
     """
     return _core.decode_frames(
         src,
@@ -271,5 +255,4 @@ def decode_frames(
         args.flag(strict, "strict"),
         args.flag(allow_truncated, "allow_truncated"),
         limit_argument(max_pixels, "MAX_IMAGE_PIXELS", "pixels", "max_pixels"),
-        colour_argument(colorspace, intent),
     )

@@ -406,25 +406,11 @@ def decode_limits(args) -> dict:
     return options
 
 
-def parse_colorspace(text: str):
-    """--colorspace srgb|linear-srgb|PROFILE.icc: the name, or the profile's bytes."""
-    if text.lower() in ("srgb", "linear-srgb"):
-        return text.lower()
-    try:
-        return Path(text).read_bytes()
-    except OSError as e:
-        raise argparse.ArgumentTypeError(f"cannot read the profile {text}: {e.strerror}") from None
-
-
-def colour_options(args) -> dict:
-    return {} if args.colorspace is None else {"colorspace": args.colorspace}
-
-
 def convert_image(job: Job, args) -> str:
     # mode None: the file's own layout (grey stays grey, CMYK stays CMYK).
     view = mediaview.decode_image(job.src, mode=args.mode, scale=parse_scale(args.scale), crop=parse_crop(args.crop),
                                   orient=args.orient, **decode_limits(args),
-                                  **parse_resize(args.resize, args.fit), **colour_options(args))
+                                  **parse_resize(args.resize, args.fit))
     metadata = {"icc": None, "exif": None} if args.strip else {}
     write_image(job.dst, view, format=job.format, overwrite=args.overwrite, **metadata,
                 **writer_options(job.format, args))
@@ -727,9 +713,6 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("--mode", choices=mediaview.MODES,
                        help="decode mode (default: the file's own layout, e.g. L for grey, CMYK for CMYK)")
 
-    image.add_argument("--colorspace", type=parse_colorspace, metavar="srgb|linear-srgb|ICC",
-                       help="convert colours on decode to sRGB, linear sRGB or the profile in this ICC file "
-                            "(the output is tagged with it; --strip writes no profile)")
     audio = convert.add_argument_group("audio")
     audio.add_argument("--subtype", help="audio subtype, e.g. PCM_16, PCM_24, FLOAT, VORBIS "
                                          "(default: the input's where the format stores it, else the format's own)")
