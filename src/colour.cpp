@@ -353,7 +353,10 @@ std::shared_ptr<const ColourTransform> build(const ProfileSpec& src, bool src_gr
                                  " data, not for these pixels" +
                                  (space == cmsSigRgbData && src_grey ? ": decode with mode='RGB' to convert it" : ""));
     // Our own fast path where it applies (colour_matrix.hpp); lcms2 otherwise.
-    if (in_fmt == out_fmt)
+    // Only to our built targets (sRGB, linear sRGB), whose inverse curves
+    // are finite at black: a pure-gamma target's is not, and its 2^14-step
+    // output table was measured 3 levels off lcms2 near black.
+    if (in_fmt == out_fmt && dst.icc.empty())
         if (auto fast = matrix_shaper_transform(from.get(), to.get(), in_fmt, request.intent)) return fast;
     cmsUInt32Number flags = 0;
     if (request.black_point_compensation) flags |= cmsFLAGS_BLACKPOINTCOMPENSATION;

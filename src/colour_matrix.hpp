@@ -5,7 +5,7 @@
 // 256-entry tables, the two matrices joined, output curves as 16384-entry
 // tables) in float, a few ns a pixel. Tested differentially against lcms2
 // (tests/cpp/test_colour.cpp: every 8-bit RGB value within 1 level; and the
-// fuzz target fuzz_icc).
+// fuzz target fuzz_icc). Used for the sRGB and linear-sRGB targets only.
 #pragma once
 
 #include <lcms2.h>
