@@ -48,6 +48,7 @@ public:
     float matrix[3][3];
     float in_lut[3][256];
     std::vector<std::uint8_t> out_lut[3];
+    bool shared_out = false;  // the three output tables are equal
     int channels = 3;
     int red = 0, blue = 2;  // byte offsets of R and B in a pixel (BGR orders swap them)
 
@@ -67,17 +68,36 @@ private:
         return static_cast<int>(std::min(std::max(v, 0.0f), 1.0f) * (kOutSteps - 1) + 0.5f);
     }
     void convert(const std::uint8_t* in, std::uint8_t* out, std::size_t pixels) const {
+        // One table for the three channels where the target's curves agree
+        // (sRGB, linear): 16 KB, which stays in L1 beside the input tables.
         const std::uint8_t* lut_r = out_lut[0].data();
-        const std::uint8_t* lut_g = out_lut[1].data();
-        const std::uint8_t* lut_b = out_lut[2].data();
+        const std::uint8_t* lut_g = out_lut[shared_out ? 0 : 1].data();
+        const std::uint8_t* lut_b = out_lut[shared_out ? 0 : 2].data();
+        // As lcms2 does: a pixel equal to the one before it (flat areas of a
+        // photo) reuses its result.
+        std::uint8_t last_in[3] = {0, 0, 0}, last_out[3];
+        bool have_last = false;
         for (std::size_t i = 0; i < pixels; ++i, in += channels, out += channels) {
-            float r = in_lut[0][in[red]], g = in_lut[1][in[1]], b = in_lut[2][in[blue]];
+            std::uint8_t ri = in[red], gi = in[1], bi = in[blue];
+            if (have_last && ri == last_in[0] && gi == last_in[1] && bi == last_in[2]) {
+                out[red] = last_out[0];
+                out[1] = last_out[1];
+                out[blue] = last_out[2];
+                if (channels == 4 && in != out) out[3] = in[3];
+                continue;
+            }
+            float r = in_lut[0][ri], g = in_lut[1][gi], b = in_lut[2][bi];
             float x = matrix[0][0] * r + matrix[0][1] * g + matrix[0][2] * b;
             float y = matrix[1][0] * r + matrix[1][1] * g + matrix[1][2] * b;
             float z = matrix[2][0] * r + matrix[2][1] * g + matrix[2][2] * b;
-            out[red] = lut_r[index(x)];
-            out[1] = lut_g[index(y)];
-            out[blue] = lut_b[index(z)];
+            last_in[0] = ri, last_in[1] = gi, last_in[2] = bi;
+            last_out[0] = lut_r[index(x)];
+            last_out[1] = lut_g[index(y)];
+            last_out[2] = lut_b[index(z)];
+            have_last = true;
+            out[red] = last_out[0];
+            out[1] = last_out[1];
+            out[blue] = last_out[2];
             // Alpha (or X) is left where it is: in place it is untouched;
             // a separate output gets it copied.
             if (channels == 4 && in != out) out[3] = in[3];
@@ -129,6 +149,7 @@ std::shared_ptr<const ColourTransform> matrix_shaper_transform(cmsHPROFILE from,
             t->out_lut[c][i] = static_cast<std::uint8_t>(std::lround(v * 255.0f));
         }
     }
+    t->shared_out = t->out_lut[0] == t->out_lut[1] && t->out_lut[1] == t->out_lut[2];
     t->channels = 3 + static_cast<int>(T_EXTRA(format));
     if (T_DOSWAP(format)) std::swap(t->red, t->blue);
     return t;

@@ -365,3 +365,14 @@ def test_bad_intent_and_mismatched_target():
         mediaview.decode_image(SAMPLES / "chelsea_p3.jpg", colorspace="srgb", intent="vivid")
     with pytest.raises(ValueError, match="grey"):
         mediaview.decode_image(SAMPLES / "camera_gray22.jpg", mode="L", colorspace=icc.ADOBE_RGB.read_bytes())
+
+
+def test_dask_read_images_converts_like_decode_images():
+    pytest.importorskip("dask")
+    import mediaview.dask
+
+    files = [SAMPLES / "chelsea_p3.jpg", SAMPLES / "chelsea_cmyk_swop.jpg", SAMPLES / "chelsea_420.jpg"]
+    lazy = mediaview.dask.read_images(files, chunk=2, size=(64, 48), colorspace="srgb")
+    expected = np.asarray(mediaview.decode_images(files, size=(64, 48), colorspace="srgb"))
+    assert np.array_equal(lazy.compute(scheduler="sync"), expected)
+    assert not np.array_equal(expected, np.asarray(mediaview.decode_images(files, size=(64, 48))))
