@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,15 @@ def p3_jpeg(width: int, height: int, profile: bytes) -> bytes:
     out = io.BytesIO()
     p3.save(out, "JPEG", quality=90, icc_profile=profile)
     return out.getvalue()
+
+
+def cpu_seconds(fn, repeat: int = 5) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        best = min(best, time.process_time() - start)
+    return best
 
 
 def main() -> None:
@@ -68,6 +78,18 @@ def main() -> None:
         print(f"  {name:24} {seconds * 1e3:8.1f} ms  {mp / seconds:7.1f} MP/s")
     print(f"  {'mediaview convert':24} {convert * 1e3:8.1f} ms  {mp / convert:7.1f} MP/s"
           "  ((decode+convert) - decode)")
+    # CPU time too (every thread of the process): on a shared machine a long
+    # call is more often preempted, which inflates wall-clock ratios.
+    cpu = {name: cpu_seconds(fn) for name, fn in {
+        "decode": lambda: mediaview.decode_image(data),
+        "decode+convert": lambda: mediaview.decode_image(data, colorspace="srgb"),
+        "Pillow applyTransform": lambda: ImageCms.applyTransform(image, transform),
+    }.items()}
+    cpu_convert = cpu["decode+convert"] - cpu["decode"]
+    print("  CPU time (process_time, best of 5): " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in cpu.items()) +
+          f", convert {cpu_convert * 1e3:.1f} ms")
+    print(f"  CPU-time ratios: convert vs Pillow {cpu['Pillow applyTransform'] / cpu_convert:5.2f}x, "
+          f"decode+convert / decode {cpu['decode+convert'] / cpu['decode']:5.2f}x")
     ratio = best["Pillow applyTransform"] / convert
     slowdown = best["decode+convert"] / best["decode"]
     print("\nTargets:")
