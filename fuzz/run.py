@@ -173,6 +173,34 @@ def audio_seed_files() -> list[Path]:
     return files
 
 
+# Option prefixes for the colour target (see fuzz/fuzz_icc.cpp): RGB uint8
+# to sRGB; RGBA uint16 to linear sRGB, perceptual; L float32 to the profile
+# itself, strict; BGR from CICP (P3, sRGB curve); LA from gAMA.
+ICC_OPTIONS = [bytes([0x00, 0, 0, 0, 0, 5, 1, 0]), bytes([0x0A, 0, 0, 0, 1, 0, 7, 1]),
+               bytes([0x15, 0, 0, 0, 2, 13, 3, 0]), bytes([0x01, 1, 12, 13, 0, 5, 9, 1]),
+               bytes([0x06, 2, 45, 0, 1, 4, 2, 0])]
+
+
+def icc_seed_profiles() -> list[bytes]:
+    """The ICC profiles Debian's colour packages install (small ones first:
+    the fuzzer mutates small inputs faster) and those in the samples."""
+    found = sorted(Path("/usr/share/color/icc").rglob("*.ic[cm]"), key=lambda p: p.stat().st_size)
+    profiles = [p.read_bytes() for p in found if p.stat().st_size <= 65536]
+    try:
+        from PIL import Image
+
+        for sample in sorted((ROOT / "samples").glob("*")):
+            try:
+                with Image.open(sample) as im:
+                    if im.info.get("icc_profile") and len(im.info["icc_profile"]) <= 65536:
+                        profiles.append(im.info["icc_profile"])
+            except Exception:
+                pass
+    except ImportError:
+        pass
+    return profiles
+
+
 def seeds_for(target: str) -> list[bytes]:
     if target == "fuzz_audio":
         return [opt + p.read_bytes()[:65536] for p in audio_seed_files() for opt in AUDIO_OPTIONS]
@@ -187,6 +215,8 @@ def seeds_for(target: str) -> list[bytes]:
     if target == "fuzz_png":
         pngs = [p for folder in PNG_SEED_SOURCES if folder.is_dir() for p in sorted(folder.glob("*.png"))]
         return [opt + p.read_bytes()[:65536] for p in pngs for opt in PNG_OPTIONS]
+    if target == "fuzz_icc":
+        return [opt + profile for profile in icc_seed_profiles() for opt in ICC_OPTIONS]
     seeds = []
     for path in seed_files():
         data = path.read_bytes()

@@ -68,11 +68,34 @@ using TargetProvider = std::function<PixelTarget(const OutputShape&)>;
 // What a decoded image carries besides its pixels, so that a writer can
 // store it again: the channel layout and the source's colour profile and
 // EXIF block (raw bytes, empty when absent).
+// ITU-T H.273 code points (PNG cICP, AVIF nclx).
+struct Cicp {
+    int primaries = 2;  // 2: unspecified
+    int transfer = 2;
+    int matrix = 2;
+    bool full_range = true;
+};
+
+// The colour of the pixels when the file says it other than by an ICC
+// profile. With nothing at all said, pixels are sRGB.
+struct ColourTags {
+    bool srgb = false;   // PNG sRGB chunk
+    double gamma = 0;    // PNG gAMA: the encoding gamma (0.45455 for 1/2.2); 0: absent
+    // PNG cHRM: white, red, green, blue, each (x, y); empty: absent.
+    std::vector<double> chromaticities;
+    std::optional<Cicp> cicp;
+    bool any() const { return srgb || gamma > 0 || !chromaticities.empty() || cicp.has_value(); }
+};
+
 struct ImageMeta {
     PixelMode mode = PixelMode::RGB;
-    std::string icc;
+    std::string icc;  // after a colour conversion: the target profile
     std::string exif;  // the TIFF structure, without JPEG's "Exif\0\0" prefix
     double dpi_x = 0, dpi_y = 0;  // resolution in dots per inch; 0: not stated
+    ColourTags colour;   // what else the file says of its colour (none after a conversion)
+    // The codec has already converted to request.colour (JPEG's CMYK with a
+    // profile); the operations do not convert again.
+    bool colour_converted = false;
 };
 
 struct ImageDecodeResult {

@@ -1,5 +1,6 @@
 #include "image_request.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -115,6 +116,52 @@ void set_reducing_gap(ImageRequest& r, const OptionInput& v) {
     resize_of(r).reducing_gap = gap;
 }
 
+// colorspace= and intent= set one ColourRequest; intent alone (colorspace
+// None) is dropped by finish_request().
+ColourRequest& colour_of(ImageRequest& r) {
+    if (!r.colour) {
+        r.colour.emplace();
+        r.colour->target.clear();  // colorspace not given (yet)
+    }
+    return *r.colour;
+}
+
+void set_colorspace(ImageRequest& r, const OptionInput& v) {
+    if (is_none(v)) {
+        if (r.colour) r.colour->target.clear();
+        return;
+    }
+    if (auto bytes = std::get_if<OptionBytes>(&v)) {
+        // An ICC profile: its size and signature here, its content by lcms2 (src/colour.cpp).
+        if (bytes->data.size() < 128 || bytes->data.compare(36, 4, "acsp") != 0)
+            throw ArgumentError("colorspace", "colorspace bytes must be an ICC profile (no 'acsp' signature)");
+        colour_of(r).target = bytes->data;
+        return;
+    }
+    std::string name = text_value(v, "colorspace");
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name != "srgb" && name != "linear-srgb")
+        throw ArgumentError("colorspace", "colorspace must be 'srgb', 'linear-srgb' or ICC profile bytes, not " +
+                                              describe(v));
+    colour_of(r).target = name;
+}
+
+void set_intent(ImageRequest& r, const OptionInput& v) {
+    std::string name = text_value(v, "intent");
+    static const std::pair<const char*, Intent> intents[] = {{"perceptual", Intent::Perceptual},
+                                                             {"relative", Intent::RelativeColorimetric},
+                                                             {"saturation", Intent::Saturation},
+                                                             {"absolute", Intent::AbsoluteColorimetric}};
+    for (const auto& [known, intent] : intents) {
+        if (name == known) {
+            colour_of(r).intent = intent;
+            return;
+        }
+    }
+    throw ArgumentError("intent", "intent must be one of perceptual, relative, saturation, absolute, not " +
+                                      describe(v));
+}
+
 }  // namespace
 
 const std::vector<RequestOption<ImageRequest>>& image_request_options() {
@@ -146,6 +193,13 @@ const std::vector<RequestOption<ImageRequest>>& image_request_options() {
         {"reducing_gap", "with size: the decoder's own reduction stops where the resize still shrinks by this "
                          "factor; None: no reduction",
          set_reducing_gap},
+        {"colorspace", "convert colours on decode (LittleCMS) from the file's own (ICC profile, CICP, PNG "
+                       "sRGB/gAMA/cHRM; untagged is sRGB) to 'srgb', 'linear-srgb' or ICC profile bytes; "
+                       "view.obj.icc is then that profile; None: the file's values",
+         set_colorspace},
+        {"intent", "with colorspace: relative (colorimetric, black-point compensation; default), perceptual, "
+                   "saturation or absolute",
+         set_intent},
     };
     return options;
 }
@@ -156,6 +210,7 @@ void set_image_option(ImageRequest& request, std::string_view name, const Option
 
 void finish_request(ImageRequest& request) {
     if (request.resize && request.resize->width == 0) request.resize.reset();
+    if (request.colour && request.colour->target.empty()) request.colour.reset();
 }
 
 }  // namespace mediaview

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -59,6 +60,18 @@ struct ResizeRequest {
     double reducing_gap = 2.0;
 };
 
+// Colour conversion on decode (src/colour.hpp): the rendering intent of
+// LittleCMS, and the profile the pixels are converted to.
+enum class Intent { Perceptual, RelativeColorimetric, Saturation, AbsoluteColorimetric };
+
+struct ColourRequest {
+    // "srgb", "linear-srgb", or the bytes of an ICC profile (RGB, or grey
+    // for grey images).
+    std::string target = "srgb";
+    Intent intent = Intent::RelativeColorimetric;
+    bool black_point_compensation = true;
+};
+
 struct ImageRequest {
     // nullopt: the file's own layout (grey: L, grey+alpha: LA, colour: RGB,
     // with alpha: RGBA, CMYK: CMYK).
@@ -77,6 +90,9 @@ struct ImageRequest {
     int frame = 0;                 // an animation's frame (composited); 0 for still images
     // Handled by the decode_image operation, never by a codec.
     std::optional<ResizeRequest> resize;
+    // nullopt: the file's values as stored. Else converted after the decode
+    // (by the operations, or by a codec that must, as JPEG for CMYK to RGB).
+    std::optional<ColourRequest> colour;
 };
 
 // Every option of an ImageRequest, in the order the docs list them.

@@ -34,6 +34,8 @@ IMAGE_CASES = {
     "filter": ("bilinear", "nearest"),
     "fill": (0, 70000),
     "reducing_gap": (3.0, 0.5),
+    "colorspace": ("srgb", "adobe"),
+    "intent": ("perceptual", "vivid"),
 }
 # Set through another keyword of the Python API (scale=MinSize(w, h)).
 IMAGE_INTERNAL = {"min_size"}

@@ -3,6 +3,8 @@
 // its warnings are sorted by the damage policy below.
 #include "jpeg_codec.hpp"
 
+#include "cmyk.hpp"
+
 #include "jpeg_encoder.hpp"
 #include "libjpeg_errors.hpp"
 #include "src/exif.hpp"
@@ -13,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -297,10 +300,8 @@ PixelMode own_mode(const jpeg_decompress_struct& c) {
 
 void check_mode(const jpeg_decompress_struct& c, PixelMode mode) {
     if (mode == PixelMode::LA) throw std::invalid_argument("JPEG has no alpha: mode='LA' is not available");
-    // libjpeg-turbo converts CMYK/YCCK only to CMYK, and nothing else to CMYK.
-    if (is_cmyk_source(c) && mode != PixelMode::CMYK)
-        throw UnsupportedFormatError(std::string("JPEG is ") + colorspace_name(c.jpeg_color_space) +
-                                     "; libjpeg-turbo can only decode it with mode='CMYK'");
+    // libjpeg-turbo converts nothing else to CMYK (and CMYK/YCCK only to
+    // CMYK: cmyk.hpp converts those rows to the other modes).
     if (!is_cmyk_source(c) && mode == PixelMode::CMYK)
         throw UnsupportedFormatError(std::string("JPEG is ") + colorspace_name(c.jpeg_color_space) +
                                      "; mode='CMYK' needs a CMYK or YCCK JPEG");
@@ -402,8 +403,10 @@ void scatter_row(std::uint8_t* to, Index pixel_stride, const std::uint8_t* from,
 // Decodes scanlines of a wider window (a crop), or for a target whose pixels
 // are not adjacent, into a scratch band of libjpeg's recommended height, and
 // copies the wanted columns into the target while the band is in cache.
+// A CMYK/YCCK file decoded to another mode goes this way too, each row
+// converted by `cmyk` instead of copied.
 void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int width, unsigned left,
-                       bool inverted) {
+                       bool inverted, CmykRows* cmyk) {
     jpeg_decompress_struct& c = d.cinfo();
     int channels = c.output_components;
     std::size_t window_bytes = static_cast<std::size_t>(c.output_width) * channels;
@@ -414,7 +417,7 @@ void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int
     JSAMPROW* band_rows = pointers.data();
     JDIMENSION first = c.output_scanline;
     std::size_t skip_bytes = static_cast<std::size_t>(left) * channels;
-    guarded(d.state(), [&c, &target, first, rows, width, channels, band, band_rows, skip_bytes, inverted] {
+    guarded(d.state(), [&c, &target, first, rows, width, channels, band, band_rows, skip_bytes, inverted, cmyk] {
         JDIMENSION end = first + static_cast<JDIMENSION>(rows);
         while (c.output_scanline < end) {
             JDIMENSION at = c.output_scanline;
@@ -422,7 +425,13 @@ void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int
             JDIMENSION got = jpeg_read_scanlines(&c, band_rows, want);
             for (JDIMENSION i = 0; i < got; ++i) {
                 std::uint8_t* row = target.data + static_cast<Index>(at - first + i) * target.row_stride;
-                scatter_row(row, target.pixel_stride, band_rows[i] + skip_bytes, width, channels, inverted);
+                std::uint8_t* from = band_rows[i] + skip_bytes;
+                if (!cmyk) {
+                    scatter_row(row, target.pixel_stride, from, width, channels, inverted);
+                    continue;
+                }
+                if (inverted) invert(from, static_cast<std::size_t>(width) * channels);
+                cmyk->write(row, target.pixel_stride, from, width);
             }
         }
     });
@@ -566,13 +575,19 @@ public:
         d.read_header(data);
         jpeg_decompress_struct& c = d.cinfo();
         check_limits(c, request.max_pixels);
-        const PixelMode mode = request.mode ? *request.mode : own_mode(c);
+        // mode=None keeps CMYK as CMYK, unless colours are to be converted (to RGB).
+        const PixelMode mode = request.mode                          ? *request.mode
+                               : request.colour && is_cmyk_source(c) ? PixelMode::RGB
+                                                                      : own_mode(c);
         check_mode(c, mode);
         if (request.dtype && *request.dtype != DType::U8)
             throw std::invalid_argument("JPEG decodes to uint8 only (this build reads 8-bit JPEG)");
         int orientation = orientation_of(c);
         bool transposed = request.oriented && exif_orientation_transposes(orientation);
-        c.out_color_space = output_space(mode);
+        // CMYK/YCCK to any other mode: libjpeg-turbo gives CMYK, converted per row.
+        const bool cmyk_rows = is_cmyk_source(c) && mode != PixelMode::CMYK;
+        const int channels = channels_of(mode);
+        c.out_color_space = cmyk_rows ? JCS_CMYK : output_space(mode);
         c.scale_num = scale_in_eighths(c, request.scale, transposed);
         c.scale_denom = 8;
         guarded(state, [&c] { jpeg_calc_output_dimensions(&c); });
@@ -580,22 +595,26 @@ public:
 
         ImageDecodeResult result;
         result.orientation = orientation;
-        result.meta = {mode, guarded_icc(d), exif_of(c), 0, 0};
+        result.meta.mode = mode;
+        result.meta.icc = guarded_icc(d);
+        result.meta.exif = exif_of(c);
         dpi_of(c, result.meta);
-        result.shape = {crop.width, crop.height, c.out_color_components, orientation};
+        result.shape = {crop.width, crop.height, channels, orientation};
         PixelTarget target = provide_target(result.shape);
-        if (target.pixel_stride == 0) target.pixel_stride = c.out_color_components;
+        if (target.pixel_stride == 0) target.pixel_stride = channels;
+        std::optional<CmykRows> cmyk;
+        if (cmyk_rows) cmyk.emplace(mode, request, result.meta, diagnostics);
 
         guarded(state, [&c] { jpeg_start_decompress(&c); });
         unsigned left = restrict_columns(d, crop);
         skip_rows(d, crop.y);
-        bool inverted = mode == PixelMode::CMYK && c.saw_Adobe_marker;
-        bool direct = left == 0 && c.output_width == static_cast<JDIMENSION>(crop.width) &&
+        bool inverted = is_cmyk_source(c) && c.saw_Adobe_marker;
+        bool direct = !cmyk_rows && left == 0 && c.output_width == static_cast<JDIMENSION>(crop.width) &&
                       target.pixel_stride == c.out_color_components;
         if (direct)
             read_into_target(d, target, crop.height, inverted);
         else
-            read_through_band(d, target, crop.height, crop.width, left, inverted);
+            read_through_band(d, target, crop.height, crop.width, left, inverted, cmyk ? &*cmyk : nullptr);
         finish(d);
         return result;
     }

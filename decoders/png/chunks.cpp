@@ -68,6 +68,11 @@ ChunkScan scan_chunks(ByteSpan data) {
             if (crc32_of(type, 4 + static_cast<std::size_t>(length)) != stored)
                 scan.bad_ancillary_crc.emplace_back(reinterpret_cast<const char*>(type), 4);
         }
+        if (length == 4 && !scan.image_data_started && std::memcmp(type, "cICP", 4) == 0 &&
+            crc32_of(type, 8) == be32(data.data + pos + 12)) {
+            scan.has_cicp = true;
+            std::memcpy(scan.cicp, data.data + pos + 8, 4);
+        }
         pos += 12 + static_cast<std::size_t>(length);
         scan.complete_end = pos;
         if (std::memcmp(type, "IDAT", 4) == 0) scan.image_data_started = true;

@@ -21,6 +21,10 @@ struct ChunkScan {
     std::size_t complete_end = 8; // end of the last whole chunk (or of the signature)
     std::vector<std::string> bad_ancillary_crc;  // types of ancillary chunks whose CRC is wrong
     bool image_data_started = false;  // an IDAT chunk (whole or cut) was reached
+    // cICP (PNG 3rd edition; libspng 0.7 does not read it): primaries,
+    // transfer, matrix, full range, from a whole chunk with a good CRC before IDAT.
+    bool has_cicp = false;
+    std::uint8_t cicp[4] = {0, 0, 0, 0};
 };
 
 ChunkScan scan_chunks(ByteSpan data);

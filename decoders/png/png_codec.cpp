@@ -98,6 +98,7 @@ struct Header {
     bool has_gamma = false;
     double gamma = 0;
     std::string icc;
+    ColourTags colour;  // sRGB, gAMA and cHRM (cICP comes from the chunk scan)
     double dpi_x = 0, dpi_y = 0;  // from pHYs in pixels per metre
     std::string exif;
     int orientation = 1;
@@ -118,6 +119,13 @@ Header read_header(spng_ctx* ctx, bool tolerant) {
     h.has_plte = e == 0;
     h.has_trns = spng_get_trns(ctx, &h.trns) == 0;
     h.has_gamma = spng_get_gama(ctx, &h.gamma) == 0;
+    std::uint8_t srgb_intent = 0;
+    h.colour.srgb = spng_get_srgb(ctx, &srgb_intent) == 0;
+    if (h.has_gamma) h.colour.gamma = h.gamma;
+    spng_chrm chrm{};
+    if (spng_get_chrm(ctx, &chrm) == 0)
+        h.colour.chromaticities = {chrm.white_point_x, chrm.white_point_y, chrm.red_x, chrm.red_y,
+                                   chrm.green_x, chrm.green_y, chrm.blue_x, chrm.blue_y};
     spng_iccp iccp{};
     if (spng_get_iccp(ctx, &iccp) == 0 && iccp.profile) h.icc.assign(iccp.profile, iccp.profile_len);
     spng_phys phys{};
@@ -381,6 +389,8 @@ public:
         result.shape = {p.crop.width, p.crop.height, channels_of(p.mode), h.orientation, p.dtype};
         result.meta.mode = p.mode;
         result.meta.icc = std::move(h.icc);
+        result.meta.colour = std::move(h.colour);
+        if (scan.has_cicp) result.meta.colour.cicp = Cicp{scan.cicp[0], scan.cicp[1], scan.cicp[2], scan.cicp[3] != 0};
         result.meta.exif = std::move(h.exif);
         result.meta.dpi_x = h.dpi_x;
         result.meta.dpi_y = h.dpi_y;

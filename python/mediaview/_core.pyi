@@ -99,6 +99,8 @@ class ImageRequest:
         filter: str = "area",
         fill: Union[int, Sequence[int]] = 0,
         reducing_gap: Optional[float] = 2.0,
+        colorspace: Union[None, str, bytes] = None,
+        intent: str = "relative",
     ) -> None: ...
     @staticmethod
     def options() -> List[Tuple[str, str]]: ...

@@ -1,5 +1,7 @@
 #include "decode_frames.hpp"
 
+#include "src/colour.hpp"
+
 namespace mediaview {
 
 DecodedFrames decode_frames(const CodecTable& codecs, ByteSpan data, const ImageRequest& request,
@@ -15,6 +17,7 @@ DecodedFrames decode_frames(const CodecTable& codecs, ByteSpan data, const Image
     };
     FramesDecodeResult decoded = codec.decode_frames(data, request, provide, diagnostics);
     out.meta = std::move(decoded.meta);
+    if (request.colour) convert_colour(out.frames, out.meta, *request.colour, request.strict, diagnostics);
     out.durations_ms = std::move(decoded.durations_ms);
     out.loop_count = decoded.loop_count;
     return out;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "src/colour.hpp"
 #include "src/exif.hpp"
 #include "src/orientation.hpp"
 #include "src/resize.hpp"
@@ -212,6 +213,7 @@ DecodedImage decode_resized(const ImageCodec& codec, ByteSpan data, const ImageR
     } else {
         image.pixels = StridedArray::allocate(final_shape.dtype, image_shape(final_shape));
     }
+    StridedArray shown = image.pixels;  // what the colour conversion covers (not Contain's padding)
     switch (r.fit) {
         case Fit::Fill:
             resize_into(source, image.pixels, r.filter);
@@ -229,12 +231,13 @@ DecodedImage decode_resized(const ImageCodec& codec, ByteSpan data, const ImageR
         }
         case Fit::Contain:
             fill_pixels(image.pixels, r.fill);
-            resize_into(source,
-                        window(image.pixels, (r.width - g.resized_width) / 2, (r.height - g.resized_height) / 2,
-                               g.resized_width, g.resized_height),
-                        r.filter);
+            shown = window(image.pixels, (r.width - g.resized_width) / 2, (r.height - g.resized_height) / 2,
+                           g.resized_width, g.resized_height);
+            resize_into(source, shown, r.filter);
             break;
     }
+    // After the resize: a pointwise conversion of the fewer pixels.
+    if (request.colour) convert_colour(shown, image.meta, *request.colour, request.strict, diagnostics);
     decoded_scratch.trim();
     resized_scratch.trim();
     return image;
@@ -268,6 +271,8 @@ DecodedImage decode_stored_or_oriented(const ImageCodec& codec, ByteSpan data, c
     // Our own buffer holds the stored frame: orient it as a view. A caller's
     // buffer was already written through the inverse orientation.
     if (request.oriented && !out) image.pixels = apply_exif_orientation(image.pixels, decoded.orientation);
+    // In place, right after the decode, while this thread still has the image.
+    if (request.colour) convert_colour(image.pixels, image.meta, *request.colour, request.strict, diagnostics);
     return image;
 }
 

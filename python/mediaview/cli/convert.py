@@ -53,7 +53,7 @@ def convert_image(job: Job, args) -> str:
     view = mediaview.decode_image(job.src, mode=args.mode, dtype="uint8" if depth == 8 else None,
                                   scale=parse_scale(args.scale), crop=parse_crop(args.crop),
                                   orient=args.orient, **decode_limits(args),
-                                  **parse_resize(args.resize, args.fit))
+                                  colorspace=args.colorspace, **parse_resize(args.resize, args.fit))
     metadata = {"icc": None, "exif": None} if args.strip else {}
     pixels = view
     if depth == 16 and view.format == "B":

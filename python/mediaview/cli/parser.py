@@ -17,6 +17,17 @@ from .info import INFO_HELP, cmd_info
 from .options import AUDIO_OUTPUTS, EXIT_INTERRUPTED, EXIT_USAGE, UsageError, _image_writer_options, _int_in, _limit
 from .report import _show_warning
 
+
+def _colorspace(text: str):
+    """--colorspace: 'srgb', 'linear-srgb', or a profile file's bytes."""
+    if text.lower() in ("srgb", "linear-srgb"):
+        return text.lower()
+    try:
+        with open(text, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise argparse.ArgumentTypeError(f"cannot read the profile {text}: {e.strerror}") from None
+
 EXIT_HELP = """\
 exit status:
   0    every input was done
@@ -93,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("--depth", type=int, choices=(8, 16),
                        help="bits per channel of the output (default: the input's own); a format that stores "
                             "fewer bits gets each value's high byte, as decoding with dtype=uint8 gives it")
+    image.add_argument("--colorspace", type=_colorspace, metavar="srgb|linear-srgb|ICC",
+                       help="convert colours on decode to sRGB, linear sRGB or the profile in this ICC file; "
+                            "the output is tagged with it (--strip: no profile)")
     image.add_argument("--mode", choices=mediaview.MODES,
                        help="decode mode (default: the file's own layout, e.g. L for grey, CMYK for CMYK)")
 
