@@ -11,7 +11,7 @@ PYTHON=${PYTHON:-python3}
 # flac(1): a reference decoder the tests use as an oracle; webp's dwebp(1) likewise
 # for libwebp's scaled decodes, which Pillow cannot make.
 # clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
-APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libsoxr-dev
+APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libdeflate-dev libsoxr-dev
               libwebp-dev libflac-dev libswscale-dev libgtest-dev webp flac clang libclang-rt-14-dev llvm)
 
 missing=()

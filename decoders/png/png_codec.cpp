@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include <spng.h>
 
 #include "chunks.hpp"
+#include "png_fast.hpp"
 #include "rows.hpp"
 #include "src/exif.hpp"
 
@@ -265,6 +267,14 @@ int decode_interlaced(spng_ctx* ctx, const Plan& p, const PixelTarget& t) {
     return error;
 }
 
+// Converts the rows of the crop from an image the fast path decoded whole.
+void deliver_raw(const Plan& p, const RawImage& image, const PixelTarget& t) {
+    std::vector<std::uint8_t> expanded(p.format.needs_expand() ? p.format.expanded_row_bytes(p.width) : 0);
+    for (int r = 0; r < p.crop.height; ++r)
+        deliver(p, image.row(static_cast<std::size_t>(p.crop.y + r)), expanded,
+                t.data + static_cast<Index>(r) * t.row_stride, t.pixel_stride);
+}
+
 std::string libspng_version() {
     return std::to_string(SPNG_VERSION_MAJOR) + "." + std::to_string(SPNG_VERSION_MINOR) + "." +
            std::to_string(SPNG_VERSION_PATCH);
@@ -293,6 +303,8 @@ void check_encode(int error) {
 
 class PngCodec final : public ImageCodec {
 public:
+    explicit PngCodec(bool fast) : fast_(fast) {}
+
     std::string_view name() const override { return "png"; }
     std::string description() const override { return "PNG (libspng)"; }
     std::vector<std::string> extensions() const override { return {"png"}; }
@@ -387,6 +399,15 @@ public:
         PixelTarget target = provide_target(result.shape);
         if (target.pixel_stride == 0) target.pixel_stride = static_cast<Index>(channels_of(p.mode) * itemsize(p.dtype));
 
+        // Whole files only: a cut one keeps libspng's "rows decoded so far".
+        if (fast_ && !scan.cut && scan.iend) {
+            std::optional<RawImage> image =
+                fast_decode_raw(data, p.format, p.width, p.height, ihdr.interlace_method != 0);
+            if (image) {
+                deliver_raw(p, *image, target);
+                return result;
+            }
+        }
         int written = 0;
         int e = spng_decode_image(ctx, nullptr, 0, SPNG_FMT_PNG, SPNG_DECODE_PROGRESSIVE);
         if (!e) {
@@ -518,12 +539,20 @@ public:
         out.size = size;
         return out;
     }
+
+private:
+    bool fast_;
 };
 
 }  // namespace
 
 const ImageCodec& codec() {
-    static const PngCodec instance;
+    static const PngCodec instance(true);
+    return instance;
+}
+
+const ImageCodec& libspng_codec() {
+    static const PngCodec instance(false);
     return instance;
 }
 
