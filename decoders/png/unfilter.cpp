@@ -46,23 +46,48 @@ void paeth_scalar(std::uint8_t* row, const std::uint8_t* prev, std::size_t n, in
 // and the bytes after it are the next row's, not yet read.
 template <int Bpp>
 inline __m128i load_px(const std::uint8_t* p) {
+    // Built in a general register: a partial memcpy into a wider variable
+    // goes through the stack and stalls store-to-load forwarding.
     if constexpr (Bpp == 4) {
         std::uint32_t v;
         std::memcpy(&v, p, 4);
         return _mm_cvtsi32_si128(static_cast<int>(v));
     } else if constexpr (Bpp == 8) {
         return _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    } else if constexpr (Bpp == 3) {
+        std::uint16_t lo;
+        std::memcpy(&lo, p, 2);
+        return _mm_cvtsi32_si128(static_cast<int>(lo | static_cast<std::uint32_t>(p[2]) << 16));
     } else {
-        std::uint64_t v = 0;
-        std::memcpy(&v, p, Bpp);
-        return _mm_cvtsi64_si128(static_cast<long long>(v));
+        static_assert(Bpp == 6);
+        std::uint32_t lo;
+        std::uint16_t hi;
+        std::memcpy(&lo, p, 4);
+        std::memcpy(&hi, p + 4, 2);
+        return _mm_cvtsi64_si128(static_cast<long long>(lo | static_cast<std::uint64_t>(hi) << 32));
     }
 }
 
 template <int Bpp>
 inline void store_px(std::uint8_t* p, __m128i v) {
-    std::uint64_t x = static_cast<std::uint64_t>(_mm_cvtsi128_si64(v));
-    std::memcpy(p, &x, Bpp);
+    if constexpr (Bpp == 4) {
+        std::uint32_t x = static_cast<std::uint32_t>(_mm_cvtsi128_si32(v));
+        std::memcpy(p, &x, 4);
+    } else if constexpr (Bpp == 8) {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(p), v);
+    } else {
+        std::uint64_t x = static_cast<std::uint64_t>(_mm_cvtsi128_si64(v));
+        if constexpr (Bpp == 3) {
+            std::uint16_t lo = static_cast<std::uint16_t>(x);
+            std::memcpy(p, &lo, 2);
+            p[2] = static_cast<std::uint8_t>(x >> 16);
+        } else {
+            std::uint32_t lo = static_cast<std::uint32_t>(x);
+            std::uint16_t hi = static_cast<std::uint16_t>(x >> 32);
+            std::memcpy(p, &lo, 4);
+            std::memcpy(p + 4, &hi, 2);
+        }
+    }
 }
 
 template <int Bpp>
