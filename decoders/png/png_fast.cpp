@@ -86,10 +86,14 @@ libdeflate_decompressor* decompressor() {
 }
 
 // Inflates the whole stream into `out`, which must come out exactly full.
-// libspng (through zlib) honours the window size the header declares, which
-// libdeflate ignores: only the 32 KiB window, what every encoder writes, is ours.
+// zlib (libspng's inflater) refuses a distance beyond the window the header
+// declares; libdeflate allows 32 KiB always. They agree when the declared
+// window holds the whole image: 32 KiB, or a smaller one that covers it (what
+// libpng writes for small images). Other streams fall back.
 bool inflate_exact(const Stream& s, std::uint8_t* out, std::size_t size) {
-    if (s.size < 2 || (s.data[0] & 0x0F) != 8 || (s.data[0] >> 4) != 7) return false;
+    if (s.size < 2 || (s.data[0] & 0x0F) != 8) return false;
+    unsigned window_bits = (s.data[0] >> 4) + 8u;
+    if (window_bits > 15 || (window_bits < 15 && size > (std::size_t{1} << window_bits))) return false;
     std::size_t used_in = 0, used_out = 0;
     libdeflate_result r = libdeflate_zlib_decompress_ex(decompressor(), s.data, s.size, out, size, &used_in, &used_out);
     return r == LIBDEFLATE_SUCCESS && used_in == s.size && used_out == size;

@@ -11,7 +11,8 @@
 //   - a bad CRC on an IDAT or IEND chunk, any chunk other than IEND after
 //     the image data, or a chunk between two IDAT chunks;
 //   - a zlib stream libdeflate refuses, or one that is not exactly the
-//     image's size, a window other than 32 KiB, or bytes after the stream;
+//     image's size, has bytes after it, or declares a window smaller than
+//     both 32 KiB and the image;
 //   - a row filter type above 4.
 #pragma once
 
