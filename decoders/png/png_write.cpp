@@ -102,30 +102,41 @@ inline std::uint8_t paeth(int a, int b, int c) {
 
 inline unsigned cost(std::uint8_t v) { return v < 128 ? v : 256u - v; }
 
+// One byte of filter F: `a` and `c` are the bytes a pixel to the left.
+template <int F>
+inline std::uint8_t filtered_byte(const std::uint8_t* cur, const std::uint8_t* prev, std::size_t i, int a, int c) {
+    int b = prev[i], pred = 0;
+    if constexpr (F == 1) pred = a;
+    if constexpr (F == 2) pred = b;
+    if constexpr (F == 3) pred = (a + b) >> 1;
+    if constexpr (F == 4) pred = paeth(a, b, c);
+    return static_cast<std::uint8_t>(cur[i] - pred);
+}
+
 // Writes filter F of `cur` (previous row `prev`) to `out`; returns the sum
 // of the output's bytes read as signed, the size the heuristic compares.
-// One loop per filter, branch-free, so that the compiler vectorises it.
 template <int F>
 __attribute__((optimize("tree-vectorize"))) std::uint64_t apply_filter(const std::uint8_t* cur,
                                                                        const std::uint8_t* prev, std::size_t n,
                                                                        std::size_t bpp, std::uint8_t* out) {
-    std::uint32_t sum = 0;  // flushed into the 64-bit total every 2^20 bytes: never overflows
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        int a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
-        int pred = 0;
-        if constexpr (F == 1) pred = a;
-        if constexpr (F == 2) pred = b;
-        if constexpr (F == 3) pred = (a + b) >> 1;
-        if constexpr (F == 4) pred = paeth(a, b, c);
-        out[i] = static_cast<std::uint8_t>(cur[i] - pred);
-        sum += cost(out[i]);
-        if ((i & 0xFFFFF) == 0xFFFFF) {
-            total += sum;
-            sum = 0;
-        }
+    std::size_t head = std::min(bpp, n);
+    for (std::size_t i = 0; i < head; ++i) {  // no pixel to the left
+        out[i] = filtered_byte<F>(cur, prev, i, 0, 0);
+        total += cost(out[i]);
     }
-    return total + sum;
+    // The rest in blocks of 2^20 bytes, each summed in 32 bits (no overflow),
+    // the loop free of branches so that the compiler vectorises it.
+    for (std::size_t start = head; start < n; start += std::size_t{1} << 20) {
+        std::size_t end = std::min(n, start + (std::size_t{1} << 20));
+        std::uint32_t sum = 0;
+        for (std::size_t i = start; i < end; ++i) {
+            out[i] = filtered_byte<F>(cur, prev, i, cur[i - bpp], prev[i - bpp]);
+            sum += cost(out[i]);
+        }
+        total += sum;
+    }
+    return total;
 }
 
 std::uint64_t apply_filter(int f, const std::uint8_t* cur, const std::uint8_t* prev, std::size_t n, std::size_t bpp,
