@@ -11,13 +11,6 @@
 namespace mediaview::png {
 namespace {
 
-inline std::uint8_t paeth_predict(int a, int b, int c) {
-    int p = a + b - c;
-    int pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
-    if (pa <= pb && pa <= pc) return static_cast<std::uint8_t>(a);
-    return static_cast<std::uint8_t>(pb <= pc ? b : c);
-}
-
 void sub_scalar(std::uint8_t* row, std::size_t n, int bpp) {
     for (std::size_t i = static_cast<std::size_t>(bpp); i < n; ++i) row[i] = static_cast<std::uint8_t>(row[i] + row[i - bpp]);
 }
@@ -32,11 +25,30 @@ void avg_scalar(std::uint8_t* row, const std::uint8_t* prev, std::size_t n, int 
     for (std::size_t i = b; i < n; ++i) row[i] = static_cast<std::uint8_t>(row[i] + ((row[i - bpp] + prev[i]) >> 1));
 }
 
+// The same choice without data-dependent branches (conditional moves): a
+// photo's Paeth choices are unpredictable, and mispredictions dominated.
+inline int paeth_select(int a, int b, int c) {
+    int pa = std::abs(b - c), pb = std::abs(a - c), pc = std::abs(a + b - 2 * c);
+    int ab = pb < pa ? b : a;
+    int smallest = pb < pa ? pb : pa;
+    return pc < smallest ? c : ab;
+}
+
 void paeth_scalar(std::uint8_t* row, const std::uint8_t* prev, std::size_t n, int bpp) {
     std::size_t b = static_cast<std::size_t>(bpp) < n ? static_cast<std::size_t>(bpp) : n;
     for (std::size_t i = 0; i < b; ++i) row[i] = static_cast<std::uint8_t>(row[i] + prev[i]);
+    if (bpp == 1 && n > 0) {  // the left neighbour and its upper one kept in registers
+        int a = row[0], c = prev[0];
+        for (std::size_t i = 1; i < n; ++i) {
+            int up = prev[i];
+            a = static_cast<std::uint8_t>(row[i] + paeth_select(a, up, c));
+            row[i] = static_cast<std::uint8_t>(a);
+            c = up;
+        }
+        return;
+    }
     for (std::size_t i = b; i < n; ++i)
-        row[i] = static_cast<std::uint8_t>(row[i] + paeth_predict(row[i - bpp], prev[i], prev[i - bpp]));
+        row[i] = static_cast<std::uint8_t>(row[i] + paeth_select(row[i - bpp], prev[i], prev[i - bpp]));
 }
 
 #ifdef MEDIAVIEW_PNG_X86
