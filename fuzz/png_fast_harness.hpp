@@ -6,7 +6,9 @@
 //
 // Input layout: 8 option bytes, then the bytes handed to the decoders.
 //   [0] bits 0-2 mode (own layout, RGB, BGR, RGBA, BGRA, RGBX, L, LA),
-//       3 strict, 4 allow_truncated, 6 crop
+//       3 strict, 4 allow_truncated, 6 crop, 7 rewrite every chunk's CRC
+//       (so that a mutated IDAT reaches the inflaters and the unfilter
+//       instead of stopping at its CRC)
 //   [1] dtype: b % 3 = file depth, uint8, uint16
 //   [3..6] crop x, y, width, height as fractions of the image size
 #pragma once
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "decoders/png/png_codec.hpp"
+#include "decoders/png/png_fast.hpp"
 #include "jpeg_harness.hpp"
 
 namespace mediaview::fuzzing {
@@ -88,9 +91,29 @@ inline bool png_paths_agree(ByteSpan png, const ImageRequest& request) {
            fast.pixels == reference.pixels && fast.warnings == reference.warnings;
 }
 
+// A copy of `png` with the CRC of every whole chunk made right.
+inline std::vector<std::uint8_t> with_fixed_crcs(ByteSpan png) {
+    std::vector<std::uint8_t> out(png.data, png.data + png.size);
+    std::size_t pos = 8;
+    while (out.size() >= pos + 12) {
+        std::size_t length = static_cast<std::size_t>(out[pos]) << 24 | static_cast<std::size_t>(out[pos + 1]) << 16 |
+                             static_cast<std::size_t>(out[pos + 2]) << 8 | out[pos + 3];
+        if (length > out.size() - pos - 12) break;
+        std::uint32_t crc = png::fast_crc32(out.data() + pos + 4, 4 + length);
+        for (int k = 0; k < 4; ++k) out[pos + 8 + length + k] = static_cast<std::uint8_t>(crc >> (24 - 8 * k));
+        pos += 12 + length;
+    }
+    return out;
+}
+
 inline void png_fast_one_input(const std::uint8_t* data, std::size_t size) {
     if (size < kOptionBytes) return;
     ByteSpan png{data + kOptionBytes, size - kOptionBytes};
+    std::vector<std::uint8_t> fixed;
+    if (data[0] & 128) {
+        fixed = with_fixed_crcs(png);
+        png = {fixed.data(), fixed.size()};
+    }
     MEDIAVIEW_FUZZ_CHECK(png_paths_agree(png, png_fast_request(data, png)));
 }
 
