@@ -16,7 +16,7 @@ const CodecTable& codecs() {
         &png::codec(),
         &webp::codec(),
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
-        &sndfile::codec(),  // last: the catch-all for audio
+        &sndfile::codec(),  // is_fallback(): the catch-all for audio
     });
     return table;
 }
