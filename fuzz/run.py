@@ -90,6 +90,17 @@ PNG_OPTIONS = [
     bytes([0x80, 0, 0, 0, 0, 0, 0, 0]),
 ]
 
+# Option prefixes for the differential PNG target (fuzz/png_fast_harness.hpp):
+# own layout; the same with every CRC rewritten after mutation; RGBA uint16
+# with truncation allowed; L uint8 strict; BGR cropped.
+PNG_FAST_OPTIONS = [
+    bytes([0x00, 0, 0, 0, 0, 0, 0, 0]),
+    bytes([0x80, 0, 0, 0, 0, 0, 0, 0]),
+    bytes([0x13, 2, 0, 0, 0, 0, 0, 0]),
+    bytes([0x0E, 1, 0, 0, 0, 0, 0, 0]),
+    bytes([0x42, 0, 0, 40, 30, 128, 200, 0]),
+]
+
 # Option prefixes for the encoder target (see fuzz/encode_harness.hpp), each
 # followed by every payload in encode_payloads(): RGB 4:2:0 plain; L at
 # quality 100 transposed, and 2-D 300x1 mirrored; BGRA 4:2:2 progressive
@@ -212,6 +223,9 @@ def seeds_for(target: str) -> list[bytes]:
     if target == "fuzz_webp":
         webps = sorted((ROOT / "samples").glob("*.webp"))
         return [opt + p.read_bytes()[:65536] for p in webps for opt in WEBP_OPTIONS]
+    if target == "fuzz_png_fast":
+        pngs = [p for folder in PNG_SEED_SOURCES if folder.is_dir() for p in sorted(folder.glob("*.png"))]
+        return [opt + p.read_bytes()[:65536] for p in pngs for opt in PNG_FAST_OPTIONS]
     if target == "fuzz_png":
         pngs = [p for folder in PNG_SEED_SOURCES if folder.is_dir() for p in sorted(folder.glob("*.png"))]
         return [opt + p.read_bytes()[:65536] for p in pngs for opt in PNG_OPTIONS]

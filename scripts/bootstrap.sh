@@ -13,7 +13,7 @@ PYTHON=${PYTHON:-python3}
 # clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
 # liblcms2-dev: colour conversion on decode (colorspace=); liblcms2-utils (tificc) the tests' oracle;
 # colord-data, icc-profiles-free, libgs-common: the ICC profiles of the colour samples, tests and fuzz seeds.
-APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libsoxr-dev
+APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libdeflate-dev libsoxr-dev
               libwebp-dev libflac-dev libswscale-dev libgtest-dev webp flac clang libclang-rt-14-dev llvm
               liblcms2-dev liblcms2-utils colord-data icc-profiles-free libgs-common)
 

@@ -357,18 +357,41 @@ def test_write_image_from_a_strided_view(tmp_path):
 
 def test_compress_level_option(tmp_path):
     view = mediaview.decode_image(SAMPLES / "chelsea_rgb8.png")
-    mediaview.write_image(tmp_path / "0.png", view, compress_level=0)
-    mediaview.write_image(tmp_path / "9.png", view, compress_level=9)
-    # libspng 0.7.3 at level 0 still filters and does not store raw deflate
-    # blocks (102 KB here against 61 KB at 9 and 406 KB of pixels), so the
-    # option's effect is a clear difference, not Pillow's stored blocks.
-    assert (tmp_path / "0.png").stat().st_size > 1.5 * (tmp_path / "9.png").stat().st_size
-    for level in (0, 9):
-        np.testing.assert_array_equal(np.array(Image.open(tmp_path / f"{level}.png")), np.asarray(view))
+    pixels = np.asarray(view)
+    for level in (0, 1, 6, 9, 12):
+        mediaview.write_image(tmp_path / f"{level}.png", view, compress_level=level)
+        np.testing.assert_array_equal(np.array(Image.open(tmp_path / f"{level}.png")), pixels)
+    size = {level: (tmp_path / f"{level}.png").stat().st_size for level in (0, 1, 6, 9, 12)}
+    # Level 0 stores: every pixel byte plus a filter byte per row, and
+    # deflate's 5-byte stored-block headers; nothing smaller.
+    assert size[0] >= pixels.nbytes + pixels.shape[0]
+    assert size[0] < pixels.nbytes + pixels.shape[0] + 2000 + len(view.obj.icc or b"")
+    assert size[12] <= size[6] < size[1] < size[0] / 1.5
     with pytest.raises(ValueError):
-        mediaview.write_image(tmp_path / "x.png", view, compress_level=10)
+        mediaview.write_image(tmp_path / "x.png", view, compress_level=13)
     with pytest.raises(TypeError, match="quality"):  # not a PNG option: like any unexpected keyword
         mediaview.write_image(tmp_path / "x.png", view, quality=90)
+
+
+def test_writer_output_against_pillow_and_zlib(tmp_path):
+    """Every chunk's CRC and the zlib stream are checked by Pillow's decoder
+    with its CRC checks on; a 16-bit RGBA image goes through OpenCV."""
+    from PIL import ImageFile
+
+    assert not ImageFile.LOAD_TRUNCATED_IMAGES
+    rng = np.random.default_rng(3)
+    rgba16 = rng.integers(0, 65536, (37, 53, 4), dtype=np.uint16)
+    mediaview.write_image(tmp_path / "rgba16.png", memoryview(rgba16), mode="RGBA")
+    ref = cv2.imread(str(tmp_path / "rgba16.png"), cv2.IMREAD_UNCHANGED)[..., [2, 1, 0, 3]]
+    np.testing.assert_array_equal(ref, rgba16)
+    for name in ("chelsea_rgb8.png", "astronaut_rgba.png", "camera_gray8.png"):
+        view = mediaview.decode_image(SAMPLES / name, mode=None)
+        mediaview.write_image(tmp_path / name, view)
+        data = (tmp_path / name).read_bytes()
+        assert data.endswith(b"IEND\xaeB`\x82")
+        with Image.open(tmp_path / name) as im:
+            im.load()
+            np.testing.assert_array_equal(arr(np.array(im)), arr(view))
 
 
 def test_metadata_survives_a_png_to_png_write(tmp_path):

@@ -1,8 +1,9 @@
 #include "chunks.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cstring>
+
+#include <libdeflate.h>
 
 
 namespace mediaview::png {
@@ -19,28 +20,12 @@ void put_be32(std::vector<std::uint8_t>& out, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
 }
 
-const std::array<std::uint32_t, 256>& crc_table() {
-    static const std::array<std::uint32_t, 256> table = [] {
-        std::array<std::uint32_t, 256> t{};
-        for (std::uint32_t n = 0; n < 256; ++n) {
-            std::uint32_t c = n;
-            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[n] = c;
-        }
-        return t;
-    }();
-    return table;
-}
-
 bool is_ancillary(const std::uint8_t* type) { return (type[0] & 0x20) != 0; }
 
 }  // namespace
 
 std::uint32_t crc32_of(const std::uint8_t* data, std::size_t size, std::uint32_t crc) {
-    const auto& table = crc_table();
-    crc = ~crc;
-    for (std::size_t i = 0; i < size; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
-    return ~crc;
+    return libdeflate_crc32(crc, data, size);
 }
 
 ChunkScan scan_chunks(ByteSpan data) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@
 #include <spng.h>
 
 #include "chunks.hpp"
+#include "png_fast.hpp"
+#include "png_write.hpp"
 #include "rows.hpp"
 #include "src/exif.hpp"
 
@@ -273,6 +276,14 @@ int decode_interlaced(spng_ctx* ctx, const Plan& p, const PixelTarget& t) {
     return error;
 }
 
+// Converts the rows of the crop from an image the fast path decoded whole.
+void deliver_raw(const Plan& p, const RawImage& image, const PixelTarget& t) {
+    std::vector<std::uint8_t> expanded(p.format.needs_expand() ? p.format.expanded_row_bytes(p.width) : 0);
+    for (int r = 0; r < p.crop.height; ++r)
+        deliver(p, image.row(static_cast<std::size_t>(p.crop.y + r)), expanded,
+                t.data + static_cast<Index>(r) * t.row_stride, t.pixel_stride);
+}
+
 std::string libspng_version() {
     return std::to_string(SPNG_VERSION_MAJOR) + "." + std::to_string(SPNG_VERSION_MINOR) + "." +
            std::to_string(SPNG_VERSION_PATCH);
@@ -291,18 +302,14 @@ int color_type_for(PixelMode mode) {
     throw std::invalid_argument("PNG stores L, LA, RGB or RGBA, not " + std::string(pixel_mode_name(mode)));
 }
 
-void check_encode(int error) {
-    if (!error) return;
-    if (error == SPNG_EMEM) throw std::bad_alloc();
-    throw Error("PNG encoder: " + message_of(error));
-}
-
 // ---- the codec -------------------------------------------------------------------
 
 class PngCodec final : public ImageCodec {
 public:
+    explicit PngCodec(bool fast) : fast_(fast) {}
+
     std::string_view name() const override { return "png"; }
-    std::string description() const override { return "PNG (libspng)"; }
+    std::string description() const override { return "PNG (libspng, libdeflate)"; }
     std::vector<std::string> extensions() const override { return {"png"}; }
     std::string library_version() const override { return "libspng " + libspng_version(); }
 
@@ -397,6 +404,15 @@ public:
         PixelTarget target = provide_target(result.shape);
         if (target.pixel_stride == 0) target.pixel_stride = static_cast<Index>(channels_of(p.mode) * itemsize(p.dtype));
 
+        // Whole files only: a cut one keeps libspng's "rows decoded so far".
+        if (fast_ && !scan.cut && scan.iend) {
+            std::optional<RawImage> image =
+                fast_decode_raw(data, p.format, p.width, p.height, ihdr.interlace_method != 0);
+            if (image) {
+                deliver_raw(p, *image, target);
+                return result;
+            }
+        }
         int written = 0;
         int e = spng_decode_image(ctx, nullptr, 0, SPNG_FMT_PNG, SPNG_DECODE_PROGRESSIVE);
         if (!e) {
@@ -437,9 +453,9 @@ public:
         OptionSpec level;
         level.name = "compress_level";
         level.kind = OptionSpec::Kind::Int;
-        level.doc = "zlib compression level, 0 (none, fastest) to 9 (smallest); default 6";
+        level.doc = "deflate level (libdeflate), 0 (stored: no compression) to 12 (smallest, slowest); default 6";
         level.min = 0;
-        level.max = 9;
+        level.max = kMaxCompressLevel;
         return {level};
     }
     std::vector<PixelMode> encode_modes() const override {
@@ -449,7 +465,7 @@ public:
 
     EncodedBytes encode(const StridedArray& pixels, const ImageMeta& meta, const Options& options) const override {
         check_options(encode_options(), options, name());
-        int level = static_cast<int>(int_option(options, "compress_level", 6));
+        int level = static_cast<int>(int_option(options, "compress_level", kDefaultCompressLevel));
         int color_type = color_type_for(meta.mode);
         int channels = mediaview::channels_of(meta.mode);
         if (pixels.ndim() != 2 && pixels.ndim() != 3)
@@ -465,75 +481,22 @@ public:
         Index h = pixels.shape()[0], w = pixels.shape()[1];
         if (h <= 0 || w <= 0 || h > 0x7FFFFFFF || w > 0x7FFFFFFF)
             throw std::invalid_argument("PNG encoder: an image must be 1 to 2^31-1 pixels each way");
-        std::size_t item = pixels.itemsize();
-
-        Context ctx_owner(SPNG_CTX_ENCODER);
-        spng_ctx* ctx = ctx_owner.get();
-        check_encode(spng_set_option(ctx, SPNG_ENCODE_TO_BUFFER, 1));
-        check_encode(spng_set_option(ctx, SPNG_IMG_COMPRESSION_LEVEL, level));
-        spng_ihdr ihdr{};
-        ihdr.width = static_cast<std::uint32_t>(w);
-        ihdr.height = static_cast<std::uint32_t>(h);
-        ihdr.bit_depth = static_cast<std::uint8_t>(item * 8);
-        ihdr.color_type = static_cast<std::uint8_t>(color_type);
-        check_encode(spng_set_ihdr(ctx, &ihdr));
-        if (!meta.icc.empty()) {
-            spng_iccp iccp{};
-            std::strcpy(iccp.profile_name, "ICC Profile");
-            iccp.profile_len = meta.icc.size();
-            iccp.profile = const_cast<char*>(meta.icc.data());  // libspng copies it
-            check_encode(spng_set_iccp(ctx, &iccp));
-        }
-        if (meta.dpi_x > 0 && meta.dpi_y > 0) {
-            spng_phys phys{};
-            phys.unit_specifier = 1;  // pixels per metre
-            phys.ppu_x = static_cast<std::uint32_t>(meta.dpi_x / 0.0254 + 0.5);
-            phys.ppu_y = static_cast<std::uint32_t>(meta.dpi_y / 0.0254 + 0.5);
-            check_encode(spng_set_phys(ctx, &phys));
-        }
-        if (!meta.exif.empty()) {
-            spng_exif exif{};
-            exif.length = meta.exif.size();
-            exif.data = const_cast<char*>(meta.exif.data());
-            if (spng_set_exif(ctx, &exif))
-                throw std::invalid_argument("PNG encoder: the EXIF block is not a TIFF structure (eXIf needs one)");
-        }
-        check_encode(spng_encode_image(ctx, nullptr, 0, SPNG_FMT_PNG, SPNG_ENCODE_PROGRESSIVE | SPNG_ENCODE_FINALIZE));
-
-        std::size_t row_bytes = static_cast<std::size_t>(w) * channels * item;
-        const auto& s = pixels.strides();
-        bool packed = s[1] == static_cast<Index>(channels * item) && (pixels.ndim() == 2 || s[2] == static_cast<Index>(item));
-        std::vector<std::uint8_t> scratch(packed ? 0 : row_bytes);
-        for (Index y = 0; y < h; ++y) {
-            const std::uint8_t* row = pixels.data() + y * s[0];
-            if (!packed) {
-                std::uint8_t* to = scratch.data();
-                for (Index x = 0; x < w; ++x) {
-                    const std::uint8_t* px = row + x * s[1];
-                    for (Index k = 0; k < c; ++k, to += item)
-                        std::memcpy(to, px + (pixels.ndim() == 3 ? k * s[2] : 0), item);
-                }
-                row = scratch.data();
-            }
-            int e = spng_encode_row(ctx, row, row_bytes);
-            if (e == SPNG_EOI && y == h - 1) break;
-            check_encode(e);
-        }
-        int error = 0;
-        std::size_t size = 0;
-        void* png = spng_get_png_buffer(ctx, &size, &error);
-        if (!png) check_encode(error ? error : SPNG_EINTERNAL);
-        EncodedBytes out;
-        out.data = {static_cast<std::uint8_t*>(png), std::free};
-        out.size = size;
-        return out;
+        return write_png(pixels, meta, color_type, level);
     }
+
+private:
+    bool fast_;
 };
 
 }  // namespace
 
 const ImageCodec& codec() {
-    static const PngCodec instance;
+    static const PngCodec instance(true);
+    return instance;
+}
+
+const ImageCodec& libspng_codec() {
+    static const PngCodec instance(false);
     return instance;
 }
 

@@ -1,0 +1,43 @@
+// The fast PNG decode path: our own walk over the image data chunks (CRC by
+// libdeflate), the zlib stream inflated by libdeflate in one call, rows
+// unfiltered in place with SIMD (unfilter.hpp) and Adam7 passes placed.
+// It yields the image in libspng's SPNG_FMT_PNG layout (samples packed as
+// stored, 16-bit in host order), which rows.cpp then expands and converts.
+//
+// It never reports an error itself: on anything it does not vouch for it
+// returns nothing, and the caller decodes with libspng, whose errors,
+// warnings and partial rows are the reference. What falls back:
+//   - a file cut short, or without IEND (allow_truncated's "rows so far");
+//   - a bad CRC on an IDAT or IEND chunk, any chunk other than IEND after
+//     the image data, or a chunk between two IDAT chunks;
+//   - a zlib stream libdeflate refuses, or one that is not exactly the
+//     image's size, has bytes after it, or declares a window smaller than
+//     both 32 KiB and the image;
+//   - a row filter type above 4.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "rows.hpp"
+#include "src/codec.hpp"
+
+namespace mediaview::png {
+
+// The unfiltered image. Row y starts at data + offset + y * stride and holds
+// `row_bytes` bytes in SPNG_FMT_PNG layout.
+struct RawImage {
+    std::unique_ptr<std::uint8_t[]> buffer;  // uninitialised on allocation: written whole before use
+    std::size_t offset = 0;
+    std::size_t stride = 0;
+    const std::uint8_t* row(std::size_t y) const { return buffer.get() + offset + y * stride; }
+};
+
+std::optional<RawImage> fast_decode_raw(ByteSpan data, const RawFormat& format, std::uint32_t width,
+                                        std::uint32_t height, bool interlaced);
+
+std::uint32_t fast_crc32(const std::uint8_t* data, std::size_t size, std::uint32_t crc = 0);
+
+}  // namespace mediaview::png
