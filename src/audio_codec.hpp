@@ -27,6 +27,11 @@ struct AudioHints {
     std::string endian;   // "FILE", "LITTLE", "BIG", "CPU"; empty = FILE
     int samplerate = 0;
     int channels = 0;
+    // Which stream of a multi-stream container (the audio of a video file,
+    // several languages): the container's stream index, as ffprobe and
+    // TorchCodec count them; -1: the codec's choice (FFmpeg's "best" audio
+    // stream). Codecs of single-stream formats refuse any other value.
+    int stream = -1;
 };
 
 // What a read tolerates: damage, a stream that ends early, an unchecked
@@ -60,6 +65,10 @@ struct AudioInfo {
     bool seekable = false;
     bool exact_length = true;  // false when `frames` is an estimate (MP3 without a Xing/Info header)
     std::vector<std::pair<std::string, std::string>> tags;  // ("title", "..."), only those present
+    std::int64_t bitrate = 0;  // bits per second of the stream read, when the container says; 0 unknown
+    // The container's streams, when it has several kinds or more than one
+    // ("0: audio aac 44100 Hz 2 ch (read), 1: video h264"); empty otherwise.
+    std::string streams;
     // Set when the container itself shows the data ends early (a data chunk
     // longer than the file, an Ogg stream without its end page): what is
     // missing, in the user's terms. Empty when nothing is known to be

@@ -119,6 +119,8 @@ Fields fields_of(const AudioInfo& i) {
         {"subtype_info", i.subtype_info},
         {"seekable", i.seekable},
         {"exact_length", i.exact_length},
+        {"bitrate", i.bitrate > 0 ? FieldValue(i.bitrate) : FieldValue()},
+        {"streams", i.streams.empty() ? FieldValue() : FieldValue(i.streams)},
     };
 }
 
