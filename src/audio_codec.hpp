@@ -194,6 +194,9 @@ public:
     // The dtype that carries samples stored as `subtype` without loss (PCM_16:
     // int16, PCM_24: int32, FLOAT: float32), else nullopt.
     virtual std::optional<DType> exact_dtype(const std::string& subtype) const = 0;
+    // Whether its containers can hold several streams (AudioHints::stream
+    // chooses); the others hold one, stream 0.
+    virtual bool reads_streams() const { return false; }
 };
 
 }  // namespace mediaview

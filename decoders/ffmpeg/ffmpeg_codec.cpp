@@ -177,6 +177,8 @@ public:
         if (subtype == "PCM_F64LE" || subtype == "PCM_F64BE") return DType::F64;
         return std::nullopt;
     }
+
+    bool reads_streams() const override { return true; }
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 
 #include "src/errors.hpp"
 
@@ -40,8 +41,18 @@ Libav load() {
     const char* packages[] = {"libavutil" MEDIAVIEW_STR(LIBAVUTIL_VERSION_MAJOR),
                               "libavcodec" MEDIAVIEW_STR(LIBAVCODEC_VERSION_MAJOR),
                               "libavformat" MEDIAVIEW_STR(LIBAVFORMAT_VERSION_MAJOR)};
+    // MEDIAVIEW_NO_FFMPEG=1: behave as if FFmpeg were absent (a process that
+    // must not load GPL libraries; the tests of the missing-library error).
+    const char* refuse = std::getenv("MEDIAVIEW_NO_FFMPEG");
+    const bool refused = refuse && *refuse && std::string(refuse) != "0";
     void* libs[3] = {};
     for (int i = 0; i < 3; ++i) {
+        if (refused) {
+            l.error = std::string("this format is read through FFmpeg's ") + names[2] +
+                      ", which MEDIAVIEW_NO_FFMPEG forbids loading (unset it; Debian/Ubuntu: apt-get install " +
+                      packages[2] + ")";
+            return l;
+        }
         // The libraries stay loaded for the life of the process.
         libs[i] = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
         if (!libs[i]) {
