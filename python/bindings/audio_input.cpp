@@ -24,6 +24,7 @@ AudioHints hints_from(py::handle hints) {
     text("endian", h.endian);
     number("samplerate", h.samplerate);
     number("channels", h.channels);
+    number("stream", h.stream);
     return h;
 }
 

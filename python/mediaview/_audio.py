@@ -49,7 +49,17 @@ class RawFormat(NamedTuple):
     endian: str = "FILE"
 
 
-def _hints(format: Optional[str], raw: Optional[RawFormat]) -> Optional[dict]:
+def _hints(format: Optional[str], raw: Optional[RawFormat], stream: Optional[int] = None) -> Optional[dict]:
+    hints = _source_hints(format, raw)
+    if stream is None:
+        return hints
+    stream = _index(stream, "stream")
+    if stream < 0:
+        raise ValueError(f"stream must be a stream index >= 0, not {stream}")
+    return {**(hints or {}), "stream": stream}
+
+
+def _source_hints(format: Optional[str], raw: Optional[RawFormat]) -> Optional[dict]:
     if raw is not None:
         if not isinstance(raw, RawFormat):
             raise TypeError(f"raw must be a mediaview.RawFormat(samplerate, channels, subtype, endian), "
@@ -98,7 +108,7 @@ def _index(value, name: str) -> Optional[int]:
 
 
 def audio_info(src: Source, *, raw: Optional[RawFormat] = None, format: Optional[str] = None,
-               **old) -> AudioInfo:
+               stream: Optional[int] = None, **old) -> AudioInfo:
     """Reads an audio header and returns an :class:`AudioInfo`.
 
     Attributes: ``samplerate``, ``channels``, ``frames``, ``duration`` (seconds),
@@ -109,9 +119,13 @@ def audio_info(src: Source, *, raw: Optional[RawFormat] = None, format: Optional
     comment, genre, tracknumber, copyright, software, license).
     ``raw=RawFormat(samplerate, channels, subtype, endian)`` describes
     headerless RAW input; ``format`` is checked against what the content is.
+    ``stream`` (containers of several streams: MP4, Matroska, the audio of
+    videos) is the index of the stream to describe, as ffprobe numbers them;
+    ``None`` is the "best" audio stream. ``bitrate`` (bits/s) and ``streams``
+    (every stream of such a container) are ``None`` where unknown.
     """
     _old_raw_keywords("audio_info", old)
-    return _core.audio_info(src, _hints(format, raw))
+    return _core.audio_info(src, _hints(format, raw, stream))
 
 
 def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Optional[int] = None,
@@ -121,7 +135,7 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
                layout: str = "interleaved", always_2d: bool = False, out=None, threads: int = 1,
                raw: Optional[RawFormat] = None, format: Optional[str] = None, mmap: bool = False,
                max_samples=DEFAULT, strict: bool = False, allow_truncated: bool = False,
-               verify: bool = False, **old) -> Tuple[memoryview, int]:
+               verify: bool = False, stream: Optional[int] = None, **old) -> Tuple[memoryview, int]:
     """Decodes audio and returns ``(samples, samplerate)``.
 
     ``samples`` is a memoryview of ``dtype`` (``int16`` 'h', ``int32`` 'i',
@@ -196,6 +210,11 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     MD5; the whole stream is decoded for it, also for a range, on one
     thread): a mismatch is a :class:`DecodeError`, a stream without one
     gives a warning.
+
+    ``stream``: which stream of a container holding several (the audio of a
+    video, several languages), by its index as ffprobe and TorchCodec count
+    them; ``None`` (default) is FFmpeg's "best" audio stream. A stream that
+    is not audio is a ``ValueError`` naming the audio streams.
     """
     _old_raw_keywords("read_audio", old)
     if mmap is not None:
@@ -205,7 +224,7 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
                             args.text(layout, "layout", ("interleaved", "planar")),
                             args.flag(always_2d, "always_2d"), out, _index(threads, "threads"), mmap,
                             limit_argument(max_samples, "MAX_AUDIO_SAMPLES", "samples", "max_samples"),
-                            _hints(format, raw), _rate(samplerate, "samplerate"), _rate(channels, "channels"), mix,
+                            _hints(format, raw, stream), _rate(samplerate, "samplerate"), _rate(channels, "channels"), mix,
                             args.text(resample_quality, "resample_quality"), args.flag(strict, "strict"),
                             args.flag(allow_truncated, "allow_truncated"),
                             _seconds(offset, "offset"), _seconds(duration, "duration"),
@@ -217,7 +236,7 @@ def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = 
                  samplerate: Optional[int] = None, channels: Optional[int] = None,
                  mix: Optional[Sequence[Sequence[float]]] = None, resample_quality: str = "hq",
                  raw: Optional[RawFormat] = None, strict: bool = False,
-                 allow_truncated: bool = False) -> Iterator[memoryview]:
+                 allow_truncated: bool = False, stream: Optional[int] = None) -> Iterator[memoryview]:
     """Yields the audio in blocks of ``blocksize`` frames (the last may be
     shorter), each starting ``blocksize - overlap`` frames after the previous,
     as python-soundfile's ``blocks()`` does. Shapes and layouts as for
@@ -229,7 +248,7 @@ def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = 
     :func:`read_audio` of the same range. ``start``/``stop`` count source
     frames. ``strict``/``allow_truncated``: the damage policy of
     :func:`read_audio`, applied when the source ends early (the blocks
-    before it have been yielded by then).
+    before it have been yielded by then). ``stream``: as for :func:`read_audio`.
 
     One decoder handle reads the range front to back with a single seek.
     A block's memory is reused for a later block only when nothing refers to
@@ -242,7 +261,7 @@ def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = 
                                args.flag(always_2d, "always_2d"), _rate(samplerate, "samplerate"),
                                _rate(channels, "channels"), mix, args.text(resample_quality, "resample_quality"),
                                args.flag(strict, "strict"), args.flag(allow_truncated, "allow_truncated"),
-                               _hints(None, raw))
+                               _hints(None, raw, stream))
 
     def blocks() -> Iterator[memoryview]:
         while True:

@@ -120,6 +120,7 @@ def read_audios(
     max_samples=DEFAULT,
     strict: bool = False,
     allow_truncated: bool = False,
+    stream: Optional[int] = None,
 ):
     """Reads many clips in the same worker pool as :func:`decode_images`
     (each clip on one worker, the GIL released for the whole batch); every
@@ -158,7 +159,7 @@ def read_audios(
         args.flag(always_2d, "always_2d"),
         mmap if mmap is None else args.flag(mmap, "mmap"),
         limit_argument(max_samples, "MAX_AUDIO_SAMPLES", "samples", "max_samples"),
-        _hints(format, raw),
+        _hints(format, raw, stream),
         args.flag(pad, "pad"),
         pad_to,
         _rate(samplerate, "samplerate"),
