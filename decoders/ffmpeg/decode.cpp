@@ -11,7 +11,18 @@ namespace mediaview::ffmpeg {
 bool Demux::next_frame() {
     frame_valid_ = false;
     frame_at_ = 0;
-    if (!receive()) return silence_ > 0;
+    if (!receive()) {
+        // Packets refused at the very end are a stream cut inside its last
+        // packet, not damage within it: no silence stands for them.
+        if (silence_ > 0 || trailing_losses_ > 0) {
+            ended_in_damage_ = true;
+            lost_packets_ -= trailing_losses_;
+            lost_frames_ -= silence_;
+            silence_ = 0;
+        }
+        return false;
+    }
+    trailing_losses_ = 0;
     check_layout();
     frame_valid_ = true;
     return true;
@@ -59,7 +70,7 @@ bool Demux::receive() {
 void Demux::lost_packet(std::int64_t frames) {
     const double at = layout_.samplerate > 0 ? static_cast<double>(position_) / layout_.samplerate : 0.0;
     if (source_.policy.strict)
-        throw DecodeError("damaged " + codec_name() + " data near " + std::to_string(at) +
+        throw DecodeError("damaged " + upper_codec_name() + " data near " + std::to_string(at) +
                           " s: a packet the decoder refuses (strict=True)");
     frames = std::max<std::int64_t>(frames, 0);
     // Silence needs the layout; damage before the first good frame just
@@ -67,12 +78,13 @@ void Demux::lost_packet(std::int64_t frames) {
     if (have_layout_) silence_ += frames;
     if (lost_packets_ == 0) first_loss_seconds_ = at;
     ++lost_packets_;
+    ++trailing_losses_;
     lost_frames_ += have_layout_ ? frames : 0;
 }
 
 std::vector<std::string> Demux::take_warnings() {
     if (lost_packets_ > 0) {
-        warnings_.push_back("damaged " + codec_name() + " data: " + std::to_string(lost_packets_) +
+        warnings_.push_back("damaged " + upper_codec_name() + " data: " + std::to_string(lost_packets_) +
                             " packet(s) the decoder refuses, from " + std::to_string(first_loss_seconds_) +
                             " s on, were replaced by " + std::to_string(lost_frames_) + " frames of silence");
         lost_packets_ = 0;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -244,6 +245,8 @@ void Demux::restart() {
     silence_ = 0;
     position_ = 0;
     demux_done_ = false;
+    trailing_losses_ = 0;
+    ended_in_damage_ = false;
     open();
 }
 
@@ -255,6 +258,12 @@ std::string Demux::container_long_name() const {
 }
 
 std::string Demux::codec_name() const { return libav().avcodec_get_name(stream_->codecpar->codec_id); }
+
+std::string Demux::upper_codec_name() const {
+    std::string name = codec_name();
+    for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return name;
+}
 
 std::string Demux::codec_long_name() const {
     const Libav& av = libav();

@@ -50,6 +50,7 @@ public:
     const std::string& container() const { return container_; }
     std::string container_long_name() const;
     std::string codec_name() const;
+    std::string upper_codec_name() const;  // "AAC", "ALAC": as AudioInfo::subtype
     std::string codec_long_name() const;
     std::int64_t bitrate() const;
     std::string streams_description() const;
@@ -79,6 +80,9 @@ public:
     // Back to the first frame: everything reopened, as a new handle.
     void restart();
     std::vector<std::string> take_warnings();
+    // Whether the stream ended inside a packet the decoder refused (a cut
+    // file): frames are missing at the end.
+    bool ended_in_damage() const { return ended_in_damage_; }
 
 private:
     void open();
@@ -112,7 +116,8 @@ private:
     std::int64_t position_ = 0;
     bool demux_done_ = false;
     // Damage survived, reported by take_warnings().
-    std::int64_t lost_packets_ = 0, lost_frames_ = 0;
+    std::int64_t lost_packets_ = 0, lost_frames_ = 0, trailing_losses_ = 0;
+    bool ended_in_damage_ = false;
     double first_loss_seconds_ = -1;
     std::vector<std::string> warnings_;
 };

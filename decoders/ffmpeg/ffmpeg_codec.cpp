@@ -11,11 +11,6 @@
 namespace mediaview::ffmpeg {
 namespace {
 
-std::string upper(std::string text) {
-    for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return text;
-}
-
 // The tags we report, from the container's metadata keys.
 const std::pair<const char*, const char*> tag_keys[] = {
     {"title", "title"},     {"artist", "artist"},   {"album", "album"},         {"date", "date"},
@@ -67,6 +62,9 @@ public:
             position_ += n;
             done += n;
         }
+        // The read's damage policy (the core's) sees a stream cut inside a packet.
+        if (demux_.ended_in_damage() && info_.damage.empty())
+            info_.damage = "the " + info_.format + " data ends inside a packet (truncated or damaged)";
         return done;
     }
 
@@ -100,7 +98,7 @@ private:
         info_.samplerate = l.samplerate;
         info_.channels = l.channels;
         info_.format = demux_.container();
-        info_.subtype = upper(demux_.codec_name());
+        info_.subtype = demux_.upper_codec_name();
         info_.endian = "FILE";
         info_.format_info = demux_.container_long_name();
         info_.subtype_info = demux_.codec_long_name();
