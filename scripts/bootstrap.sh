@@ -7,12 +7,15 @@ cd "$(dirname "$0")/.."
 VENV=${1:-.venv}
 PYTHON=${PYTHON:-python3}
 
-# libswscale-dev: resize on load (size=).
+# libswscale-dev: resize on load (size=). libavformat-dev, libavcodec-dev: the
+# headers of the FFmpeg audio codec (decoders/ffmpeg, dlopen'ed at run time:
+# the -dev packages bring the libraries); ffmpeg(1): its tests' oracle and
+# the maker of its samples.
 # flac(1): a reference decoder the tests use as an oracle; webp's dwebp(1) likewise
 # for libwebp's scaled decodes, which Pillow cannot make.
 # clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
 APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libsoxr-dev
-              libwebp-dev libflac-dev libswscale-dev libgtest-dev webp flac clang libclang-rt-14-dev llvm)
+              libwebp-dev libflac-dev libswscale-dev libavformat-dev libavcodec-dev ffmpeg libgtest-dev webp flac clang libclang-rt-14-dev llvm)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
