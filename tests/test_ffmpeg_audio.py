@@ -160,6 +160,23 @@ def test_encoder_delay_and_padding_are_removed(long_aac):
     assert lags[int(np.argmin(errors))] == 0
 
 
+def test_itunes_gapless_note_without_an_edit_list(tmp_path):
+    # iTunes writes no edit list but an iTunSMPB tag: delay 0x400 (AAC's 1024
+    # frames of priming), padding, and the length, 0xAC44 = 44100 frames.
+    note = " 00000000 00000400 000002FC 000000000000AC44" + " 00000000" * 8
+    m4a = encode([SAMPLES / "music_stereo.flac"], ["-c:a", "aac", "-b:a", "48k", "-use_editlist", "0",
+                                                  "-movflags", "use_metadata_tags", "-metadata", f"iTunSMPB={note}"],
+                 tmp_path / "itunes.m4a")
+    info = mv.audio_info(m4a)
+    assert (info.frames, info.exact_length) == (44100, True)
+    ours = whole(m4a)
+    reference = ffmpeg_samples(m4a, 2)  # the CLI keeps the priming: no edit list says to drop it
+    assert len(ours) == 44100 and len(reference) >= 1024 + 44100
+    np.testing.assert_allclose(ours, reference[1024:1024 + 44100], rtol=0, atol=1e-6)
+    part = np.asarray(mv.read_audio(m4a, start=20000, frames=1000, always_2d=True)[0])
+    np.testing.assert_array_equal(part, ours[20000:21000])
+
+
 # ---- ranges -----------------------------------------------------------------------------------
 
 

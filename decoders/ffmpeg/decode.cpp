@@ -58,6 +58,7 @@ bool Demux::receive() {
             av.av_packet_unref(packet_.get());
             continue;
         }
+        if (first_packet_ts_ == AV_NOPTS_VALUE) first_packet_ts_ = packet_->pts;
         std::int64_t duration = packet_->duration > 0 && have_layout_ ? samples_of(packet_->duration) : 0;
         rc = av.avcodec_send_packet(decoder_.get(), packet_.get());
         av.av_packet_unref(packet_.get());
@@ -113,6 +114,10 @@ void Demux::check_layout() {
                           " Hz, " + std::to_string(layout_.channels) + " channel(s) to " + std::to_string(rate) +
                           " Hz, " + std::to_string(channels) + " at frame " + std::to_string(position_) +
                           ": one array cannot hold both (read the parts with start/stop)");
+}
+
+bool Demux::delay_removed() const {
+    return first_packet_ts_ != AV_NOPTS_VALUE && samples_of(first_packet_ts_) < origin_;
 }
 
 std::int64_t Demux::ready() const {

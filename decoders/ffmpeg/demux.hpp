@@ -61,6 +61,10 @@ public:
     // length without the encoder's padding) rather than an estimate.
     bool length_is_exact() const;
     std::string tag(const char* key) const;  // empty when absent
+    // Whether libavcodec already dropped the encoder's delay at the start
+    // (an MP4 edit list, Opus pre-skip): the first frame's timestamp is
+    // later than its packet's.
+    bool delay_removed() const;
     const Layout& layout() const { return layout_; }
 
     // ---- decoding ----
@@ -110,6 +114,7 @@ private:
     Layout layout_;
     bool have_layout_ = false;
     std::int64_t origin_ = 0;   // the first decoded sample on the stream's timeline, in samples
+    std::int64_t first_packet_ts_ = AV_NOPTS_VALUE;  // of our stream, in its time base
     std::int64_t frame_at_ = 0; // next unread sample of frame_
     bool frame_valid_ = false;
     std::int64_t silence_ = 0;  // frames of silence standing for damaged packets, before frame_

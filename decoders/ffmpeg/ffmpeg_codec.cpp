@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <cstdlib>
 #include <set>
+#include <sstream>
 
 #include "demux.hpp"
 #include "samples.hpp"
@@ -18,14 +20,38 @@ const std::pair<const char*, const char*> tag_keys[] = {
     {"encoder", "software"}, {"license", "license"},
 };
 
+// iTunes' gapless note (the 'iTunSMPB' tag of M4A files made by iTunes and
+// Apple's encoders, which write no edit list): " 00000000 00000840
+// 000001CA 00000000003F31F6 ...", hexadecimal: (reserved), the encoder
+// delay, the padding, and the original length in frames.
+struct ItunesGapless {
+    std::int64_t delay = 0;
+    std::int64_t frames = 0;
+};
+
+std::optional<ItunesGapless> itunes_gapless(const std::string& tag) {
+    std::istringstream in(tag);
+    std::string field[4];
+    for (std::string& f : field)
+        if (!(in >> f)) return std::nullopt;
+    ItunesGapless g;
+    char* end = nullptr;
+    g.delay = std::strtoll(field[1].c_str(), &end, 16);
+    if (*end) return std::nullopt;
+    g.frames = std::strtoll(field[3].c_str(), &end, 16);
+    if (*end || g.delay < 0 || g.delay > (1 << 16) || g.frames <= 0) return std::nullopt;
+    return g;
+}
+
 // One open input: the demuxer and decoder (Demux), the frame being handed
 // out, and where we are on the timeline of the decoded audio.
 class Handle final : public AudioHandle {
 public:
     explicit Handle(const AudioSource& source) : demux_(source) {
-        position_ = 0;
         if (!demux_.next_frame()) throw DecodeError("the " + demux_.container() + " file holds no decodable audio");
         describe();
+        position_ = -lead_;
+        skip_to(0);
     }
 
     const AudioInfo& info() const override { return info_; }
@@ -41,11 +67,11 @@ public:
             throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": the audio has " +
                               std::to_string(info_.frames) + " frames");
         if (frame == position_) return;
-        if (demux_.seek_by_index(frame)) {
-            position_ = demux_.position();
+        if (demux_.seek_by_index(frame + lead_)) {
+            position_ = demux_.position() - lead_;
         } else if (frame < position_) {
             demux_.restart();
-            position_ = 0;
+            position_ = -lead_;
         }
         skip_to(frame);
     }
@@ -108,8 +134,16 @@ private:
         std::int64_t declared = demux_.declared_frames();
         info_.exact_length = demux_.length_is_exact() && declared >= 0;
         info_.frames = declared >= 0 ? declared : AudioInfo::unknown_length;
+        // An M4A without an edit list may say where its audio lies in an
+        // iTunSMPB tag: the encoder's delay is skipped, its padding cut.
+        auto gapless = itunes_gapless(demux_.tag("iTunSMPB"));
+        if (gapless && info_.format != "MATROSKA" && info_.format != "WEBM" && !demux_.delay_removed()) {
+            lead_ = gapless->delay;
+            info_.frames = declared >= 0 ? std::min(gapless->frames, declared - lead_) : gapless->frames;
+            info_.exact_length = true;
+        }
         // Only an exact length ends the read: past it is the encoder's padding.
-        end_ = info_.exact_length ? declared : -1;
+        end_ = info_.exact_length ? info_.frames : -1;
         for (const auto& [key, name] : tag_keys) {
             std::string value = demux_.tag(key);
             if (!value.empty()) info_.tags.emplace_back(name, value);
@@ -120,6 +154,7 @@ private:
     AudioInfo info_;
     std::int64_t position_ = 0;
     std::int64_t end_ = -1;
+    std::int64_t lead_ = 0;  // decoded frames before frame 0 (iTunSMPB's encoder delay)
 };
 
 class FfmpegCodec final : public AudioCodec {
