@@ -55,6 +55,8 @@ def describe(info: dict) -> str:
     return (f"{info['path']}: {info['format']} {info['subtype']}, {info['samplerate']} Hz, "
             f"{info['channels']} channel(s), {length}"
             f"{'' if info.get('exact_length', True) else ' (length estimated)'}"
+            f"{', %d kb/s' % round(info['bitrate'] / 1000) if info.get('bitrate') else ''}"
+            f"{', streams: ' + info['streams'] if info.get('streams') else ''}"
             f"{', ' + tags if tags else ''}")
 
 
