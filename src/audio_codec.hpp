@@ -100,6 +100,10 @@ struct AudioFormat {
     std::vector<std::string> lossy_subtypes;
     std::vector<int> samplerates;          // the only rates it stores; empty: any
     int max_channels = 0;                  // 0: no limit beyond the codec's own
+    // What must be installed for it, when the codec loads a library at run
+    // time ("libavformat59"); empty: always there.
+    std::string requires_library;
+    bool available = true;  // whether that library was found
 };
 
 // One open input; not shareable between threads (each thread opens its own).
@@ -183,6 +187,9 @@ public:
     // it; that format's default subtype applies when none is given (".opus"
     // is Ogg with the OPUS subtype).
     virtual std::vector<AudioFormat> write_formats() const = 0;
+    // The formats it reads but no codec writes through it (only name,
+    // description, extensions and the library they need are set).
+    virtual std::vector<AudioFormat> read_only_formats() const { return {}; }
     // The subtype a file extension implies beyond its format's default
     // (".opus": "OPUS"), else empty.
     virtual std::string subtype_for_extension(const std::string& ext) const { (void)ext; return {}; }

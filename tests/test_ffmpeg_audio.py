@@ -65,6 +65,20 @@ def test_the_codec_is_listed_with_its_extensions():
         assert ext in FFMPEG_CODEC["extensions"]
 
 
+def test_formats_say_which_need_ffmpeg():
+    formats = {f["name"]: f for f in mv.formats() if f["kind"] == "audio"}
+    for name in ("M4A", "MP4", "MOV", "AAC", "ASF", "AC3", "EAC3", "MATROSKA", "WEBM"):
+        f = formats[name]
+        assert (f["codec"], f["can_read"], f["can_write"], f["available"]) == ("ffmpeg", True, False, True)
+        assert f["requires"].startswith("libavformat59")
+    assert formats["WAV"]["requires"] is None and formats["WAV"]["can_write"]
+    code = ("import mediaview as mv\n"
+            "print(sorted(f['name'] for f in mv.formats() if f['kind'] == 'audio' and not f['available']))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**__import__("os").environ, "MEDIAVIEW_NO_FFMPEG": "1"}).stdout
+    assert out.strip() == str(sorted(["M4A", "MP4", "MOV", "AAC", "ASF", "AC3", "EAC3", "MATROSKA", "WEBM"]))
+
+
 @pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_ffmpeg_sniffs_its_containers(name):
     head = (SAMPLES / name).read_bytes()[:64]

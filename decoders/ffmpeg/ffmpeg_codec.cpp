@@ -8,6 +8,10 @@
 #include <sstream>
 
 #include "demux.hpp"
+
+extern "C" {
+#include <libavformat/version.h>
+}
 #include "samples.hpp"
 
 namespace mediaview::ffmpeg {
@@ -212,6 +216,30 @@ public:
     }
 
     bool reads_streams() const override { return true; }
+
+    std::vector<AudioFormat> read_only_formats() const override {
+        const bool available = libav().error.empty();
+        std::vector<AudioFormat> out;
+        auto add = [&](const char* name, const char* description, std::vector<std::string> extensions) {
+            AudioFormat f;
+            f.name = name;
+            f.description = description;
+            f.extensions = std::move(extensions);
+            f.requires_library = "libavformat" + std::to_string(LIBAVFORMAT_VERSION_MAJOR) + " (FFmpeg, loaded at run time)";
+            f.available = available;
+            out.push_back(std::move(f));
+        };
+        add("M4A", "MPEG-4 audio (AAC, ALAC)", {"m4a", "m4b"});
+        add("MP4", "MPEG-4 (the audio of video files)", {"mp4", "m4v"});
+        add("MOV", "QuickTime (the audio of video files)", {"mov"});
+        add("AAC", "raw AAC in ADTS frames", {"aac", "adts"});
+        add("ASF", "Windows Media (WMA)", {"wma", "asf", "wmv"});
+        add("AC3", "Dolby Digital (AC-3)", {"ac3"});
+        add("EAC3", "Dolby Digital Plus (E-AC-3)", {"eac3", "ec3"});
+        add("MATROSKA", "Matroska (MKA, and the audio of MKV)", {"mka", "mkv"});
+        add("WEBM", "WebM (Opus, Vorbis)", {"webm"});
+        return out;
+    }
 };
 
 }  // namespace
