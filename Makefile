@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CPP_BUILD := build/cpp
 
-.PHONY: all bootstrap build build-cpp run test check test-cpp test-py test-wheel bench clean wheel \
+.PHONY: all bootstrap build build-cpp run test check test-cpp test-py test-slow test-wheel bench clean wheel \
 	bootstrap-asan build-asan test-asan test-asan-cpp test-asan-py build-fuzz fuzz fuzz-smoke
 
 all: build
@@ -43,7 +43,12 @@ test-cpp: build-cpp
 # tests/test_install.py builds and repairs the wheel into a fresh venv: a
 # packaging test, run by make check (test-wheel), not after every change.
 test-py: build
-	$(PY) -m pytest --ignore=tests/test_install.py
+	$(PY) -m pytest --ignore=tests/test_install.py -m "not slow"
+
+# The tests marked slow (each over 20 s here: workers killed mid-batch, ten
+# thousand calls' exporters freed): part of make check.
+test-slow: build
+	$(PY) -m pytest --ignore=tests/test_install.py -m slow
 
 test-wheel: bootstrap
 	$(PY) -m pytest tests/test_install.py
@@ -52,7 +57,7 @@ test-wheel: bootstrap
 # make check for everything, as CI runs it.
 test: test-cpp test-py
 
-check: test test-asan test-wheel fuzz-smoke
+check: test test-slow test-asan test-wheel fuzz-smoke
 
 # ---- hardening: sanitizers and fuzzers (issue 5) ----------------------------
 # Everything here is built by clang in its own build directory, with the

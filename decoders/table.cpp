@@ -18,7 +18,7 @@ const CodecTable& codecs() {
         &webp::codec(),
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
         &ffmpeg::codec(),   // only MP4/ADTS/ASF/AC-3/EBML, none of which libsndfile reads (dlopen'ed FFmpeg)
-        &sndfile::codec(),  // last: the catch-all for audio
+        &sndfile::codec(),  // is_fallback(): the catch-all for audio
     });
     return table;
 }

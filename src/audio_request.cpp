@@ -11,20 +11,6 @@ constexpr std::int64_t int_max = std::numeric_limits<int>::max();
 constexpr std::int64_t i64_min = std::numeric_limits<std::int64_t>::min();
 constexpr std::int64_t i64_max = std::numeric_limits<std::int64_t>::max();
 
-// A library's own name check, rethrown as this option's ArgumentError.
-template <class F>
-auto named(const char* name, F&& parse) {
-    try {
-        return parse();
-    } catch (const ArgumentError&) {
-        throw;
-    } catch (const ArgumentTypeError&) {
-        throw;
-    } catch (const std::invalid_argument& e) {
-        throw ArgumentError(name, e.what());
-    }
-}
-
 std::optional<std::int64_t> optional_int(const OptionInput& v, const char* name) {
     if (is_none(v)) return std::nullopt;
     return int_value(v, name, i64_min, i64_max);
@@ -118,7 +104,7 @@ const std::vector<RequestOption<AudioReadRequest>>& audio_request_options() {
     using V = OptionInput;
     static const std::vector<RequestOption<AudioReadRequest>> options = {
         {"dtype", "sample type: int16, int32, float32 or float64",
-         [](R& r, const V& v) { r.dtype = named("dtype", [&] { return audio_dtype_from_name(text_value(v, "dtype")); }); }},
+         [](R& r, const V& v) { r.dtype = by_name(v, "dtype", audio_dtype_from_name); }},
         {"start", "the first source frame (negative: from the end), as a Python slice",
          [](R& r, const V& v) { r.start = int_value(v, "start", i64_min, i64_max); }},
         {"stop", "the source frame to stop before (negative: from the end)",
@@ -131,7 +117,7 @@ const std::vector<RequestOption<AudioReadRequest>>& audio_request_options() {
          [](R& r, const V& v) { r.duration = optional_seconds(v, "duration"); }},
         {"layout", "interleaved (frames, channels) or planar (channels, frames), a strided view of the same memory",
          [](R& r, const V& v) {
-             r.shape.layout = named("layout", [&] { return sample_layout_from_name(text_value(v, "layout")); });
+             r.shape.layout = by_name(v, "layout", sample_layout_from_name);
          }},
         {"always_2d", "keep the channel axis of mono audio",
          [](R& r, const V& v) { r.shape.always_2d = bool_value(v, "always_2d"); }},
@@ -151,8 +137,7 @@ const std::vector<RequestOption<AudioReadRequest>>& audio_request_options() {
         {"mix", "a matrix: one row per output channel of one weight per source channel", set_mix},
         {"resample_quality", "libsoxr's recipe, with python-soxr's names: qq, lq, mq, hq, vhq",
          [](R& r, const V& v) {
-             r.quality = named("resample_quality",
-                               [&] { return resample_quality_from_name(text_value(v, "resample_quality")); });
+             r.quality = by_name(v, "resample_quality", resample_quality_from_name);
          }},
         {"strict", "every warning is a DecodeError", [](R& r, const V& v) { r.strict = bool_value(v, "strict"); }},
         {"allow_truncated", "a stream that ends early gives its frames and a DecodeWarning with the count",

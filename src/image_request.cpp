@@ -19,18 +19,8 @@ ResizeRequest& resize_of(ImageRequest& r) {
 }
 
 void set_mode(ImageRequest& r, const OptionInput& v) {
-    if (is_none(v)) {
-        r.mode.reset();
-        return;
-    }
-    std::string name = text_value(v, "mode");
-    try {
-        r.mode = pixel_mode_from_name(name);
-    } catch (const ArgumentTypeError&) {
-        throw;
-    } catch (const std::invalid_argument& e) {
-        throw ArgumentError("mode", std::string("mode: ") + e.what());
-    }
+    if (is_none(v)) r.mode.reset();
+    else r.mode = by_name(v, "mode", [](const std::string& name) { return pixel_mode_from_name(name); });
 }
 
 void set_dtype(ImageRequest& r, const OptionInput& v) {
@@ -97,28 +87,6 @@ void set_size(ImageRequest& r, const OptionInput& v) {
     resize_of(r).height = static_cast<int>(wh[1]);
 }
 
-void set_fit(ImageRequest& r, const OptionInput& v) {
-    std::string name = text_value(v, "fit");
-    try {
-        resize_of(r).fit = fit_from_name(name);
-    } catch (const ArgumentTypeError&) {
-        throw;
-    } catch (const std::invalid_argument& e) {
-        throw ArgumentError("fit", e.what());
-    }
-}
-
-void set_filter(ImageRequest& r, const OptionInput& v) {
-    std::string name = text_value(v, "filter");
-    try {
-        resize_of(r).filter = resize_filter_from_name(name);
-    } catch (const ArgumentTypeError&) {
-        throw;
-    } catch (const std::invalid_argument& e) {
-        throw ArgumentError("filter", e.what());
-    }
-}
-
 void set_fill(ImageRequest& r, const OptionInput& v) {
     std::vector<std::int64_t> values;
     bool list = std::holds_alternative<OptionList>(v);
@@ -168,8 +136,12 @@ const std::vector<RequestOption<ImageRequest>>& image_request_options() {
         {"frame", "the frame of an animation, composited as a viewer shows it",
          [](ImageRequest& r, const OptionInput& v) { r.frame = static_cast<int>(int_value(v, "frame", 0, int_max)); }},
         {"size", "(width, height): resize on load", set_size},
-        {"fit", "with size: fill, cover or contain", set_fit},
-        {"filter", "with size: area, bilinear, bicubic or lanczos", set_filter},
+        {"fit", "with size: fill, cover or contain",
+         [](ImageRequest& r, const OptionInput& v) { resize_of(r).fit = by_name(v, "fit", fit_from_name); }},
+        {"filter", "with size: area, bilinear, bicubic or lanczos",
+         [](ImageRequest& r, const OptionInput& v) {
+             resize_of(r).filter = by_name(v, "filter", resize_filter_from_name);
+         }},
         {"fill", "with fit=contain: the padding, an int or one per channel", set_fill},
         {"reducing_gap", "with size: the decoder's own reduction stops where the resize still shrinks by this "
                          "factor; None: no reduction",

@@ -38,8 +38,10 @@ std::int64_t int_value(const OptionInput& value, const char* name, std::int64_t 
     } else if (auto d = std::get_if<double>(&value); d && std::isfinite(*d) && std::floor(*d) == *d &&
                                                      std::fabs(*d) < 9.2e18) {
         n = static_cast<std::int64_t>(*d);
-    } else if (std::holds_alternative<double>(value)) {
+    } else if (auto d2 = std::get_if<double>(&value); d2 && std::isfinite(*d2) && std::fabs(*d2) < 9.2e18) {
         throw ArgumentTypeError(name, std::string(name) + " must be a whole number, not " + describe(value));
+    } else if (std::holds_alternative<double>(value)) {
+        throw ArgumentError(name, std::string(name) + " " + describe(value) + " is out of range");
     } else {
         wrong_kind(value, name, "an integer");
     }

@@ -48,6 +48,22 @@ std::string text_value(const OptionInput& value, const char* name);
 std::vector<std::int64_t> int_list(const OptionInput& value, const char* name, std::size_t count,
                                    std::int64_t min, std::int64_t max);
 std::vector<double> number_list(const OptionInput& value, const char* name);
+// A name lookup of the core's (pixel_mode_from_name, fit_from_name, ...),
+// its std::invalid_argument rethrown as the option's ArgumentError.
+template <class Parse>
+auto by_name(const OptionInput& value, const char* name, Parse parse) {
+    std::string text = text_value(value, name);
+    try {
+        return parse(text);
+    } catch (const ArgumentError&) {
+        throw;
+    } catch (const ArgumentTypeError&) {
+        throw;
+    } catch (const std::invalid_argument& e) {
+        throw ArgumentError(name, e.what());
+    }
+}
+
 // What the value is, for messages: "None", "True", "12", "'RGB'", "(1, 2)".
 std::string describe(const OptionInput& value);
 

@@ -191,21 +191,8 @@ public:
         return std::make_unique<Handle>(source);
     }
 
-    std::unique_ptr<AudioWriter> open_writer(const AudioWriteRequest&) const override {
-        throw UnsupportedFormatError("the FFmpeg codec reads only: it writes no format");
-    }
-
-    std::optional<PcmLayout> pcm_layout(const AudioSource&, const AudioInfo& info, DType, ByteSpan,
-                                        std::string& why_not) const override {
-        why_not = info.format + " is not a plain PCM container: its samples are decoded by FFmpeg";
-        return std::nullopt;
-    }
-
-    std::vector<AudioFormat> write_formats() const override { return {}; }
-
-    std::string cannot_store(const AudioFormat& format, const std::string&, int, int) const override {
-        return "the FFmpeg codec writes no format (" + format.name + " is written by another codec)";
-    }
+    // Read-only: the writing role keeps AudioCodec's defaults (no format),
+    // and nothing is mapped (pcm_layout's default: the samples are decoded).
 
     std::optional<DType> exact_dtype(const std::string& subtype) const override {
         if (subtype == "PCM_S16LE" || subtype == "PCM_S16BE") return DType::I16;

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import time
+from types import SimpleNamespace
 
 import mediaview
 
@@ -49,21 +50,24 @@ def convert_image(job: Job, args) -> str:
 
 
 def convert_audio(job: Job, args) -> str:
-    info = mediaview.audio_info(job.src)
+    plan = job.plan or audio_plan(job, args)
+    if "source" not in plan:  # the header could not be read when planning: say why
+        mediaview.audio_info(job.src)
+        raise mediaview.DecodeError(f"{job.src}: the audio header could not be read")
+    info = SimpleNamespace(**plan["source"])
     start = parse_time(args.start, "--start")
     end = parse_time(args.end, "--end")
     first = start.to_frames(info.samplerate) if start else 0
     stop = end.to_frames(info.samplerate) if end else None
     if stop is not None and stop < first:
         raise ValueError(f"--end ({stop} frames) lies before --start ({first} frames)")
-    plan = job.plan or audio_plan(job, args)
     subtype = plan["subtype"]
     # --rate and --channels: resampled and mixed on load (the range is in
     # the source's frames). New sample values are no source's integers:
     # they go to the writer as float64, quantized once, by the writer.
     converting = (args.rate or info.samplerate) != info.samplerate or (args.channels or info.channels) != info.channels
     dtype = "float64" if converting else plan["dtype"]
-    tags = dict(info.tags) if info.tags else {}
+    tags = info.tags
     # The extension names the format unless --format said otherwise.
     fmt = plan["format"] if job.dst.suffix.lstrip(".").lower() != job.format else ""
     # Block by block (decode, resample, encode): memory is one block's,
