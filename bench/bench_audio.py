@@ -2,6 +2,13 @@
 """Audio decoding, side by side in one process: mediaview vs python-soundfile
 (same dtype), pedalboard's AudioFile (float32) and scipy.io.wavfile (WAV).
 
+The FFmpeg section (``--ffmpeg``, or ``--only-ffmpeg``): a 120 s AAC/M4A
+and MP3 made from the same recording, against PyAV (its own bundled
+FFmpeg) and TorchCodec where it can be installed; 16 kHz mono; read_audios
+over 16 M4A clips on 2 threads vs 1; a 1 s window at the 59th minute of a
+one-hour M4A vs at the start. Peers take turns (best_seconds_each), so the
+shared machine's load hits them alike.
+
 The input is a long real recording: the bundled samples (pygame's music loop
 and espeak-ng speech) resampled to 44.1 kHz stereo and repeated with a slowly
 changing gain to RECORDING_MINUTES minutes, written once as WAV (PCM_16),
@@ -29,7 +36,7 @@ import numpy as np
 import mediaview as mv  # before soundfile: both load a libsndfile with the same soname, the first serves both
 import soundfile as sf
 
-from _common import ROOT, SAMPLES, best_of  # noqa: E402
+from _common import ROOT, SAMPLES, best_of, best_seconds_each  # noqa: E402
 RATE = 44100
 
 
@@ -81,12 +88,157 @@ def row(label: str, seconds: float, base: float | None, audio_seconds: float) ->
     print(f"  {label:<44} {seconds * 1000:10.2f} ms  {audio_seconds / seconds:9.0f}x realtime  {ratio}")
 
 
+# ---- FFmpeg formats ----------------------------------------------------------------
+
+
+def ffmpeg_cli(*args) -> None:
+    import subprocess
+
+    subprocess.run(["ffmpeg", "-hide_banner", "-v", "error", "-y", *map(str, args)], check=True)
+
+
+def prepare_ffmpeg(cache: Path) -> dict:
+    """120 s of the recording as AAC/M4A and MP3, 16 clips of 30 s as M4A,
+    and one hour as M4A (the recording looped), made once."""
+    cache.mkdir(parents=True, exist_ok=True)
+    wav = cache / "recording_120s.wav"
+    files = {"wav": wav, "m4a": cache / "recording_120s.m4a", "mp3": cache / "recording_120s.mp3",
+             "hour": cache / "recording_60min.m4a",
+             "clips": [cache / f"clip_{i:02d}.m4a" for i in range(16)]}
+    if not wav.exists():
+        sf.write(wav, make_recording(2.0), RATE, subtype="PCM_16")
+    if not files["m4a"].exists():
+        ffmpeg_cli("-i", wav, "-c:a", "aac", "-b:a", "128k", files["m4a"])
+    if not files["mp3"].exists():
+        ffmpeg_cli("-i", wav, "-c:a", "libmp3lame", "-b:a", "128k", files["mp3"])
+    for i, clip in enumerate(files["clips"]):
+        if not clip.exists():
+            ffmpeg_cli("-ss", 3 * i, "-t", 30, "-i", wav, "-c:a", "aac", "-b:a", "96k", clip)
+    if not files["hour"].exists():
+        ffmpeg_cli("-stream_loop", "-1", "-i", wav, "-t", 3600, "-c:a", "aac", "-b:a", "96k", files["hour"])
+    return files
+
+
+def torchcodec_peer():
+    """TorchCodec's AudioDecoder, or None and why not."""
+    try:
+        from torchcodec.decoders import AudioDecoder
+        return AudioDecoder, None
+    except Exception as e:  # noqa: BLE001 - ImportError, or OSError from its native libraries
+        return None, f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+
+
+def pyav_read(av, path, rate=None, mono=False):
+    """PyAV: every frame of the first audio stream, as float32 (resampled with
+    its AudioResampler when asked), joined into one (channels, frames) array."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        resampler = av.AudioResampler(format="fltp", layout="mono" if mono else None, rate=rate) if rate else None
+        chunks = []
+        for frame in container.decode(stream):
+            for f in (resampler.resample(frame) if resampler else [frame]):
+                chunks.append(f.to_ndarray())
+        if resampler:
+            chunks += [f.to_ndarray() for f in resampler.resample(None)]
+        return np.concatenate(chunks, axis=1)
+
+
+def pyav_window(av, path, offset: float, seconds: float):
+    """PyAV: seek to `offset` (its nearest earlier packet), decode until the window is covered."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        container.seek(int(offset / stream.time_base), stream=stream)
+        got, chunks = 0, []
+        for frame in container.decode(stream):
+            chunks.append(frame.to_ndarray())
+            got += frame.samples
+            if frame.time is not None and frame.time >= offset + seconds:
+                break
+        return np.concatenate(chunks, axis=1)
+
+
+def report(title: str, times: dict, audio_seconds: float, targets=()) -> dict:
+    print(title)
+    for who, t in times.items():
+        print(f"  {who:<44} {t * 1000:10.2f} ms  {audio_seconds / t:9.0f}x realtime")
+    ours = times["mediaview"]
+    for who, t in times.items():
+        if who != "mediaview":
+            target = dict(targets).get(who)
+            verdict = "" if target is None else f"  (target >= {target}x: {'met' if t / ours >= target else 'NOT met'})"
+            print(f"  mediaview vs {who:<31} {t / ours:6.2f}x{verdict}")
+    print()
+    return times
+
+
+def ffmpeg_section(cache: Path) -> None:
+    av = optional("av")
+    AudioDecoder, why = torchcodec_peer()
+    files = prepare_ffmpeg(cache)
+    version = next(d for d in mv.decoders() if d["name"] == "ffmpeg")["library_version"]
+    print(f"FFmpeg formats: mediaview on {version}"
+          + (f", PyAV {av.__version__} on its bundled FFmpeg {av.library_versions['libavcodec']}" if av else ""))
+    if AudioDecoder is None:
+        print(f"peer not available: TorchCodec ({why})")
+    seconds = mv.audio_info(files["m4a"]).duration
+    frames = {"WAV": sf.info(files["wav"]).frames, "mediaview": len(mv.read_audio(files["m4a"])[0])}
+    if av:
+        frames["PyAV"] = pyav_read(av, files["m4a"]).shape[1]
+    print("gapless, frames of the 120 s WAV as AAC/M4A: " + ", ".join(f"{k} {v:,}" for k, v in frames.items()) + "\n")
+    for label, path in (("AAC/M4A", files["m4a"]), ("MP3", files["mp3"])):
+        peers = {"mediaview": lambda p=path: mv.read_audio(p)[0]}
+        if av:
+            peers["PyAV"] = lambda p=path: pyav_read(av, p)
+        if AudioDecoder:
+            peers["TorchCodec"] = lambda p=path: AudioDecoder(str(p)).get_all_samples()
+        report(f"{label} 120 s -> float32", best_seconds_each(peers, budget=3), seconds,
+               [("TorchCodec", 1.0), ("PyAV", 2.0)] if label == "AAC/M4A" else ())
+    m4a = files["m4a"]
+    peers = {"mediaview": lambda: mv.read_audio(m4a, samplerate=16000, channels=1)[0]}
+    if av:
+        peers["PyAV"] = lambda: pyav_read(av, m4a, rate=16000, mono=True)
+    if AudioDecoder:
+        peers["TorchCodec"] = lambda: AudioDecoder(str(m4a), sample_rate=16000, num_channels=1).get_all_samples()
+    report("AAC/M4A 120 s -> 16 kHz mono float32", best_seconds_each(peers, budget=3), seconds, [("TorchCodec", 1.2)])
+    clips = files["clips"]
+    # The same batch as FLAC (libFLAC) in the same rounds: what two threads
+    # can give on this machine at the time, whatever the codec.
+    flacs = [c.with_suffix(".flac") for c in clips]
+    for clip, flac in zip(clips, flacs):
+        if not flac.exists():
+            ffmpeg_cli("-i", clip, "-c:a", "flac", flac)
+    batch = best_seconds_each({"m4a 1": lambda: mv.read_audios(clips, threads=1),
+                               "m4a 2": lambda: mv.read_audios(clips, threads=2),
+                               "flac 1": lambda: mv.read_audios(flacs, threads=1),
+                               "flac 2": lambda: mv.read_audios(flacs, threads=2)}, budget=3)
+    speedup = batch["m4a 1"] / batch["m4a 2"]
+    print(f"read_audios, {len(clips)} M4A clips of 30 s: threads=1 {batch['m4a 1'] * 1000:.1f} ms, "
+          f"threads=2 {batch['m4a 2'] * 1000:.1f} ms: {speedup:.2f}x "
+          f"(target >= 1.8x: {'met' if speedup >= 1.8 else 'NOT met'}); the same clips as FLAC: "
+          f"{batch['flac 1'] / batch['flac 2']:.2f}x ({os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})\n")
+    hour = files["hour"]
+    windows = {"mediaview at 0:00": lambda: mv.read_audio(hour, offset=0, duration=1)[0],
+               "mediaview at 59:00": lambda: mv.read_audio(hour, offset=59 * 60, duration=1)[0]}
+    if av:
+        windows["PyAV seek at 59:00"] = lambda: pyav_window(av, hour, 59 * 60, 1)
+    times = best_seconds_each(windows, budget=2)
+    for who, t in times.items():
+        print(f"  1 s window of a 1 h M4A, {who:<24} {t * 1000:8.2f} ms")
+    late = times["mediaview at 59:00"] / times["mediaview at 0:00"]
+    print(f"  59th minute / start: {late:.2f}x (target <= 2x: {'met' if late <= 2 else 'NOT met'})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "mediaview-bench-audio")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--ffmpeg", action="store_true", help="also the FFmpeg formats (M4A, MP3 vs PyAV...)")
+    parser.add_argument("--only-ffmpeg", action="store_true", help="only the FFmpeg formats")
     args = parser.parse_args()
+    if args.only_ffmpeg:
+        ffmpeg_section(args.cache)
+        return
 
     pedalboard_io = optional("pedalboard.io")
     wavfile = optional("scipy.io.wavfile")
@@ -151,6 +303,9 @@ def main() -> None:
         if (fmt, dtype, "threads2") in results:
             print(f"  {fmt} {dtype} threads=2 vs threads=1: "
                   f"{results[(fmt, dtype, 'mediaview')] / results[(fmt, dtype, 'threads2')]:.2f}x")
+    if args.ffmpeg:
+        print()
+        ffmpeg_section(args.cache)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 // and one line here; nothing else in the tree names a codec.
 #include "decoders/table.hpp"
 
+#include "decoders/ffmpeg/ffmpeg_codec.hpp"
 #include "decoders/flac/flac_codec.hpp"
 #include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/png/png_codec.hpp"
@@ -16,6 +17,7 @@ const CodecTable& codecs() {
         &png::codec(),
         &webp::codec(),
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
+        &ffmpeg::codec(),   // only MP4/ADTS/ASF/AC-3/EBML, none of which libsndfile reads (dlopen'ed FFmpeg)
         &sndfile::codec(),  // is_fallback(): the catch-all for audio
     });
     return table;

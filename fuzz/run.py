@@ -47,6 +47,12 @@ AUDIO_OPTIONS = [bytes([0x00, 0, 63, 0]), bytes([0x06, 128, 15, 0]), bytes([0x05
 # allowed; int32 strict, seeking near the end; float64 with verify.
 FLAC_OPTIONS = [bytes([0x00, 0, 63, 0]), bytes([0x4E, 128, 15, 0]), bytes([0x15, 250, 3, 0]), bytes([0x27, 64, 255, 0])]
 FLAC_SUFFIXES = (".flac", ".oga")
+# The FFmpeg audio target (see fuzz/fuzz_ffmpeg_audio.cpp): its samples, with
+# option prefixes: int16 from the start, float32 seek to the middle, int32
+# strict seek near the end with two blocks, float64 of stream 1.
+FFMPEG_AUDIO_SUFFIXES = (".m4a", ".mp4", ".aac", ".wma", ".ac3", ".eac3", ".mka", ".webm")
+FFMPEG_AUDIO_OPTIONS = [bytes([0x00, 0, 63, 255]), bytes([0x06, 128, 15, 255]), bytes([0x1D, 250, 3, 255]),
+                        bytes([0x07, 64, 255, 1])]
 
 # Option prefixes for the JPEG target (see fuzz/jpeg_harness.hpp): plain RGB;
 # L at 1/2 with a crop into a flipped target; BGRA oriented with a crop,
@@ -218,6 +224,9 @@ def seeds_for(target: str) -> list[bytes]:
     if target == "fuzz_flac":
         files = [p for p in audio_seed_files() if p.suffix.lower() in FLAC_SUFFIXES]
         return [opt + p.read_bytes()[:65536] for p in files for opt in FLAC_OPTIONS]
+    if target == "fuzz_ffmpeg_audio":
+        files = sorted(p for p in (ROOT / "samples").iterdir() if p.suffix.lower() in FFMPEG_AUDIO_SUFFIXES)
+        return [opt + p.read_bytes()[:65536] for p in files for opt in FFMPEG_AUDIO_OPTIONS]
     if target == "fuzz_encode":
         return [opt + payload for payload in encode_payloads() for opt in ENCODE_OPTIONS]
     if target == "fuzz_webp":

@@ -27,6 +27,11 @@ struct AudioHints {
     std::string endian;   // "FILE", "LITTLE", "BIG", "CPU"; empty = FILE
     int samplerate = 0;
     int channels = 0;
+    // Which stream of a multi-stream container (the audio of a video file,
+    // several languages): the container's stream index, as ffprobe and
+    // TorchCodec count them; -1: the codec's choice (FFmpeg's "best" audio
+    // stream). Codecs of single-stream formats refuse any other value.
+    int stream = -1;
 };
 
 // What a read tolerates: damage, a stream that ends early, an unchecked
@@ -60,6 +65,10 @@ struct AudioInfo {
     bool seekable = false;
     bool exact_length = true;  // false when `frames` is an estimate (MP3 without a Xing/Info header)
     std::vector<std::pair<std::string, std::string>> tags;  // ("title", "..."), only those present
+    std::int64_t bitrate = 0;  // bits per second of the stream read, when the container says; 0 unknown
+    // The container's streams, when it has several kinds or more than one
+    // ("0: audio aac 44100 Hz 2 ch (read), 1: video h264"); empty otherwise.
+    std::string streams;
     // Set when the container itself shows the data ends early (a data chunk
     // longer than the file, an Ogg stream without its end page): what is
     // missing, in the user's terms. Empty when nothing is known to be
@@ -93,6 +102,10 @@ struct AudioFormat {
     std::vector<std::string> lossy_subtypes;
     std::vector<int> samplerates;          // the only rates it stores; empty: any
     int max_channels = 0;                  // 0: no limit beyond the codec's own
+    // What must be installed for it, when the codec loads a library at run
+    // time ("libavformat59"); empty: always there.
+    std::string requires_library;
+    bool available = true;  // whether that library was found
 };
 
 // One open input; not shareable between threads (each thread opens its own).
@@ -189,6 +202,12 @@ public:
     // this codec's) without loss (PCM_16: int16, PCM_24: int32, FLOAT:
     // float32), else nullopt: what a read must ask for to keep them exact.
     virtual std::optional<DType> exact_dtype(const std::string&) const { return std::nullopt; }
+    // The formats it reads but no codec writes through it (only name,
+    // description, extensions and the library they need are set).
+    virtual std::vector<AudioFormat> read_only_formats() const { return {}; }
+    // Whether its containers can hold several streams (AudioHints::stream
+    // chooses); the others hold one, stream 0.
+    virtual bool reads_streams() const { return false; }
 
     // ---- writing; a codec that writes nothing keeps these defaults
     // The formats it writes. An extension selects the first format listing

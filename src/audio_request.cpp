@@ -146,6 +146,17 @@ const std::vector<RequestOption<AudioReadRequest>>& audio_request_options() {
          [](R& r, const V& v) { r.verify = bool_value(v, "verify"); }},
         {"format", "the container the content must be (checked against it)", set_format},
         {"raw", "(samplerate, channels, subtype, endian) of headerless RAW data", set_raw},
+        {"stream", "which stream of a container holding several (the audio of a video, several languages), by "
+                   "its index as ffprobe and TorchCodec number them; None: FFmpeg's best audio stream",
+         [](R& r, const V& v) {
+             if (is_none(v)) {
+                 r.hints.stream = -1;
+                 return;
+             }
+             std::int64_t n = int_value(v, "stream", i64_min, int_max);
+             if (n < 0) throw ArgumentError("stream", "stream must be a stream index >= 0, not " + std::to_string(n));
+             r.hints.stream = static_cast<int>(n);
+         }},
     };
     return options;
 }

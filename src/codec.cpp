@@ -120,6 +120,8 @@ Fields fields_of(const AudioInfo& i) {
         {"seekable", i.seekable},
         {"exact_length", i.exact_length},
         {"damage", i.damage},
+        {"bitrate", i.bitrate > 0 ? FieldValue(i.bitrate) : FieldValue()},
+        {"streams", i.streams.empty() ? FieldValue() : FieldValue(i.streams)},
     };
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include "file_bytes.hpp"
 
@@ -55,6 +56,14 @@ const ImageCodec* CodecTable::image_writer_for(std::string_view ext_or_name) con
 }
 
 const AudioCodec& CodecTable::audio_codec_for(const AudioSource& source) const {
+    const AudioCodec& codec = sniffed_audio_codec(source);
+    if (source.hints.stream > 0 && !codec.reads_streams())
+        throw std::invalid_argument("stream=" + std::to_string(source.hints.stream) +
+                                    ": this audio holds a single stream (stream 0)");
+    return codec;
+}
+
+const AudioCodec& CodecTable::sniffed_audio_codec(const AudioSource& source) const {
     const AudioCodec* fallback = nullptr;
     for (const Codec* c : codecs_)
         if (c->kind() == MediaKind::Audio && static_cast<const AudioCodec*>(c)->is_fallback())

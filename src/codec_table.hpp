@@ -31,12 +31,15 @@ public:
     // The audio codec for a source: the first whose sniff() accepts its first
     // bytes; else (headerless RAW, formats known only by their extension, or
     // input described by hints) the codec whose is_fallback() says so.
+    // A stream other than 0 of a codec whose formats hold one is
+    // std::invalid_argument.
     const AudioCodec& audio_codec_for(const AudioSource& source) const;
     // The codec and format that write files with this extension (lower case,
     // no dot) or of this format name ("WAV", "OGG"); {nullptr, {}} when none.
     std::pair<const AudioCodec*, AudioFormat> audio_writer_for(std::string_view ext_or_name) const;
 
 private:
+    const AudioCodec& sniffed_audio_codec(const AudioSource& source) const;
     std::vector<const Codec*> codecs_;
 };
 

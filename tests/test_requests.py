@@ -60,6 +60,7 @@ AUDIO_CASES = {
     "verify": (False, "no"),
     "format": (None, 5),
     "raw": (None, (1, 2, 3, 4)),
+    "stream": (0, -1),
 }
 
 

@@ -62,7 +62,7 @@ py::dict image_format(const ImageCodec& c) {
     return f;
 }
 
-py::dict audio_format(const AudioCodec& c, const AudioFormat& af) {
+py::dict audio_format(const AudioCodec& c, const AudioFormat& af, bool writes) {
     py::dict f;
     f["name"] = af.name;
     f["kind"] = "audio";
@@ -70,7 +70,9 @@ py::dict audio_format(const AudioCodec& c, const AudioFormat& af) {
     f["description"] = af.description;
     f["extensions"] = af.extensions;
     f["can_read"] = true;
-    f["can_write"] = true;
+    f["can_write"] = writes;
+    f["requires"] = af.requires_library.empty() ? py::object(py::none()) : py::object(py::str(af.requires_library));
+    f["available"] = af.available;
     f["lossy"] = !af.lossy_subtypes.empty() && af.lossy_subtypes.size() == af.subtypes.size();
     f["default_subtype"] = af.default_subtype;
     f["subtypes"] = af.subtypes;
@@ -109,13 +111,15 @@ void bind_registry(py::module_& m) {
                     continue;
                 }
                 auto* audio = static_cast<const AudioCodec*>(c);
-                for (const AudioFormat& af : audio->write_formats()) out.append(audio_format(*audio, af));
+                for (const AudioFormat& af : audio->write_formats()) out.append(audio_format(*audio, af, true));
+                for (const AudioFormat& af : audio->read_only_formats()) out.append(audio_format(*audio, af, false));
             }
             return out;
         },
         "One dict per format the codecs read or write: name, kind, codec, extensions, can_read, can_write, "
         "lossy, and what it takes or stores (image: options, modes, dtypes, scales; audio: subtypes, "
-        "lossy_subtypes, default_subtype, samplerates, max_channels).");
+        "lossy_subtypes, default_subtype, samplerates, max_channels, and requires: the library a format needs "
+        "installed, loaded at run time, or None, with available: whether it is).");
     m.def("sniff", [](py::bytes head) -> py::object {
         std::string bytes = head;
         ByteSpan span{reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};

@@ -39,7 +39,7 @@ RESAMPLE_QUALITIES = ("qq", "lq", "mq", "hq", "vhq")
 
 
 def audio_info(src: Source, *, raw: Optional[RawFormat] = None, format: Optional[str] = None,
-               **other) -> AudioInfo:
+               stream: Optional[int] = None, **other) -> AudioInfo:
     """Reads an audio header and returns an :class:`AudioInfo`.
 
     Attributes: ``samplerate``, ``channels``, ``frames``, ``duration`` (seconds),
@@ -50,11 +50,15 @@ def audio_info(src: Source, *, raw: Optional[RawFormat] = None, format: Optional
     comment, genre, tracknumber, copyright, software, license).
     ``raw=RawFormat(samplerate, channels, subtype, endian)`` describes
     headerless RAW input; ``format`` is checked against what the content is.
+    ``stream`` (containers of several streams: MP4, Matroska, the audio of
+    videos) is the index of the stream to describe, as ffprobe numbers them;
+    ``None`` is FFmpeg's "best" audio stream. ``bitrate`` (bits/s) and
+    ``streams`` (every stream of such a container) are ``None`` where unknown.
     """
     if other:  # only another library's spelling gets its own hint; any other keyword is unknown here
         audio_request("audio_info", other)
         raise TypeError(f"audio_info() got an unexpected keyword argument {next(iter(other))!r}")
-    return _core.audio_info(src, audio_request("audio_info", {"raw": raw, "format": format}))
+    return _core.audio_info(src, audio_request("audio_info", {"raw": raw, "format": format, "stream": stream}))
 
 
 def read_audio(src: Source, *, out=None, threads: int = 1, **options) -> Tuple[memoryview, int]:
@@ -132,6 +136,11 @@ def read_audio(src: Source, *, out=None, threads: int = 1, **options) -> Tuple[m
     MD5; the whole stream is decoded for it, also for a range, on one
     thread): a mismatch is a :class:`DecodeError`, a stream without one
     gives a warning.
+
+    ``stream``: which stream of a container holding several (the audio of a
+    video, several languages), by its index as ffprobe and TorchCodec number
+    them; ``None`` (default) is FFmpeg's "best" audio stream. A stream that
+    is not audio is a ``ValueError`` naming the audio streams.
     """
     return _core.read_audio(src, audio_request("read_audio", options), out, args.integer(threads, "threads"))
 

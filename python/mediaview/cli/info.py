@@ -76,6 +76,8 @@ def describe(info: dict) -> str:
     estimated = " (length estimated)" if not info.get("exact_length", True) and not damage else ""
     return (f"{info['path']}: {info['format']} {info['subtype']}, {info['samplerate']} Hz, "
             f"{info['channels']} channel(s), {length}{estimated}{damage}"
+            f"{', %d kb/s' % round(info['bitrate'] / 1000) if info.get('bitrate') else ''}"
+            f"{', streams: ' + info['streams'] if info.get('streams') else ''}"
             f"{', ' + tags if tags else ''}")
 
 
