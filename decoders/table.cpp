@@ -3,6 +3,7 @@
 #include "decoders/table.hpp"
 
 #include "decoders/flac/flac_codec.hpp"
+#include "decoders/gif/gif_codec.hpp"
 #include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/png/png_codec.hpp"
 #include "decoders/sndfile/sndfile_codec.hpp"
@@ -15,6 +16,7 @@ const CodecTable& codecs() {
         &jpeg::codec(),
         &png::codec(),
         &webp::codec(),
+        &gif::codec(),
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
         &sndfile::codec(),  // last: the catch-all for audio
     });
