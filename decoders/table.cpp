@@ -7,6 +7,7 @@
 #include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/png/png_codec.hpp"
 #include "decoders/sndfile/sndfile_codec.hpp"
+#include "decoders/tiff/tiff_codec.hpp"
 #include "decoders/webp/webp_codec.hpp"
 
 namespace mediaview {
@@ -17,6 +18,7 @@ const CodecTable& codecs() {
         &png::codec(),
         &webp::codec(),
         &gif::codec(),
+        &tiff::codec(),
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
         &sndfile::codec(),  // last: the catch-all for audio
     });

@@ -10,10 +10,11 @@ PYTHON=${PYTHON:-python3}
 # libswscale-dev: resize on load (size=).
 # flac(1): a reference decoder the tests use as an oracle; webp's dwebp(1) likewise
 # for libwebp's scaled decodes, which Pillow cannot make.
-# libgif-dev (no pkg-config file: CMake finds it by name), libtiff-dev: GIF and TIFF.
+# libgif-dev (no pkg-config file: CMake finds it by name), libtiff-dev: GIF and TIFF; libtiff-tools:
+# tiffcp makes the test TIFFs of each compression (scripts/make_tiff_samples.py).
 # clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
 APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libsoxr-dev
-              libwebp-dev libflac-dev libgif-dev libtiff-dev libswscale-dev libgtest-dev webp flac clang libclang-rt-14-dev llvm)
+              libwebp-dev libflac-dev libgif-dev libtiff-dev libtiff-tools libswscale-dev libgtest-dev webp flac clang libclang-rt-14-dev llvm)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
