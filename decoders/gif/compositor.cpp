@@ -107,18 +107,28 @@ bool Compositor::next() {
         fill(0, 0, width_, height_, background);
     }
     plan_dispose(x0, y0, x1, y1);
+    // Each index's canvas pixel, looked up as one 32-bit word; from frame 1
+    // on, the transparent index keeps the canvas.
     const int t = f.transparency;
-    const std::uint8_t* rgb = f.palette.rgb.data();
+    std::uint32_t lut[256];
+    for (int i = 0; i < 256; ++i) {
+        std::uint8_t px[4];
+        palette_rgba(f.palette, i, first ? t : -1, px);
+        std::memcpy(&lut[i], px, 4);
+    }
+    const bool skip = !first && t >= 0;
     reader_.read_rows(f, [&](int row, const std::uint8_t* indices) {
         ++rows_done_;
         int y = f.y + row;
-        if (y >= y1) return;
+        if (y >= y1 || x0 >= x1) return;
         std::uint8_t* out = at(x0, y);
-        for (int x = x0; x < x1; ++x, out += 4) {
-            int index = indices[x - f.x];
-            if (index == t && !first) continue;
-            std::memcpy(out, rgb + index * 3, 3);
-            out[3] = index == t ? 0 : 255;
+        const std::uint8_t* in = indices + (x0 - f.x);
+        const int n = x1 - x0;
+        if (!skip) {
+            for (int x = 0; x < n; ++x) std::memcpy(out + 4 * x, &lut[in[x]], 4);
+        } else {
+            for (int x = 0; x < n; ++x)
+                if (in[x] != t) std::memcpy(out + 4 * x, &lut[in[x]], 4);
         }
     });
     ++frames_done_;
@@ -133,24 +143,50 @@ std::uint8_t Compositor::alpha_of(const std::uint8_t* pixel) const {
     return pixel[3];
 }
 
-void Compositor::write(const CropRect& crop, PixelMode mode, const PixelTarget& to) const {
+// One loop per mode, the mode decided once (this copy is most of a frame's
+// cost after LZW decoding).
+template <class Put>
+void Compositor::each_pixel(const CropRect& crop, const PixelTarget& to, Put put) const {
     for (int y = 0; y < crop.height; ++y) {
         const std::uint8_t* s = canvas_.data() + ((static_cast<std::size_t>(crop.y) + y) * width_ + crop.x) * 4;
         std::uint8_t* d = to.data + y * to.row_stride;
-        for (int x = 0; x < crop.width; ++x, s += 4, d += to.pixel_stride) {
-            switch (mode) {
-                case PixelMode::RGB: d[0] = s[0], d[1] = s[1], d[2] = s[2]; break;
-                case PixelMode::BGR: d[0] = s[2], d[1] = s[1], d[2] = s[0]; break;
-                case PixelMode::RGBA: d[0] = s[0], d[1] = s[1], d[2] = s[2], d[3] = alpha_of(s); break;
-                case PixelMode::BGRA: d[0] = s[2], d[1] = s[1], d[2] = s[0], d[3] = alpha_of(s); break;
-                case PixelMode::RGBX: d[0] = s[0], d[1] = s[1], d[2] = s[2], d[3] = 255; break;
-                case PixelMode::L: d[0] = luma(s); break;
-                case PixelMode::LA: d[0] = luma(s), d[1] = alpha_of(s); break;
-                default: throw std::invalid_argument("GIF decodes to RGB, BGR, RGBA, BGRA, RGBX, L or LA, not mode " +
-                                                     std::string(pixel_mode_name(mode)));
-            }
-        }
+        for (int x = 0; x < crop.width; ++x, s += 4, d += to.pixel_stride) put(s, d);
     }
+}
+
+void Compositor::write(const CropRect& crop, PixelMode mode, const PixelTarget& to) const {
+    const bool opaque = first_transparency_ < 0;
+    switch (mode) {
+        case PixelMode::RGB: return each_pixel(crop, to, [](const std::uint8_t* s, std::uint8_t* d) { std::memcpy(d, s, 3); });
+        case PixelMode::BGR:
+            return each_pixel(crop, to, [](const std::uint8_t* s, std::uint8_t* d) { d[0] = s[2], d[1] = s[1], d[2] = s[0]; });
+        case PixelMode::RGBA:
+            if (opaque || grey_) break;
+            return each_pixel(crop, to, [](const std::uint8_t* s, std::uint8_t* d) { std::memcpy(d, s, 4); });
+        case PixelMode::RGBX:
+            return each_pixel(crop, to, [](const std::uint8_t* s, std::uint8_t* d) {
+                std::memcpy(d, s, 3);
+                d[3] = 255;
+            });
+        case PixelMode::L: return each_pixel(crop, to, [](const std::uint8_t* s, std::uint8_t* d) { d[0] = luma(s); });
+        case PixelMode::BGRA:
+        case PixelMode::LA: break;
+        default:
+            throw std::invalid_argument("GIF decodes to RGB, BGR, RGBA, BGRA, RGBX, L or LA, not mode " +
+                                        std::string(pixel_mode_name(mode)));
+    }
+    // The modes whose alpha follows Pillow's rules for the GIF at hand.
+    each_pixel(crop, to, [this, mode](const std::uint8_t* s, std::uint8_t* d) {
+        std::uint8_t a = alpha_of(s);
+        if (mode == PixelMode::RGBA) {
+            std::memcpy(d, s, 3);
+            d[3] = a;
+        } else if (mode == PixelMode::BGRA) {
+            d[0] = s[2], d[1] = s[1], d[2] = s[0], d[3] = a;
+        } else {
+            d[0] = luma(s), d[1] = a;
+        }
+    });
 }
 
 }  // namespace mediaview::gif

@@ -58,6 +58,8 @@ private:
     void fill(int x0, int y0, int x1, int y1, const std::uint8_t* rgba);
     std::uint8_t* at(int x, int y) { return canvas_.data() + (static_cast<std::size_t>(y) * width_ + x) * 4; }
     std::uint8_t alpha_of(const std::uint8_t* pixel) const;
+    template <class Put>
+    void each_pixel(const CropRect& crop, const PixelTarget& to, Put put) const;
 
     Reader& reader_;
     int width_, height_;

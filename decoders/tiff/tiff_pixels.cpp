@@ -121,8 +121,12 @@ public:
         row_bytes_ = l.tiled ? TIFFTileRowSize64(tif) : TIFFScanlineSize64(tif);
         if (scratch_size_ == 0 || row_bytes_ == 0) throw DecodeError("TIFF page " + std::to_string(page) + " is damaged (no strip size)");
         if (scratch_size_ > (std::uint64_t{1} << 32)) throw LimitError("TIFF strips or tiles above 4 GB are refused");
-        scratch_.resize(scratch_size_);
         pixel_bytes_ = itemsize(l.dtype) * static_cast<std::size_t>(map_.channels);
+        // The samples as stored are the pixels as wanted: rows are copied
+        // whole, or whole strips decoded straight into the target.
+        copy_rows_ = !l.planar && !l.bilevel && l.palette.empty() && !l.min_is_white && !map_.luma &&
+                     map_.channels == l.samples && target.pixel_stride == static_cast<Index>(pixel_bytes_);
+        for (int ch = 0; ch < map_.channels; ++ch) copy_rows_ = copy_rows_ && map_.from[ch] == ch;
         if (l.bilevel || !l.palette.empty()) expanded_.resize(static_cast<std::size_t>(l.strile_width()) * 3);
     }
 
@@ -176,6 +180,22 @@ private:
             zero_rows(shifted(), ya - crop_.y, yb - crop_.y, xa - crop_.x, xb - crop_.x, pixel_bytes_);
             return;
         }
+        if (!l_.tiled && copy_rows_ && crop_.x == 0 && crop_.width == static_cast<int>(l_.width) && ya == static_cast<int>(ty) &&
+            target_.row_stride == static_cast<Index>(row_bytes_)) {
+            // Whole rows of a strip, laid out in the target as in the file.
+            tmsize_t want = static_cast<tmsize_t>(row_bytes_) * (yb - ya);
+            std::uint32_t rows_in_strip = std::min<std::uint32_t>(l_.strile_height(), l_.height - ty);
+            if (yb - ya == static_cast<int>(rows_in_strip)) {
+                std::uint8_t* into = target_.data + (ya - crop_.y) * target_.row_stride;
+                tmsize_t got = TIFFReadEncodedStrip(tif, index, into, want);
+                file_.take_warnings();
+                if (got == want) return;
+                file_.take_errors();
+                throw DecodeError("TIFF strip " + std::to_string(index) + " of page " + std::to_string(page_) +
+                                  " is damaged (its " + compression_name(l_.compression) + " data does not decode)");
+            }
+        }
+        if (scratch_.empty()) scratch_.resize(scratch_size_);  // only when a strile is not read in place
         tmsize_t got = l_.tiled ? TIFFReadEncodedTile(tif, index, scratch_.data(), static_cast<tmsize_t>(scratch_size_))
                                 : TIFFReadEncodedStrip(tif, index, scratch_.data(), static_cast<tmsize_t>(scratch_size_));
         file_.take_warnings();
@@ -193,6 +213,11 @@ private:
     void row(const std::uint8_t* src, int first, int n, int ty, int tx, int plane) {
         int step = l_.planar ? 1 : l_.samples;
         std::size_t bytes = itemsize(l_.dtype);
+        std::uint8_t* to = target_.data + ty * target_.row_stride + tx * target_.pixel_stride;
+        if (copy_rows_) {
+            std::memcpy(to, src + static_cast<std::size_t>(first) * pixel_bytes_, static_cast<std::size_t>(n) * pixel_bytes_);
+            return;
+        }
         const std::uint8_t* from = src + static_cast<std::size_t>(first) * step * bytes;
         if (l_.bilevel) {
             for (int x = 0; x < n; ++x) {
@@ -206,7 +231,7 @@ private:
             from = expanded_.data();
             step = 3;
         }
-        Run r{from, step, n, target_.data + ty * target_.row_stride + tx * target_.pixel_stride, target_.pixel_stride,
+        Run r{from, step, n, to, target_.pixel_stride,
               l_.planar ? plane : -1};
         put_run(l_.dtype, r, map_, l_.min_is_white && !l_.bilevel);
     }
@@ -223,6 +248,7 @@ private:
     std::uint64_t scratch_size_ = 0, row_bytes_ = 0;
     std::vector<std::uint8_t> scratch_, expanded_;
     std::size_t pixel_bytes_ = 0;
+    bool copy_rows_ = false;
 };
 
 }  // namespace
