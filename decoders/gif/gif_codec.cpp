@@ -54,6 +54,10 @@ Walk walk(ByteSpan data) {
         }
     } catch (const Truncated&) {
         w.truncated = true;
+    } catch (const DecodeError&) {
+        // Damage after complete frames: they still decode, as after a cut.
+        if (w.frames == 0) throw;
+        w.truncated = true;
     }
     w.loop_count = reader.loop_count();
     return w;
@@ -91,7 +95,7 @@ CropRect checked_crop(const ImageRequest& request, int w, int h) {
 }
 
 std::string truncated_text(int frames) {
-    return "GIF data is truncated: " + std::to_string(frames) + " complete frame(s) before the data ends";
+    return "GIF data is truncated (or damaged): " + std::to_string(frames) + " complete frame(s) before it ends";
 }
 
 // A file that ends after a complete frame without its trailer: nothing of
