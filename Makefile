@@ -1,11 +1,12 @@
 # make run   - set up, build, decode the bundled samples and convert one with the CLI
-# make test  - set up, build, run every C++ and Python test
+# make test  - set up, build, run the GoogleTest suite and pytest (the tier to run after each change)
+# make check - make test, then the sanitizer suite, the wheel test and the fuzz smoke (what CI runs)
 # make wheel - the self-contained manylinux wheel in dist/ (scripts/build_wheel.py)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 CPP_BUILD := build/cpp
 
-.PHONY: all bootstrap build build-cpp run test test-cpp test-py bench clean wheel \
+.PHONY: all bootstrap build build-cpp run test check test-cpp test-py test-slow test-wheel bench clean wheel \
 	bootstrap-asan build-asan test-asan test-asan-cpp test-asan-py build-fuzz fuzz fuzz-smoke
 
 all: build
@@ -39,10 +40,24 @@ run: build
 test-cpp: build-cpp
 	$(VENV)/bin/ctest --test-dir $(CPP_BUILD) --output-on-failure
 
+# tests/test_install.py builds and repairs the wheel into a fresh venv: a
+# packaging test, run by make check (test-wheel), not after every change.
 test-py: build
-	$(PY) -m pytest
+	$(PY) -m pytest --ignore=tests/test_install.py -m "not slow"
 
-test: test-cpp test-py test-asan fuzz-smoke
+# The tests marked slow (each over 20 s here: workers killed mid-batch, ten
+# thousand calls' exporters freed): part of make check.
+test-slow: build
+	$(PY) -m pytest --ignore=tests/test_install.py -m slow
+
+test-wheel: bootstrap
+	$(PY) -m pytest tests/test_install.py
+
+# The two tiers: make test after each change (build, GoogleTest, pytest);
+# make check for everything, as CI runs it.
+test: test-cpp test-py
+
+check: test test-slow test-asan test-wheel fuzz-smoke
 
 # ---- hardening: sanitizers and fuzzers (issue 5) ----------------------------
 # Everything here is built by clang in its own build directory, with the

@@ -20,7 +20,7 @@ const CodecTable& codecs() {
         &gif::codec(),
         &tiff::codec(),
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
-        &sndfile::codec(),  // last: the catch-all for audio
+        &sndfile::codec(),  // is_fallback(): the catch-all for audio
     });
     return table;
 }

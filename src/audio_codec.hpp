@@ -154,37 +154,55 @@ struct PcmLayout {
     DType dtype = DType::I16;       // the stored sample type, native order
 };
 
+// An audio codec: what every one does is read (open a handle); writing is
+// a role of its own, which a read-only codec leaves at these defaults and so
+// writes nothing, and the table's catch-all for unknown audio is a property
+// (is_fallback), not a position in the table.
 class AudioCodec : public Codec {
 public:
     MediaKind kind() const override { return MediaKind::Audio; }
+
+    // ---- reading
     // Throws UnsupportedFormatError for content it does not know, DecodeError
     // for damaged content, FileError for a path it cannot open.
     virtual std::unique_ptr<AudioHandle> open(const AudioSource& source) const = 0;
+    // Where the samples lie in `file` (the whole file behind `source`, e.g.
+    // memory-mapped) when they are stored as `dtype` in native byte order;
+    // otherwise nullopt and the reason in `why_not`.
+    virtual std::optional<PcmLayout> pcm_layout(const AudioSource&, const AudioInfo&, DType, ByteSpan,
+                                                std::string& why_not) const {
+        why_not = std::string(name()) + " stores no plain PCM samples to map: they must be decoded";
+        return std::nullopt;
+    }
+    // The codec that opens what no codec's sniff() recognises (headerless
+    // RAW, formats known only by their extension) and input described by
+    // hints: exactly one audio codec of the table says so.
+    virtual bool is_fallback() const { return false; }
+
+    // ---- writing; a codec that writes nothing keeps these defaults
+    // The formats it writes. An extension selects the first format listing
+    // it; that format's default subtype applies when none is given (".opus"
+    // is Ogg with the OPUS subtype).
+    virtual std::vector<AudioFormat> write_formats() const { return {}; }
     // Creates request.path (the caller chooses a temporary name) for audio of
     // request's format, subtype, rate, channels, dtype and tags; blocks of
     // samples are then appended, so a file of any length is written with
     // memory for one block.
-    virtual std::unique_ptr<AudioWriter> open_writer(const AudioWriteRequest& request) const = 0;
-    // Where the samples lie in `file` (the whole file behind `source`, e.g.
-    // memory-mapped) when they are stored as `dtype` in native byte order;
-    // otherwise nullopt and the reason in `why_not`.
-    virtual std::optional<PcmLayout> pcm_layout(const AudioSource& source, const AudioInfo& info, DType dtype,
-                                                ByteSpan file, std::string& why_not) const = 0;
-    // The formats it writes. An extension selects the first format listing
-    // it; that format's default subtype applies when none is given (".opus"
-    // is Ogg with the OPUS subtype).
-    virtual std::vector<AudioFormat> write_formats() const = 0;
+    virtual std::unique_ptr<AudioWriter> open_writer(const AudioWriteRequest&) const {
+        throw UnsupportedFormatError(std::string(name()) + " writes no audio files");
+    }
     // The subtype a file extension implies beyond its format's default
     // (".opus": "OPUS"), else empty.
-    virtual std::string subtype_for_extension(const std::string& ext) const { (void)ext; return {}; }
+    virtual std::string subtype_for_extension(const std::string&) const { return {}; }
     // Why `format` with `subtype` cannot store audio of this rate and channel
     // count (an encoder's own limits: Opus's five rates, MP3's two
     // channels), or empty when it can.
-    virtual std::string cannot_store(const AudioFormat& format, const std::string& subtype, int samplerate,
-                                     int channels) const = 0;
+    virtual std::string cannot_store(const AudioFormat& format, const std::string&, int, int) const {
+        return std::string(name()) + " writes no format (" + format.name + " is written by another codec)";
+    }
     // The dtype that carries samples stored as `subtype` without loss (PCM_16:
     // int16, PCM_24: int32, FLOAT: float32), else nullopt.
-    virtual std::optional<DType> exact_dtype(const std::string& subtype) const = 0;
+    virtual std::optional<DType> exact_dtype(const std::string&) const { return std::nullopt; }
 };
 
 }  // namespace mediaview

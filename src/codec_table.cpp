@@ -55,22 +55,18 @@ const ImageCodec* CodecTable::image_writer_for(std::string_view ext_or_name) con
 }
 
 const AudioCodec& CodecTable::audio_codec_for(const AudioSource& source) const {
-    const AudioCodec* last = nullptr;
-    std::vector<std::uint8_t> head;
-    bool have_head = false;
-    for (const Codec* c : codecs_) {
-        if (c->kind() != MediaKind::Audio) continue;
-        last = static_cast<const AudioCodec*>(c);
-        // Hints describe headerless or forced input in the catch-all's terms.
-        if (!source.hints.format.empty()) continue;
-        if (!have_head) {
-            head = head_of(source);
-            have_head = true;
-        }
-        if (c->sniff({head.data(), head.size()})) return *last;
-    }
-    if (!last) throw UnsupportedFormatError("no audio codec is registered");
-    return *last;
+    const AudioCodec* fallback = nullptr;
+    for (const Codec* c : codecs_)
+        if (c->kind() == MediaKind::Audio && static_cast<const AudioCodec*>(c)->is_fallback())
+            fallback = static_cast<const AudioCodec*>(c);
+    // Hints describe headerless or forced input in the fallback's terms.
+    if (!source.hints.format.empty() && fallback) return *fallback;
+    std::vector<std::uint8_t> head = head_of(source);
+    for (const Codec* c : codecs_)
+        if (c->kind() == MediaKind::Audio && c->sniff({head.data(), head.size()}))
+            return *static_cast<const AudioCodec*>(c);
+    if (!fallback) throw UnsupportedFormatError("no audio codec recognises this data");
+    return *fallback;
 }
 
 std::pair<const AudioCodec*, AudioFormat> CodecTable::audio_writer_for(std::string_view ext_or_name) const {

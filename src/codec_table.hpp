@@ -29,8 +29,8 @@ public:
     const ImageCodec* image_writer_for(std::string_view ext_or_name) const;
 
     // The audio codec for a source: the first whose sniff() accepts its first
-    // bytes; else (headerless RAW, formats known only by their extension) the
-    // last audio codec, the catch-all.
+    // bytes; else (headerless RAW, formats known only by their extension, or
+    // input described by hints) the codec whose is_fallback() says so.
     const AudioCodec& audio_codec_for(const AudioSource& source) const;
     // The codec and format that write files with this extension (lower case,
     // no dot) or of this format name ("WAV", "OGG"); {nullptr, {}} when none.

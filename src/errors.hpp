@@ -30,9 +30,22 @@ struct LimitError : Error {
 
 // An argument of the wrong kind (a float where an integer is needed, samples
 // of an element type no codec takes): TypeError in Python. Other bad
-// arguments are std::invalid_argument: ValueError.
+// arguments are std::invalid_argument (ValueError), or ArgumentError when
+// the check knows which argument it was.
 struct ArgumentTypeError : std::invalid_argument {
     using std::invalid_argument::invalid_argument;
+    ArgumentTypeError(std::string name, const std::string& message)
+        : std::invalid_argument(message), argument(std::move(name)) {}
+    std::string argument;  // the option's name ("mode"), empty when not one option's fault
+};
+
+// A request option's value is out of its range or choices: ValueError in
+// Python, with `argument` as a field so a front end (the CLI) names its own
+// spelling of it (--mode) without parsing the message.
+struct ArgumentError : std::invalid_argument {
+    ArgumentError(std::string name, const std::string& message)
+        : std::invalid_argument(message), argument(std::move(name)) {}
+    std::string argument;
 };
 
 // Recoverable problems found while decoding. The binding layer turns each

@@ -15,20 +15,11 @@
 
 #include "codec.hpp"
 #include "errors.hpp"
+#include "image_request.hpp"
 #include "orientation.hpp"
 #include "strided_array.hpp"
 
 namespace mediaview {
-
-// The channel layout of a pixel. LA is grey plus alpha.
-enum class PixelMode { RGB, BGR, RGBA, BGRA, RGBX, L, LA, CMYK };
-
-int channels_of(PixelMode mode);
-std::string_view pixel_mode_name(PixelMode mode);
-PixelMode pixel_mode_from_name(std::string_view name);  // throws std::invalid_argument
-const std::vector<PixelMode>& pixel_modes();            // every mode, in the order above
-// L, LA, RGB, RGBA for 1-4 channels; throws std::invalid_argument otherwise.
-PixelMode default_mode_for_channels(int channels);
 
 struct ImageInfo {
     std::string format;       // the format's name, upper case as Pillow and soundfile spell them: "JPEG", "PNG"
@@ -50,61 +41,6 @@ struct ImageInfo {
 // The common fields first, then `extra`: the one list behind every view of an
 // ImageInfo (attributes, as_dict, repr, the CLI's info).
 Fields fields_of(const ImageInfo& info);
-
-// A DCT-domain scale: either a fixed fraction num/den, or (num == 0) the
-// smallest scale whose output is at least min_width x min_height.
-struct ScaleRequest {
-    int num = 1;
-    int den = 1;
-    int min_width = 0;
-    int min_height = 0;
-    // num == 0 selects the MinSize rule (so MinSize(0, 0) means "smallest").
-    bool at_least_size() const { return num == 0; }
-};
-
-using CropRect = Rect;
-
-// Resize on load (size=): how the image meets the target size, and the
-// resampling kernel (src/resize.hpp). Decoders never see it: the
-// decode_image operation decodes at the largest DCT reduction that keeps the
-// image at least as large as needed, then resizes into the final buffer.
-enum class Fit { Fill, Cover, Contain };  // exact size / scale to cover, centre-crop / scale to fit, pad
-enum class ResizeFilter { Area, Bilinear, Bicubic, Lanczos };
-
-struct ResizeRequest {
-    int width = 0;   // the output's size, in the displayed frame when `oriented`
-    int height = 0;
-    Fit fit = Fit::Fill;
-    ResizeFilter filter = ResizeFilter::Area;
-    // Contain's padding, per channel (repeated when fewer are given).
-    std::vector<std::uint32_t> fill;
-    // Pillow's reducing_gap: the decoder's own reduction (JPEG's DCT
-    // scaling) stops where the resize after it still shrinks by at least this
-    // factor; 1: the largest reduction that keeps the target size (fastest);
-    // 0: none (the resize sees the full-size decode). Measured here against
-    // Pillow's resize of the full decode, 1 gives 28-35 dB, 2 above 35.
-    double reducing_gap = 2.0;
-};
-
-struct ImageRequest {
-    // nullopt: the file's own layout (grey: L, grey+alpha: LA, colour: RGB,
-    // with alpha: RGBA, CMYK: CMYK).
-    std::optional<PixelMode> mode = PixelMode::RGB;
-    // The element type: U8 or U16; nullopt: the file's own depth (U16 for
-    // 16-bit data where the codec keeps it, else U8).
-    std::optional<DType> dtype;
-    ScaleRequest scale;
-    // With `oriented`, crop and the MinSize scale are given in the displayed
-    // (EXIF-oriented) frame; the decoder maps them to the stored frame.
-    bool oriented = false;
-    std::optional<CropRect> crop;  // in output (scaled) pixels
-    bool strict = false;           // every warning becomes a DecodeError
-    bool allow_truncated = false;  // truncated data gives a partial image plus a warning
-    std::uint64_t max_pixels = 0;  // width*height from the header; 0 = no limit
-    int frame = 0;                 // an animation's frame (composited); 0 for still images
-    // Handled by the decode_image operation, never by a codec.
-    std::optional<ResizeRequest> resize;
-};
 
 // The size of the pixels a decode will produce, known once the header is read.
 // Sizes are in the stored frame, as the decoder writes the pixels.

@@ -1,7 +1,7 @@
+#include "pixel_mode.hpp"
+
 #include <stdexcept>
 #include <string>
-
-#include "image_codec.hpp"
 
 namespace mediaview {
 

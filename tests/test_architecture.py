@@ -246,7 +246,71 @@ def test_the_python_package_and_the_cli_name_no_codec():
     words = names | {"jpg", "png", "webp", "flac", "wav", "mp3", "ogg", "oga", "opus", "tiff", "bmp",
                      "pcm_16", "pcm_24", "vorbis", "libjpeg", "libsndfile", "libspng"}
     allowed = {"_encode.py": {"jpeg"}}  # encode_jpeg: the first round's name, a one-line wrapper
-    for path in (ROOT / "python" / "mediaview").glob("*.py"):
+    for path in (ROOT / "python" / "mediaview").rglob("*.py"):
         found = {text.lower().lstrip(".") for text in _code_strings(path)} & words
         found |= {"jpeg magic" for text in _code_strings(path) if "\xff\xd8" in text}
         assert found <= allowed.get(path.name, set()), (path.name, found)
+
+
+# ---- the package's shape ------------------------------------------------------------------
+
+PACKAGE = ROOT / "python" / "mediaview"
+
+
+def _module_name(path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path) -> set:
+    """The mediaview modules a module imports (absolute or relative), at any depth of its code."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.startswith("mediaview"):
+                found.add(target)
+                found.update(f"{target}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("mediaview"))
+    return found
+
+
+def test_the_package_has_no_import_circle():
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {name: {t for t in _imports(path) if t in modules and t != name} for name, path in modules.items()}
+    # The package's __init__ re-exports its submodules: an import of
+    # "mediaview" from inside is an import of the public API, not a cycle
+    # through a sibling (each submodule is loaded before it is used).
+    for name in graph:
+        graph[name].discard("mediaview")
+    state: dict = {}
+
+    def visit(node, trail):
+        if state.get(node) == "done":
+            return
+        assert state.get(node) != "open", "import circle: " + " -> ".join(trail + [node])
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            visit(nxt, trail + [node])
+        state[node] = "done"
+
+    for name in sorted(graph):
+        visit(name, [])
+
+
+def test_no_python_module_is_over_400_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 400}
+    assert not long, long
+
+
+def test_the_cli_calls_no_private_core_function():
+    for path in (PACKAGE / "cli").glob("*.py"):
+        assert "_core" not in path.read_text(), path.name

@@ -516,3 +516,22 @@ def test_each_damaged_file_of_a_batch_is_named_in_its_warning(tmp_path, jobs):
     assert result.returncode == 0, result.stderr
     warned = sorted(line.split(": warning:")[0] for line in result.stderr.splitlines() if ": warning:" in line)
     assert warned == [f"mediaview: {tmp_path / 'in' / name}.jpg" for name in ("a", "b", "c")], result.stderr
+
+
+def test_a_conversion_reads_each_audio_header_once(tmp_path, monkeypatch):
+    from mediaview import cli
+
+    calls = []
+    real = mediaview.audio_info
+
+    def counting(src, **kwargs):
+        calls.append(src)
+        return real(src, **kwargs)
+
+    monkeypatch.setattr(mediaview, "audio_info", counting)
+    sources = [SAMPLES / "music_stereo.flac", SAMPLES / "speech_mono.wav"]
+    assert cli.main(["convert", *map(str, sources), "-o", str(tmp_path), "--to", "wav", "-q"]) == 0
+    assert sorted(map(str, calls)) == sorted(map(str, sources))  # planning reads it; converting does not again
+    back, rate = mediaview.read_audio(tmp_path / "music_stereo.wav", dtype="int16")
+    source, source_rate = mediaview.read_audio(sources[0], dtype="int16")
+    assert rate == source_rate and np.array_equal(np.asarray(back), np.asarray(source))

@@ -284,6 +284,7 @@ def test_a_file_failing_on_a_worker_is_named_and_the_rest_converted(tmp_path, cl
     assert not (out / "img02.png").exists() and not temporaries(out)
 
 
+@pytest.mark.slow  # make check (over 20 s here); make test leaves it out
 def test_local_n_starts_its_own_cluster(tmp_path):
     sources = write_same_size(tmp_path, "webp", 3)
     out = tmp_path / "out"
@@ -352,6 +353,7 @@ def kill_a_writing_worker(watcher, proc, out: Path, done_first: int) -> None:
     os.kill(victim, signal.SIGKILL)
 
 
+@pytest.mark.slow  # make check (over 20 s here); make test leaves it out
 def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
     """SIGKILL a worker process while it writes an output: the scheduler
     runs its tasks again elsewhere (and a new worker starts), every output is complete and pixel-exact, no
@@ -376,6 +378,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(tmp_path):
     assert not temporaries(out)
 
 
+@pytest.mark.slow  # make check (over 20 s here); make test leaves it out
 def test_a_worker_killed_while_streaming_audio_leaves_no_temporary(tmp_path):
     """An audio conversion writes its temporary block by block, so a worker
     killed in it surely leaves one behind: the run removes it once every
@@ -412,6 +415,7 @@ def test_a_worker_killed_while_streaming_audio_leaves_no_temporary(tmp_path):
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.slow  # make check (over 20 s here); make test leaves it out
 def test_ctrl_c_cancels_and_leaves_no_partial_output(tmp_path):
     sources = large_sources(tmp_path, 40)
     out = tmp_path / "out"

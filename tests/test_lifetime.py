@@ -404,6 +404,7 @@ def ten_thousand_calls():
     return many_calls(10_000)
 
 
+@pytest.mark.slow  # make check (over 20 s here); make test leaves it out
 def test_every_exporter_of_ten_thousand_calls_is_freed(ten_thousand_calls):
     r = ten_thousand_calls
     assert r["outcomes"] == {"ok": 7000, "DecodeError": 1000, "UnsupportedFormatError": 500, "LimitError": 1000,
@@ -412,6 +413,7 @@ def test_every_exporter_of_ten_thousand_calls_is_freed(ten_thousand_calls):
     assert r["exporters"] == 500 * (5 + 6 + 5) and r["alive"] == 0
 
 
+@pytest.mark.slow  # shares the ten thousand calls above
 def test_resident_memory_stops_growing_over_ten_thousand_calls(ten_thousand_calls):
     if UNDER_ASAN:
         pytest.skip("ASan's quarantine holds freed memory by design; LeakSanitizer and the weakrefs check leaks there")

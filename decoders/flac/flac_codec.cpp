@@ -871,31 +871,12 @@ public:
         return std::make_unique<Handle>(source);
     }
 
-    std::unique_ptr<AudioWriter> open_writer(const AudioWriteRequest&) const override {
-        // write_formats() is empty: the table gives FLAC writing to libsndfile.
-        throw UnsupportedFormatError("the libFLAC codec does not write files");
-    }
-
     std::optional<PcmLayout> pcm_layout(const AudioSource&, const AudioInfo&, DType, ByteSpan,
                                         std::string& why_not) const override {
         why_not = "FLAC is not a plain PCM container: its samples are compressed and must be decoded";
         return std::nullopt;
     }
-
-    std::vector<AudioFormat> write_formats() const override { return {}; }
-
-    std::string cannot_store(const AudioFormat& format, const std::string&, int, int) const override {
-        return "the libFLAC codec writes no format (" + format.name + " is written by another codec)";
-    }
-
-    std::optional<DType> exact_dtype(const std::string& subtype) const override {
-        if (subtype == "PCM_S8" || subtype == "PCM_16") return DType::I16;
-        if (subtype.rfind("PCM_", 0) != 0) return std::nullopt;
-        int bits = std::atoi(subtype.c_str() + 4);
-        if (bits >= 4 && bits <= 16) return DType::I16;
-        if (bits > 16 && bits <= 32) return DType::I32;
-        return std::nullopt;
-    }
+    // Read-only: FLAC files are written by the libsndfile codec.
 };
 
 }  // namespace

@@ -491,6 +491,10 @@ public:
 
     std::string library_version() const override { return sf_version_string(); }
 
+    // libsndfile knows headerless RAW and formats recognised only by their
+    // extension: it opens whatever no codec's sniff() claims.
+    bool is_fallback() const override { return true; }
+
     bool sniff(ByteSpan head) const override {
         const std::uint8_t* p = head.data;
         if (is_container(p, head.size)) return true;

@@ -27,20 +27,12 @@ py::object audio_view(StridedArray samples, int samplerate) {
     return py::reinterpret_steal<py::object>(view);
 }
 
-py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t start, std::optional<std::int64_t> stop,
-                     std::optional<std::int64_t> frames, const std::string& layout, bool always_2d,
-                     py::handle out, int threads, std::optional<bool> mmap, std::uint64_t max_samples,
-                     py::handle hints, int samplerate, int channels, py::handle mix, const std::string& quality,
-                     bool strict, bool allow_truncated, std::optional<double> offset,
-                     std::optional<double> duration, bool verify) {
-    AudioReadRequest rq = audio_request(dtype, start, stop, frames, layout, always_2d, mmap, max_samples, samplerate,
-                                        channels, mix, quality, strict, allow_truncated);
+py::tuple read_audio(py::handle src, const AudioReadRequest& request, py::handle out, int threads) {
+    AudioReadRequest rq = request;
     rq.threads = threads;
-    rq.offset = offset;
-    rq.duration = duration;
-    AudioInput input(src, hints_from(hints));
+    AudioInput input(src, rq.hints);
     AudioSource source = input.source();  // (its bytes stay input's)
-    source.policy = {strict, allow_truncated, verify};
+    source.policy = rq.policy();
     std::optional<CallerBuffer> out_buffer;
     if (!out.is_none()) out_buffer = caller_buffer(out, true, "out");
     AudioRead result;
@@ -53,8 +45,8 @@ py::tuple read_audio(py::handle src, const std::string& dtype, std::int64_t star
     return py::make_tuple(audio_view(std::move(result.samples), result.samplerate), result.samplerate);
 }
 
-AudioInfo audio_info(py::handle src, py::handle hints) {
-    AudioInput input(src, hints_from(hints));
+AudioInfo audio_info(py::handle src, const AudioReadRequest& request) {
+    AudioInput input(src, request.hints);
     py::gil_scoped_release nogil;
     return mediaview::audio_info(codecs(), input.source());
 }
@@ -64,25 +56,12 @@ AudioInfo audio_info(py::handle src, py::handle hints) {
 // gets a fresh buffer.
 class AudioStream {
 public:
-    AudioStream(py::handle src, std::int64_t blocksize, std::int64_t overlap, const std::string& dtype,
-                std::int64_t start, std::optional<std::int64_t> stop, const std::string& layout, bool always_2d,
-                int samplerate, int channels, py::handle mix, const std::string& quality, bool strict,
-                bool allow_truncated, py::handle hints)
-        : input_(src, hints_from(hints)) {
-        DType t = audio_dtype_from_name(dtype);
-        AudioShape shape{sample_layout_from_name(layout), always_2d};
-        StreamConversion conversion;
-        conversion.samplerate = samplerate;
-        conversion.channels = channels;
-        set_mix(mix, conversion.mix, conversion.mix_rows);
-        conversion.quality = resample_quality_from_name(quality);
-        conversion.strict = strict;
-        conversion.allow_truncated = allow_truncated;
+    AudioStream(py::handle src, const AudioReadRequest& request, std::int64_t blocksize, std::int64_t overlap)
+        : input_(src, request.hints) {
         AudioSource source = input_.source();  // (its bytes stay input_'s)
-        source.policy = {strict, allow_truncated, false};  // for codecs that apply it themselves
+        source.policy = request.policy();      // for codecs that apply it themselves
         py::gil_scoped_release nogil;
-        blocks_ = std::make_unique<AudioBlocks>(codecs(), source, blocksize, overlap, t, start, stop, shape,
-                                                conversion);
+        blocks_ = std::make_unique<AudioBlocks>(codecs(), source, blocksize, overlap, request);
     }
 
     const AudioInfo& info() const { return blocks_->info(); }
@@ -202,21 +181,12 @@ void bind_audio(py::module_& m) {
     py::list dtypes;
     for (DType t : audio_dtypes()) dtypes.append(std::string(dtype_name(t)));
     m.attr("AUDIO_DTYPES") = py::tuple(dtypes);
-    m.def("audio_info", &audio_info, py::arg("src"), py::arg("hints").none(true));
-    m.def("read_audio", &read_audio, py::arg("src"), py::arg("dtype"), py::arg("start"), py::arg("stop").none(true),
-          py::arg("frames").none(true), py::arg("layout"), py::arg("always_2d"), py::arg("out").none(true),
-          py::arg("threads"), py::arg("mmap").none(true), py::arg("max_samples"), py::arg("hints").none(true),
-          py::arg("samplerate"), py::arg("channels"), py::arg("mix").none(true), py::arg("quality"), py::arg("strict"),
-          py::arg("allow_truncated"), py::arg("offset").none(true), py::arg("duration").none(true),
-          py::arg("verify"));
+    m.def("audio_info", &audio_info, py::arg("src"), py::arg("request"));
+    m.def("read_audio", &read_audio, py::arg("src"), py::arg("request"), py::arg("out").none(true),
+          py::arg("threads"));
     py::class_<AudioStream>(m, "AudioStream", "Blocks of an audio source, decoded one at a time.")
-        .def(py::init<py::handle, std::int64_t, std::int64_t, const std::string&, std::int64_t,
-                      std::optional<std::int64_t>, const std::string&, bool, int, int, py::handle, const std::string&,
-                      bool, bool, py::handle>(),
-             py::arg("src"), py::arg("blocksize"), py::arg("overlap"), py::arg("dtype"), py::arg("start"),
-             py::arg("stop").none(true), py::arg("layout"), py::arg("always_2d"), py::arg("samplerate") = 0,
-             py::arg("channels") = 0, py::arg("mix").none(true) = py::none(), py::arg("quality") = "hq",
-             py::arg("strict") = false, py::arg("allow_truncated") = false, py::arg("hints").none(true) = py::none())
+        .def(py::init<py::handle, const AudioReadRequest&, std::int64_t, std::int64_t>(), py::arg("src"),
+             py::arg("request"), py::arg("blocksize"), py::arg("overlap"))
         .def_property_readonly("samplerate", [](const AudioStream& s) { return s.samplerate(); })
         .def_property_readonly("channels", [](const AudioStream& s) { return s.channels(); })
         .def_property_readonly("source_samplerate", [](const AudioStream& s) { return s.info().samplerate; })

@@ -28,6 +28,14 @@ void raise_file_error(const FileError& e) {
     PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(err.ptr())), err.ptr());
 }
 
+// TypeError/ValueError with the option's name as `.argument` (None when the
+// check was not about one option), so the CLI names its flag.
+void raise_argument_error(PyObject* type, const char* message, const std::string& argument) {
+    py::object error = py::reinterpret_borrow<py::object>(type)(message);
+    error.attr("argument") = argument.empty() ? py::object(py::none()) : py::object(py::str(argument));
+    PyErr_SetObject(type, error.ptr());
+}
+
 }  // namespace
 
 void register_errors(py::module_& m) {
@@ -52,7 +60,9 @@ void register_errors(py::module_& m) {
         } catch (const FileError& e) {
             raise_file_error(e);
         } catch (const ArgumentTypeError& e) {
-            PyErr_SetString(PyExc_TypeError, e.what());
+            raise_argument_error(PyExc_TypeError, e.what(), e.argument);
+        } catch (const ArgumentError& e) {
+            raise_argument_error(PyExc_ValueError, e.what(), e.argument);
         } catch (const DecodeError& e) {
             PyErr_SetString(decode_error_type, e.what());
         } catch (const UnsupportedFormatError& e) {
@@ -83,10 +93,32 @@ py::object exception_object(std::exception_ptr error) {
     return py::reinterpret_steal<py::object>(value);
 }
 
-[[noreturn]] void raise_batch_error(const std::string& message, py::object failures, py::object result) {
+py::object batch_error(const py::list& failures, std::size_t count, const std::string& noun, py::object result) {
+    py::tuple first = failures[0].cast<py::tuple>();
+    std::string name = PyUnicode_Check(first[1].ptr()) || py::hasattr(first[1], "__fspath__")
+                           ? std::string(py::str(py::module_::import("os").attr("fspath")(first[1])))
+                           : std::string(py::str(first[1]));
+    return batch_error_named(failures, count, name, noun, std::move(result));
+}
+
+py::object batch_error_named(const py::list& failures, std::size_t count, const std::string& first_name,
+                             const std::string& noun, py::object result) {
+    py::object first = failures[0].cast<py::tuple>()[2];
+    std::string message = std::to_string(failures.size()) + " of " + std::to_string(count) + " " + noun +
+                          " failed; the first, " + first_name + ": " + std::string(py::str(first));
     py::object error = py::reinterpret_borrow<py::object>(batch_error_type)(message);
-    error.attr("failures") = std::move(failures);
+    error.attr("failures") = failures;
     error.attr("result") = std::move(result);
+    return error;
+}
+
+void raise_if_failed(const std::vector<BatchFailure>& failures, const py::list& srcs,
+                     const std::vector<std::string>& names, const char* noun, py::object result) {
+    if (failures.empty()) return;
+    py::list described;
+    for (const BatchFailure& failure : failures)
+        described.append(py::make_tuple(failure.index, srcs[failure.index], exception_object(failure.error)));
+    py::object error = batch_error_named(described, names.size(), names[failures.front().index], noun, std::move(result));
     PyErr_SetObject(batch_error_type, error.ptr());
     throw py::error_already_set();
 }

@@ -6,8 +6,10 @@
 
 #include <exception>
 #include <string>
+#include <vector>
 
 #include "src/errors.hpp"
+#include "src/operations/decode_batch.hpp"
 
 namespace mediaview::python {
 
@@ -16,8 +18,17 @@ void register_errors(pybind11::module_& m);
 // The Python exception a C++ exception becomes (through the same
 // translators as a raise), as an object: a batch reports each failure.
 pybind11::object exception_object(std::exception_ptr error);
-// Raises mediaview.BatchError(message) carrying .failures and .result.
-[[noreturn]] void raise_batch_error(const std::string& message, pybind11::object failures, pybind11::object result);
+// The one place a BatchError is built: when `failures` is not empty, raises
+// mediaview.BatchError("K of N <noun> failed; the first, NAME: ...") with
+// .failures, a list of (index, source, exception), and .result.
+// The BatchError for `failures` ((index, source, exception) tuples) out of
+// `count` sources, named after the first failure's source; not raised.
+pybind11::object batch_error(const pybind11::list& failures, std::size_t count, const std::string& noun,
+                             pybind11::object result);
+pybind11::object batch_error_named(const pybind11::list& failures, std::size_t count, const std::string& first_name,
+                                   const std::string& noun, pybind11::object result);
+void raise_if_failed(const std::vector<BatchFailure>& failures, const pybind11::list& srcs,
+                     const std::vector<std::string>& names, const char* noun, pybind11::object result);
 
 // Issues one DecodeWarning per collected message, attributed to the caller
 // of the public Python wrapper (stack level 2). Call with the GIL held;

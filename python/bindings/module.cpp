@@ -5,6 +5,7 @@
 #include "bindings.hpp"
 #include "error_translation.hpp"
 #include "exporter.hpp"
+#include "requests.hpp"
 
 namespace py = pybind11;
 
@@ -15,6 +16,7 @@ PYBIND11_MODULE(_core, m) {
     if (!exporter) throw py::error_already_set();
     m.add_object("BufferExporter", py::reinterpret_steal<py::object>(exporter));
     mediaview::python::bind_registry(m);
+    mediaview::python::bind_requests(m);
     mediaview::python::bind_image(m);
     mediaview::python::bind_audio(m);
     mediaview::python::bind_batch(m);

@@ -33,47 +33,63 @@ std::optional<std::string> path_of(py::handle src, const char* what) {
     return path;
 }
 
-EncodedSource::EncodedSource(py::handle src) {
+ClassifiedSource classify_source(py::handle src, const char* what) {
     // bytes first: immutable, so a reference is enough (no buffer export),
     // and asking it for __fspath__ would raise and clear an AttributeError
     // on every call of a small-image loop.
-    if (PyBytes_CheckExact(src.ptr())) {
-        read_bytes_ = py::reinterpret_borrow<py::bytes>(src);
-        span_ = {reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(src.ptr())),
-                 static_cast<std::size_t>(PyBytes_GET_SIZE(src.ptr()))};
-        return;
+    if (PyBytes_CheckExact(src.ptr())) return {SourceKind::Bytes, {}};
+    if (auto path = path_of(src, what)) return {SourceKind::Path, *path};
+    if (PyObject_CheckBuffer(src.ptr())) return {SourceKind::Buffer, {}};
+    if (py::hasattr(src, "read")) return {SourceKind::File, {}};
+    throw py::type_error(std::string(what) + " must be a path, a bytes-like object or a binary file object, not " +
+                         Py_TYPE(src.ptr())->tp_name);
+}
+
+std::string source_name(py::handle src, const ClassifiedSource& source, const std::string& index) {
+    if (source.kind == SourceKind::Path) return py::str(py::module_::import("os").attr("fspath")(src));
+    if (source.kind == SourceKind::File) {
+        py::object name = py::getattr(src, "name", py::none());
+        return name.is_none() ? index + " (file object)" : std::string(py::str(py::repr(name)));
     }
-    if (auto path = path_of(src)) {
-        path_ = *path;
-        {
-            py::gil_scoped_release nogil;
-            file_bytes_ = read_file(path_);
+    return index + " (" + Py_TYPE(src.ptr())->tp_name + ")";
+}
+
+EncodedSource::EncodedSource(py::handle src, const char* what) : EncodedSource(src, classify_source(src, what), what) {}
+
+EncodedSource::EncodedSource(py::handle src, const ClassifiedSource& source, const char* what) {
+    switch (source.kind) {
+        case SourceKind::Bytes:
+            read_bytes_ = py::reinterpret_borrow<py::bytes>(src);
+            break;
+        case SourceKind::Path:
+            path_ = source.path;
+            {
+                py::gil_scoped_release nogil;
+                file_bytes_ = read_file(path_);
+            }
+            span_ = {file_bytes_.data(), file_bytes_.size()};
+            return;
+        case SourceKind::Buffer: {
+            try {
+                export_ = std::make_unique<BufferExport>(src, PyBUF_SIMPLE);
+            } catch (py::error_already_set&) {
+                throw py::type_error(std::string(what) + " must be a contiguous bytes-like object");
+            }
+            const Py_buffer& v = export_->view();
+            span_ = {static_cast<const std::uint8_t*>(v.buf), static_cast<std::size_t>(v.len)};
+            return;
         }
-        span_ = {file_bytes_.data(), file_bytes_.size()};
-        return;
-    }
-    if (PyObject_CheckBuffer(src.ptr())) {
-        try {
-            export_ = std::make_unique<BufferExport>(src, PyBUF_SIMPLE);
-        } catch (py::error_already_set&) {
-            throw py::type_error("src must be a contiguous bytes-like object");
+        case SourceKind::File: {
+            py::object data = src.attr("read")();
+            if (!PyBytes_Check(data.ptr()))
+                throw py::type_error(std::string(what) + ": file object must be opened in binary mode (read() returned " +
+                                     std::string(Py_TYPE(data.ptr())->tp_name) + ")");
+            read_bytes_ = py::reinterpret_steal<py::bytes>(data.release());
+            break;
         }
-        const Py_buffer& v = export_->view();
-        span_ = {static_cast<const std::uint8_t*>(v.buf), static_cast<std::size_t>(v.len)};
-        return;
     }
-    if (py::hasattr(src, "read")) {
-        py::object data = src.attr("read")();
-        if (!PyBytes_Check(data.ptr()))
-            throw py::type_error("file object must be opened in binary mode (read() returned " +
-                                 std::string(Py_TYPE(data.ptr())->tp_name) + ")");
-        read_bytes_ = py::reinterpret_steal<py::bytes>(data.release());
-        span_ = {reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(read_bytes_->ptr())),
-                 static_cast<std::size_t>(PyBytes_GET_SIZE(read_bytes_->ptr()))};
-        return;
-    }
-    throw py::type_error("src must be a path, a bytes-like object or a binary file object, not " +
-                         std::string(Py_TYPE(src.ptr())->tp_name));
+    span_ = {reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(read_bytes_->ptr())),
+             static_cast<std::size_t>(PyBytes_GET_SIZE(read_bytes_->ptr()))};
 }
 
 CallerBuffer caller_buffer(py::handle obj, bool writable, const char* what) {

@@ -28,6 +28,21 @@ private:
     Py_buffer view_{};
 };
 
+// What a Python source is, decided here once for every entry point (images
+// and audio, one or a batch): bytes (used in place), a path (str or
+// os.PathLike), another bytes-like object (held as a buffer export), or a
+// binary file object (read). `what` names the argument in a TypeError.
+enum class SourceKind { Bytes, Path, Buffer, File };
+struct ClassifiedSource {
+    SourceKind kind;
+    std::string path;  // for Path: as os.fsencode gives it
+};
+ClassifiedSource classify_source(pybind11::handle src, const char* what);
+
+// How messages name a source: its path, its file object's name, or
+// `index` and its type ("srcs[3] (bytes)").
+std::string source_name(pybind11::handle src, const ClassifiedSource& source, const std::string& index);
+
 // Encoded input: either the caller's contiguous bytes-like object (held as a
 // buffer export, so e.g. a bytearray cannot be resized under the decoder), or
 // bytes we read ourselves from a path (read with the GIL released) or from a
@@ -36,7 +51,8 @@ class EncodedSource {
 public:
     // `src` is a str / os.PathLike path, a bytes-like object, or an
     // object with a binary read() method. Call with the GIL held.
-    explicit EncodedSource(pybind11::handle src);
+    explicit EncodedSource(pybind11::handle src, const char* what = "src");
+    EncodedSource(pybind11::handle src, const ClassifiedSource& source, const char* what);
     ByteSpan span() const { return span_; }
     // The path for a path source, else empty.
     const std::string& path() const { return path_; }

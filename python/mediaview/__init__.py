@@ -15,9 +15,10 @@ from ._core import (
     UnsupportedFormatError,
     decoders,
     formats,
+    sniff,
 )
-from ._audio import (AUDIO_DTYPES, AUDIO_TAGS, RESAMPLE_QUALITIES, AudioInfo, RawFormat, audio_info, read_audio,
-                     stream_audio, write_audio)
+from ._audio import (AUDIO_DTYPES, AUDIO_TAGS, RESAMPLE_QUALITIES, AudioFileWriter, AudioInfo, RawFormat, audio_info,
+                     plan_audio_conversion, read_audio, stream_audio, write_audio)
 from ._batch import decode_images, read_audios
 from ._encode import encode_image, encode_jpeg, write_image
 from ._image import MODES, MinSize, decode_frames, decode_image, probe
@@ -32,7 +33,10 @@ __all__ = [
     "AUDIO_TAGS",
     "RESAMPLE_QUALITIES",
     "RawFormat",
+    "AudioFileWriter",
     "AudioInfo",
+    "plan_audio_conversion",
+    "sniff",
     "audio_info",
     "read_audio",
     "read_audios",

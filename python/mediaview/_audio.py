@@ -9,15 +9,17 @@ The views' owner (``view.obj``) carries the ``samplerate``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import sys
 import tempfile
-from typing import Any, BinaryIO, Iterator, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import BinaryIO, Iterator, Mapping, Optional, Tuple, Union
 
 from . import _args as args
 from . import _core
 from ._atomic import atomic_path
-from ._limits import DEFAULT, limit_argument
+from ._requests import RawFormat, audio_request  # noqa: F401 (RawFormat is public)
 from ._view import described_value
 
 Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
@@ -36,69 +38,8 @@ AudioInfo = _core.AudioInfo
 RESAMPLE_QUALITIES = ("qq", "lq", "mq", "hq", "vhq")
 
 
-class RawFormat(NamedTuple):
-    """What headerless RAW audio holds: ``raw=RawFormat(16000, 1, "PCM_16")``.
-
-    ``subtype`` is one of python-soundfile's names (``"PCM_16"``,
-    ``"FLOAT"``, ...); ``endian`` is ``"FILE"`` (the subtype's default),
-    ``"LITTLE"``, ``"BIG"`` or ``"CPU"``.
-    """
-    samplerate: int
-    channels: int
-    subtype: str
-    endian: str = "FILE"
-
-
-def _hints(format: Optional[str], raw: Optional[RawFormat]) -> Optional[dict]:
-    if raw is not None:
-        if not isinstance(raw, RawFormat):
-            raise TypeError(f"raw must be a mediaview.RawFormat(samplerate, channels, subtype, endian), "
-                            f"not {type(raw).__name__}")
-        if format is not None and format.upper() != "RAW":
-            raise ValueError(f"raw= describes headerless RAW data, but format={format!r}")
-        return {"format": "RAW", "subtype": raw.subtype, "samplerate": _index(raw.samplerate, "raw.samplerate"),
-                "channels": _index(raw.channels, "raw.channels"), "endian": raw.endian}
-    if format is not None and format.upper() == "RAW":
-        raise TypeError("headerless RAW data is described by raw=mediaview.RawFormat(samplerate, channels, "
-                        "subtype, endian), not format='RAW'")
-    return None if format is None else {"format": format}
-
-
-def _old_raw_keywords(function: str, old: Mapping[str, Any]) -> None:
-    """The RAW description moved to raw=: the old keywords say where."""
-    if old:
-        names = ", ".join(f"{k}=" for k in sorted(old))
-        raise TypeError(f"{function}() no longer takes {names}: describe headerless RAW data with "
-                        f"raw=mediaview.RawFormat(samplerate, channels, subtype, endian)")
-
-
-def _rate(value, name: str) -> int:
-    if value is None:
-        return 0
-    value = _index(value, name)
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, not {value}")
-    return value
-
-
-def _seconds(value, name: str) -> Optional[float]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
-        raise TypeError(f"{name} must be a number of seconds, not {type(value).__name__}")
-    return float(value)
-
-
-def _index(value, name: str) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{name} must be an integer, not {type(value).__name__}")
-    return value.__index__()
-
-
 def audio_info(src: Source, *, raw: Optional[RawFormat] = None, format: Optional[str] = None,
-               **old) -> AudioInfo:
+               **other) -> AudioInfo:
     """Reads an audio header and returns an :class:`AudioInfo`.
 
     Attributes: ``samplerate``, ``channels``, ``frames``, ``duration`` (seconds),
@@ -110,18 +51,13 @@ def audio_info(src: Source, *, raw: Optional[RawFormat] = None, format: Optional
     ``raw=RawFormat(samplerate, channels, subtype, endian)`` describes
     headerless RAW input; ``format`` is checked against what the content is.
     """
-    _old_raw_keywords("audio_info", old)
-    return _core.audio_info(src, _hints(format, raw))
+    if other:  # only another library's spelling gets its own hint; any other keyword is unknown here
+        audio_request("audio_info", other)
+        raise TypeError(f"audio_info() got an unexpected keyword argument {next(iter(other))!r}")
+    return _core.audio_info(src, audio_request("audio_info", {"raw": raw, "format": format}))
 
 
-def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Optional[int] = None,
-               frames: Optional[int] = None, offset: Optional[float] = None, duration: Optional[float] = None,
-               samplerate: Optional[int] = None, channels: Optional[int] = None,
-               mix: Optional[Sequence[Sequence[float]]] = None, resample_quality: str = "hq",
-               layout: str = "interleaved", always_2d: bool = False, out=None, threads: int = 1,
-               raw: Optional[RawFormat] = None, format: Optional[str] = None, mmap: bool = False,
-               max_samples=DEFAULT, strict: bool = False, allow_truncated: bool = False,
-               verify: bool = False, **old) -> Tuple[memoryview, int]:
+def read_audio(src: Source, *, out=None, threads: int = 1, **options) -> Tuple[memoryview, int]:
     """Decodes audio and returns ``(samples, samplerate)``.
 
     ``samples`` is a memoryview of ``dtype`` (``int16`` 'h', ``int32`` 'i',
@@ -197,27 +133,10 @@ def read_audio(src: Source, *, dtype: str = "float32", start: int = 0, stop: Opt
     thread): a mismatch is a :class:`DecodeError`, a stream without one
     gives a warning.
     """
-    _old_raw_keywords("read_audio", old)
-    if mmap is not None:
-        mmap = args.flag(mmap, "mmap")
-    return _core.read_audio(src, args.dtype_name(dtype, "audio dtype", AUDIO_DTYPES), _index(start, "start"),
-                            _index(stop, "stop"), _index(frames, "frames"),
-                            args.text(layout, "layout", ("interleaved", "planar")),
-                            args.flag(always_2d, "always_2d"), out, _index(threads, "threads"), mmap,
-                            limit_argument(max_samples, "MAX_AUDIO_SAMPLES", "samples", "max_samples"),
-                            _hints(format, raw), _rate(samplerate, "samplerate"), _rate(channels, "channels"), mix,
-                            args.text(resample_quality, "resample_quality"), args.flag(strict, "strict"),
-                            args.flag(allow_truncated, "allow_truncated"),
-                            _seconds(offset, "offset"), _seconds(duration, "duration"),
-                            args.flag(verify, "verify"))
+    return _core.read_audio(src, audio_request("read_audio", options), out, args.integer(threads, "threads"))
 
 
-def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = "float32", start: int = 0,
-                 stop: Optional[int] = None, layout: str = "interleaved", always_2d: bool = False,
-                 samplerate: Optional[int] = None, channels: Optional[int] = None,
-                 mix: Optional[Sequence[Sequence[float]]] = None, resample_quality: str = "hq",
-                 raw: Optional[RawFormat] = None, strict: bool = False,
-                 allow_truncated: bool = False) -> Iterator[memoryview]:
+def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, **options) -> Iterator[memoryview]:
     """Yields the audio in blocks of ``blocksize`` frames (the last may be
     shorter), each starting ``blocksize - overlap`` frames after the previous,
     as python-soundfile's ``blocks()`` does. Shapes and layouts as for
@@ -236,13 +155,10 @@ def stream_audio(src: Source, blocksize: int, *, overlap: int = 0, dtype: str = 
     it any more (no memoryview, numpy array or other export of it is alive),
     so blocks you keep are never overwritten.
     """
-    stream = _core.AudioStream(src, _index(blocksize, "blocksize"), _index(overlap, "overlap"),
-                               args.dtype_name(dtype, "audio dtype", AUDIO_DTYPES), _index(start, "start"),
-                               _index(stop, "stop"), args.text(layout, "layout", ("interleaved", "planar")),
-                               args.flag(always_2d, "always_2d"), _rate(samplerate, "samplerate"),
-                               _rate(channels, "channels"), mix, args.text(resample_quality, "resample_quality"),
-                               args.flag(strict, "strict"), args.flag(allow_truncated, "allow_truncated"),
-                               _hints(None, raw))
+    # A stream allocates one block at a time: bounded by blocksize, not by
+    # the package's MAX_AUDIO_SAMPLES, unless max_samples= is given.
+    request = audio_request("stream_audio", options, max_samples=None)
+    stream = _core.AudioStream(src, request, args.integer(blocksize, "blocksize"), args.integer(overlap, "overlap"))
 
     def blocks() -> Iterator[memoryview]:
         while True:
@@ -296,3 +212,62 @@ def write_audio(dst: Union[str, bytes, "os.PathLike[str]", BinaryIO], data, samp
         return
     with atomic_path(dst, overwrite=args.flag(overwrite, "overwrite")) as temp:
         _core.write_audio(temp, dst, data, samplerate, *rest)
+
+
+class AudioFileWriter:
+    """An audio file written block by block, so a recording of any length is
+    converted in memory for one block (what ``mediaview convert`` does).
+
+    ``dst`` gets ``channels`` channels at ``samplerate``; each block given to
+    :meth:`write` is ``(frames, channels)`` of ``dtype`` in any layout.
+    ``format``, ``subtype`` and ``tags`` as for :func:`write_audio`. Used as
+    a context manager, the file is written to a temporary beside ``dst`` and
+    renamed into place complete when the block ends without an exception;
+    otherwise nothing is left. ``overwrite=False``: an existing ``dst`` is a
+    FileExistsError.
+    """
+
+    def __init__(self, dst: Union[str, "os.PathLike[str]"], samplerate: int, channels: int, *,
+                 dtype: str = "float32", format: Optional[str] = None, subtype: Optional[str] = None,
+                 tags: Optional[Mapping[str, str]] = None, overwrite: bool = True) -> None:
+        self._stack = contextlib.ExitStack()
+        temp = self._stack.enter_context(atomic_path(dst, overwrite=args.flag(overwrite, "overwrite")))
+        try:
+            self._writer = _core.AudioFileWriter(temp, dst, args.integer(samplerate, "samplerate"),
+                                                 args.integer(channels, "channels"),
+                                                 args.dtype_name(dtype, "audio dtype", AUDIO_DTYPES),
+                                                 args.text(format, "format", none=True) or "",
+                                                 args.text(subtype, "subtype", none=True) or "",
+                                                 args.text_mapping(tags, "tags"))
+        except BaseException:
+            self._stack.__exit__(*sys.exc_info())
+            raise
+
+    def write(self, block) -> None:
+        """Appends ``block`` (encoded with the GIL released)."""
+        self._writer.write(block)
+
+    def close(self) -> None:
+        """Finishes the encoder and renames the file into place."""
+        self._writer.close()
+        self._stack.close()
+
+    def __enter__(self) -> "AudioFileWriter":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.close()
+        else:  # the temporary is removed; dst is left as it was
+            self._stack.__exit__(kind, value, traceback)
+
+
+def plan_audio_conversion(target: str, source_subtype: str, subtype: str = "", samplerate: int = 0,
+                          channels: int = 0) -> dict:
+    """For converting audio stored as ``source_subtype`` into ``target`` (an
+    extension or a format name), before anything is decoded: ``{"format",
+    "subtype"`` (None: the format's default), ``"dtype"`` (to read in, so
+    samples stay exact where the target stores them) ``, "lossy"}``; with
+    ``samplerate`` and ``channels``, a ValueError saying why the target cannot
+    store such audio (Opus's rates, MP3's channels)."""
+    return _core.plan_audio_conversion(target, source_subtype, subtype, samplerate, channels)

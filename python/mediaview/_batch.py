@@ -6,8 +6,8 @@ from typing import Iterable, List, Optional, Tuple, Union
 
 from . import _args as args
 from . import _core
-from ._image import Source, _request_arguments, _resize_argument
-from ._limits import DEFAULT, limit_argument
+from ._image import Source
+from ._requests import audio_request, image_request
 
 
 def decode_images(
@@ -16,19 +16,7 @@ def decode_images(
     threads: Optional[int] = None,
     stack: bool = True,
     out=None,
-    mode: Optional[str] = "RGB",
-    dtype: Optional[str] = None,
-    scale=None,
-    crop: Optional[Tuple[int, int, int, int]] = None,
-    orient: bool = False,
-    strict: bool = False,
-    allow_truncated: bool = False,
-    max_pixels=DEFAULT,
-    size: Optional[Tuple[int, int]] = None,
-    fit: str = "fill",
-    filter: str = "area",
-    fill=0,
-    reducing_gap: Optional[float] = 2.0,
+    **options,
 ):
     """Decodes many images in a pool of native worker threads (created once,
     reused) with the GIL released for the whole batch; each worker keeps its
@@ -53,17 +41,11 @@ def decode_images(
     zeroed; ``None`` in a list, or for ``stack=True`` when nothing decoded).
     Warnings are :class:`DecodeWarning` messages that start with the source.
     """
-    return _core.decode_images(
-        list(srcs),
-        _threads_argument(threads),
-        args.flag(stack, "stack"),
-        *_request_arguments(mode, dtype, scale, crop, orient, strict, allow_truncated, max_pixels),
-        _resize_argument(size, fit, filter, fill, reducing_gap),
-        out,
-    )
+    return _core.decode_images(list(srcs), image_request(options), _threads_argument(threads),
+                               args.flag(stack, "stack"), out)
 
 
-def plan_images(srcs: Iterable[Source], *, threads: Optional[int] = None,
+def plan_images(srcs: Iterable[Source], *, threads: Optional[int] = None, stacked_by: Optional[str] = None,
                 **options) -> List[Union[Tuple[Tuple[int, ...], str], BaseException]]:
     """What :func:`decode_images` with these ``options`` (any of
     :func:`decode_image`'s but ``frame`` and ``out``) would make of each
@@ -71,20 +53,11 @@ def plan_images(srcs: Iterable[Source], *, threads: Optional[int] = None,
     pixel: per source ``(shape, dtype)`` (the image's own shape, without the
     batch axis, and ``"uint8"`` or ``"uint16"``), or the exception that
     source's decode would raise. Options are checked as decode_images
-    checks them. (Used by :mod:`mediaview.dask` to know a lazy array's
-    shape up front.)"""
-    return _core.plan_images(list(srcs), _threads_argument(threads), *_image_arguments(**options))
-
-
-def _image_arguments(mode: Optional[str] = "RGB", dtype: Optional[str] = None, scale=None, crop=None,
-                     orient: bool = False, strict: bool = False, allow_truncated: bool = False, max_pixels=DEFAULT,
-                     size=None, fit: str = "fill", filter: str = "area", fill=0,
-                     reducing_gap: Optional[float] = 2.0, **unknown) -> tuple:
-    """decode_images' image options, with its defaults, as the native calls take them."""
-    if unknown:
-        raise TypeError(f"unknown decode_images option {next(iter(unknown))!r}")
-    return (*_request_arguments(mode, dtype, scale, crop, orient, strict, allow_truncated, max_pixels),
-            _resize_argument(size, fit, filter, fill, reducing_gap))
+    checks them. With ``stacked_by`` (the caller's name), sources that
+    would not stack raise the ValueError :func:`decode_images` raises,
+    naming the option that would make them agree. (Used by
+    :mod:`mediaview.dask` to know a lazy array's shape up front.)"""
+    return _core.plan_images(list(srcs), image_request(options), _threads_argument(threads), stacked_by)
 
 
 def _threads_argument(threads) -> int:
@@ -104,22 +77,7 @@ def read_audios(
     threads: Optional[int] = None,
     pad: bool = False,
     pad_to: Optional[int] = None,
-    dtype: str = "float32",
-    start: int = 0,
-    stop: Optional[int] = None,
-    frames: Optional[int] = None,
-    layout: str = "interleaved",
-    always_2d: bool = False,
-    samplerate: Optional[int] = None,
-    channels: Optional[int] = None,
-    mix=None,
-    resample_quality: str = "hq",
-    raw=None,
-    format: Optional[str] = None,
-    mmap: bool = False,
-    max_samples=DEFAULT,
-    strict: bool = False,
-    allow_truncated: bool = False,
+    **options,
 ):
     """Reads many clips in the same worker pool as :func:`decode_images`
     (each clip on one worker, the GIL released for the whole batch); every
@@ -140,31 +98,9 @@ def read_audios(
     ``.failures`` and ``.result`` (``None`` entries in a list; zero rows and
     length 0 in a padded batch).
     """
-    from ._audio import _hints, _index, _rate
-
-    threads = _threads_argument(threads)
     if pad_to is not None:
-        pad_to = _index(pad_to, "pad_to")
+        pad_to = args.integer(pad_to, "pad_to")
         if pad_to < 0:
             raise ValueError(f"pad_to must be a number of frames >= 0, not {pad_to}")
-    return _core.read_audios(
-        list(srcs),
-        threads,
-        args.dtype_name(dtype, "audio dtype", _core.AUDIO_DTYPES),
-        _index(start, "start"),
-        _index(stop, "stop"),
-        _index(frames, "frames"),
-        args.text(layout, "layout", ("interleaved", "planar")),
-        args.flag(always_2d, "always_2d"),
-        mmap if mmap is None else args.flag(mmap, "mmap"),
-        limit_argument(max_samples, "MAX_AUDIO_SAMPLES", "samples", "max_samples"),
-        _hints(format, raw),
-        args.flag(pad, "pad"),
-        pad_to,
-        _rate(samplerate, "samplerate"),
-        _rate(channels, "channels"),
-        mix,
-        args.text(resample_quality, "resample_quality"),
-        args.flag(strict, "strict"),
-        args.flag(allow_truncated, "allow_truncated"),
-    )
+    return _core.read_audios(list(srcs), audio_request("read_audios", options), _threads_argument(threads),
+                             args.flag(pad, "pad"), pad_to)

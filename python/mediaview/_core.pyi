@@ -1,5 +1,5 @@
 # Type stubs for the native module; the public API is re-exported by mediaview.
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 class Error(Exception): ...
 class DecodeError(Error, ValueError): ...
@@ -73,88 +73,86 @@ def sniff(head: bytes) -> Optional[Tuple[str, str]]: ...
 def probe(src: Any) -> ImageInfo: ...
 ResizeArgs = Optional[Tuple[int, int, str, str, list[int], float]]  # width, height, fit, filter, fill, reducing_gap (0: none)
 
-def decode_image(
-    src: Any,
-    mode: Optional[str],
-    dtype: Optional[str],
-    scale_num: int,
-    scale_den: int,
-    min_width: int,
-    min_height: int,
-    crop: Optional[Tuple[int, int, int, int]],
-    orient: bool,
-    strict: bool,
-    allow_truncated: bool,
-    max_pixels: int,
-    frame: int,
-    resize: ResizeArgs,
-    out: Any,
-) -> memoryview: ...
-def decode_frames(
-    src: Any,
-    mode: Optional[str],
-    crop: Optional[Tuple[int, int, int, int]],
-    strict: bool,
-    allow_truncated: bool,
-    max_pixels: int,
-) -> Tuple[memoryview, List[int]]: ...
+class ImageRequest:
+    """An image decode's options, checked once by the core's option table
+    (src/image_request.cpp). A new option adds its keyword here."""
+    def __init__(
+        self,
+        *,
+        mode: Optional[str] = "RGB",
+        dtype: Optional[str] = None,
+        scale: Optional[Tuple[int, int]] = None,
+        min_size: Optional[Tuple[int, int]] = None,
+        crop: Optional[Tuple[int, int, int, int]] = None,
+        orient: bool = False,
+        strict: bool = False,
+        allow_truncated: bool = False,
+        max_pixels: Optional[float] = None,
+        frame: int = 0,
+        size: Optional[Tuple[int, int]] = None,
+        fit: str = "fill",
+        filter: str = "area",
+        fill: Union[int, Sequence[int]] = 0,
+        reducing_gap: Optional[float] = 2.0,
+    ) -> None: ...
+    @staticmethod
+    def options() -> List[Tuple[str, str]]: ...
+    @property
+    def mode(self) -> Optional[str]: ...
+    @property
+    def oriented(self) -> bool: ...
+    @property
+    def max_pixels(self) -> int: ...
+    @property
+    def size(self) -> Optional[Tuple[int, int]]: ...
+
+class AudioRequest:
+    """An audio read's options, checked once by the core's option table
+    (src/audio_request.cpp). A new option adds its keyword here."""
+    def __init__(
+        self,
+        *,
+        dtype: str = "float32",
+        start: int = 0,
+        stop: Optional[int] = None,
+        frames: Optional[int] = None,
+        offset: Optional[float] = None,
+        duration: Optional[float] = None,
+        layout: str = "interleaved",
+        always_2d: bool = False,
+        mmap: Optional[bool] = False,
+        max_samples: Optional[float] = None,
+        samplerate: Optional[int] = None,
+        channels: Optional[int] = None,
+        mix: Optional[Sequence[Sequence[float]]] = None,
+        resample_quality: str = "hq",
+        strict: bool = False,
+        allow_truncated: bool = False,
+        verify: bool = False,
+        format: Optional[str] = None,
+        raw: Optional[Tuple[int, int, str, str]] = None,
+    ) -> None: ...
+    @staticmethod
+    def options() -> List[Tuple[str, str]]: ...
+    @property
+    def dtype(self) -> str: ...
+    @property
+    def samplerate(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def always_2d(self) -> bool: ...
+
+def decode_image(src: Any, request: ImageRequest, out: Any) -> memoryview: ...
+def decode_frames(src: Any, request: ImageRequest) -> Tuple[memoryview, List[int]]: ...
 def encode_image(format: str, data: Any, mode: Optional[str], icc: Optional[bytes], exif: Optional[bytes],
                  dpi: Optional[Tuple[float, float]], options: dict[str, Any]) -> bytes: ...
-def decode_images(
-    srcs: list[Any],
-    threads: int,
-    stack: bool,
-    mode: Optional[str],
-    dtype: Optional[str],
-    scale_num: int,
-    scale_den: int,
-    min_width: int,
-    min_height: int,
-    crop: Optional[Tuple[int, int, int, int]],
-    orient: bool,
-    strict: bool,
-    allow_truncated: bool,
-    max_pixels: int,
-    resize: ResizeArgs,
-    out: Any,
-) -> Any: ...
-def plan_images(
-    srcs: list[Any],
-    threads: int,
-    mode: Optional[str],
-    dtype: Optional[str],
-    scale_num: int,
-    scale_den: int,
-    min_width: int,
-    min_height: int,
-    crop: Optional[Tuple[int, int, int, int]],
-    orient: bool,
-    strict: bool,
-    allow_truncated: bool,
-    max_pixels: int,
-    resize: ResizeArgs,
-) -> list[Union[Tuple[Tuple[int, ...], str], BaseException]]: ...
-def read_audios(
-    srcs: list[Any],
-    threads: int,
-    dtype: str,
-    start: int,
-    stop: Optional[int],
-    frames: Optional[int],
-    layout: str,
-    always_2d: bool,
-    mmap: Optional[bool],
-    max_samples: int,
-    hints: Optional[dict[str, Any]],
-    pad: bool,
-    pad_to: Optional[int],
-    samplerate: int,
-    channels: int,
-    mix: Any,
-    quality: str,
-    strict: bool,
-    allow_truncated: bool,
-) -> Any: ...
+def decode_images(srcs: list[Any], request: ImageRequest, threads: int, stack: bool, out: Any) -> Any: ...
+def plan_images(srcs: list[Any], request: ImageRequest, threads: int,
+                stacked_by: Optional[str] = None) -> list[Any]: ...
+def batch_error(failures: list[Tuple[int, Any, BaseException]], count: int, noun: str, result: Any) -> BatchError: ...
+def read_audios(srcs: list[Any], request: AudioRequest, threads: int, pad: bool,
+                pad_to: Optional[int]) -> Any: ...
 def usable_cores() -> int: ...
 
 class AudioInfo:
@@ -185,10 +183,7 @@ class AudioInfo:
     def as_dict(self) -> dict[str, Any]: ...
 
 class AudioStream:
-    def __init__(self, src: Any, blocksize: int, overlap: int, dtype: str, start: int, stop: Optional[int],
-                 layout: str, always_2d: bool, samplerate: int = 0, channels: int = 0, mix: Any = None,
-                 quality: str = "hq", strict: bool = False, allow_truncated: bool = False,
-                 hints: Optional[dict[str, Any]] = None) -> None: ...
+    def __init__(self, src: Any, request: AudioRequest, blocksize: int, overlap: int) -> None: ...
     @property
     def samplerate(self) -> int: ...  # the output's (after resampling)
     @property
@@ -201,12 +196,8 @@ class AudioStream:
     def subtype(self) -> str: ...
     def next_block(self) -> Optional[memoryview]: ...
 
-def audio_info(src: Any, hints: Optional[dict[str, Any]]) -> AudioInfo: ...
-def read_audio(src: Any, dtype: str, start: int, stop: Optional[int], frames: Optional[int], layout: str,
-               always_2d: bool, out: Any, threads: int, mmap: Optional[bool], max_samples: int,
-               hints: Optional[dict[str, Any]], samplerate: int, channels: int, mix: Any, quality: str,
-               strict: bool, allow_truncated: bool, offset: Optional[float],
-               duration: Optional[float]) -> Tuple[memoryview, int]: ...
+def audio_info(src: Any, request: AudioRequest) -> AudioInfo: ...
+def read_audio(src: Any, request: AudioRequest, out: Any, threads: int) -> Tuple[memoryview, int]: ...
 def write_audio(path: Any, name: Any, data: Any, samplerate: int, format: str, subtype: str,
                 tags: dict[str, str]) -> None: ...
 class AudioFileWriter:

@@ -38,6 +38,8 @@ except ImportError as e:  # the extra is optional: `import mediaview` never need
 
 from ._audio import audio_info
 from ._batch import decode_images, plan_images, read_audios
+from ._requests import audio_request
+from . import _core
 from ._core import BatchError
 
 __all__ = ["read_images", "read_audio_files"]
@@ -84,7 +86,7 @@ def read_images(paths_or_glob: Union[PathLike, Iterable[PathLike]], *, chunk: in
             raise TypeError(f"read_images makes its own blocks: {name}= is not an option here")
     chunk = _positive(chunk, "chunk")
     paths = _paths(paths_or_glob)
-    shape, dtype = _common_plan(paths, plan_images(paths, threads=threads, **options), skip_failed)
+    shape, dtype = _common_plan(paths, plan_images(paths, threads=threads, stacked_by="read_images", **options))
     blocks = [
         da.from_delayed(
             dask.delayed(_decode_block, pure=True)(paths[i:i + chunk], i, shape, dtype, threads, skip_failed, options,
@@ -118,6 +120,7 @@ def read_audio_files(paths: Iterable[PathLike], *, chunk: int = 64, pad_to=None,
     if "pad" in options:
         raise TypeError("read_audio_files pads to a length known up front: pass pad_to=N frames, not pad=")
     chunk = _positive(chunk, "chunk")
+    audio_request("read_audio_files", options)  # every option checked now, as read_audio checks it
     paths = [os.fspath(p) for p in paths]
     if not paths:
         raise ValueError("read_audio_files needs at least one path")
@@ -214,33 +217,20 @@ def _paths(paths_or_glob) -> List[str]:
     return paths
 
 
-def _common_plan(paths: Sequence[str], plans, skip_failed: bool) -> Tuple[Tuple[int, ...], str]:
-    """The one (shape, dtype) every readable file decodes to; failures are
-    left to the tasks (they raise, or zero-fill with skip_failed)."""
-    first = None
-    for path, plan in zip(paths, plans):
-        if isinstance(plan, BaseException):
-            continue
-        if first is None:
-            first = (path, plan)
-        elif plan != first[1]:
-            fix = ("pass size=(width, height) to resize every image to one size" if plan[0] != first[1][0] else
-                   "pass dtype='uint8' or 'uint16' to decode every image at one depth")
-            raise ValueError(f"read_images needs one shape for every image: {path} decodes to {plan[0]} {plan[1]} "
-                             f"but {first[0]} to {first[1][0]} {first[1][1]} ({fix})")
-    if first is None:  # nothing to take a shape from
-        raise _batch_error([(i, paths[i], p) for i, p in enumerate(plans)], len(paths), None)
-    return first[1]
+def _common_plan(paths: Sequence[str], plans) -> Tuple[Tuple[int, ...], str]:
+    """The one (shape, dtype) every readable file decodes to (plan_images
+    with stacked_by= has checked that they agree); failures are left to the
+    tasks (they raise, or zero-fill with skip_failed)."""
+    for plan in plans:
+        if not isinstance(plan, BaseException):
+            return plan
+    # nothing to take a shape from
+    raise _batch_error([(i, paths[i], p) for i, p in enumerate(plans)], len(paths), None)
 
 
 def _batch_error(failures, count: int, result, what: str = "images") -> BatchError:
-    """A BatchError like decode_images', naming the first failed file."""
-    index, path, error = failures[0]
-    error_out = BatchError(f"{len(failures)} of {count} {what} failed; the first, {path}: "
-                           f"{type(error).__name__}: {error}")
-    error_out.failures = failures
-    error_out.result = result
-    return error_out
+    """decode_images' BatchError (built by the same code), naming the first failed file."""
+    return _core.batch_error(failures, count, what, result)
 
 
 def _key(prefix: str, paths: Sequence[str], start: int, chunk: int, *params) -> str:

@@ -67,6 +67,35 @@ void zero_slot(const StridedArray& stacked, std::size_t i) {
 
 }  // namespace
 
+// The option that would make two plans agree, and the advice naming it.
+std::pair<const char*, const char*> agreeing_option(const PlannedImage& a, const PlannedImage& b) {
+    if (a.dtype != b.dtype) return {"dtype", "pass dtype='uint8' or 'uint16' to decode every image at one depth"};
+    bool same_size = a.shape.size() >= 2 && b.shape.size() >= 2 && a.shape[0] == b.shape[0] && a.shape[1] == b.shape[1];
+    if (same_size) return {"mode", "pass mode= (e.g. mode='RGB') to decode every image with one channel layout"};
+    return {"size", "pass size=(width, height) to resize every image to one size"};
+}
+
+std::optional<std::size_t> common_plan(const PlannedBatch& planned, const std::vector<BatchSource>& sources,
+                                       const std::string& who) {
+    std::optional<std::size_t> first;
+    for (std::size_t i = 0; i < planned.plans.size(); ++i) {
+        if (planned.errors[i]) continue;
+        if (!first) {
+            first = i;
+            continue;
+        }
+        const PlannedImage& a = planned.plans[*first];
+        const PlannedImage& b = planned.plans[i];
+        auto [option, advice] = agreeing_option(b, a);
+        if (b.shape != a.shape || b.dtype != a.dtype)
+            throw ArgumentError(option, who + " needs one shape for every image: " + sources[i].name + " decodes to " +
+                                            describe_shape(b.shape) + " " + std::string(dtype_name(b.dtype)) + " but " +
+                                            sources[*first].name + " to " + describe_shape(a.shape) + " " +
+                                            std::string(dtype_name(a.dtype)) + " (" + advice + ")");
+    }
+    return first;
+}
+
 PlannedBatch plan_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
                          const ImageRequest& request, int threads) {
     const std::size_t n = sources.size();
@@ -100,22 +129,9 @@ DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSour
         // Phase 1: every shape from its header, before any pixel is decoded.
         PlannedBatch planned = plan_images(codecs, sources, request, threads);
         const std::vector<PlannedImage>& plans = planned.plans;
+        std::optional<std::size_t> agreed = common_plan(planned, sources, "decode_images(stack=True)");
         errors = std::move(planned.errors);
-        const PlannedImage* first = nullptr;
-        std::size_t first_index = 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            if (errors[i]) continue;
-            if (!first) {
-                first = &plans[i];
-                first_index = i;
-            } else if (plans[i].shape != first->shape || plans[i].dtype != first->dtype) {
-                throw std::invalid_argument(
-                    "decode_images(stack=True) needs one shape for every image: " + sources[i].name +
-                    " decodes to " + describe_shape(plans[i].shape) + " " + std::string(dtype_name(plans[i].dtype)) + " but " +
-                    sources[first_index].name + " to " + describe_shape(first->shape) + " " + std::string(
-                    dtype_name(first->dtype)) + " (pass size=(width, height) to resize every image to one size)");
-            }
-        }
+        const PlannedImage* first = agreed ? &plans[*agreed] : nullptr;
         if (first || out) {
             if (out) {
                 std::vector<Index> shape = first ? first->shape : std::vector<Index>(out->shape.begin() + 1, out->shape.end());
@@ -160,6 +176,12 @@ DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSour
     }
     for (std::size_t i = 0; i < n; ++i)
         if (errors[i]) batch.failures.push_back({i, errors[i]});
+    if (stack)
+        for (std::size_t i = 0; i < n; ++i)
+            if (!errors[i]) {
+                batch.stacked_meta = batch.metas[i];
+                break;
+            }
     return batch;
 }
 

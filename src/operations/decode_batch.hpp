@@ -5,6 +5,7 @@
 #pragma once
 
 #include <exception>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ struct DecodedBatch {
     StridedArray stacked;
     std::vector<StridedArray> images;
     std::vector<ImageMeta> metas;            // per source (default for a failure)
+    // What the stacked array says of itself: the first decoded image's
+    // metadata (its mode is every image's; default when all failed).
+    ImageMeta stacked_meta;
     std::vector<int> orientations;           // per source: the EXIF orientation found (1 for a failure)
     std::vector<Diagnostics> diagnostics;    // per source
     std::vector<BatchFailure> failures;      // in index order; their slots are zeroed
@@ -48,6 +52,14 @@ struct PlannedBatch {
 };
 PlannedBatch plan_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
                          const ImageRequest& request, int threads);
+
+// The one shape and element type a stacked batch takes: the index of the
+// first source planned without error (nullopt when none was). A source
+// planned to another shape or type is an ArgumentError naming both sources
+// and the option that would make them agree (size=, dtype= or mode=);
+// `who` names the caller ("decode_images(stack=True)", "read_images").
+std::optional<std::size_t> common_plan(const PlannedBatch& planned, const std::vector<BatchSource>& sources,
+                                       const std::string& who);
 
 // `threads`: workers (0: every usable core). `out` (stack only): the
 // caller's (N, H, W[, C]) buffer. With `stack`, a source whose planned shape

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "src/exif.hpp"
 #include "src/orientation.hpp"
 #include "src/resize.hpp"
 
@@ -214,11 +215,15 @@ DecodedImage decode_resized(const ImageCodec& codec, ByteSpan data, const ImageR
     return image;
 }
 
-}  // namespace
+// The metadata of an upright view: its EXIF says orientation 1, and a
+// transposing orientation swaps the resolution's axes.
+void make_upright(ImageMeta& meta, int orientation) {
+    if (!meta.exif.empty()) meta.exif = with_tiff_orientation(meta.exif, 1);
+    if (exif_orientation_transposes(orientation)) std::swap(meta.dpi_x, meta.dpi_y);
+}
 
-DecodedImage decode_image(const CodecTable& codecs, ByteSpan data, const ImageRequest& request,
-                          const CallerBuffer* out, Diagnostics& diagnostics) {
-    const ImageCodec& codec = codecs.image_codec_for(data);
+DecodedImage decode_stored_or_oriented(const ImageCodec& codec, ByteSpan data, const ImageRequest& request,
+                                       const CallerBuffer* out, Diagnostics& diagnostics) {
     check_scale(codec, request.scale);
     check_frame(codec, request.frame);
     if (request.resize) return decode_resized(codec, data, request, out, diagnostics);
@@ -238,6 +243,16 @@ DecodedImage decode_image(const CodecTable& codecs, ByteSpan data, const ImageRe
     // Our own buffer holds the stored frame: orient it as a view. A caller's
     // buffer was already written through the inverse orientation.
     if (request.oriented && !out) image.pixels = apply_exif_orientation(image.pixels, decoded.orientation);
+    return image;
+}
+
+}  // namespace
+
+DecodedImage decode_image(const CodecTable& codecs, ByteSpan data, const ImageRequest& request,
+                          const CallerBuffer* out, Diagnostics& diagnostics) {
+    const ImageCodec& codec = codecs.image_codec_for(data);
+    DecodedImage image = decode_stored_or_oriented(codec, data, request, out, diagnostics);
+    if (request.oriented) make_upright(image.meta, image.orientation);
     return image;
 }
 

@@ -11,6 +11,8 @@ struct DecodedImage {
     // (H, W) or (H, W, C), upright when the request was `oriented`: a
     // strided view over the stored frame, or over the caller's out=.
     StridedArray pixels;
+    // As the view shows it: when oriented, its EXIF says orientation 1 and
+    // a transposing orientation has swapped dpi_x and dpi_y.
     ImageMeta meta;
     int orientation = 1;  // the EXIF orientation found (applied when the request was oriented)
 };

@@ -160,13 +160,6 @@ StridedArray ended_read(AudioHandle& handle, const Range& r, StridedArray frames
     return frames;
 }
 
-AudioReadRequest as_request(const StreamConversion& c) {
-    AudioReadRequest rq;
-    rq.channels = c.channels;
-    rq.mix = c.mix;
-    rq.mix_rows = c.mix_rows;
-    return rq;
-}
 
 // Decodes the range as the converter's work type, then mixes/resamples it
 // into the final buffer of exactly resampled_length(frames decoded) frames.
@@ -274,32 +267,33 @@ AudioInfo audio_info(const CodecTable& codecs, const AudioSource& source) {
 // ---- streaming ----------------------------------------------------------------
 
 AudioBlocks::AudioBlocks(const CodecTable& codecs, const AudioSource& source, std::int64_t blocksize,
-                         std::int64_t overlap, DType dtype, std::int64_t start, std::optional<std::int64_t> stop,
-                         AudioShape shape, const StreamConversion& conversion)
-    : blocksize_(blocksize), overlap_(overlap), dtype_(check_audio_dtype(dtype)), shape_(shape),
-      strict_(conversion.strict), allow_truncated_(conversion.allow_truncated) {
+                         std::int64_t overlap, const AudioReadRequest& rq)
+    : blocksize_(blocksize), overlap_(overlap), dtype_(check_audio_dtype(rq.dtype)), shape_(rq.shape),
+      strict_(rq.strict), allow_truncated_(rq.allow_truncated) {
     if (blocksize <= 0) throw std::invalid_argument("blocksize must be positive");
     if (overlap < 0 || overlap >= blocksize)
         throw std::invalid_argument("overlap must be at least 0 and less than blocksize");
-    if (conversion.samplerate < 0) throw std::invalid_argument("samplerate must be positive");
+    if (rq.samplerate < 0) throw std::invalid_argument("samplerate must be positive");
+    if (rq.mmap == true)
+        throw std::invalid_argument("mmap=True: a stream decodes block by block; read_audio maps whole files");
     handle_ = codecs.audio_codec_for(source).open(source);
     const AudioInfo& info = handle_->info();
-    out_rate_ = conversion.samplerate ? conversion.samplerate : info.samplerate;
-    ChannelMix mix = requested_mix(as_request(conversion), info.channels);
+    out_rate_ = rq.samplerate ? rq.samplerate : info.samplerate;
+    ChannelMix mix = requested_mix(rq, info.channels);
     out_channels_ = mix.out_channels;
-    converter_ = std::make_unique<SampleConverter>(info.samplerate, out_rate_, std::move(mix), dtype_,
-                                                   conversion.quality);
+    converter_ = std::make_unique<SampleConverter>(info.samplerate, out_rate_, std::move(mix), dtype_, rq.quality);
     if (!converter_->converts()) converter_.reset();
     // A block's byte count must be representable (it is allocated when the
     // stream's length is unknown); a stream of known length allocates no
-    // more than it holds, whatever the blocksize.
+    // more than it holds, whatever the blocksize. max_samples bounds a block.
     if (blocksize > std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(frame_bytes()))
         throw std::invalid_argument("blocksize " + std::to_string(blocksize) + " frames is too large");
-    Range r = resolve_range(info.frames, start, stop, std::nullopt);
+    check_sample_limit(blocksize, out_channels_, rq.max_samples);
+    Range r = requested_range(info, rq);
     remaining_ = r.frames;
     source_wanted_ = r.frames;
     start_ = r.start;
-    to_end_ = !stop && !info.exact_length;  // an estimated or unknown length
+    to_end_ = r.to_end && !info.exact_length;  // an estimated or unknown length
     handle_->seek(r.start);
 }
 

@@ -15,47 +15,10 @@
 #include "src/caller_buffer.hpp"
 #include "src/codec_table.hpp"
 #include "src/errors.hpp"
+#include "src/audio_request.hpp"
 #include "src/resample.hpp"
 
 namespace mediaview {
-
-enum class SampleLayout { Interleaved, Planar };
-SampleLayout sample_layout_from_name(std::string_view name);  // throws std::invalid_argument
-
-struct AudioShape {
-    SampleLayout layout = SampleLayout::Interleaved;
-    bool always_2d = false;  // keep the channel axis of mono audio
-};
-
-struct AudioReadRequest {
-    DType dtype = DType::F32;
-    std::int64_t start = 0;
-    std::optional<std::int64_t> stop, frames;  // at most one
-    AudioShape shape;
-    int threads = 1;
-    // nullopt: map the file's samples when possible (never into out=);
-    // true: map or raise saying why; false: always decode.
-    std::optional<bool> mmap;
-    std::uint64_t max_samples = 0;  // for a buffer allocated here; 0 = no limit
-    // The output (librosa's sr=, TorchCodec's sample_rate=/num_channels=):
-    // 0 keeps the source's. A range (start/stop/frames) counts source frames.
-    int samplerate = 0;
-    int channels = 0;
-    // librosa's offset=/duration= in seconds of the source, instead of
-    // start and stop/frames (rounded to the nearest source frame).
-    std::optional<double> offset, duration;
-    // An explicit mix: mix_rows rows of one weight per source channel
-    // (row c makes output channel c); empty: ChannelMix::standard.
-    std::vector<double> mix;
-    int mix_rows = 0;
-    ResampleQuality quality = ResampleQuality::High;
-    // The damage policy. A read that ends before the frames the header
-    // promises (exact_length) raises DecodeError unless allow_truncated, which
-    // returns the frames decoded and a warning; strict turns every warning
-    // into DecodeError.
-    bool strict = false;
-    bool allow_truncated = false;
-};
 
 // The mix a request asks for from `source_channels` (identity when neither
 // channels nor mix is given). Throws std::invalid_argument.
@@ -86,27 +49,16 @@ void check_complete(std::int64_t got, std::int64_t wanted, bool exact, bool stri
 
 AudioInfo audio_info(const CodecTable& codecs, const AudioSource& source);
 
-// What a stream converts to: the output rate and channels (0: the
-// source's), an explicit mix, the quality, and the damage policy.
-struct StreamConversion {
-    int samplerate = 0;
-    int channels = 0;
-    std::vector<double> mix;
-    int mix_rows = 0;
-    ResampleQuality quality = ResampleQuality::High;
-    bool strict = false;
-    bool allow_truncated = false;
-};
-
 // Blocks of `blocksize` frames, each overlapping the previous by `overlap`
 // (python-soundfile's blocks()). One handle, one seek at the start. With a
 // conversion, blocks hold output frames (at the output rate) and joined
 // equal read_audio's whole-range result; start/stop count source frames.
 class AudioBlocks {
 public:
+    // The request's range, dtype, shape, conversion and damage policy, as
+    // read_audio takes them (max_samples bounds one block; mmap=True is an error).
     AudioBlocks(const CodecTable& codecs, const AudioSource& source, std::int64_t blocksize, std::int64_t overlap,
-                DType dtype, std::int64_t start, std::optional<std::int64_t> stop, AudioShape shape,
-                const StreamConversion& conversion = {});
+                const AudioReadRequest& request);
     const AudioInfo& info() const { return handle_->info(); }
     int samplerate() const { return out_rate_; }
     int channels() const { return out_channels_; }

@@ -24,8 +24,8 @@ import warnings
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
 
-from . import _atomic
-from ._core import DecodeWarning
+from .. import _atomic
+from .. import DecodeWarning
 
 LOCAL_PREFIX = "local:"
 
@@ -91,9 +91,10 @@ def parse_scheduler(text: str) -> str:
     return text
 
 
-def run_jobs_on_cluster(jobs, args, record: Callable[[object, object], None],
+def run_jobs_on_cluster(jobs, args, convert: Callable, record: Callable[[object, object], None],
                         warn: Callable[[Path, str], None]) -> Tuple[bool, str]:
-    """Runs every job as a Dask task; calls record(job, outcome) as each
+    """Runs every job as a Dask task (``convert(job, args)`` on a worker:
+    a function, which pickles by name); calls record(job, outcome) as each
     ends (a message, or the exception) and warn(src, message) for each
     warning it had. Returns (interrupted, how the work was spread)."""
     cluster = Cluster(args.scheduler)
@@ -105,7 +106,7 @@ def run_jobs_on_cluster(jobs, args, record: Callable[[object, object], None],
         where = cluster.describe()
         for job in jobs:
             # pure=False: a file converted twice in one session is two tasks.
-            futures[cluster.client.submit(convert_remote, job, remote_args, tag, pure=False,
+            futures[cluster.client.submit(convert_remote, convert, job, remote_args, tag, pure=False,
                                           key=f"mediaview-convert-{job.src.name}-{uuid.uuid4().hex}")] = job
         try:
             for future in cluster.as_completed(list(futures), loop=cluster.client.loop):
@@ -129,19 +130,17 @@ def run_jobs_on_cluster(jobs, args, record: Callable[[object, object], None],
     return interrupted, where
 
 
-def convert_remote(job, args: argparse.Namespace, tag: str) -> Tuple[str, List[str]]:
+def convert_remote(convert: Callable, job, args: argparse.Namespace, tag: str) -> Tuple[str, List[str]]:
     """One conversion on a Dask worker: (the summary line, the warnings it
     raised). Warnings are collected per task thread, not printed on the
     worker's stderr, so the client can name the file they are about."""
-    from .cli import convert_one
-
     _install_warning_capture()
     with _atomic.run_tag(tag):
         if not args.overwrite and _atomic.written_by_this_run(job.dst):
             return f"{job.src} -> {job.dst} (finished by an earlier attempt)", []
         _captured.messages = []
         try:
-            return convert_one(job, args), _captured.messages
+            return convert(job, args), _captured.messages
         finally:
             _captured.messages = None
 

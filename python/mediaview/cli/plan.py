@@ -1,0 +1,191 @@
+"""Planning a conversion: the jobs, and everything checked before anything
+is decoded (targets, options no job can use, what each audio target can
+store)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import mediaview
+
+from .._atomic import check_writable_dir
+from .._encode import image_writers
+from .options import (AUDIO_INPUTS, IMAGE_INPUTS, UsageError, _image_writer_options, image_option_formats,
+                      input_kind, output_target, parse_crop, parse_resize, parse_scale, parse_time)
+
+
+@dataclass
+class Job:
+    src: Path
+    dst: Path
+    kind: str    # "image" or "audio"
+    format: str  # image: a codec name or Pillow's format name; audio: the extension
+    plan: Optional[dict] = None  # audio: subtype and dtype, planned before decoding
+
+
+def _is_candidate(path: Path) -> bool:
+    ext = path.suffix.lstrip(".").lower()
+    return path.is_file() and not path.name.startswith(".") and ext in IMAGE_INPUTS | AUDIO_INPUTS
+
+
+def _inside(path: Path, folder: Optional[Path]) -> bool:
+    if folder is None:
+        return False
+    try:
+        path.resolve().relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def expand_inputs(names: Sequence[str], recursive: bool, output_dir: Optional[Path] = None) -> List[Tuple[Path, Path]]:
+    """(input, path relative to the output directory) for each input; a
+    directory gives its media files (and, with --recursive, those of its
+    subdirectories, mirrored under the output directory). Nothing inside
+    ``output_dir`` is an input: a run never reads its own outputs."""
+    pairs = []
+    out = output_dir.resolve() if output_dir is not None else None
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = path.rglob("*") if recursive else path.iterdir()
+            pairs.extend((f, f.relative_to(path)) for f in sorted(found)
+                         if _is_candidate(f) and not _inside(f, out)
+                         and not any(p.startswith(".") for p in f.relative_to(path).parts))
+        else:
+            pairs.append((path, Path(path.name)))
+    return pairs
+
+
+def plan(args) -> List[Job]:
+    parse_scale(args.scale), parse_crop(args.crop), parse_resize(args.resize, args.fit)
+    parse_time(args.start, "--start"), parse_time(args.end, "--end")
+    if args.output_dir is None:
+        if args.to or args.recursive:
+            raise UsageError("--to and --recursive need -o DIR")
+        if len(args.paths) != 2:
+            raise UsageError("give IN OUT for one file, or several inputs with -o DIR")
+        src, dst = (Path(p) for p in args.paths)
+        if src.is_dir():
+            raise UsageError(f"{src} is a directory: use -o DIR to convert a folder")
+        if dst.is_dir():  # like cp: into the folder, under the input's name
+            dst = dst / (src.stem + "." + (args.format or src.suffix.lstrip(".")))
+        kind, fmt = output_target(args.format or dst.suffix)
+        jobs = [Job(src, dst, kind, fmt)]
+    else:
+        out_dir = Path(args.output_dir)
+        if out_dir.exists() and not out_dir.is_dir():
+            raise UsageError(f"-o {out_dir}: not a directory")
+        pairs = expand_inputs(args.paths, args.recursive, out_dir)
+        if not pairs:
+            raise UsageError("no input files found")
+        jobs = []
+        for src, rel in pairs:
+            ext = (args.to or src.suffix).lstrip(".")
+            kind, fmt = output_target(args.format or ext)
+            jobs.append(Job(src, out_dir / rel.with_suffix("." + ext), kind, fmt))
+    check_jobs(jobs, args)
+    return jobs
+
+
+def check_jobs(jobs: List[Job], args) -> None:
+    seen: Dict[Path, Path] = {}
+    for job in jobs:
+        in_kind = input_kind(job.src)
+        if in_kind != job.kind:
+            raise UsageError(f"{job.src}: cannot convert {in_kind} to {job.kind} ({job.dst.name})")
+        key = job.dst.resolve()
+        if job.src.exists() and key == job.src.resolve():
+            raise UsageError(f"{job.src}: the output would replace the input")
+        if key in seen:
+            raise UsageError(f"{seen[key]} and {job.src} would both be written to {job.dst}")
+        seen[key] = job.src
+    existing = [j.dst for j in jobs if j.dst.exists()]
+    if existing and not args.overwrite:
+        if len(existing) == 1:
+            raise UsageError(f"{existing[0]} exists; pass --overwrite to replace it")
+        raise UsageError(f"{len(existing)} outputs exist ({existing[0]}, ...); pass --overwrite to replace them")
+    # Options that no job can use are mistakes, not silently ignored.
+    kinds = {j.kind for j in jobs}
+    image_only = {"--scale": args.scale, "--crop": args.crop, "--mode": args.mode, "--resize": args.resize}
+    audio_only = {"--subtype": args.subtype, "--start": args.start, "--end": args.end, "--rate": args.rate,
+                  "--channels": args.channels, "--bits": args.bits}
+    if args.subtype and args.bits:
+        raise UsageError("give --subtype or --bits, not both")
+    for option, value in image_only.items():
+        if value is not None and "image" not in kinds:
+            raise UsageError(f"{option} applies to images only")
+    for option, value in audio_only.items():
+        if value is not None and "audio" not in kinds:
+            raise UsageError(f"{option} applies to audio only")
+    # An encoder option out of the range its writer takes (the command line
+    # accepts the widest of all writers' ranges).
+    for fmt in {j.format for j in jobs if j.kind == "image"}:
+        for o in (image_writers().get(fmt) or {"options": []})["options"]:
+            value = getattr(args, o["name"], None)
+            if o["range"] and isinstance(value, int) and not isinstance(value, bool) and \
+                    not o["range"][0] <= value <= o["range"][1]:
+                raise UsageError(f"--{o['name']} {value}: {fmt.upper()} takes {o['range'][0]} to {o['range'][1]}")
+    # An encoder option that no output's writer takes is a mistake.
+    image_formats = {j.format for j in jobs if j.kind == "image"}
+    for option in _image_writer_options():
+        name = option["name"]
+        takers = image_option_formats(name)
+        if getattr(args, name, None) not in (None, False) and not image_formats & takers:
+            raise UsageError(f"--{name} applies to {' and '.join(sorted(takers))} output only")
+    # What each audio target can store, from the input's header, before
+    # anything is decoded (Opus's rates, MP3's channels, a subtype the format
+    # lacks): the codec table knows it.
+    for job in jobs:
+        if job.kind == "audio":
+            job.plan = audio_plan(job, args)
+    # Target directories: made for -o (like mkdir -p), and each must take a
+    # new file, tested by creating and removing one.
+    for directory in sorted({j.dst.parent for j in jobs}):
+        try:
+            if args.output_dir is not None:
+                directory.mkdir(parents=True, exist_ok=True)
+            check_writable_dir(directory)
+        except OSError as e:
+            raise UsageError(f"cannot write to {directory}: {e.strerror or e}") from None
+
+
+def audio_plan(job: Job, args) -> dict:
+    """The conversion plan for an audio job, from its header (read once, here):
+    the subtype that keeps the samples exactly where the target stores it,
+    the dtype to read in, the header's values the conversion needs
+    (``"source"``), and a UsageError for what the target cannot store; {}
+    when the header cannot be read (the conversion reports why)."""
+    try:
+        info = mediaview.audio_info(job.src)
+    except (mediaview.Error, OSError):
+        return {}  # the conversion reports the real problem for this file
+    try:
+        plan = mediaview.plan_audio_conversion(job.format, info.subtype, requested_subtype(job, args),
+                                               args.rate or info.samplerate, args.channels or info.channels)
+    except ValueError as e:
+        raise UsageError(f"{job.src} -> {job.dst}: {e}") from None
+    # What the conversion needs of the header, kept so that it is read once
+    # (plain values: a job travels to Dask workers).
+    plan["source"] = {"samplerate": info.samplerate, "channels": info.channels, "frames": info.frames,
+                      "tags": dict(info.tags or {})}
+    return plan
+
+
+def requested_subtype(job: Job, args) -> str:
+    """--subtype, or the PCM subtype --bits names in the target format (8-bit
+    PCM is signed or unsigned as the format stores it); "" for neither."""
+    if args.subtype:
+        return args.subtype.upper()
+    if not args.bits:
+        return ""
+    wanted = ("PCM_S8", "PCM_U8") if args.bits == 8 else (f"PCM_{args.bits}",)
+    for f in mediaview.formats():
+        if f["kind"] == "audio" and (job.format in f["extensions"] or job.format == f["name"].lower()):
+            stored = [s for s in wanted if s in f["subtypes"]]
+            if stored:
+                return stored[0]
+            raise UsageError(f"{job.dst}: {f['name']} cannot store {args.bits}-bit PCM")
+    return wanted[0]
