@@ -97,12 +97,14 @@ void Reader::read_extension() {
     while (block) {
         std::size_t length = block[0];
         if (code == GRAPHICS_EXT_FUNC_CODE && first && length >= 4) {
-            GraphicsControlBlock gcb;
-            DGifExtensionToGCB(length, block + 1, &gcb);
+            // Read here, as Pillow does, from any block of 4 bytes or more
+            // (giflib's DGifExtensionToGCB takes exactly 4 and leaves its
+            // output unset otherwise).
+            const GifByteType* g = block + 1;
             pending_.has_control = true;
-            pending_.transparency = gcb.TransparentColor;
-            pending_.disposal = gcb.DisposalMode;
-            pending_.delay_ms = gcb.DelayTime * 10;
+            pending_.transparency = (g[0] & 1) ? g[3] : -1;
+            pending_.disposal = (g[0] >> 2) & 7;
+            pending_.delay_ms = (g[1] | g[2] << 8) * 10;
         } else if (code == APPLICATION_EXT_FUNC_CODE && first) {
             netscape = length >= 11 && std::memcmp(block + 1, "NETSCAPE2.0", 11) == 0;
         } else if (netscape && length >= 3 && block[1] == 1) {
