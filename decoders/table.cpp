@@ -4,9 +4,11 @@
 
 #include "decoders/ffmpeg/ffmpeg_codec.hpp"
 #include "decoders/flac/flac_codec.hpp"
+#include "decoders/gif/gif_codec.hpp"
 #include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/png/png_codec.hpp"
 #include "decoders/sndfile/sndfile_codec.hpp"
+#include "decoders/tiff/tiff_codec.hpp"
 #include "decoders/webp/webp_codec.hpp"
 
 namespace mediaview {
@@ -16,6 +18,8 @@ const CodecTable& codecs() {
         &jpeg::codec(),
         &png::codec(),
         &webp::codec(),
+        &gif::codec(),
+        &tiff::codec(),
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
         &ffmpeg::codec(),   // only MP4/ADTS/ASF/AC-3/EBML, none of which libsndfile reads (dlopen'ed FFmpeg)
         &sndfile::codec(),  // is_fallback(): the catch-all for audio

@@ -107,6 +107,34 @@ PNG_FAST_OPTIONS = [
     bytes([0x42, 0, 0, 40, 30, 128, 200, 0]),
 ]
 
+# Option prefixes for the GIF and TIFF targets (see
+# fuzz/image_frames_harness.hpp): RGB frame 0; the file's own layout, every
+# frame; RGBA frame 2 cropped, truncation allowed, into a flipped target; L
+# strict with a small max_pixels; LA frame 1 with every frame cropped; CMYK
+# (refused by GIF, taken by CMYK TIFFs).
+FRAME_OPTIONS = [
+    bytes([0x00, 0, 0, 0, 0, 0]),
+    bytes([0x46, 0, 0, 0, 0, 0]),
+    bytes([0x32, 0x0A, 40, 30, 128, 200]),
+    bytes([0x8C, 0, 0, 0, 0, 0]),
+    bytes([0x65, 1, 20, 20, 200, 200]),
+    bytes([0x07, 0, 0, 0, 0, 0]),
+]
+
+
+def tiff_seed_files() -> list[Path]:
+    """The TIFFs in samples/ and the set scripts/make_tiff_samples.py makes
+    (every layout and codec), when tifffile is installed."""
+    files = sorted((ROOT / "samples").glob("*.tif"))
+    try:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        import make_tiff_samples
+        files += sorted(make_tiff_samples.make_set(BUILD / "tiff_samples").values())
+    except ImportError as e:
+        print(f"fuzz: TIFF seed set not made ({e}); samples/ only")
+    return files
+
+
 # Option prefixes for the encoder target (see fuzz/encode_harness.hpp), each
 # followed by every payload in encode_payloads(): RGB 4:2:0 plain; L at
 # quality 100 transposed, and 2-D 300x1 mirrored; BGRA 4:2:2 progressive
@@ -235,6 +263,10 @@ def seeds_for(target: str) -> list[bytes]:
     if target == "fuzz_png_fast":
         pngs = [p for folder in PNG_SEED_SOURCES if folder.is_dir() for p in sorted(folder.glob("*.png"))]
         return [opt + p.read_bytes()[:65536] for p in pngs for opt in PNG_FAST_OPTIONS]
+    if target == "fuzz_gif":
+        return [opt + p.read_bytes()[:65536] for p in sorted((ROOT / "samples").glob("*.gif")) for opt in FRAME_OPTIONS]
+    if target == "fuzz_tiff":
+        return [opt + p.read_bytes()[:65536] for p in tiff_seed_files() for opt in FRAME_OPTIONS]
     if target == "fuzz_png":
         pngs = [p for folder in PNG_SEED_SOURCES if folder.is_dir() for p in sorted(folder.glob("*.png"))]
         return [opt + p.read_bytes()[:65536] for p in pngs for opt in PNG_OPTIONS]

@@ -13,11 +13,13 @@ PYTHON=${PYTHON:-python3}
 # the maker of its samples.
 # flac(1): a reference decoder the tests use as an oracle; webp's dwebp(1) likewise
 # for libwebp's scaled decodes, which Pillow cannot make.
+# libgif-dev (no pkg-config file: CMake finds it by name), libtiff-dev: GIF and TIFF; libtiff-tools:
+# tiffcp makes the test TIFFs of each compression (scripts/make_tiff_samples.py).
 # clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
 # liblcms2-dev: colour conversion on decode (colorspace=); liblcms2-utils (tificc) the tests' oracle;
 # colord-data, icc-profiles-free, libgs-common: the ICC profiles of the colour samples, tests and fuzz seeds.
 APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libdeflate-dev libsoxr-dev
-              libwebp-dev libflac-dev libswscale-dev libavformat-dev libavcodec-dev ffmpeg libgtest-dev webp flac clang libclang-rt-14-dev llvm
+              libwebp-dev libflac-dev libgif-dev libtiff-dev libtiff-tools libswscale-dev libavformat-dev libavcodec-dev ffmpeg libgtest-dev webp flac clang libclang-rt-14-dev llvm
               liblcms2-dev liblcms2-utils colord-data icc-profiles-free libgs-common)
 
 missing=()

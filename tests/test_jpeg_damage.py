@@ -110,7 +110,8 @@ def test_allow_truncated_gives_the_partial_image_with_a_warning(capfd):
     [
         (b"", mediaview.UnsupportedFormatError),
         (b"\xff", mediaview.UnsupportedFormatError),
-        (b"GIF89a" + bytes(100), mediaview.UnsupportedFormatError),
+        (b"8BPS" + bytes(100), mediaview.UnsupportedFormatError),  # PSD: no decoder
+        (b"GIF89a" + bytes(100), mediaview.DecodeError),  # GIF's decoder refuses a 0x0 screen
         (SAMPLE[:3], mediaview.DecodeError),
         (SAMPLE[:200], mediaview.DecodeError),
         (SAMPLE[:2] + b"\xff\xc0\x00\x02" + SAMPLE[2:], mediaview.DecodeError),  # a bogus SOF segment

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""GIF and TIFF decode speed, side by side in one process, single thread,
+on the same bytes:
+
+- GIF: every composited frame of an animation (decode_frames) against
+  Pillow seeking frame after frame and converting each to RGB, on the
+  bundled animated samples and on a 640x480, 24-frame animation made here
+  from the mosaic of the sample photos (sub-rectangles, transparency).
+- TIFF, 16-bit RGB 2048x1536 (a mosaic of the photos, widened): uncompressed,
+  Deflate and LZW strips, and a 512x512 crop of a tiled Deflate file, against
+  tifffile (imagecodecs' codecs) and Pillow (its own libtiff; Pillow reduces
+  16-bit RGB to 8 bits, which it still has to read and convert).
+
+Prints megapixels per second and the ratios the targets are stated in.
+
+    python bench/bench_gif_tiff.py
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import warnings
+from typing import Callable, Dict
+
+import numpy as np
+from PIL import Image
+
+import mediaview
+
+from _common import SAMPLES, best_seconds_each, mosaic, print_rates, print_targets  # noqa: E402
+
+
+def rates_of(fns: Dict[str, Callable[[], object]], pixels: int) -> Dict[str, float]:
+    seconds = best_seconds_each(fns)
+    return {name: pixels / s / 1e6 for name, s in seconds.items()}
+
+
+# ---- GIF ------------------------------------------------------------------------
+
+
+def pillow_gif_frames(data: bytes) -> list:
+    with Image.open(io.BytesIO(data)) as im:
+        out = []
+        for i in range(im.n_frames):
+            im.seek(i)
+            out.append(np.asarray(im.convert("RGB")))
+        return out
+
+
+def made_animation() -> bytes:
+    """24 frames of 640x480 panning over the photo mosaic, quantised by Pillow
+    (which stores changed sub-rectangles with transparency)."""
+    base = Image.fromarray(mosaic(1024, 768))
+    frames = [base.crop((i * 16, i * 12, i * 16 + 640, i * 12 + 480)) for i in range(24)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=40, loop=0)
+    return buf.getvalue()
+
+
+def bench_gif() -> Dict[str, float]:
+    cases = {p.name: p.read_bytes() for p in sorted(SAMPLES.glob("*.gif")) if "still" not in p.name}
+    cases["made 640x480 x24"] = made_animation()
+    all_rates = {}
+    for name, data in cases.items():
+        frames, _ = mediaview.decode_frames(data, mode="RGB")
+        expected = pillow_gif_frames(data)
+        assert np.array_equal(np.asarray(frames), np.stack(expected)), name  # the same pixels, or no figure
+        pixels = int(np.asarray(frames).size // 3)
+        print(f"\nGIF {name}: {len(expected)} frames, {pixels / 1e6:.2f} MP in all")
+        rates = rates_of({
+            "mediaview": lambda: mediaview.decode_frames(data, mode="RGB"),
+            "Pillow": lambda: pillow_gif_frames(data),
+        }, pixels)
+        print_rates(rates)
+        all_rates[name] = rates
+    return all_rates
+
+
+# ---- TIFF -----------------------------------------------------------------------
+
+
+def tiff_peers(data: bytes, crop=None) -> Dict[str, Callable[[], object]]:
+    import tifffile
+
+    def with_tifffile():
+        with tifffile.TiffFile(io.BytesIO(data)) as tif:
+            page = tif.pages[0]
+            if crop is None:
+                return page.asarray()
+            # tifffile reads whole pages; its crop is a slice of the page.
+            x, y, w, h = crop
+            return page.asarray()[y:y + h, x:x + w]
+
+    def with_pillow():
+        with Image.open(io.BytesIO(data)) as im:
+            if crop is None:
+                im.load()
+                return np.asarray(im)
+            x, y, w, h = crop
+            return np.asarray(im.crop((x, y, x + w, y + h)))
+
+    return {
+        "mediaview": lambda: mediaview.decode_image(data, mode=None, crop=crop),
+        "tifffile": with_tifffile,
+        "Pillow": with_pillow,
+    }
+
+
+def bench_tiff() -> Dict[str, Dict[str, float]]:
+    import tifffile
+    rgb = mosaic(2048, 1536)
+    wide = rgb.astype(np.uint16) * 257
+    cases = {}
+    for name, options in [("uncompressed", {}), ("Deflate", {"compression": "zlib"}), ("LZW", {"compression": "lzw"})]:
+        buf = io.BytesIO()
+        try:
+            tifffile.imwrite(buf, wide, rowsperstrip=64, **options)
+        except Exception as e:  # tifffile's LZW encoder needs imagecodecs
+            print(f"TIFF {name}: not made ({type(e).__name__}: {e})")
+            continue
+        cases[name] = (buf.getvalue(), None)
+    buf = io.BytesIO()
+    tifffile.imwrite(buf, wide, tile=(256, 256), compression="zlib")
+    cases["tiled Deflate, 512x512 crop"] = (buf.getvalue(), (700, 500, 512, 512))
+    all_rates = {}
+    for name, (data, crop) in cases.items():
+        ours = np.asarray(mediaview.decode_image(data, mode=None, crop=crop))
+        x, y, w, h = crop or (0, 0, 2048, 1536)
+        assert np.array_equal(ours, wide[y:y + h, x:x + w]), name
+        print(f"\nTIFF 16-bit RGB 2048x1536, {name}: {len(data) / 1e6:.1f} MB")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rates = rates_of(tiff_peers(data, crop), w * h)
+        print_rates(rates)
+        all_rates[name] = rates
+    return all_rates
+
+
+def main() -> int:
+    print(f"mediaview {mediaview.__version__ if hasattr(mediaview, '__version__') else ''}, "
+          f"Pillow {Image.__version__}")
+    gif = bench_gif()
+    tiff = bench_tiff()
+    for name, rates in gif.items():
+        print_targets(f"GIF {name}", rates, [("Pillow", 1.5)])
+    for name, rates in tiff.items():
+        print_targets(f"TIFF {name}", rates, [("tifffile", 1.2), ("Pillow", 1.2)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
