@@ -2,6 +2,7 @@
 // and one line here; nothing else in the tree names a codec.
 #include "decoders/table.hpp"
 
+#include "decoders/avif/avif_codec.hpp"
 #include "decoders/flac/flac_codec.hpp"
 #include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/png/png_codec.hpp"
@@ -15,6 +16,7 @@ const CodecTable& codecs() {
         &jpeg::codec(),
         &png::codec(),
         &webp::codec(),
+        &avif::codec(),
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
         &sndfile::codec(),  // last: the catch-all for audio
     });

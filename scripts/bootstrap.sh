@@ -10,9 +10,14 @@ PYTHON=${PYTHON:-python3}
 # libswscale-dev: resize on load (size=).
 # flac(1): a reference decoder the tests use as an oracle; webp's dwebp(1) likewise
 # for libwebp's scaled decodes, which Pillow cannot make.
+# libavif-dev, libjxl-dev: AVIF and JPEG XL (linked); libheif-dev: HEIF's headers only
+# (libheif1 is opened at run time, never linked: Debian builds it with x265, GPL).
+# Samples and oracles for them: ffmpeg and heif-enc (libheif-examples) write AVIF/HEIC,
+# cjxl/djxl (libjxl-tools) write and read JPEG XL.
 # clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
 APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libsoxr-dev
-              libwebp-dev libflac-dev libswscale-dev libgtest-dev webp flac clang libclang-rt-14-dev llvm)
+              libwebp-dev libflac-dev libswscale-dev libgtest-dev webp flac
+              libavif-dev libjxl-dev libheif-dev libheif1 libheif-examples libjxl-tools ffmpeg clang libclang-rt-14-dev llvm)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
