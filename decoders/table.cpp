@@ -5,6 +5,7 @@
 #include "decoders/avif/avif_codec.hpp"
 #include "decoders/flac/flac_codec.hpp"
 #include "decoders/jpeg/jpeg_codec.hpp"
+#include "decoders/jxl/jxl_codec.hpp"
 #include "decoders/png/png_codec.hpp"
 #include "decoders/sndfile/sndfile_codec.hpp"
 #include "decoders/webp/webp_codec.hpp"
@@ -17,6 +18,7 @@ const CodecTable& codecs() {
         &png::codec(),
         &webp::codec(),
         &avif::codec(),
+        &jxl::codec(),
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
         &sndfile::codec(),  // last: the catch-all for audio
     });

@@ -118,9 +118,44 @@ def write_png16(rgb: np.ndarray, path: Path) -> None:
     path.write_bytes(png)
 
 
+def write_pfm(rgb: np.ndarray, path: Path) -> None:
+    """A colour PFM (float32, bottom row first), which cjxl reads."""
+    h, w, _ = rgb.shape
+    path.write_bytes(b"PF\n%d %d\n-1.0\n" % (w, h) + np.ascontiguousarray(rgb[::-1], "<f4").tobytes())
+
+
+def make_jxl(tmp: Path) -> None:
+    photo("chelsea_420.jpg").save(tmp / "chelsea.png")
+    run("cjxl", tmp / "chelsea.png", HERE / "chelsea.jxl", "-d", "2")
+    report("chelsea.jxl")
+    with_alpha(photo("chelsea_420.jpg", (225, 150))).save(tmp / "alpha.png")
+    run("cjxl", tmp / "alpha.png", HERE / "chelsea_alpha.jxl", "-d", "2")
+    report("chelsea_alpha.jxl")
+    photo("camera_gray.jpg", (128, 128)).convert("L").save(tmp / "gray.png")
+    run("cjxl", tmp / "gray.png", HERE / "camera_gray_lossless.jxl", "-d", "0")
+    report("camera_gray_lossless.jxl")
+    write_png16(rgb16(), tmp / "coffee16.png")
+    run("cjxl", tmp / "coffee16.png", HERE / "coffee_16bit.jxl", "-d", "1")
+    report("coffee_16bit.jxl")
+    write_pfm(rgb16()[:64, :96].astype(np.float32) / 65535 * 1.5, tmp / "float.pfm")  # values above 1.0 too
+    run("cjxl", tmp / "float.pfm", HERE / "coffee_float.jxl", "-d", "0")
+    report("coffee_float.jxl")
+    # A JPEG with EXIF orientation 6, recompressed losslessly: the
+    # codestream carries orientation 6.
+    small = photo("rocket_orient6.jpg", (120, 180))
+    small.save(tmp / "rocket.jpg", quality=85, exif=orient6_exif())
+    run("cjxl", tmp / "rocket.jpg", HERE / "rocket_orient6.jxl")
+    report("rocket_orient6.jxl")
+    frames = pan_frames(photo("coffee_422.jpg", (300, 200)), 4, (120, 80))
+    frames[0].save(tmp / "anim.png", save_all=True, append_images=frames[1:], duration=[50, 70, 90, 110], loop=2)
+    run("cjxl", tmp / "anim.png", HERE / "coffee_animated.jxl", "-d", "2")
+    report("coffee_animated.jxl")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         make_avif(Path(tmp))
+        make_jxl(Path(tmp))
 
 
 if __name__ == "__main__":

@@ -108,7 +108,7 @@ bool identity_scale(const ScaleRequest& s) {
 }  // namespace
 
 WholeFramePlan plan_whole_frame(const char* format, int width, int height, int orientation, PixelMode own,
-                                const ImageRequest& request, std::uint64_t pixels) {
+                                const ImageRequest& request, std::uint64_t pixels, bool allow_float) {
     if (request.max_pixels != 0 && pixels > request.max_pixels)
         throw LimitError(std::string(format) + " image is " + std::to_string(width) + "x" + std::to_string(height) +
                          (pixels != static_cast<std::uint64_t>(width) * height ? " (all frames: " : " (") +
@@ -121,9 +121,14 @@ WholeFramePlan plan_whole_frame(const char* format, int width, int height, int o
     plan.mode = request.mode.value_or(own);
     check_interleaved_mode(plan.mode, format);
     plan.dtype = request.dtype.value_or(DType::U8);
-    if (plan.dtype != DType::U8 && plan.dtype != DType::U16)
-        throw std::invalid_argument(std::string(format) + " decodes to uint8 or uint16, not " +
-                                    std::string(dtype_name(plan.dtype)));
+    const bool is_float = allow_float && plan.dtype == DType::F32;
+    if (plan.dtype != DType::U8 && plan.dtype != DType::U16 && !is_float)
+        throw std::invalid_argument(std::string(format) + " decodes to uint8 or uint16" +
+                                    (allow_float ? " or float32" : "") + ", not " + std::string(dtype_name(plan.dtype)));
+    if (is_float && plan.mode != PixelMode::L && plan.mode != PixelMode::LA && plan.mode != PixelMode::RGB &&
+        plan.mode != PixelMode::RGBA)
+        throw std::invalid_argument(std::string(format) + " decodes float32 as L, LA, RGB or RGBA, not mode " +
+                                    std::string(pixel_mode_name(plan.mode)));
     plan.crop = {0, 0, width, height};
     if (request.crop) {
         bool transposed = request.oriented && exif_orientation_transposes(orientation);

@@ -56,8 +56,10 @@ struct WholeFramePlan {
 // gives; uint16 must be asked for). Throws std::invalid_argument naming
 // `format` for what it cannot give, LimitError past max_pixels (checked on
 // `pixels`, the count the decode will allocate).
+// `allow_float`: the codec also gives float32 (then only in the layouts
+// L, LA, RGB, RGBA, which it writes itself).
 WholeFramePlan plan_whole_frame(const char* format, int width, int height, int orientation, PixelMode own,
-                                const ImageRequest& request, std::uint64_t pixels);
+                                const ImageRequest& request, std::uint64_t pixels, bool allow_float = false);
 
 // A target whose pixel_stride is 0 gets the plan's packed pixel size.
 inline PixelTarget with_pixel_stride(PixelTarget t, const WholeFramePlan& plan) {
