@@ -4,6 +4,7 @@
 
 #include "decoders/avif/avif_codec.hpp"
 #include "decoders/flac/flac_codec.hpp"
+#include "decoders/heif/heif_codec.hpp"
 #include "decoders/jpeg/jpeg_codec.hpp"
 #include "decoders/jxl/jxl_codec.hpp"
 #include "decoders/png/png_codec.hpp"
@@ -19,6 +20,7 @@ const CodecTable& codecs() {
         &webp::codec(),
         &avif::codec(),
         &jxl::codec(),
+        &heif::codec(),  // after AVIF: files with both brands are AVIF
         &flac::codec(),     // FLAC content before libsndfile, which lacks some of it
         &sndfile::codec(),  // last: the catch-all for audio
     });

@@ -152,10 +152,33 @@ def make_jxl(tmp: Path) -> None:
     report("coffee_animated.jxl")
 
 
+def make_heic(tmp: Path) -> None:
+    photo("chelsea_420.jpg").save(tmp / "chelsea.png")
+    run("heif-enc", "-q", "50", "-o", HERE / "chelsea.heic", tmp / "chelsea.png")
+    report("chelsea.heic")
+    with_alpha(photo("chelsea_420.jpg", (226, 150))).save(tmp / "alpha.png")
+    run("heif-enc", "-q", "50", "-o", HERE / "chelsea_alpha.heic", tmp / "alpha.png")
+    report("chelsea_alpha.heic")
+    write_png16(rgb16(), tmp / "coffee16.png")
+    run("heif-enc", "-q", "60", "-b", "10", "-o", HERE / "coffee_10bit.heic", tmp / "coffee16.png")
+    report("coffee_10bit.heic")
+    # A JPEG with EXIF orientation 6: heif-enc stores the pixels as they are
+    # and the rotation as irot.
+    photo("rocket_orient6.jpg", (120, 180)).save(tmp / "rocket.jpg", quality=90, exif=orient6_exif())
+    run("heif-enc", "-q", "50", "-o", HERE / "rocket_orient6.heic", tmp / "rocket.jpg")
+    report("rocket_orient6.heic")
+    # Two top-level images of one size (a collection; the first is primary).
+    photo("coffee_422.jpg", (160, 100)).save(tmp / "a.png")
+    photo("chelsea_420.jpg", (160, 100)).save(tmp / "b.png")
+    run("heif-enc", "-q", "50", "-o", HERE / "collection.heic", tmp / "a.png", tmp / "b.png")
+    report("collection.heic")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         make_avif(Path(tmp))
         make_jxl(Path(tmp))
+        make_heic(Path(tmp))
 
 
 if __name__ == "__main__":
