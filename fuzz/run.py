@@ -82,6 +82,22 @@ WEBP_OPTIONS = [
     bytes([0x40, 7, 0, 20, 20, 200, 200, 0x0C]),
 ]
 
+# Option prefixes for the AVIF, JPEG XL and HEIF targets (see
+# fuzz/modern_harness.hpp): plain RGB with a re-encode round trip; L cropped
+# into a flipped target; BGRA oriented with a crop, truncation allowed,
+# mirrored target; the own layout, strict, transposed; uint16; every frame
+# as RGBA; frame 1 with a crop.
+MODERN_OPTIONS = [
+    bytes([0x00, 0, 0, 0, 0, 0, 0, 0x20]),
+    bytes([0x44, 0, 3, 40, 30, 128, 200, 0]),
+    bytes([0x73, 0, 3, 10, 200, 255, 40, 0]),
+    bytes([0x0E, 0, 4, 0, 0, 0, 0, 0]),
+    bytes([0x00, 0, 0, 0, 0, 0, 0, 0x40]),
+    bytes([0x02, 0, 0, 0, 0, 0, 0, 0x02]),
+    bytes([0x40, 0, 0, 20, 20, 200, 200, 0x04]),
+]
+MODERN_SUFFIXES = {"fuzz_avif": ".avif", "fuzz_jxl": ".jxl", "fuzz_heif": ".heic"}
+
 # Option prefixes for the PNG target (see fuzz/png_harness.hpp): own layout
 # with an encode round trip; RGB uint8 cropped into a flipped target, round
 # trip; BGRA uint16 oriented, cropped, truncation allowed, mirrored target;
@@ -267,6 +283,9 @@ def seeds_for(target: str) -> list[bytes]:
         return [opt + p.read_bytes()[:65536] for p in sorted((ROOT / "samples").glob("*.gif")) for opt in FRAME_OPTIONS]
     if target == "fuzz_tiff":
         return [opt + p.read_bytes()[:65536] for p in tiff_seed_files() for opt in FRAME_OPTIONS]
+    if target in MODERN_SUFFIXES:
+        files = sorted((ROOT / "samples").glob("*" + MODERN_SUFFIXES[target]))
+        return [opt + p.read_bytes()[:65536] for p in files for opt in MODERN_OPTIONS]
     if target == "fuzz_png":
         pngs = [p for folder in PNG_SEED_SOURCES if folder.is_dir() for p in sorted(folder.glob("*.png"))]
         return [opt + p.read_bytes()[:65536] for p in pngs for opt in PNG_OPTIONS]

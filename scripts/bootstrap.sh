@@ -15,12 +15,17 @@ PYTHON=${PYTHON:-python3}
 # for libwebp's scaled decodes, which Pillow cannot make.
 # libgif-dev (no pkg-config file: CMake finds it by name), libtiff-dev: GIF and TIFF; libtiff-tools:
 # tiffcp makes the test TIFFs of each compression (scripts/make_tiff_samples.py).
-# clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
 # liblcms2-dev: colour conversion on decode (colorspace=); liblcms2-utils (tificc) the tests' oracle;
 # colord-data, icc-profiles-free, libgs-common: the ICC profiles of the colour samples, tests and fuzz seeds.
+# libavif-dev, libjxl-dev: AVIF and JPEG XL (linked); libheif-dev: HEIF's headers only
+# (libheif1 is opened at run time, never linked: Debian builds it with x265, GPL).
+# Samples and oracles for them: ffmpeg and heif-enc (libheif-examples) write AVIF/HEIC,
+# cjxl/djxl (libjxl-tools) write and read JPEG XL.
+# clang, its sanitizer/libFuzzer runtimes and llvm-symbolizer: make test-asan and make fuzz.
 APT_PACKAGES=(pkg-config ninja-build g++ libturbojpeg0-dev libjpeg62-turbo-dev libsndfile1-dev libspng-dev libdeflate-dev libsoxr-dev
               libwebp-dev libflac-dev libgif-dev libtiff-dev libtiff-tools libswscale-dev libavformat-dev libavcodec-dev ffmpeg libgtest-dev webp flac clang libclang-rt-14-dev llvm
-              liblcms2-dev liblcms2-utils colord-data icc-profiles-free libgs-common)
+              liblcms2-dev liblcms2-utils colord-data icc-profiles-free libgs-common
+              libavif-dev libjxl-dev libheif-dev libheif1 libheif-examples libjxl-tools)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -49,6 +49,7 @@ import numpy as np
 from PIL import Image
 
 order, out, jpeg, *audio = sys.argv[1:]
+heic = os.path.join(os.path.dirname(jpeg), "chelsea.heic")
 
 def mapped():
     libs = set()
@@ -83,6 +84,19 @@ for name in order.split(","):
             decoded = np.asarray(mediaview.decode_image(png))
             report["png"] = {"codecs": png_codecs, "shape": list(decoded.shape),
                              "equal": bool(np.array_equal(decoded, pixels))}
+        # AVIF and JPEG XL (libavif with dav1d/aom, libjxl: bundled) written
+        # and read back by the wheel; HEIF only where libheif1 is installed.
+        y, x = np.mgrid[0:24, 0:40]
+        pixels = np.stack([x * 6, y * 10, (x + y) * 3], axis=-1).astype(np.uint8)
+        modern = {}
+        for fmt, options in (("avif", {"quality": 90}), ("jxl", {"lossless": True})):
+            decoded = np.asarray(mediaview.decode_image(mediaview.encode_image(pixels, fmt, **options)))
+            modern[fmt] = {"shape": list(decoded.shape), "max_error": int(np.abs(decoded.astype(int) - pixels).max())}
+        try:
+            modern["heif"] = list(np.asarray(mediaview.decode_image(heic)).shape)
+        except mediaview.UnsupportedFormatError as e:
+            modern["heif"] = str(e)
+        report["modern"] = modern
         for i, path in enumerate(audio):
             view, rate = mediaview.read_audio(path, dtype="float32")
             np.save(os.path.join(out, f"mediaview_{i}.npy"), np.asarray(view))
@@ -237,6 +251,15 @@ def test_decodes_jpeg_flac_mp3_as_the_source_build(probe, installed):
         decoded = np.load(folder / f"mediaview_{i}.npy")
         assert decoded.shape == expected.shape and decoded.shape[0] > 0, path.name
         assert np.array_equal(decoded, expected), path.name
+
+
+def test_decodes_avif_jxl_and_heif_where_libheif_is(probe):
+    modern = probe("mediaview")[0]["modern"]
+    assert modern["avif"]["shape"] == [24, 40, 3] and modern["avif"]["max_error"] <= 12, modern
+    assert modern["jxl"] == {"shape": [24, 40, 3], "max_error": 0}, modern
+    # libheif is never bundled: decoded through the system's libheif1, or the
+    # error names it.
+    assert modern["heif"] == [300, 451, 3] or "apt-get install libheif1" in modern["heif"], modern
 
 
 def test_decodes_png(probe):
