@@ -11,7 +11,9 @@
 #include "decoders/jxl/jxl_codec.hpp"
 #include "decoders/png/png_codec.hpp"
 #include "decoders/sndfile/sndfile_codec.hpp"
+#ifndef MEDIAVIEW_NO_TIFF  // the MIT wheel leaves TIFF out (CMakeLists.txt: libtiff links GPL libjbig)
 #include "decoders/tiff/tiff_codec.hpp"
+#endif
 #include "decoders/webp/webp_codec.hpp"
 
 namespace mediaview {
@@ -22,7 +24,9 @@ const CodecTable& codecs() {
         &png::codec(),
         &webp::codec(),
         &gif::codec(),
+#ifndef MEDIAVIEW_NO_TIFF
         &tiff::codec(),
+#endif
         &avif::codec(),
         &jxl::codec(),
         &heif::codec(),  // after AVIF: files with both brands are AVIF

@@ -100,7 +100,9 @@ def build_plain_wheel(env: dict, jobs: int) -> Path:
     env = dict(env, CMAKE_BUILD_PARALLEL_LEVEL=str(jobs))
     # build-dir relative to the source tree; {wheel_tag} keeps one per interpreter.
     run([sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-q",
-         "-w", raw_dir, "-Cbuild-dir=build/wheel/{wheel_tag}", "."], env, "scikit-build-core wheel build")
+         "-w", raw_dir, "-Cbuild-dir=build/wheel/{wheel_tag}",
+         # Debian's libtiff links libjbig (GPL-2+): the MIT wheel reads no TIFF.
+         "-Ccmake.define.MEDIAVIEW_TIFF=OFF", "."], env, "scikit-build-core wheel build")
     return one_wheel(raw_dir, "plain")
 
 

@@ -354,3 +354,12 @@ def test_bundled_licences_are_installed(site_packages, libs_dir):
         text = copyright_file.read_text(errors="replace")
         assert "Copyright" in text or "copyright" in text, copyright_file
         assert row["package"] and row["version"], row
+
+
+def test_the_wheel_bundles_no_gpl_library(libs_dir):
+    # The wheel is MIT: Debian's GPL builds are opened at run time where
+    # installed (FFmpeg, libheif with x265), and TIFF is left out of the wheel
+    # because Debian's libtiff links libjbig (GPL-2+).
+    gpl = ("libjbig", "libx265", "libheif", "libavformat", "libavcodec", "libswscale", "libtiff")
+    bundled = sorted(p.name for p in libs_dir.iterdir())
+    assert not [name for name in bundled if name.startswith(gpl)], bundled
