@@ -19,8 +19,10 @@ $(VENV)/.bootstrapped: pyproject.toml scripts/bootstrap.sh
 
 # An editable install: Python code is served from python/, the extension is
 # rebuilt incrementally in build/ by re-running this target.
+# The GoogleTest suite is built in the same tree as the extension
+# (MEDIAVIEW_TESTS=ON), so make test compiles the core and the codecs once.
 build: bootstrap
-	$(PY) -m pip install -q --no-build-isolation --no-deps -e .
+	$(PY) -m pip install -q --no-build-isolation --no-deps -Ccmake.define.MEDIAVIEW_TESTS=ON -e .
 
 # A wheel that carries its own libraries (issue 15): built in build/wheel,
 # repaired by auditwheel into dist/mediaview-*-manylinux_2_*.whl, with the
@@ -37,8 +39,9 @@ build-cpp: bootstrap
 run: build
 	$(PY) samples/demo.py
 
-test-cpp: build-cpp
-	$(VENV)/bin/ctest --test-dir $(CPP_BUILD) --output-on-failure
+# build/<wheel tag>: the editable build's tree (pyproject.toml's build-dir).
+test-cpp: build
+	$(VENV)/bin/ctest --test-dir $$(dirname $$(ls build/cp3*/mediaview_cpp_tests | head -n 1)) --output-on-failure
 
 # tests/test_install.py builds and repairs the wheel into a fresh venv: a
 # packaging test, run by make check (test-wheel), not after every change.
