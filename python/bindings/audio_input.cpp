@@ -5,9 +5,11 @@ namespace py = pybind11;
 
 namespace mediaview::python {
 
-AudioInput::AudioInput(py::handle src, AudioHints hints, const char* what) {
+AudioInput::AudioInput(py::handle src, AudioHints hints, const char* what)
+    : AudioInput(src, classify_source(src, what), std::move(hints), what) {}
+
+AudioInput::AudioInput(py::handle src, const ClassifiedSource& classified, AudioHints hints, const char* what) {
     source_.hints = std::move(hints);
-    ClassifiedSource classified = classify_source(src, what);
     if (classified.kind == SourceKind::Path) {
         source_.path = classified.path;
         return;

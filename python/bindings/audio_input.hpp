@@ -21,6 +21,8 @@ namespace mediaview::python {
 class AudioInput {
 public:
     AudioInput(pybind11::handle src, AudioHints hints, const char* what = "src");
+    // For a source the caller has classified already (a batch names it too).
+    AudioInput(pybind11::handle src, const ClassifiedSource& classified, AudioHints hints, const char* what);
     const AudioSource& source() const { return source_; }
 
 private:

@@ -136,8 +136,9 @@ py::object read_audios(const py::list& srcs, const AudioReadRequest& request, in
     std::vector<std::string> names;
     for (std::size_t i = 0; i < srcs.size(); ++i) {
         std::string index = "srcs[" + std::to_string(i) + "]";
-        names.push_back(source_name(srcs[i], classify_source(srcs[i], index.c_str()), index));
-        inputs.push_back(std::make_unique<AudioInput>(srcs[i], shared_hints, index.c_str()));
+        ClassifiedSource classified = classify_source(srcs[i], index.c_str());
+        names.push_back(source_name(srcs[i], classified, index));
+        inputs.push_back(std::make_unique<AudioInput>(srcs[i], classified, shared_hints, index.c_str()));
         sources.push_back(inputs.back()->source());
     }
     for (AudioSource& source : sources) source.policy = request.policy();  // for codecs that apply it
