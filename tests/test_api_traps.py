@@ -68,7 +68,7 @@ def test_bytes_that_name_an_existing_file_get_a_hint(entry, tmp_path, monkeypatc
 @pytest.mark.parametrize("entry", ENTRIES)
 def test_a_text_mode_file_is_a_type_error_saying_rb(entry):
     path = PHOTO if "image" in entry or entry == "probe" else CLIP
-    with open(path) as f, pytest.raises(TypeError, match="text mode; open it with 'rb'"):
+    with open(path) as f, pytest.raises(TypeError, match="text mode, not binary mode; open it with 'rb'"):
         ENTRIES[entry](f)
 
 

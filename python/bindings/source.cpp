@@ -60,7 +60,7 @@ ClassifiedSource classify_source(py::handle src, const char* what) {
     if (py::hasattr(src, "read")) {
         // A text-mode file would fail inside read() with a UnicodeDecodeError.
         if (py::isinstance(src, py::module_::import("io").attr("TextIOBase")))
-            throw py::type_error(std::string(what) + ": the file object is open in text mode; open it with 'rb'");
+            throw py::type_error(std::string(what) + ": the file object is open in text mode, not binary mode; open it with 'rb'");
         return {SourceKind::File, {}};
     }
     throw py::type_error(std::string(what) + " must be a path, a bytes-like object or a binary file object, not " +
