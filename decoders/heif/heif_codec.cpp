@@ -27,7 +27,10 @@ namespace {
 
 void check(const heif_error& e, const std::string& what) {
     if (e.code == heif_error_Ok) return;
-    if (e.code == heif_error_Memory_allocation_error) throw std::bad_alloc();
+    // libheif's own allocation failed: a header asking for more than can be
+    // had is a limit in our terms, never a crash (fuzz_heif found one).
+    if (e.code == heif_error_Memory_allocation_error)
+        throw LimitError("HEIF data asks for more memory than libheif could allocate (" + what + ")");
     if (e.subcode == heif_suberror_End_of_data)
         throw DecodeError("HEIF data is truncated (" + what + ")");
     if (e.code == heif_error_Unsupported_feature || e.code == heif_error_Unsupported_filetype)
