@@ -108,8 +108,8 @@ def test_write_errors_name_the_users_path_not_the_temporary(tmp_path, write):
 
 
 def test_dask_read_audio_files_takes_a_glob_like_read_images():
+    pytest.importorskip("dask.bag")  # first: mediaview.dask raises a plain ImportError without Dask
     dask = pytest.importorskip("mediaview.dask")
-    pytest.importorskip("dask.bag")
     bag = dask.read_audio_files(str(SAMPLES / "clip_*.wav"))
     clips = bag.compute(scheduler="sync")
     assert len(clips) == len(list(SAMPLES.glob("clip_*.wav"))) == 2
