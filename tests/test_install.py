@@ -70,6 +70,17 @@ for name in order.split(","):
             data, rate = soundfile.read(path, dtype="float32")
             np.save(os.path.join(out, f"soundfile_{i}.npy"), data)
     elif name == "mediaview":
+        # The GPL libraries the wheel never bundles are opened at run time
+        # from the system where installed (FFmpeg for audio in MP4 and
+        # friends and for resizing, libheif for HEIC): what they map is the
+        # system's, so they are mapped before the snapshot.
+        import ctypes
+        for soname in ("libavutil.so.57", "libavcodec.so.59", "libavformat.so.59", "libswscale.so.6",
+                       "libheif.so.1"):
+            try:
+                ctypes.CDLL(soname)
+            except OSError:
+                pass
         before = mapped()
         import mediaview
         report["mediaview_file"] = mediaview.__file__
