@@ -82,6 +82,17 @@ std::string text_option(const Options& options, const std::string& name, const s
     return it == options.end() ? fallback : std::get<std::string>(it->second);
 }
 
+int encode_channels(const StridedArray& image, const ImageMeta& meta, std::string_view format) {
+    if (image.ndim() != 2 && image.ndim() != 3)
+        throw std::invalid_argument(std::string(format) + " encoding needs an image of shape (H, W) or (H, W, C)");
+    const int channels = image.ndim() == 3 ? static_cast<int>(image.shape()[2]) : 1;
+    if (channels != channels_of(meta.mode))
+        throw std::invalid_argument("mode " + std::string(pixel_mode_name(meta.mode)) + " needs " +
+                                    std::to_string(channels_of(meta.mode)) + " channel(s), the image has " +
+                                    std::to_string(channels));
+    return channels;
+}
+
 EncodedBytes ImageCodec::encode(const StridedArray&, const ImageMeta&, const Options&) const {
     throw UnsupportedFormatError(std::string(name()) + " cannot write images");
 }

@@ -129,6 +129,11 @@ struct EncodedBytes {
     std::size_t size = 0;
 };
 
+// For an encoder: the channel count of `image`, after checking that it is
+// (H, W) or (H, W, C) and that meta.mode has that many channels
+// (std::invalid_argument otherwise; `format` names the encoder in messages).
+int encode_channels(const StridedArray& image, const ImageMeta& meta, std::string_view format);
+
 class ImageCodec : public Codec {
 public:
     MediaKind kind() const override { return MediaKind::Image; }

@@ -85,13 +85,7 @@ avifPixelFormat subsampling_for(const std::string& s, bool grey) {
 EncodedBytes encode(const StridedArray& image, const ImageMeta& meta, const Options& options) {
     if (image.dtype() != DType::U8 && image.dtype() != DType::U16)
         throw std::invalid_argument("AVIF encoding needs uint8 or uint16 pixels");
-    if (image.ndim() != 2 && image.ndim() != 3)
-        throw std::invalid_argument("AVIF encoding needs an image of shape (H, W) or (H, W, C)");
-    const int channels = image.ndim() == 3 ? static_cast<int>(image.shape()[2]) : 1;
-    if (channels != channels_of(meta.mode))
-        throw std::invalid_argument("mode " + std::string(pixel_mode_name(meta.mode)) + " needs " +
-                                    std::to_string(channels_of(meta.mode)) + " channel(s), the image has " +
-                                    std::to_string(channels));
+    const int channels = encode_channels(image, meta, "AVIF");
     if (image.shape()[0] == 0 || image.shape()[1] == 0) throw std::invalid_argument("cannot encode an empty image");
     if (image.shape()[0] > 65535 || image.shape()[1] > 65535)
         throw std::invalid_argument("AVIF cannot store an image larger than 65535 pixels a side");

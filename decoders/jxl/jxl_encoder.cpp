@@ -57,13 +57,7 @@ void check(JxlEncoderStatus status, const char* what) {
 EncodedBytes encode(const StridedArray& image, const ImageMeta& meta, const Options& options) {
     if (image.dtype() != DType::U8 && image.dtype() != DType::U16)
         throw std::invalid_argument("JPEG XL encoding needs uint8 or uint16 pixels");
-    if (image.ndim() != 2 && image.ndim() != 3)
-        throw std::invalid_argument("JPEG XL encoding needs an image of shape (H, W) or (H, W, C)");
-    const int channels = image.ndim() == 3 ? static_cast<int>(image.shape()[2]) : 1;
-    if (channels != channels_of(meta.mode))
-        throw std::invalid_argument("mode " + std::string(pixel_mode_name(meta.mode)) + " needs " +
-                                    std::to_string(channels_of(meta.mode)) + " channel(s), the image has " +
-                                    std::to_string(channels));
+    const int channels = encode_channels(image, meta, "JPEG XL");
     if (meta.mode == PixelMode::RGBX || meta.mode == PixelMode::CMYK)
         throw std::invalid_argument("JPEG XL cannot store mode " + std::string(pixel_mode_name(meta.mode)) +
                                     " (it stores RGB, BGR, RGBA, BGRA, L and LA)");

@@ -122,13 +122,7 @@ void set_chunk(WebPMux* mux, const char* fourcc, const std::string& bytes) {
 
 EncodedBytes encode(const StridedArray& image, const ImageMeta& meta, const Options& options) {
     if (image.dtype() != DType::U8) throw std::invalid_argument("WebP encoding needs uint8 pixels");
-    if (image.ndim() != 2 && image.ndim() != 3)
-        throw std::invalid_argument("WebP encoding needs an image of shape (H, W) or (H, W, C)");
-    const int channels = image.ndim() == 3 ? static_cast<int>(image.shape()[2]) : 1;
-    if (channels != channels_of(meta.mode))
-        throw std::invalid_argument("mode " + std::string(pixel_mode_name(meta.mode)) + " needs " +
-                                    std::to_string(channels_of(meta.mode)) + " channel(s), the image has " +
-                                    std::to_string(channels));
+    const int channels = encode_channels(image, meta, "WebP");
     if (image.shape()[0] == 0 || image.shape()[1] == 0) throw std::invalid_argument("cannot encode an empty image");
     if (image.shape()[0] > WEBP_MAX_DIMENSION || image.shape()[1] > WEBP_MAX_DIMENSION)
         throw std::invalid_argument("WebP cannot store an image larger than 16383 pixels a side");
