@@ -43,6 +43,18 @@ const cmsToneCurve* trc(cmsHPROFILE p, int c) {
     return static_cast<const cmsToneCurve*>(cmsReadTag(p, tags[c]));
 }
 
+// lcms2's own 8-bit matrix-shaper evaluates the matrix in 1.14 fixed point
+// in 32-bit integers (cmsopt.c, MatShaperEval16): a row whose absolute sum
+// reaches 8, or a linear value beyond 1, overflows there and lcms2 returns
+// wrapped values. Such profiles (only damaged or hand-made ones have them)
+// are left to lcms2 itself, so our result still equals what lcms2 (and so
+// Pillow) gives; fuzz_icc found the first (a mutated colorant of 8704).
+bool within_lcms2_fixed_point(const float (&m)[3][3]) {
+    for (const auto& row : m)
+        if (!(std::fabs(row[0]) + std::fabs(row[1]) + std::fabs(row[2]) < 7.99f)) return false;
+    return true;
+}
+
 class MatrixShaper final : public ColourTransform {
 public:
     float matrix[3][3];
@@ -130,6 +142,7 @@ std::shared_ptr<const ColourTransform> matrix_shaper_transform(cmsHPROFILE from,
             if (!std::isfinite(v)) return nullptr;
             t->matrix[r][c] = static_cast<float>(v);
         }
+    if (!within_lcms2_fixed_point(t->matrix)) return nullptr;
     for (int c = 0; c < 3; ++c) {
         const cmsToneCurve* forward = trc(from, c);
         const cmsToneCurve* backward_of = trc(to, c);
@@ -138,7 +151,10 @@ std::shared_ptr<const ColourTransform> matrix_shaper_transform(cmsHPROFILE from,
         // move the blacks: lcms2's business.
         if (cmsEvalToneCurveFloat(forward, 0.0f) != 0.0f || cmsEvalToneCurveFloat(backward_of, 0.0f) != 0.0f)
             return nullptr;
-        for (int i = 0; i < 256; ++i) t->in_lut[c][i] = cmsEvalToneCurveFloat(forward, i / 255.0f);
+        for (int i = 0; i < 256; ++i) {
+            t->in_lut[c][i] = cmsEvalToneCurveFloat(forward, i / 255.0f);
+            if (!(std::fabs(t->in_lut[c][i]) <= 1.0f)) return nullptr;  // see within_lcms2_fixed_point
+        }
         std::unique_ptr<cmsToneCurve, void (*)(cmsToneCurve*)> reversed(cmsReverseToneCurve(backward_of),
                                                                       cmsFreeToneCurve);
         if (!reversed) return nullptr;
