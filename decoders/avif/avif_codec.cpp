@@ -101,6 +101,10 @@ std::uint64_t declared_end(ByteSpan data) {
             return data.size;  // "to the end of the file"
         }
         if (size < 8) return 0;
+        // A box that runs past the bytes we have ends the walk: its end is
+        // the file's claimed end (held below 2^64: a hostile size must not
+        // wrap `at` back into the data).
+        if (size > data.size - at) return size > UINT64_MAX - at ? UINT64_MAX : at + size;
         at += size;
     }
     return at;
