@@ -242,8 +242,8 @@ bool decode_frame(avifDecoder* d, int index, bool next, const ImageRequest& requ
     if (r == AVIF_RESULT_OK) return true;
     if (r == AVIF_RESULT_TRUNCATED_DATA && request.allow_truncated) return false;
     if (r == AVIF_RESULT_TRUNCATED_DATA)
-        throw DecodeError("AVIF data is truncated (frame " + std::to_string(index) +
-                          "); pass allow_truncated=True to keep what was decoded");
+        throw DecodeError("AVIF data is truncated (frame " + std::to_string(index) + ")",
+                          pass_allow_truncated("to keep what was decoded"));
     throw_result(r, "frame " + std::to_string(index));
 }
 

@@ -217,9 +217,9 @@ FrameRun run_frames(ByteSpan data, const Header& h, JxlPixelFormat format, int l
 
 void warn_or_throw(Diagnostics& diagnostics, const ImageRequest& request, const std::string& message) {
     if (request.strict || !request.allow_truncated)
-        throw DecodeError(request.allow_truncated ? message
-                                                  : message.substr(0, message.find(':')) +
-                                                        "; pass allow_truncated=True to keep what was decoded");
+        throw request.allow_truncated ? DecodeError(message)
+                                      : DecodeError(message.substr(0, message.find(':')),
+                                                    pass_allow_truncated("to keep what was decoded"));
     diagnostics.warn(message);
 }
 

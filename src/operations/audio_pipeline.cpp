@@ -78,8 +78,8 @@ void check_damage(const AudioInfo& info, std::int64_t got, bool strict, bool all
                   Diagnostics& diagnostics) {
     if (info.damage.empty()) return;
     std::string what = info.damage;
-    if (!allow_truncated) throw DecodeError(what + "; pass allow_truncated=True to get the frames decoded");
-    if (strict) throw DecodeError(what + " (strict=True)");
+    if (!allow_truncated) throw DecodeError(what, pass_allow_truncated("to get the frames decoded"));
+    if (strict) throw DecodeError(what, because_strict());
     std::string promised =
         info.promised_frames >= 0 ? " of the " + std::to_string(info.promised_frames) + " frames promised" : "";
     diagnostics.warn(what + ": returning the " + std::to_string(got) + " frames decoded" + promised);
@@ -90,8 +90,8 @@ void check_complete(std::int64_t got, std::int64_t wanted, bool exact, bool stri
     if (got >= wanted || !exact) return;
     std::string what = "the audio data ends after " + std::to_string(got) + " of the " + std::to_string(wanted) +
                        " frames its header promises (truncated or damaged)";
-    if (!allow_truncated) throw DecodeError(what + "; pass allow_truncated=True to get the frames decoded");
-    if (strict) throw DecodeError(what + " (strict=True)");
+    if (!allow_truncated) throw DecodeError(what, pass_allow_truncated("to get the frames decoded"));
+    if (strict) throw DecodeError(what, because_strict());
     diagnostics.warn(what + ": returning the " + std::to_string(got) + " frames decoded");
 }
 
