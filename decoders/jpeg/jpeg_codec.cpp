@@ -340,25 +340,7 @@ unsigned scale_in_eighths(const jpeg_decompress_struct& c, ScaleRequest s, bool 
     return static_cast<unsigned>(num * 8 / den);
 }
 
-std::string describe(const CropRect& r) {
-    return "(" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " + std::to_string(r.width) + ", " +
-           std::to_string(r.height) + ")";
-}
 
-// The crop in the stored frame. An oriented request gives it in the
-// displayed frame: it is checked against the displayed size, then mapped.
-CropRect checked_crop(const jpeg_decompress_struct& c, const ImageRequest& request, int orientation) {
-    int w = static_cast<int>(c.output_width), h = static_cast<int>(c.output_height);
-    if (!request.crop) return {0, 0, w, h};
-    bool transposed = request.oriented && exif_orientation_transposes(orientation);
-    int shown_w = transposed ? h : w, shown_h = transposed ? w : h;
-    const CropRect& r = *request.crop;
-    if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x > shown_w - r.width ||
-        r.y > shown_h - r.height)
-        throw std::invalid_argument("crop " + describe(r) + " does not lie inside the " + std::to_string(shown_w) +
-                                    "x" + std::to_string(shown_h) + " output");
-    return request.oriented ? stored_rect(r, orientation, w, h) : r;
-}
 
 // ---- reading rows -----------------------------------------------------------
 
@@ -593,7 +575,7 @@ public:
         c.scale_num = scale_in_eighths(c, request.scale, transposed);
         c.scale_denom = 8;
         guarded(state, [&c] { jpeg_calc_output_dimensions(&c); });
-        CropRect crop = checked_crop(c, request, orientation);
+        CropRect crop = checked_crop(request, static_cast<int>(c.output_width), static_cast<int>(c.output_height), orientation);
 
         ImageDecodeResult result;
         result.orientation = orientation;
