@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import threading
 import uuid
 import warnings
@@ -80,23 +81,32 @@ class Cluster:
             self.local.close()
 
 
+# A scheduler's address as Dask spells it: PROTOCOL://HOST:PORT (tcp, tls,
+# ws, wss, ucx, inproc) or HOST:PORT; a bare word ("local", "bogus") would
+# have Dask try to reach it for its whole connect timeout, then fail with a
+# traceback.
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9_.-]+):\d{1,5}$"
+                      r"|^inproc://\S+$")
+
+
 def parse_scheduler(text: str) -> str:
-    """An argparse type for --scheduler."""
-    if text.startswith(LOCAL_PREFIX):
+    """An argparse type for --scheduler: local:N, or a scheduler's address."""
+    if text.startswith(LOCAL_PREFIX) or text == "local":
         count = text[len(LOCAL_PREFIX):]
         if not count.isdigit() or int(count) < 1:
             raise argparse.ArgumentTypeError(f"local:N wants a positive number of worker processes, not {text!r}")
-    elif not text:
-        raise argparse.ArgumentTypeError("wants a scheduler address (tcp://HOST:PORT) or local:N")
+    elif not _ADDRESS.match(text):
+        raise argparse.ArgumentTypeError(f"wants a scheduler address (tcp://HOST:PORT, HOST:PORT) or local:N, "
+                                         f"not {text!r}")
     return text
 
 
 def run_jobs_on_cluster(jobs, args, convert: Callable, record: Callable[[object, object], None],
-                        warn: Callable[[Path, str], None]) -> Tuple[bool, str]:
+                        warn: Callable[[Path, List[str]], None]) -> Tuple[bool, str]:
     """Runs every job as a Dask task (``convert(job, args)`` on a worker:
     a function, which pickles by name); calls record(job, outcome) as each
-    ends (a message, or the exception) and warn(src, message) for each
-    warning it had. Returns (interrupted, how the work was spread)."""
+    ends (a message, or the exception) and warn(src, messages) with the
+    warnings it had. Returns (interrupted, how the work was spread)."""
     cluster = Cluster(args.scheduler)
     tag = uuid.uuid4().hex
     remote_args = _plain_args(args)
@@ -116,8 +126,7 @@ def run_jobs_on_cluster(jobs, args, convert: Callable, record: Callable[[object,
                 except Exception as e:  # noqa: BLE001 - a bad file is reported and the batch goes on
                     record(job, e)
                     continue
-                for text in job_warnings:
-                    warn(job.src, text)
+                warn(job.src, job_warnings)
                 record(job, message)
         except KeyboardInterrupt:
             # Tasks not started are dropped; those running finish on their
