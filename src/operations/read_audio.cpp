@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -226,6 +227,49 @@ Range requested_range(const AudioInfo& info, const AudioReadRequest& rq) {
     return resolve_range(info.frames, start, rq.stop, frames);
 }
 
+std::string length_text(const AudioInfo& info) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(info.frames) / info.samplerate);
+    return std::to_string(info.frames) + " frames, " + seconds + " s";
+}
+
+// A range the caller asked for (start/stop/frames, offset/duration) that
+// selects nothing is an error, never an empty result that looks like a
+// read; one that runs past the end is cut there with a warning giving the
+// real length. Only where the header's length is exact (an estimate may be
+// short of the real end, and is corrected while decoding).
+Range checked_range(const AudioInfo& info, const AudioReadRequest& rq, Diagnostics& diagnostics) {
+    Range r = requested_range(info, rq);
+    const bool asked = rq.start != 0 || rq.stop || rq.frames || rq.offset || rq.duration;
+    if (!asked || info.frames < 0 || !info.exact_length) return r;
+    const std::string start_name = rq.offset ? "offset" : "start";
+    if (r.frames == 0) {
+        if (r.start >= info.frames && (rq.offset || rq.start > 0)) {
+            const std::int64_t first =
+                rq.offset ? static_cast<std::int64_t>(std::nearbyint(*rq.offset * info.samplerate)) : rq.start;
+            throw ArgumentError(start_name, start_name + " (frame " + std::to_string(first) +
+                                                ") lies at or past the end of the audio (" + length_text(info) +
+                                                "): the range selects no frames");
+        }
+        const std::string end_name = rq.duration ? "duration" : rq.frames ? "frames" : "stop";
+        throw ArgumentError(end_name, "the range selects no frames (" + end_name + " ends it at or before its " +
+                                          "start, frame " + std::to_string(r.start) + ", in audio of " +
+                                          length_text(info) + ")");
+    }
+    // Where the caller's end lies, before the slice rules clamped it.
+    std::int64_t asked_end = r.start + r.frames;
+    if (rq.stop && *rq.stop > 0) asked_end = *rq.stop;
+    if (rq.duration)
+        asked_end = r.start + static_cast<std::int64_t>(std::nearbyint(*rq.duration * info.samplerate));
+    else if (rq.frames)
+        asked_end = r.start + *rq.frames;
+    if (!r.to_end && asked_end > info.frames)
+        diagnostics.warn("the range asks for frames " + std::to_string(r.start) + " to " + std::to_string(asked_end) +
+                         " but the audio ends at frame " + std::to_string(info.frames) + " (" + length_text(info) +
+                         "): returning the " + std::to_string(r.frames) + " frames up to the end");
+    return r;
+}
+
 }  // namespace
 
 AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const AudioReadRequest& rq,
@@ -236,7 +280,7 @@ AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const 
     const AudioCodec& codec = codecs.audio_codec_for(source);
     std::unique_ptr<AudioHandle> handle = codec.open(source);
     const AudioInfo& info = handle->info();
-    Range r = requested_range(info, rq);
+    Range r = checked_range(info, rq, diagnostics);
     const int out_rate = rq.samplerate ? rq.samplerate : info.samplerate;
     SampleConverter conv(info.samplerate, out_rate, requested_mix(rq, info.channels), rq.dtype, rq.quality);
     if (conv.converts()) return converted_read(codec, source, *handle, r, rq, out, conv, out_rate, diagnostics);
@@ -291,7 +335,7 @@ AudioBlocks::AudioBlocks(const CodecTable& codecs, const AudioSource& source, st
     if (blocksize > std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(frame_bytes()))
         throw std::invalid_argument("blocksize " + std::to_string(blocksize) + " frames is too large");
     check_sample_limit(blocksize, out_channels_, rq.max_samples);
-    Range r = requested_range(info, rq);
+    Range r = checked_range(info, rq, diagnostics_);
     remaining_ = r.frames;
     source_wanted_ = r.frames;
     start_ = r.start;
