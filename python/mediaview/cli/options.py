@@ -71,6 +71,8 @@ def output_target(ext: str) -> Tuple[str, str]:
     except ValueError:
         pass
     known = sorted(set(image_writers()) | set(pillow_extensions()) | AUDIO_OUTPUTS)
+    if key in IMAGE_INPUTS | AUDIO_INPUTS:  # read, not written: say so rather than "unknown"
+        raise UsageError(f"{key!r} is read but not written (outputs: {', '.join(known)})")
     raise UsageError(f"unknown output format {key or '(no extension)'!r} (known: {', '.join(known)})")
 
 
