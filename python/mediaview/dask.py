@@ -89,7 +89,8 @@ def read_images(paths_or_glob: Union[PathLike, Iterable[PathLike]], *, chunk: in
     shape, dtype = _common_plan(paths, plan_images(paths, threads=threads, stacked_by="read_images", **options))
     blocks = [
         da.from_delayed(
-            dask.delayed(_decode_block, pure=True)(paths[i:i + chunk], i, shape, dtype, threads, skip_failed, options,
+            dask.delayed(_decode_block, pure=True)(paths[i:i + chunk], (i, len(paths), chunk), shape, dtype, threads,
+                                                   skip_failed, options,
                                                    dask_key_name=_key("mediaview-images", paths, i, chunk, options)),
             shape=(len(paths[i:i + chunk]),) + shape,
             dtype=dtype,
@@ -137,18 +138,20 @@ def read_audio_files(paths: Union[PathLike, Iterable[PathLike]], *, chunk: int =
 
 # ---- the tasks ------------------------------------------------------------------
 
-def _decode_block(paths: List[str], offset: int, shape: Tuple[int, ...], dtype: str, threads, skip_failed: bool,
-                  options: dict) -> "np.ndarray":
+def _decode_block(paths: List[str], where: Tuple[int, int, int], shape: Tuple[int, ...], dtype: str, threads,
+                  skip_failed: bool, options: dict) -> "np.ndarray":
     """One block: a decode_images call, returned as the numpy array over its
     buffer. A failure is re-raised as a BatchError that pickles (indices
-    into the whole array, the result a numpy array)."""
+    into the whole array, the result a numpy array). ``where``: (the
+    block's first index, the number of files, files per block)."""
+    offset = where[0]
     try:
         block = np.asarray(decode_images(paths, threads=threads, **options))
     except BatchError as e:
         failures = [(offset + index, paths[index], error) for index, _, error in e.failures]
         block = np.zeros((len(paths),) + shape, dtype) if e.result is None else np.asarray(e.result)
         if not skip_failed:
-            raise _batch_error(failures, len(paths), block) from None
+            raise _in_block(_batch_error(failures, len(paths), block), where, "images") from None
         for index, path, error in failures:
             log.warning("%s: skipped (image %d): %s: %s", path, index, type(error).__name__, error)
     if block.shape[1:] != shape or block.dtype != dtype:  # a file changed after its header was read
@@ -228,6 +231,20 @@ def _common_plan(paths: Sequence[str], plans) -> Tuple[Tuple[int, ...], str]:
             return plan
     # nothing to take a shape from
     raise _batch_error([(i, paths[i], p) for i, p in enumerate(plans)], len(paths), None)
+
+
+def _in_block(error: BatchError, where: Tuple[int, int, int], what: str) -> BatchError:
+    """``error`` with the block it comes from: Dask ends a compute at the
+    first block that raises, so the others' failures are never heard of;
+    the message says so, and how to hear of them all."""
+    offset, total, chunk = where
+    blocks = -(-total // chunk)
+    if blocks > 1:
+        last = min(offset + chunk, total) - 1
+        error.args = (f"block {offset // chunk + 1} of {blocks} ({what} {offset}-{last}): {error.args[0]}; Dask "
+                      f"stops at the first block that fails, so other blocks may hold failures too: "
+                      f"skip_failed=True decodes every block and logs each failure",)
+    return error
 
 
 def _batch_error(failures, count: int, result, what: str = "images") -> BatchError:
