@@ -130,7 +130,7 @@ def read_audio_files(paths: Union[PathLike, Iterable[PathLike]], *, chunk: int =
     if pad_to is not None:
         return _padded_audio(paths, chunk, _positive(pad_to, "pad_to", zero=True), threads, options)
     return db.from_delayed([
-        dask.delayed(_read_clips, pure=True)(paths[i:i + chunk], i, threads, options,
+        dask.delayed(_read_clips, pure=True)(paths[i:i + chunk], (i, len(paths), chunk), threads, options,
                                              dask_key_name=_key("mediaview-clips", paths, i, chunk, options))
         for i in range(0, len(paths), chunk)
     ])
@@ -160,28 +160,30 @@ def _decode_block(paths: List[str], where: Tuple[int, int, int], shape: Tuple[in
     return block
 
 
-def _read_clips(paths: List[str], offset: int, threads, options: dict) -> List[Tuple["np.ndarray", int]]:
+def _read_clips(paths: List[str], where: Tuple[int, int, int], threads, options: dict) -> List[Tuple["np.ndarray", int]]:
     """One partition of read_audio_files: a read_audios call, as numpy arrays."""
     try:
         results = read_audios(paths, threads=threads, **options)
     except BatchError as e:
-        raise _audio_batch_error(e, paths, offset) from None
+        raise _audio_batch_error(e, paths, where) from None
     return [(np.asarray(view), rate) for view, rate in results]
 
 
-def _read_padded(paths: List[str], offset: int, pad_to: int, threads,
+def _read_padded(paths: List[str], where: Tuple[int, int, int], pad_to: int, threads,
                  options: dict) -> Tuple["np.ndarray", "np.ndarray", int]:
     """One block of a padded read_audio_files: (batch, lengths, samplerate)."""
     try:
         batch, lengths, rate = read_audios(paths, threads=threads, pad_to=pad_to, **options)
     except BatchError as e:
-        raise _audio_batch_error(e, paths, offset) from None
+        raise _audio_batch_error(e, paths, where) from None
     return np.asarray(batch), np.asarray(lengths, dtype=np.int64), rate
 
 
-def _audio_batch_error(e: BatchError, paths: List[str], offset: int) -> BatchError:
-    return _batch_error([(offset + index, paths[index], error) for index, _, error in e.failures], len(paths),
-                        None, "clips")
+def _audio_batch_error(e: BatchError, paths: List[str], where: Tuple[int, int, int]) -> BatchError:
+    offset = where[0]
+    error = _batch_error([(offset + index, paths[index], error) for index, _, error in e.failures], len(paths),
+                         None, "clips")
+    return _in_block(error, where, "clips")
 
 
 def _padded_audio(paths: List[str], chunk: int, pad_to: int, threads, options: dict):
@@ -201,7 +203,8 @@ def _padded_audio(paths: List[str], chunk: int, pad_to: int, threads, options: d
     for i in range(0, len(paths), chunk):
         part = paths[i:i + chunk]
         task = dask.delayed(_read_padded, pure=True, nout=3)(
-            part, i, pad_to, threads, options, dask_key_name=_key("mediaview-audio", paths, i, chunk, options, pad_to))
+            part, (i, len(paths), chunk), pad_to, threads, options,
+            dask_key_name=_key("mediaview-audio", paths, i, chunk, options, pad_to))
         batches.append(da.from_delayed(task[0], shape=(len(part),) + frame_shape, dtype=dtype))
         lengths.append(da.from_delayed(task[1], shape=(len(part),), dtype=np.int64))
     return da.concatenate(batches), da.concatenate(lengths), rate
