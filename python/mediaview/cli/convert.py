@@ -11,6 +11,7 @@ from typing import Tuple
 import mediaview
 
 from .._encode import image_writers, write_image
+from .animation import convert_animation, first_frame_note
 from .options import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, parse_crop, parse_resize, parse_scale,
                       parse_time)
 from .plan import Job, audio_plan, plan
@@ -52,6 +53,11 @@ def widened(view: memoryview) -> memoryview:
 def convert_image(job: Job, args) -> str:
     # mode None: the file's own layout (grey stays grey, CMYK stays CMYK).
     depth = getattr(args, "depth", None)
+    if job.animation == "keep":
+        return convert_animation(job, args, {
+            "mode": args.mode, "dtype": "uint8", "scale": parse_scale(args.scale), "crop": parse_crop(args.crop),
+            "orient": args.orient, **decode_limits(args), "colorspace": args.colorspace,
+            **parse_resize(args.resize, args.fit)}, writer_options(job.format, args))
     view = mediaview.decode_image(job.src, mode=args.mode, dtype="uint8" if depth == 8 else None,
                                   scale=parse_scale(args.scale), crop=parse_crop(args.crop),
                                   orient=args.orient, **decode_limits(args),
@@ -154,6 +160,9 @@ def cmd_convert(args) -> int:
     started = time.perf_counter()
     runnable = [j for j in jobs if j.runnable]
     not_run_failures, skipped = report_unconverted(jobs, args)
+    note = first_frame_note(runnable)
+    if note and not args.quiet:
+        print(note, file=sys.stderr)
     before = snapshot(runnable)
     messages, failures, interrupted, where = run_jobs(runnable, args, convert_one) if runnable else ([], 0, False, "")
     elapsed = time.perf_counter() - started

@@ -12,6 +12,7 @@ import mediaview
 
 from .._atomic import check_writable_dir
 from .._encode import image_writers
+from .animation import mark_animations
 from .inputs import classify, unsupported_message
 from .options import (UsageError, _image_writer_options, image_option_formats, output_target, parse_crop,
                       parse_resize, parse_scale, parse_time)
@@ -31,6 +32,10 @@ class Job:
     # Why the job is skipped: its complete output exists (--skip-existing),
     # or the input already is its own output (a folder converted into itself).
     skipped: Optional[str] = None
+    # An input of several frames: "keep" them all (the output stores an
+    # animation) or "first" (it does not; the run says so once).
+    animation: Optional[str] = None
+    frames: int = 1
 
     @property
     def runnable(self) -> bool:
@@ -178,6 +183,7 @@ def check_jobs(jobs: List[Job], args) -> None:
             raise UsageError(f"{seen[key]} and {job.src} would both be written to {job.dst}")
         seen[key] = job.src
     mark_existing(jobs, args)
+    mark_animations(jobs)
     jobs = [j for j in jobs if j.runnable]
     # Options that no job can use are mistakes, not silently ignored.
     kinds = {j.kind for j in jobs}
