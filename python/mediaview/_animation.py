@@ -5,6 +5,7 @@ every output."""
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 from typing import Optional, Sequence
@@ -15,23 +16,34 @@ from ._encode import image_format_for
 from ._pil import save_checked, to_pil
 from ._view import described_value
 
-# Pillow's multi-frame writers that store an animation (frames with their
-# durations and a loop count); TIFF, PDF and MPO store pages, not animations.
-_ANIMATED = {"WEBP", "GIF", "PNG", "AVIF"}
-
-
 # Options only Pillow's multi-frame writers read (frame disposal, blending).
 _ANIMATION_OPTIONS = {"disposal", "blend", "default_image", "background", "duration", "loop", "minimize_size",
                       "kmin", "kmax", "allow_mixed"}
 
 
-def animation_formats() -> set:
-    """The format names (upper case) :func:`write_frames` writes here: the
-    animated formats Pillow's installed build has a multi-frame writer for."""
+@functools.lru_cache(maxsize=None)
+def animation_formats() -> frozenset:
+    """The format names (upper case) :func:`write_frames` writes here: those
+    whose Pillow multi-frame writer keeps frames with their durations, found
+    by writing a two-frame animation and reading it back (a multi-page
+    format keeps the frames but no durations, and is not an animation)."""
     from PIL import Image
 
     Image.init()
-    return {name for name in _ANIMATED if name in Image.SAVE_ALL}
+    found = set()
+    frames = [Image.new("RGB", (4, 4), colour) for colour in ("red", "blue")]
+    for name in Image.SAVE_ALL:
+        out = io.BytesIO()
+        try:
+            frames[0].save(out, name, save_all=True, append_images=frames[1:], duration=[70, 90], loop=0)
+            with Image.open(io.BytesIO(out.getvalue())) as back:
+                back.seek(1)
+                back.load()  # some readers set the duration as they load the frame
+                if back.info.get("duration") == 90:
+                    found.add(name.upper())
+        except Exception:  # noqa: BLE001 - a writer that cannot do it is not one
+            continue
+    return frozenset(found)
 
 
 def stores_animation(path_or_format: "os.PathLike[str] | str", format: Optional[str] = None) -> bool:
