@@ -160,7 +160,8 @@ def _decode_block(paths: List[str], where: Tuple[int, int, int], shape: Tuple[in
     return block
 
 
-def _read_clips(paths: List[str], where: Tuple[int, int, int], threads, options: dict) -> List[Tuple["np.ndarray", int]]:
+def _read_clips(paths: List[str], where: Tuple[int, int, int], threads,
+                options: dict) -> List[Tuple["np.ndarray", int]]:
     """One partition of read_audio_files: a read_audios call, as numpy arrays."""
     try:
         results = read_audios(paths, threads=threads, **options)

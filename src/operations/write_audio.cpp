@@ -32,7 +32,8 @@ std::pair<const AudioCodec*, AudioFormat> writer_for(const CodecTable& codecs, c
     if (writer.first) return writer;
     // A format named by the caller is an argument error; an extension that
     // names none is a format this library does not write.
-    if (!format.empty()) throw std::invalid_argument("unknown audio format '" + format + "'" + read_only(codecs, format));
+    if (!format.empty())
+        throw std::invalid_argument("unknown audio format '" + format + "'" + read_only(codecs, format));
     std::string known = read_only(codecs, ext);
     throw UnsupportedFormatError("no audio format is known for the extension '." + ext + "'" +
                                  (known.empty() ? "; pass format=" : known));

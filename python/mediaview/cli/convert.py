@@ -172,8 +172,9 @@ def cmd_convert(args) -> int:
     failures += not_run_failures
     others = (f", {skipped} skipped" if skipped else "") + f", {failures} failed"
     if interrupted:
-        print(f"mediaview: interrupted: {done} converted{others}, {len(jobs) - done - failures - skipped} not converted; "
-              "no partial output left", file=sys.stderr)
+        left = len(jobs) - done - failures - skipped
+        print(f"mediaview: interrupted: {done} converted{others}, {left} not converted; no partial output left",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
     if not args.quiet:
         if len(jobs) == 1 and args.output_dir is None:
