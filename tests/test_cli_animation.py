@@ -82,8 +82,13 @@ def test_a_format_without_animation_gets_the_first_frame_and_one_note_per_run(tm
     result = run("convert", folder, "-o", tmp_path / "out", "--to", "jpg", "-j", "2")
     assert result.returncode == 0, result.stderr
     notes = [line for line in result.stderr.splitlines() if "note:" in line]
-    assert len(notes) == 1 and "of 3 inputs" in notes[0] and "jpg stores no animation" in notes[0]
-    assert "in0.webp: 6" in notes[0] and "in2.tif: 3" in notes[0]
+    assert len(notes) == 2, result.stderr  # one for the animations, one for the pages
+    assert "first frame of 2 inputs" in notes[0] and "jpg stores no animation" in notes[0]
+    assert "in0.webp: 6" in notes[0] and "in1.gif: 6" in notes[0]
+    assert "first page of 1 input of several pages (in2.tif: 3)" in notes[1]
+    # Pages are not an animation: a PNG output (which stores animations) still gets the first page, and says so.
+    pages = run("convert", SAMPLES / "camera_pages.tif", tmp_path / "pages.png")
+    assert pages.returncode == 0 and "first page of 1 input" in pages.stderr
     with Image.open(tmp_path / "out" / "in1.jpg") as im:
         first = np.asarray(mediaview.decode_image(folder / "in1.gif"))
         assert np.abs(np.asarray(im.convert("RGB"), dtype=int) - first[..., :3]).mean() < 4

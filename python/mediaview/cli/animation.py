@@ -25,26 +25,34 @@ def frame_count(path) -> tuple:
 
 def mark_animations(jobs: List) -> None:
     """Sets job.animation for image inputs of several frames: "keep" where
-    the output stores an animation, "first" where it cannot."""
+    the output stores an animation, "first" where it cannot, "page" for
+    the pages of a multi-page file (no output here keeps pages)."""
     for job in jobs:
         if job.kind != "image" or not job.runnable:
             continue
         frames, animated = frame_count(job.src)
         if frames > 1:
-            job.animation = "keep" if animated and stores_animation(job.dst, job.format) else "first"
+            job.animation = ("keep" if stores_animation(job.dst, job.format) else "first") if animated else "page"
             job.frames = frames
 
 
-def first_frame_note(jobs: List) -> Optional[str]:
-    """The one line a run prints when some inputs lose frames, or None."""
-    losing = [j for j in jobs if j.runnable and getattr(j, "animation", None) == "first"]
-    if not losing:
-        return None
-    names = ", ".join(f"{j.src.name}: {j.frames}" for j in losing[:3]) + (", ..." if len(losing) > 3 else "")
-    formats = ", ".join(sorted({j.dst.suffix.lstrip(".").lower() or j.format for j in losing}))
-    keep = ", ".join(sorted(f.lower() for f in animation_formats()))
-    return (f"mediaview: note: only the first frame or page of {len(losing)} input{'s' if len(losing) > 1 else ''} "
-            f"of several ({names}) is written: {formats} stores no animation (these do: {keep})")
+def first_frame_notes(jobs: List) -> List[str]:
+    """The lines a run prints, once, when some inputs lose frames or pages."""
+    notes = []
+    for kind, what in (("first", "frame"), ("page", "page")):
+        losing = [j for j in jobs if j.runnable and getattr(j, "animation", None) == kind]
+        if not losing:
+            continue
+        names = ", ".join(f"{j.src.name}: {j.frames}" for j in losing[:3]) + (", ..." if len(losing) > 3 else "")
+        plural = "s" if len(losing) > 1 else ""
+        line = (f"mediaview: note: only the first {what} of {len(losing)} input{plural} of several {what}s "
+                f"({names}) is written")
+        if kind == "first":
+            formats = ", ".join(sorted({j.dst.suffix.lstrip(".").lower() or j.format for j in losing}))
+            keep = ", ".join(sorted(f.lower() for f in animation_formats()))
+            line += f": {formats} stores no animation (these do: {keep})"
+        notes.append(line)
+    return notes
 
 
 def convert_animation(job, args, decode_options: dict, writer_options: dict) -> str:

@@ -11,7 +11,7 @@ from typing import Tuple
 import mediaview
 
 from .._encode import image_writers, write_image
-from .animation import convert_animation, first_frame_note
+from .animation import convert_animation, first_frame_notes
 from .options import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, parse_crop, parse_resize, parse_scale,
                       parse_time)
 from .plan import Job, audio_plan, plan
@@ -160,8 +160,7 @@ def cmd_convert(args) -> int:
     started = time.perf_counter()
     runnable = [j for j in jobs if j.runnable]
     not_run_failures, skipped = report_unconverted(jobs, args)
-    note = first_frame_note(runnable)
-    if note and not args.quiet:
+    for note in first_frame_notes(runnable) if not args.quiet else []:
         print(note, file=sys.stderr)
     before = snapshot(runnable)
     messages, failures, interrupted, where = run_jobs(runnable, args, convert_one) if runnable else ([], 0, False, "")
