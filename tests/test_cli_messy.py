@@ -233,7 +233,8 @@ def test_the_messy_folder_every_input_is_accounted_for(tmp_path, messy, to):
     written = {p.stem for p in (tmp_path / "out").iterdir()}
     assert len(written) == counts["converted"]
     assert not any(p.name.startswith(".") for p in (tmp_path / "out").iterdir())
-    failed_lines = [line for line in result.stderr.splitlines() if not line.split(": ", 2)[1].startswith("warning")]
+    failed_lines = [line for line in result.stderr.splitlines()
+                    if not line.split(": ", 2)[1].startswith(("warning", "note"))]
     assert len(failed_lines) == counts["failed"]
     for name in inputs:  # converted, or named on stderr: nothing silent
         assert Path(name).stem in written or f"{folder / name}: " in result.stderr, name
@@ -245,3 +246,12 @@ def test_the_messy_folder_every_input_is_accounted_for(tmp_path, messy, to):
     other = summary(skipping.stdout)
     assert other["converted"] == counts["converted"] and other["of"] == len(inputs)
     assert other["skipped"] + other["failed"] == counts["failed"] and other["skipped"] > 0
+
+
+def test_info_names_a_file_nothing_reads_by_what_it_is(tmp_path):
+    photos(tmp_path)
+    (tmp_path / "notes.txt").write_bytes(NOT_MEDIA["notes.txt"][0])
+    result = run("info", tmp_path)
+    assert result.returncode == 1
+    assert "notes.txt: UnsupportedFormatError: a text file, not a format mediaview reads" in result.stderr
+    assert "Format not recognised" not in result.stderr and result.stdout.count("JPEG") == 2
