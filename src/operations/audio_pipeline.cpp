@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -45,7 +46,9 @@ constexpr std::int64_t kStep = 1 << 15;
 
 }  // namespace
 
-AudioRange requested_range(const AudioInfo& info, const AudioReadRequest& rq) {
+namespace {
+
+AudioRange sliced_range(const AudioInfo& info, const AudioReadRequest& rq) {
     if (!rq.offset && !rq.duration) return resolve_range(info.frames, rq.start, rq.stop, rq.frames);
     if (rq.start != 0 && rq.offset) throw std::invalid_argument("give start or offset, not both");
     if (rq.duration && (rq.stop || rq.frames))
@@ -61,6 +64,46 @@ AudioRange requested_range(const AudioInfo& info, const AudioReadRequest& rq) {
     std::optional<std::int64_t> frames = rq.frames;
     if (rq.duration) frames = to_frames(*rq.duration, "duration");
     return resolve_range(info.frames, start, rq.stop, frames);
+}
+
+std::string length_text(const AudioInfo& info) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(info.frames) / info.samplerate);
+    return std::to_string(info.frames) + " frames, " + seconds + " s";
+}
+
+}  // namespace
+
+AudioRange requested_range(const AudioInfo& info, const AudioReadRequest& rq, Diagnostics& diagnostics) {
+    AudioRange r = sliced_range(info, rq);
+    const bool asked = rq.start != 0 || rq.stop || rq.frames || rq.offset || rq.duration;
+    if (!asked || info.frames < 0 || !info.exact_length) return r;
+    const std::string start_name = rq.offset ? "offset" : "start";
+    if (r.frames == 0) {
+        if (r.start >= info.frames && (rq.offset || rq.start > 0)) {
+            const std::int64_t first =
+                rq.offset ? static_cast<std::int64_t>(std::nearbyint(*rq.offset * info.samplerate)) : rq.start;
+            throw ArgumentError(start_name, start_name + " (frame " + std::to_string(first) +
+                                                ") lies at or past the end of the audio (" + length_text(info) +
+                                                "): the range selects no frames");
+        }
+        const std::string end_name = rq.duration ? "duration" : rq.frames ? "frames" : "stop";
+        throw ArgumentError(end_name, "the range selects no frames (" + end_name + " ends it at or before its " +
+                                          "start, frame " + std::to_string(r.start) + ", in audio of " +
+                                          length_text(info) + ")");
+    }
+    // Where the caller's end lies, before the slice rules clamped it.
+    std::int64_t asked_end = r.start + r.frames;
+    if (rq.stop && *rq.stop > 0) asked_end = *rq.stop;
+    if (rq.duration)
+        asked_end = r.start + static_cast<std::int64_t>(std::nearbyint(*rq.duration * info.samplerate));
+    else if (rq.frames)
+        asked_end = r.start + *rq.frames;
+    if (!r.to_end && asked_end > info.frames)
+        diagnostics.warn("the range asks for frames " + std::to_string(r.start) + " to " + std::to_string(asked_end) +
+                         " but the audio ends at frame " + std::to_string(info.frames) + " (" + length_text(info) +
+                         "): returning the " + std::to_string(r.frames) + " frames up to the end");
+    return r;
 }
 
 ChannelMix requested_mix(const AudioReadRequest& rq, int source_channels) {

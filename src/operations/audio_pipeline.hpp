@@ -26,8 +26,11 @@ struct AudioRange {
 
 // start/stop/frames (python-soundfile's slice rules), or offset/duration in
 // seconds (librosa's names), against the source's length (-1: unknown).
-// Throws std::invalid_argument for a combination that means nothing.
-AudioRange requested_range(const AudioInfo& info, const AudioReadRequest& request);
+// Throws std::invalid_argument for a combination that means nothing. Where
+// the length is exact, a range the caller asked for that selects nothing is
+// an ArgumentError naming the argument (never an empty result that looks
+// like a read), and one that runs past the end warns with the real length.
+AudioRange requested_range(const AudioInfo& info, const AudioReadRequest& request, Diagnostics& diagnostics);
 
 // The mix a request asks for from `source_channels` (identity when neither
 // channels nor mix is given). Throws std::invalid_argument.

@@ -110,7 +110,7 @@ AudioRead read_audio(const CodecTable& codecs, const AudioSource& source, const 
     const AudioCodec& codec = codecs.audio_codec_for(source);
     std::unique_ptr<AudioHandle> handle = codec.open(source);
     const AudioInfo& info = handle->info();
-    AudioRange r = requested_range(info, rq);
+    AudioRange r = requested_range(info, rq, diagnostics);
     const int out_rate = rq.samplerate ? rq.samplerate : info.samplerate;
     SampleConverter conv(info.samplerate, out_rate, requested_mix(rq, info.channels), rq.dtype, rq.quality);
     if (conv.converts()) return converted_read(codec, source, *handle, r, rq, out, conv, out_rate, diagnostics);

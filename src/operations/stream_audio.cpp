@@ -54,7 +54,7 @@ AudioBlocks::AudioBlocks(const CodecTable& codecs, const AudioSource& source, st
     if (blocksize > std::numeric_limits<std::int64_t>::max() / static_cast<std::int64_t>(frame_bytes()))
         throw std::invalid_argument("blocksize " + std::to_string(blocksize) + " frames is too large");
     check_sample_limit(blocksize, out_channels_, rq.max_samples);
-    AudioRange range = requested_range(info, rq);
+    AudioRange range = requested_range(info, rq, diagnostics_);
     if (converter_->converts()) {
         range_frames_ = std::make_unique<RangeFrames>(*handle_, range, converter_->work_dtype(), request_, diagnostics_);
         converted_ = std::make_unique<ConvertedFrames>(*converter_, *range_frames_);

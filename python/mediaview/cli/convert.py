@@ -6,14 +6,17 @@ from __future__ import annotations
 import sys
 import time
 from types import SimpleNamespace
+from typing import Tuple
 
 import mediaview
 
 from .._encode import image_writers, write_image
+from .animation import convert_animation, first_frame_notes
 from .options import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, UsageError, parse_crop, parse_resize, parse_scale,
                       parse_time)
 from .plan import Job, audio_plan, plan
 from .report import run_jobs
+from .resume import snapshot, written_since
 
 # Frames an audio conversion decodes, resamples and encodes at a time.
 STREAM_BLOCK = 1 << 16
@@ -50,6 +53,11 @@ def widened(view: memoryview) -> memoryview:
 def convert_image(job: Job, args) -> str:
     # mode None: the file's own layout (grey stays grey, CMYK stays CMYK).
     depth = getattr(args, "depth", None)
+    if job.animation == "keep":
+        return convert_animation(job, args, {
+            "mode": args.mode, "dtype": "uint8", "scale": parse_scale(args.scale), "crop": parse_crop(args.crop),
+            "orient": args.orient, **decode_limits(args), "colorspace": args.colorspace,
+            **parse_resize(args.resize, args.fit)}, writer_options(job.format, args))
     view = mediaview.decode_image(job.src, mode=args.mode, dtype="uint8" if depth == 8 else None,
                                   scale=parse_scale(args.scale), crop=parse_crop(args.crop),
                                   orient=args.orient, **decode_limits(args),
@@ -126,6 +134,22 @@ def convert_one(job: Job, args) -> str:
     return convert_image(job, args)
 
 
+def report_unconverted(jobs, args) -> Tuple[int, int]:
+    """Says why each input that is not converted is not: (failures,
+    skipped). An input nothing reads, or its target cannot hold, is a
+    failure, or skipped with --skip-unsupported; a kept output is skipped."""
+    failed = skipped = 0
+    for job in jobs:
+        if job.problem is not None and not args.skip_unsupported:
+            failed += 1
+            print(f"mediaview: {job.src}: UnsupportedFormatError: {job.problem}", file=sys.stderr)
+        elif job.problem is not None or job.skipped is not None:
+            skipped += 1
+            if not args.quiet:
+                print(f"mediaview: {job.src}: skipped: {job.problem or job.skipped}", file=sys.stderr)
+    return failed, skipped
+
+
 def cmd_convert(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("-j wants a positive number of workers")
@@ -134,17 +158,27 @@ def cmd_convert(args) -> int:
     args.jobs = args.jobs or 1
     jobs = plan(args)
     started = time.perf_counter()
-    messages, failures, interrupted, where = run_jobs(jobs, args, convert_one)
+    runnable = [j for j in jobs if j.runnable]
+    not_run_failures, skipped = report_unconverted(jobs, args)
+    for note in first_frame_notes(runnable) if not args.quiet else []:
+        print(note, file=sys.stderr)
+    before = snapshot(runnable)
+    messages, failures, interrupted, where = run_jobs(runnable, args, convert_one) if runnable else ([], 0, False, "")
     elapsed = time.perf_counter() - started
-    done = len(messages)
+    # Counted from the outputs on disk: exact even when Ctrl-C landed between
+    # an output's rename and its message.
+    done = written_since(runnable, before)
+    failures += not_run_failures
+    others = (f", {skipped} skipped" if skipped else "") + f", {failures} failed"
     if interrupted:
-        print(f"mediaview: interrupted: {done} converted, {failures} failed, "
-              f"{len(jobs) - done - failures} not converted; no partial output left", file=sys.stderr)
+        left = len(jobs) - done - failures - skipped
+        print(f"mediaview: interrupted: {done} converted{others}, {left} not converted; no partial output left",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
     if not args.quiet:
         if len(jobs) == 1 and args.output_dir is None:
             if messages:
                 print(messages[0])
         else:
-            print(f"{done} of {len(jobs)} converted, {failures} failed, in {elapsed:.2f} s {where}")
+            print(f"{done} of {len(jobs)} converted{others}, in {elapsed:.2f} s {where}".rstrip())
     return EXIT_FAILED if failures else EXIT_OK

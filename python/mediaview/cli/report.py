@@ -12,6 +12,7 @@ from typing import Callable, List, Optional, Tuple
 
 import mediaview
 
+from .digest import merged
 from .options import UsageError
 from .plan import Job
 from .terms import in_cli_terms
@@ -62,10 +63,13 @@ def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tu
     def one(job: Job) -> Optional[str]:
         if cancelled.is_set():
             return None
-        _current.src = job.src
+        _current.src, _current.pending = job.src, []
         try:
             return convert(job, args)
         finally:
+            pending, _current.pending = _current.pending, None
+            for text in merged(pending):  # one line per kind of warning, with a count
+                _print_warning(job.src, mediaview.DecodeWarning, text)
             _current.src = None
 
     def record(job: Job, outcome) -> None:
@@ -91,14 +95,19 @@ def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tu
         else:
             with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
                 futures = {pool.submit(one, job): job for job in jobs}
+                recorded = set()
                 try:
                     for future in concurrent.futures.as_completed(futures):
+                        recorded.add(future)
                         record(futures[future], future.exception() or future.result())
                 except KeyboardInterrupt:
                     # Jobs not started are dropped; those running finish (each
-                    # is renamed into place complete, or cleaned up).
+                    # is renamed into place complete, or cleaned up) and count.
                     cancelled.set()
                     pool.shutdown(wait=True, cancel_futures=True)
+                    for future, job in futures.items():
+                        if future not in recorded and not future.cancelled():
+                            record(job, future.exception() or future.result())
                     raise
     except KeyboardInterrupt:
         reporter.close()
@@ -112,10 +121,11 @@ def run_jobs_remotely(jobs: List[Job], args, convert, reporter: Reporter, record
     failure lines, from the futures."""
     from .cluster import SchedulerError, run_jobs_on_cluster
 
-    def warn(src: Path, message: str) -> None:
+    def warn(src: Path, messages: List[str]) -> None:
         _current.src = src  # _show_warning names the file; the filters (-q, -W) apply as for local warnings
         try:
-            warnings.warn(message, mediaview.DecodeWarning, stacklevel=1)
+            for message in merged(messages):
+                warnings.warn(message, mediaview.DecodeWarning, stacklevel=1)
         finally:
             _current.src = None
 
@@ -131,7 +141,14 @@ def run_jobs_remotely(jobs: List[Job], args, convert, reporter: Reporter, record
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     # Recoverable damage (DecodeWarning) as one line naming the input, not
     # Python's source excerpt. showwarning runs in the thread that warned.
-    src = getattr(_current, "src", None)
+    pending = getattr(_current, "pending", None)
+    if pending is not None and issubclass(category, mediaview.DecodeWarning):
+        pending.append(str(message))  # said once per kind when the file is done
+        return
+    _print_warning(getattr(_current, "src", None), category, message)
+
+
+def _print_warning(src, category, message) -> None:
     where = f"{src}: " if src is not None else ""
     with _stderr_lock:  # whole lines: print() writes the text and its newline separately
         print(f"mediaview: {where}warning: {category.__name__}: {message}", file=sys.stderr, flush=True)
