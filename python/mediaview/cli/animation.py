@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import mediaview
 
-from .._animation import animation_formats, stores_animation, write_frames
+from .._animation import animation_formats, stores_animation
 
 
 def frame_count(path) -> tuple:
@@ -53,14 +53,3 @@ def first_frame_notes(jobs: List) -> List[str]:
             line += f": {formats} stores no animation (these do: {keep})"
         notes.append(line)
     return notes
-
-
-def convert_animation(job, args, decode_options: dict, writer_options: dict) -> str:
-    """Every frame and its duration, decoded composited as a viewer shows
-    them and written by Pillow's multi-frame writer."""
-    frames, durations = mediaview.decode_frames(job.src, **decode_options)
-    loop = mediaview.probe(job.src).as_dict().get("loop_count") or 0
-    write_frames(job.dst, frames, durations, format=job.format, loop=loop, overwrite=args.overwrite,
-                 **writer_options)
-    return (f"{job.src} -> {job.dst} ({frames.shape[2]}x{frames.shape[1]} {frames.obj.mode}, "
-            f"{frames.shape[0]} frames)")

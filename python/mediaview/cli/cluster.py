@@ -150,22 +150,22 @@ def parse_scheduler(text: str) -> str:
     return text
 
 
-def run_jobs_on_cluster(jobs, args, convert: Callable, record: Callable[[object, object], None],
+def run_jobs_on_cluster(jobs, scheduler: str, convert: Callable, options, record: Callable[[object, object], None],
                         warn: Callable[[Path, List[str]], None]) -> Tuple[bool, str]:
-    """Runs every job as a Dask task (``convert(job, args)`` on a worker:
-    a function, which pickles by name); calls record(job, outcome) as each
+    """Runs every job as a Dask task (``convert(job, options)`` on a worker:
+    a function, which pickles by name, and mediaview.conversion's
+    ConvertOptions, plain values); calls record(job, outcome) as each
     ends (a message, or the exception) and warn(src, messages) with the
     warnings it had. Returns (interrupted, how the work was spread)."""
-    cluster = Cluster(args.scheduler)
+    cluster = Cluster(scheduler)
     tag = uuid.uuid4().hex
-    remote_args = _plain_args(args)
     futures = {}
     interrupted = False
     try:
         where = cluster.describe()
         for job in jobs:
             # pure=False: a file converted twice in one session is two tasks.
-            futures[cluster.client.submit(convert_remote, convert, job, remote_args, tag, pure=False,
+            futures[cluster.client.submit(convert_remote, convert, job, options, tag, pure=False,
                                           key=f"mediaview-convert-{job.src.name}-{uuid.uuid4().hex}")] = job
         try:
             for future in cluster.as_completed(list(futures), loop=cluster.client.loop):
@@ -188,8 +188,7 @@ def run_jobs_on_cluster(jobs, args, convert: Callable, record: Callable[[object,
     return interrupted, where
 
 
-def convert_remote(convert: Callable, job, args: argparse.Namespace,
-                   tag: str) -> Tuple[Optional[str], List[str], Optional[Exception]]:
+def convert_remote(convert: Callable, job, options, tag: str) -> Tuple[Optional[str], List[str], Optional[Exception]]:
     """One conversion on a Dask worker: (the summary line, the warnings it
     raised, the error it failed with). Warnings are collected per task
     thread, not printed on the worker's stderr, so the client can name the
@@ -197,11 +196,11 @@ def convert_remote(convert: Callable, job, args: argparse.Namespace,
     would log its own "Compute Failed" traceback beside our one line."""
     _install_warning_capture()
     with _atomic.run_tag(tag):
-        if not args.overwrite and _atomic.written_by_this_run(job.dst):
+        if not options.overwrite and _atomic.written_by_this_run(job.dst):
             return f"{job.src} -> {job.dst} (finished by an earlier attempt)", [], None
         _captured.messages = []
         try:
-            return convert(job, args), _captured.messages, None
+            return convert(job, options), _captured.messages, None
         except Exception as e:  # noqa: BLE001 - reported by the client, as a local failure is
             return None, _captured.messages, e
         finally:
@@ -252,9 +251,3 @@ def _install_warning_capture() -> None:
         warnings.showwarning = show
         warnings.simplefilter("always", DecodeWarning)
         _installed = True
-
-
-def _plain_args(args: argparse.Namespace) -> argparse.Namespace:
-    """The options a conversion reads, without the parser and its callbacks
-    (which do not pickle)."""
-    return argparse.Namespace(**{k: v for k, v in vars(args).items() if k not in ("run", "parser")})

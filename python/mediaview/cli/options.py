@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import mediaview
 
 from .._encode import image_format_for, image_writers, pillow_extensions
+from ..conversion import TimePoint
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -99,18 +100,8 @@ def parse_resize(text: Optional[str], fit: Optional[str]) -> dict:
     return {"size": (w, h), "fit": fit or "fill"}
 
 
-@dataclass(frozen=True)
-class TimePoint:
-    """A --start/--end value: seconds ('1.5', '1.5s') or frames ('44100f')."""
-
-    value: float
-    frames: bool
-
-    def to_frames(self, samplerate: int) -> int:
-        return int(self.value) if self.frames else round(self.value * samplerate)
-
-
 def parse_time(text: Optional[str], option: str) -> Optional[TimePoint]:
+    """A --start/--end value: seconds ('1.5', '1.5s') or frames ('44100f')."""
     if text is None:
         return None
     t = text.strip().lower()

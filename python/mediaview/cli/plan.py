@@ -12,6 +12,7 @@ import mediaview
 
 from .._atomic import check_writable_dir
 from .._encode import image_writers
+from ..conversion import ConvertOptions, plan_audio
 from .animation import mark_animations
 from .inputs import classify, unsupported_message
 from .options import (UsageError, _image_writer_options, image_option_formats, output_target, parse_crop,
@@ -231,25 +232,16 @@ def check_jobs(jobs: List[Job], args) -> None:
 
 
 def audio_plan(job: Job, args) -> dict:
-    """The conversion plan for an audio job, from its header (read once, here):
-    the subtype that keeps the samples exactly where the target stores it,
-    the dtype to read in, the header's values the conversion needs
-    (``"source"``), and a UsageError for what the target cannot store; {}
-    when the header cannot be read (the conversion reports why)."""
+    """The conversion plan for an audio job (mediaview.conversion.plan_audio:
+    the header read once, here): a UsageError for what the target cannot
+    store; {} when the header cannot be read (the conversion reports why)."""
+    options = ConvertOptions(samplerate=args.rate, channels=args.channels)
     try:
-        info = mediaview.audio_info(job.src)
+        return plan_audio(job.src, job.format, options, requested_subtype(job, args))
     except (mediaview.Error, OSError):
         return {}  # the conversion reports the real problem for this file
-    try:
-        plan = mediaview.plan_audio_conversion(job.format, info.subtype, requested_subtype(job, args),
-                                               args.rate or info.samplerate, args.channels or info.channels)
     except ValueError as e:
         raise UsageError(f"{job.src} -> {job.dst}: {e}") from None
-    # What the conversion needs of the header, kept so that it is read once
-    # (plain values: a job travels to Dask workers).
-    plan["source"] = {"samplerate": info.samplerate, "channels": info.channels, "frames": info.frames,
-                      "tags": dict(info.tags or {})}
-    return plan
 
 
 def requested_subtype(job: Job, args) -> str:

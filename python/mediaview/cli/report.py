@@ -52,9 +52,11 @@ class Reporter:
             self.bar.close()
 
 
-def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tuple[List[str], int, bool, str]:
-    """Runs every job, here (-j threads) or on Dask workers (--scheduler);
-    returns (messages of the successes, failures, interrupted, where it ran)."""
+def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str],
+             options) -> Tuple[List[str], int, bool, str]:
+    """Runs ``convert(job, options)`` for every job, here (-j threads) or on
+    Dask workers (--scheduler; ``options`` pickles); returns (messages of the
+    successes, failures, interrupted, where it ran)."""
     reporter = Reporter(len(jobs), args.quiet)
     cancelled = threading.Event()
     messages: List[str] = []
@@ -65,7 +67,7 @@ def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tu
             return None
         _current.src, _current.pending = job.src, []
         try:
-            return convert(job, args)
+            return convert(job, options)
         finally:
             pending, _current.pending = _current.pending, None
             for text in merged(pending):  # one line per kind of warning, with a count
@@ -82,7 +84,8 @@ def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tu
         reporter.step()
 
     if getattr(args, "scheduler", None):
-        return run_jobs_remotely(jobs, args, convert, reporter, record, lambda: messages, lambda: failures)
+        return run_jobs_remotely(jobs, args, convert, options, reporter, record, lambda: messages,
+                                 lambda: failures)
     where = f"with {args.jobs} worker{'s' if args.jobs > 1 else ''}"
     try:
         if args.jobs == 1 or len(jobs) == 1:
@@ -116,7 +119,7 @@ def run_jobs(jobs: List[Job], args, convert: Callable[[Job, object], str]) -> Tu
     return messages, failures, False, where
 
 
-def run_jobs_remotely(jobs: List[Job], args, convert, reporter: Reporter, record, messages, failures):
+def run_jobs_remotely(jobs: List[Job], args, convert, options, reporter: Reporter, record, messages, failures):
     """run_jobs on Dask workers (--scheduler): the same outcomes, bar and
     failure lines, from the futures."""
     from .cluster import SchedulerError, run_jobs_on_cluster
@@ -130,7 +133,7 @@ def run_jobs_remotely(jobs: List[Job], args, convert, reporter: Reporter, record
             _current.src = None
 
     try:
-        interrupted, where = run_jobs_on_cluster(jobs, args, convert, record, warn)
+        interrupted, where = run_jobs_on_cluster(jobs, args.scheduler, convert, options, record, warn)
     except SchedulerError as e:
         reporter.close()
         raise UsageError(str(e)) from None
