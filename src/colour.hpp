@@ -40,6 +40,10 @@ public:
     // `rows` rows of `pixels`, each row `row_bytes` apart (in and out alike).
     virtual void apply_rows(const void* in, void* out, std::size_t pixels, std::size_t rows,
                             std::size_t row_bytes) const = 0;
+    // A few ns a pixel or less (our matrix/TRC fast path), cheap enough to
+    // run inside a decoder's row loop; lcms2's own transforms are not (30-60
+    // ns a pixel: those convert after the decode, on every core).
+    virtual bool cheap() const { return false; }
 };
 
 // The transform from the colour `source` describes (icc, else its tags,
