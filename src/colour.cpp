@@ -533,6 +533,28 @@ void transform_in_place(const ColourTransform& t, std::uint8_t* origin, std::vec
 
 }  // namespace
 
+std::shared_ptr<const ColourTransform> decoder_row_transform(const std::optional<ColourRequest>& request,
+                                                             ImageMeta& meta, PixelMode mode, DType dtype) {
+    if (!request || meta.colour_converted || mode == PixelMode::CMYK) return nullptr;
+    // Untagged (or sRGB) to sRGB changes no pixel: convert_colour tags it.
+    if (request->target == "srgb" && source_is_srgb(meta)) return nullptr;
+    std::shared_ptr<const ColourTransform> t;
+    std::string target;
+    try {
+        t = colour_transform(meta, mode, mode, dtype, *request);
+        if (!t->cheap()) return nullptr;
+        target = target_profile(*request, mode);
+    } catch (const ColourProfileError&) {
+        return nullptr;  // convert_colour reports it after the decode
+    } catch (const std::invalid_argument&) {
+        return nullptr;  // ... or raises it
+    }
+    meta.icc = std::move(target);
+    meta.colour = {};
+    meta.colour_converted = true;
+    return t;
+}
+
 void convert_colour(const StridedArray& pixels, ImageMeta& meta, const ColourRequest& request, bool strict,
                     Diagnostics& diagnostics) {
     if (meta.colour_converted) return;

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "image_codec.hpp"
@@ -69,6 +70,17 @@ bool is_cmyk_profile(const std::string& icc);
 // untouched, or DecodeError when `strict`.
 void convert_colour(const StridedArray& pixels, ImageMeta& meta, const ColourRequest& request, bool strict,
                     Diagnostics& diagnostics);
+
+// For a decoder that converts each band of rows right after it writes
+// them, while they are still in cache (the JPEG decoder): the transform
+// from `meta`'s colour to the request's target for `mode` pixels of
+// `dtype`, where it is cheap (our fast path); `meta` then describes the
+// converted pixels (target profile, colour_converted), so convert_colour
+// after the decode leaves them. Null, and `meta` unchanged, for everything
+// else: no request, nothing to convert, lcms2's own transforms (converted
+// after the decode, on every core), a refused profile (reported there).
+std::shared_ptr<const ColourTransform> decoder_row_transform(const std::optional<ColourRequest>& request,
+                                                             ImageMeta& meta, PixelMode mode, DType dtype);
 
 // A warning (or under strict, a DecodeError) for a colour conversion that
 // could not be made; codecs that convert themselves (JPEG's CMYK) report

@@ -141,6 +141,8 @@ void fill_tables(const float (&matrix)[3][3], const float (&in_lut)[3][256], std
             t.out_lut[c * span + i] = out_lut[c][static_cast<std::size_t>(index)];
         }
     for (int c = 0; c < 3; ++c) tables.out_lut[c] = t.out_lut.data() + (shared ? 0 : c * span);
+    tables.index_low = static_cast<std::int32_t>(-first);
+    tables.index_high = static_cast<std::int32_t>(kOutSteps - 1 - first);
 }
 
 }  // namespace

@@ -39,8 +39,14 @@ struct MatrixShaperTables {
     // channel c's index, in 1/2^kMatrixShaperFraction steps; one int32 of
     // padding, as the SSE4.1 kernel reads 16 bytes at each entry.
     std::int32_t share[3][3 * 256 + 1];
-    // Per output channel, indexed by the summed shares >> fraction.
+    // Per output channel, indexed by the summed shares >> fraction: every
+    // reachable index, so the scalar kernel needs no clamp; indices outside
+    // [index_low, index_high] repeat the ends (the colour clipped), so the
+    // SSE4.1 kernel clamps into that range (two instructions for the three
+    // channels) and touches only its 16 KB, which stays in L1 beside the
+    // decoder's own tables.
     const std::uint8_t* out_lut[3];
+    std::int32_t index_low, index_high;
     int channels;  // 3, or 4 with alpha/X (left untouched in place, copied otherwise)
     int red, blue;  // byte offsets of R and B in a pixel (BGR orders swap them)
 };

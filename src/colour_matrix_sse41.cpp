@@ -1,7 +1,7 @@
 // The SSE4.1 kernel of our matrix/TRC fast path (colour_matrix.hpp): a
 // pixel's three shares (each 3 indices in a 16-byte load) summed in one
-// register, shifted, and the three indices read out (pextrd) into the output
-// table. The same integer arithmetic as the scalar kernel, so the same
+// register, shifted, clamped into the output table's 16 KB core (pminsd,
+// pmaxsd), and the three indices read out (pextrd). The same integer arithmetic as the scalar kernel, so the same
 // bytes. Compiled for SSE4.1 by function attribute and called only where
 // __builtin_cpu_supports says so (as decoders/png/unfilter.cpp does).
 //
@@ -29,11 +29,13 @@ __attribute__((target("sse4.1"))) void convert_pixels(const MatrixShaperTables& 
     const std::size_t red = static_cast<std::size_t>(t.red), blue = static_cast<std::size_t>(t.blue);
     const std::int32_t *share_r = t.share[0], *share_g = t.share[1], *share_b = t.share[2];
     const std::uint8_t *lut_x = t.out_lut[0], *lut_y = t.out_lut[1], *lut_z = t.out_lut[2];
+    const __m128i low = _mm_set1_epi32(t.index_low), high = _mm_set1_epi32(t.index_high);
     for (std::size_t i = 0; i < pixels; ++i, in += Channels, out += Channels) {
         __m128i r = _mm_loadu_si128(reinterpret_cast<const __m128i*>(share_r + 3 * std::size_t{in[red]}));
         __m128i g = _mm_loadu_si128(reinterpret_cast<const __m128i*>(share_g + 3 * std::size_t{in[1]}));
         __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(share_b + 3 * std::size_t{in[blue]}));
         __m128i index = _mm_srai_epi32(_mm_add_epi32(_mm_add_epi32(r, g), b), kMatrixShaperFraction);
+        index = _mm_min_epi32(_mm_max_epi32(index, low), high);
         std::uint8_t x = lut_x[static_cast<std::uint32_t>(_mm_cvtsi128_si32(index))];
         std::uint8_t y = lut_y[static_cast<std::uint32_t>(_mm_extract_epi32(index, 1))];
         std::uint8_t z = lut_z[static_cast<std::uint32_t>(_mm_extract_epi32(index, 2))];
