@@ -5,7 +5,8 @@
 // colour tags that replace the profile. Whatever the bytes: no crash, no
 // read or write outside the pixels, and a refused profile leaves the pixels
 // as they were; our 8-bit matrix/TRC fast path stays within 1 level of
-// lcms2 itself (std::abort otherwise).
+// lcms2 itself, and its scalar and SIMD kernels agree byte for byte
+// (std::abort otherwise).
 #pragma once
 
 #include <cstdint>
@@ -91,9 +92,27 @@ inline void run_icc_input(const std::uint8_t* data, std::size_t size) {
 
     StridedArray pixels = pixels_for(mode, dtype, o[6]);
     std::string before(reinterpret_cast<const char*>(pixels.data()), pixels.nbytes());
+    const ImageMeta unconverted = meta;
     Diagnostics diagnostics;
     try {
         convert_colour(pixels, meta, request, strict, diagnostics);
+        // The scalar kernel of our fast path gives the same bytes as the one
+        // the CPU chose (SSE4.1 here); lcms2's own transforms are the same
+        // either way. So a machine without SSE4.1 runs tested code too.
+        if (meta.colour_converted) {
+            StridedArray scalar = pixels_for(mode, dtype, o[6]);
+            ImageMeta again = unconverted;
+            Diagnostics ignored;
+            force_colour_kernel(ColourKernel::Scalar);
+            try {
+                convert_colour(scalar, again, request, strict, ignored);
+            } catch (...) {
+                force_colour_kernel(std::nullopt);
+                throw;
+            }
+            force_colour_kernel(std::nullopt);
+            if (std::memcmp(scalar.data(), pixels.data(), pixels.nbytes()) != 0) std::abort();
+        }
         // Refused with a warning: the pixels are untouched.
         if (!meta.colour_converted && std::memcmp(before.data(), pixels.data(), before.size()) != 0) std::abort();
         // Our matrix/TRC fast path (8-bit RGB, relative) against lcms2 itself.
