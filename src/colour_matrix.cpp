@@ -145,21 +145,38 @@ void fill_tables(const float (&matrix)[3][3], const float (&in_lut)[3][256], std
     tables.index_high = static_cast<std::int32_t>(kOutSteps - 1 - first);
 }
 
+bool has_lut(cmsHPROFILE p) {
+    static const cmsTagSignature kLuts[] = {cmsSigAToB0Tag, cmsSigAToB1Tag, cmsSigAToB2Tag, cmsSigBToA0Tag,
+                                            cmsSigBToA1Tag, cmsSigBToA2Tag, cmsSigDToB0Tag, cmsSigDToB1Tag,
+                                            cmsSigDToB2Tag, cmsSigBToD0Tag, cmsSigBToD1Tag, cmsSigBToD2Tag};
+    auto cls = static_cast<std::uint32_t>(cmsGetDeviceClass(p));
+    if (cls == cmsSigLinkClass || cls == cmsSigAbstractClass || cls == cmsSigNamedColorClass) return true;
+    for (cmsTagSignature tag : kLuts)
+        if (cmsIsTag(p, tag)) return true;
+    return false;
+}
+
 }  // namespace
 
 std::shared_ptr<const ColourTransform> matrix_shaper_transform(cmsHPROFILE from, cmsHPROFILE to,
                                                                cmsUInt32Number format, Intent intent) {
-    if (intent != Intent::RelativeColorimetric) return nullptr;
+    // Perceptual and saturation too: lcms2 takes a matrix/TRC profile's
+    // matrix for them as well (a v4 profile's perceptual black point is its
+    // relative one when it is a matrix-shaper, cmssamp.c), and our blacks
+    // are 0 (below), so black-point compensation moves nothing. Absolute
+    // colorimetric scales by the white points: lcms2's.
+    if (intent == Intent::AbsoluteColorimetric) return nullptr;
     if (T_BYTES(format) != 1 || T_FLOAT(format) || T_COLORSPACE(format) != PT_RGB || T_CHANNELS(format) != 3 ||
         T_EXTRA(format) > 1 || T_PLANAR(format) || T_ENDIAN16(format) || T_FLAVOR(format))
         return nullptr;
     for (cmsHPROFILE p : {from, to}) {
         if (static_cast<std::uint32_t>(cmsGetColorSpace(p)) != cmsSigRgbData || !cmsIsMatrixShaper(p)) return nullptr;
     }
-    // A profile with LUTs for this intent: lcms2 uses those, so must we.
-    if (cmsIsCLUT(from, INTENT_RELATIVE_COLORIMETRIC, LCMS_USED_AS_INPUT) ||
-        cmsIsCLUT(to, INTENT_RELATIVE_COLORIMETRIC, LCMS_USED_AS_OUTPUT))
-        return nullptr;
+    // A profile with any LUT: lcms2 prefers it to the matrix, for the
+    // intent's own table and, when that is missing, the perceptual one
+    // (cmsio1.c _cmsReadInputLUT), float D2Bx/B2Dx ones first; so lcms2
+    // then. Device links, abstract and named-colour profiles likewise.
+    if (has_lut(from) || has_lut(to)) return nullptr;
     Matrix in_m, out_m, out_inv;
     if (!colorants(from, in_m) || !colorants(to, out_m) || !inverse(out_m, out_inv)) return nullptr;
     float matrix[3][3];

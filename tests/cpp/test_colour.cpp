@@ -218,8 +218,9 @@ TEST(Regressions, IccFuzzInputsReplayCleanly) {
 
 // Our matrix/TRC fast path (src/colour_matrix.cpp) against lcms2 over every
 // 8-bit RGB value, for the RGB matrix/TRC profiles Debian installs and the
-// Display P3 written by samples/make_colour_samples.py, to sRGB and to
-// linear sRGB: within 1 level (lcms2 itself rounds through 16 bits). Each
+// Display P3 (built here, as samples/make_colour_samples.py writes it), to
+// sRGB and to linear sRGB, relative colorimetric and (to sRGB) perceptual:
+// within 1 level (lcms2 itself rounds through 16 bits). Each
 // kernel (scalar, and SSE4.1 where the CPU has it: CI machines without it
 // still test the scalar one), and the kernels give the same bytes.
 TEST(Colour, MatrixShaperFastPathMatchesLcms2OnEveryRgbValue) {
@@ -239,9 +240,13 @@ TEST(Colour, MatrixShaperFastPathMatchesLcms2OnEveryRgbValue) {
     int fast_paths = 0;
     for (const fs::path& path : profiles) {
         std::string icc = path == "Display P3" ? display_p3() : read_text(path);
-        for (const char* target : {"srgb", "linear-srgb"}) {
+        const std::pair<const char*, Intent> cases[] = {{"srgb", Intent::RelativeColorimetric},
+                                                        {"linear-srgb", Intent::RelativeColorimetric},
+                                                        {"srgb", Intent::Perceptual}};
+        for (const auto& [target, intent] : cases) {
             ColourRequest request;
             request.target = target;
+            request.intent = intent;
             std::vector<std::uint8_t> first_kernel;
             for (ColourKernel kernel : kernels) {
                 ASSERT_TRUE(force_colour_kernel(kernel));
@@ -254,8 +259,10 @@ TEST(Colour, MatrixShaperFastPathMatchesLcms2OnEveryRgbValue) {
                 std::string out_icc = meta.icc;
                 cmsHPROFILE in = cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size()));
                 cmsHPROFILE out = cmsOpenProfileFromMem(out_icc.data(), static_cast<cmsUInt32Number>(out_icc.size()));
-                fast_paths += matrix_shaper_transform(in, out, TYPE_RGB_8, Intent::RelativeColorimetric) != nullptr;
-                cmsHTRANSFORM t = cmsCreateTransform(in, TYPE_RGB_8, out, TYPE_RGB_8, INTENT_RELATIVE_COLORIMETRIC,
+                fast_paths += matrix_shaper_transform(in, out, TYPE_RGB_8, intent) != nullptr;
+                cmsHTRANSFORM t = cmsCreateTransform(in, TYPE_RGB_8, out, TYPE_RGB_8,
+                                                     intent == Intent::Perceptual ? INTENT_PERCEPTUAL
+                                                                                  : INTENT_RELATIVE_COLORIMETRIC,
                                                      cmsFLAGS_BLACKPOINTCOMPENSATION);
                 std::vector<std::uint8_t> want(every.nbytes());
                 cmsDoTransform(t, every.data(), want.data(), 4096u * 4096u);
@@ -269,9 +276,12 @@ TEST(Colour, MatrixShaperFastPathMatchesLcms2OnEveryRgbValue) {
                     worst = std::max(worst, diff);
                     off_by_one += diff != 0;
                 }
-                EXPECT_LE(worst, 1) << path << " to " << target << ", kernel " << colour_kernel_name(kernel);
-                std::printf("%s to %s, %s kernel: max %d, %.3f%% of values off by one\n", path.filename().c_str(),
-                            target, colour_kernel_name(kernel), worst, 100.0 * off_by_one / want.size());
+                const char* intent_name = intent == Intent::Perceptual ? "perceptual" : "relative";
+                EXPECT_LE(worst, 1) << path << " to " << target << ", " << intent_name << ", kernel "
+                                    << colour_kernel_name(kernel);
+                std::printf("%s to %s (%s), %s kernel: max %d, %.3f%% of values off by one\n",
+                            path.filename().c_str(), target, intent_name, colour_kernel_name(kernel), worst,
+                            100.0 * off_by_one / want.size());
                 std::vector<std::uint8_t> got(ours.data(), ours.data() + ours.nbytes());
                 if (first_kernel.empty())
                     first_kernel = std::move(got);
