@@ -4,7 +4,9 @@
 #include "worker_pool.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <exception>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -553,6 +555,90 @@ std::shared_ptr<const ColourTransform> decoder_row_transform(const std::optional
     meta.colour = {};
     meta.colour_converted = true;
     return t;
+}
+
+namespace {
+
+// Which bands the decoder converted itself and which are for the helper.
+struct BandHandoff {
+    std::mutex lock;
+    std::condition_variable moved;
+    bool helper = false;    // the helper has started: later bands are its
+    bool finished = false;  // the decoder wrote its last band, or failed
+    std::size_t floor = 0;  // rows below this the decoder converts itself
+    std::size_t ready = 0;  // rows decoded for the helper (from floor up)
+};
+
+}  // namespace
+
+void decode_converting(const ColourTransform& t, std::uint8_t* base, std::size_t width, std::ptrdiff_t row_stride,
+                       std::size_t rows, const std::function<void(const BandDone&)>& decode) {
+    auto convert = [&t, base, width, row_stride](std::size_t first, std::size_t count) {
+        for (std::size_t y = first; y < first + count; ++y) {
+            std::uint8_t* row = base + static_cast<std::ptrdiff_t>(y) * row_stride;
+            t.apply(row, row, width);
+        }
+    };
+    // Below a megapixel a second thread's hand-offs cost more than they save.
+    constexpr std::size_t kPipelinePixels = std::size_t{1} << 20;
+    const int cores = WorkerPool::usable_cores();
+    if (cores < 2 || width * rows < kPipelinePixels) {
+        decode(convert);
+        return;
+    }
+    BandHandoff h;
+    std::exception_ptr failed;
+    auto decoder = [&] {
+        try {
+            decode([&](std::size_t first, std::size_t count) {
+                bool mine;
+                {
+                    std::lock_guard<std::mutex> hold(h.lock);
+                    mine = !h.helper;
+                    (mine ? h.floor : h.ready) = first + count;
+                }
+                if (mine)
+                    convert(first, count);
+                else
+                    h.moved.notify_one();
+            });
+        } catch (...) {
+            failed = std::current_exception();
+        }
+        {
+            std::lock_guard<std::mutex> hold(h.lock);
+            h.finished = true;
+        }
+        h.moved.notify_one();
+    };
+    auto helper = [&] {
+        std::size_t done;
+        {
+            std::lock_guard<std::mutex> hold(h.lock);
+            h.helper = true;
+            done = h.floor;
+        }
+        while (true) {
+            std::size_t upto;
+            bool finished;
+            {
+                std::unique_lock<std::mutex> hold(h.lock);
+                h.moved.wait(hold, [&] { return h.ready > done || h.finished; });
+                upto = std::max(h.ready, done);
+                finished = h.finished;
+            }
+            if (upto > done) {
+                convert(done, upto - done);
+                done = upto;
+            } else if (finished) {
+                return;
+            }
+        }
+    };
+    // The caller claims item 0 (the decoder) before any worker can: the
+    // helper only ever waits on a decoder that is running or has finished.
+    WorkerPool::shared(cores).run(2, [&](std::size_t item) { item == 0 ? decoder() : helper(); });
+    if (failed) std::rethrow_exception(failed);
 }
 
 void convert_colour(const StridedArray& pixels, ImageMeta& meta, const ColourRequest& request, bool strict,

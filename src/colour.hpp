@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,18 @@ void convert_colour(const StridedArray& pixels, ImageMeta& meta, const ColourReq
 // after the decode, on every core), a refused profile (reported there).
 std::shared_ptr<const ColourTransform> decoder_row_transform(const std::optional<ColourRequest>& request,
                                                              ImageMeta& meta, PixelMode mode, DType dtype);
+
+// Converting each band of rows as a decoder writes it (with a transform
+// from decoder_row_transform): `decode(band)` runs on this thread and calls
+// band(first_row, rows) after writing each band of the `rows` rows (`width`
+// adjacent pixels, `row_stride` bytes apart from `base`). For a large image,
+// a free worker of the pool converts the bands on another core while this
+// one decodes on; until one starts (in a batch the workers are busy with
+// other images), each band is converted right here, while it is in cache.
+// An exception from `decode` is passed on once no band is being converted.
+using BandDone = std::function<void(std::size_t first_row, std::size_t rows)>;
+void decode_converting(const ColourTransform& t, std::uint8_t* base, std::size_t width, std::ptrdiff_t row_stride,
+                       std::size_t rows, const std::function<void(const BandDone&)>& decode);
 
 // A warning (or under strict, a DecodeError) for a colour conversion that
 // could not be made; codecs that convert themselves (JPEG's CMYK) report

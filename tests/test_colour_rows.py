@@ -74,3 +74,26 @@ def test_scalar_kernel_gives_the_same_bytes():
     assert len(results["scalar"]) > 0
     assert results["scalar"] == results["default"]
     assert results["scalar"] == decode(P3_JPEG, colorspace="srgb").tobytes()
+
+
+def test_large_image_converted_on_another_core_matches_the_inline_route(tmp_path):
+    """Above a megapixel the bands are converted by a worker while the
+    decoder goes on (where a core is free): every row converted once, as the
+    crop route (converted inline in the scratch band) and Pillow give it."""
+    with Image.open(P3_JPEG) as im:
+        profile = im.info["icc_profile"]
+        tile = np.asarray(im.convert("RGB"))
+    reps = (-(-1100 // tile.shape[0]), -(-1300 // tile.shape[1]), 1)
+    big = np.tile(tile, reps)[:1100, :1300]  # 1.43 MP
+    assert big.shape[0] * big.shape[1] > 1 << 20
+    path = tmp_path / "big_p3.jpg"
+    Image.fromarray(big).save(path, quality=90, icc_profile=profile)
+    raw = decode(path)
+    full = decode(path, colorspace="srgb")
+    assert np.abs(full.astype(int) - pillow_srgb(raw, profile).astype(int)).max() <= 1
+    h, w = full.shape[:2]
+    assert np.array_equal(decode(path, colorspace="srgb", crop=(1, 0, w - 1, h)), full[:, 1:])
+    for _ in range(5):  # the hand-off between the threads, again and again
+        assert np.array_equal(decode(path, colorspace="srgb"), full)
+    batch = np.asarray(mediaview.decode_images([path] * 4, threads=2, colorspace="srgb"))
+    assert all(np.array_equal(b, full) for b in batch)

@@ -329,3 +329,41 @@ TEST(Colour, MatrixShaperKernelsAgreeOnEveryLayout) {
     cmsCloseProfile(in);
     cmsCloseProfile(out);
 }
+
+// The hand-off of bands between a decoder and the converting worker
+// (decode_converting): every row converted exactly once, whichever thread
+// took it, over band sizes that do not divide the image; a decoder that
+// fails midway passes its exception on and leaves no thread waiting.
+TEST(Colour, BandsConvertedWhileDecodingEachOnce) {
+    cmsHPROFILE in = cmsCreate_sRGBProfile();
+    std::string p3 = display_p3();
+    cmsHPROFILE from = cmsOpenProfileFromMem(p3.data(), static_cast<cmsUInt32Number>(p3.size()));
+    auto t = matrix_shaper_transform(from, in, TYPE_RGB_8, Intent::RelativeColorimetric);
+    ASSERT_TRUE(t);
+    const std::size_t width = 1031, rows = 1100;  // 1.13 MP: above the hand-off's threshold
+    std::vector<std::uint8_t> source(width * rows * 3);
+    for (std::size_t i = 0; i < source.size(); ++i) source[i] = static_cast<std::uint8_t>(i * 7919 >> 5);
+    std::vector<std::uint8_t> want = source;
+    t->apply(want.data(), want.data(), width * rows);
+    for (std::size_t band : {1u, 2u, 7u, 16u, 1100u}) {
+        std::vector<std::uint8_t> image(source.size(), 0);
+        decode_converting(*t, image.data(), width, static_cast<std::ptrdiff_t>(width * 3), rows,
+                          [&](const BandDone& done) {
+                              for (std::size_t y = 0; y < rows; y += band) {
+                                  std::size_t n = std::min(band, rows - y);
+                                  std::memcpy(&image[y * width * 3], &source[y * width * 3], n * width * 3);
+                                  done(y, n);
+                              }
+                          });
+        EXPECT_TRUE(image == want) << "bands of " << band << " rows";
+    }
+    std::vector<std::uint8_t> image(source.size(), 0);
+    EXPECT_THROW(decode_converting(*t, image.data(), width, static_cast<std::ptrdiff_t>(width * 3), rows,
+                                   [&](const BandDone& done) {
+                                       for (std::size_t y = 0; y < 300; ++y) done(y, 1);
+                                       throw DecodeError("JPEG: data ends early");
+                                   }),
+                 DecodeError);
+    cmsCloseProfile(in);
+    cmsCloseProfile(from);
+}
