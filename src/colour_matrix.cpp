@@ -95,14 +95,16 @@ private:
 };
 
 // The kernels' tables. Each input value's share of the three output
-// indices (matrix row times linear value, in 1/2^13 of an output step), so
-// a pixel is three table reads and two adds: integers are exact, and 13
-// fraction bits are finer than the float arithmetic this replaced (24-bit
-// mantissa at indices up to 2^14). The rounding offset and a bias that makes
-// the lowest reachable index 0 ride on the red table; the output table is
-// widened to every reachable index (clipped values repeat its ends), so the
-// kernels need no clamp. Sums stay in 32 bits: |row| < 8 (within_lcms2_fixed_point)
-// and |linear| <= 1 give |sum| < 8 * 16383 * 2^13 < 2^31.
+// indices (matrix row times linear value, in 1/2^12 of an output step), so
+// a pixel is three table reads and two adds: integers, and 12 fraction bits
+// are finer than the float arithmetic this replaced (24-bit mantissa at
+// indices up to 2^14). The rounding offset and a bias that makes the lowest
+// reachable index 0 ride on the red table; the output table is widened to
+// every reachable index (clipped values repeat its ends), so the scalar
+// kernel needs no clamp (the SSE4.1 one clamps into the 16 KB core, which
+// reads the same bytes). Sums stay in 32 bits: |row| < 8
+// (within_lcms2_fixed_point) and |linear| <= 1 give |sum| < 8 * 16383 * 2^12,
+// and the bias is at most as much again: < 2^31.
 void fill_tables(const float (&matrix)[3][3], const float (&in_lut)[3][256], std::vector<std::uint8_t> (&out_lut)[3],
                  MatrixShaper& t) {
     MatrixShaperTables& tables = t.tables;
