@@ -112,7 +112,8 @@ WholeFramePlan plan_whole_frame(const char* format, int width, int height, int o
     if (request.max_pixels != 0 && pixels > request.max_pixels)
         throw LimitError(std::string(format) + " image is " + std::to_string(width) + "x" + std::to_string(height) +
                          (pixels != static_cast<std::uint64_t>(width) * height ? " (all frames: " : " (") +
-                         std::to_string(pixels) + " pixels), above max_pixels=" + std::to_string(request.max_pixels));
+                         std::to_string(pixels) + " pixels)",
+                         above_limit("max_pixels", request.max_pixels));
     if (!identity_scale(request.scale))
         throw std::invalid_argument("scale " + std::to_string(request.scale.num) + "/" +
                                     std::to_string(request.scale.den) + " is not supported: " + format +

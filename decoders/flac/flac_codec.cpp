@@ -747,7 +747,8 @@ private:
                                  std::to_string(total_) + " frames its STREAMINFO promises (" +
                                  (no_frames_ ? no_frames_reason : "truncated or damaged") + ")"
                            : std::string("no audio frame follows the FLAC metadata (") + no_frames_reason + ")";
-            if (!policy_.allow_truncated) throw DecodeError(message + "; allow_truncated=True returns the frames before the damage");
+            if (!policy_.allow_truncated)
+                throw DecodeError(message, pass_allow_truncated("to get the frames before the damage"));
             warn(total_ > 0 ? message : message + ": returning the " + std::to_string(decoded_end_) + " frames decoded");
         }
         if (policy_.verify && !finished_) check_md5();
@@ -794,7 +795,7 @@ private:
     }
 
     void warn(const std::string& message) {
-        if (policy_.strict) throw DecodeError(message + " (strict)");
+        if (policy_.strict) throw DecodeError(message, because_strict());
         if (warned_.insert(message).second) warnings_.push_back(message);
     }
 
@@ -819,7 +820,7 @@ private:
                 text = "no audio lost at frame " + std::to_string(l.from);
             }
             text += " (" + l.reason + ")";
-            if (policy_.strict) throw DecodeError("FLAC stream damaged: " + text + " (strict)");
+            if (policy_.strict) throw DecodeError("FLAC stream damaged: " + text, because_strict());
             if (warned_.insert(text).second) stretches_.push_back(text);
         }
     }

@@ -105,8 +105,9 @@ void on_emit_message(j_common_ptr cinfo, int level) {
         case JWRN_HIT_MARKER:
             // probe (no diagnostics) has no allow_truncated to point to.
             if (!state.strict && state.truncated)
-                throw DecodeError("JPEG data is truncated (" + message + ")" +
-                                  (state.diagnostics ? "; pass allow_truncated=True to get the partial image" : ""));
+                throw state.diagnostics ? DecodeError("JPEG data is truncated (" + message + ")",
+                                                      pass_allow_truncated("to get the partial image"))
+                                        : DecodeError("JPEG data is truncated (" + message + ")");
             break;
         default:
             break;
@@ -311,7 +312,8 @@ void check_limits(const jpeg_decompress_struct& c, std::uint64_t max_pixels) {
     std::uint64_t pixels = static_cast<std::uint64_t>(c.image_width) * c.image_height;
     if (max_pixels != 0 && pixels > max_pixels)
         throw LimitError("JPEG is " + std::to_string(c.image_width) + "x" + std::to_string(c.image_height) + " = " +
-                         std::to_string(pixels) + " pixels, above max_pixels=" + std::to_string(max_pixels));
+                         std::to_string(pixels) + " pixels",
+                         above_limit("max_pixels", max_pixels));
 }
 
 unsigned scaled(unsigned size, unsigned eighths) { return (size * eighths + 7) / 8; }

@@ -373,8 +373,8 @@ public:
         std::uint64_t pixels = static_cast<std::uint64_t>(ihdr.width) * ihdr.height;
         if (request.max_pixels != 0 && pixels > request.max_pixels)
             throw LimitError("PNG is " + std::to_string(ihdr.width) + "x" + std::to_string(ihdr.height) + " = " +
-                             std::to_string(pixels) + " pixels, above max_pixels=" +
-                             std::to_string(request.max_pixels));
+                             std::to_string(pixels) + " pixels",
+                             above_limit("max_pixels", request.max_pixels));
         Header h = read_header(ctx, false);
 
         Plan p;
@@ -439,8 +439,8 @@ public:
             bool truncated = is_truncation(e) || (scan.cut && (e == SPNG_EZLIB || e == SPNG_EIDAT_STREAM));
             if (!truncated || request.strict) throw_error(e);
             if (!request.allow_truncated)
-                throw DecodeError("PNG data is truncated (" + message_of(e) +
-                                  "); pass allow_truncated=True to get the partial image");
+                throw DecodeError("PNG data is truncated (" + message_of(e) + ")",
+                                  pass_allow_truncated("to get the partial image"));
             zero_rows(target, result.shape, written);
             diagnostics.warn("PNG data is truncated (" + message_of(e) + "); the missing pixels are 0");
         }

@@ -68,8 +68,8 @@ struct Header {
     switch (status) {
         case VP8_STATUS_OUT_OF_MEMORY: throw std::bad_alloc();
         case VP8_STATUS_NOT_ENOUGH_DATA:
-            throw DecodeError(std::string("WebP data is truncated (") + what +
-                              "); pass allow_truncated=True to get the partial image");
+            throw DecodeError(std::string("WebP data is truncated (") + what + ")",
+                              pass_allow_truncated("to get the partial image"));
         case VP8_STATUS_UNSUPPORTED_FEATURE:
             throw UnsupportedFormatError(std::string("WebP uses a feature libwebp does not support (") + what + ")");
         case VP8_STATUS_INVALID_PARAM: throw std::invalid_argument(std::string("WebP: invalid decoding options (") + what + ")");
@@ -121,8 +121,8 @@ Header read_header(ByteSpan data) {
 
 void check_limits(std::uint64_t pixels, std::uint64_t max_pixels, const std::string& what) {
     if (max_pixels != 0 && pixels > max_pixels)
-        throw LimitError("WebP " + what + " = " + std::to_string(pixels) + " pixels, above max_pixels=" +
-                         std::to_string(max_pixels));
+        throw LimitError("WebP " + what + " = " + std::to_string(pixels) + " pixels",
+                         above_limit("max_pixels", max_pixels));
 }
 
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }

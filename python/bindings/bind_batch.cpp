@@ -17,6 +17,7 @@
 #include "requests.hpp"
 #include "source.hpp"
 #include "src/operations/decode_batch.hpp"
+#include "src/operations/read_audios.hpp"
 #include "src/worker_pool.hpp"
 
 namespace py = pybind11;

@@ -14,24 +14,12 @@ import mediaview
 
 from .options import UsageError
 from .plan import Job
+from .terms import in_cli_terms
 
 # One writer at a time on stderr: failure and warning lines come from -j worker threads.
 _stderr_lock = threading.Lock()
 # The input each thread is converting, so that a warning names its file.
 _current = threading.local()
-
-# The API's keywords, as the command line spells them, for messages that
-# come from the library ("pass allow_truncated=True").
-_CLI_TERMS = [("pass allow_truncated=True", "pass --allow-truncated"), ("allow_truncated=True", "--allow-truncated"),
-              ("strict=True", "--strict"), ("max_pixels=", "--max-pixels "), ("max_samples=", "--max-samples "),
-              ("read a range, stream it, or raise the limit", "convert a range with --start/--end, or raise the limit")]
-
-
-def in_cli_terms(message: str) -> str:
-    for api, cli in _CLI_TERMS:
-        message = message.replace(api, cli)
-    return message
-
 
 class Reporter:
     """Failure lines on stderr (through tqdm when its bar is showing, so the
@@ -46,7 +34,7 @@ class Reporter:
         self.lock = _stderr_lock
 
     def failed(self, job: Job, error: BaseException) -> None:
-        line = f"mediaview: {job.src}: {type(error).__name__}: {in_cli_terms(str(error))}"
+        line = f"mediaview: {job.src}: {type(error).__name__}: {in_cli_terms(error)}"
         with self.lock:
             if self.bar is not None:
                 self.bar.write(line, file=sys.stderr)
