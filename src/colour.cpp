@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <unordered_map>
@@ -559,15 +560,21 @@ std::shared_ptr<const ColourTransform> decoder_row_transform(const std::optional
 
 namespace {
 
-// Which bands the decoder converted itself and which are for the helper.
+// Bands decoded and not yet converted, for the helper (from the front) and,
+// once it has decoded everything, the decoder (from the back).
 struct BandHandoff {
     std::mutex lock;
     std::condition_variable moved;
-    bool helper = false;    // the helper has started: later bands are its
-    bool finished = false;  // the decoder wrote its last band, or failed
-    std::size_t floor = 0;  // rows below this the decoder converts itself
-    std::size_t ready = 0;  // rows decoded for the helper (from floor up)
+    bool helper = false;    // the helper has started: bands may be queued for it
+    bool finished = false;  // nothing more will be queued
+    std::deque<std::pair<std::size_t, std::size_t>> queue;
+    std::size_t queued_rows = 0;
 };
+
+// A helper this far behind (a loaded machine, where it waits for a core)
+// gets no more bands: the decoder converts them itself while they are in
+// cache, so a helper that is not running costs no more than none.
+constexpr std::size_t kBacklogRows = 64;
 
 }  // namespace
 
@@ -588,14 +595,26 @@ void decode_converting(const ColourTransform& t, std::uint8_t* base, std::size_t
     }
     BandHandoff h;
     std::exception_ptr failed;
+    // Takes a queued band (the helper from the front, the decoder from the
+    // back), or false when none is queued. The caller holds h.lock.
+    auto take = [&h](bool front, std::pair<std::size_t, std::size_t>& band) {
+        if (h.queue.empty()) return false;
+        band = front ? h.queue.front() : h.queue.back();
+        front ? h.queue.pop_front() : h.queue.pop_back();
+        h.queued_rows -= band.second;
+        return true;
+    };
     auto decoder = [&] {
         try {
             decode([&](std::size_t first, std::size_t count) {
                 bool mine;
                 {
                     std::lock_guard<std::mutex> hold(h.lock);
-                    mine = !h.helper;
-                    (mine ? h.floor : h.ready) = first + count;
+                    mine = !h.helper || h.queued_rows >= kBacklogRows;
+                    if (!mine) {
+                        h.queue.emplace_back(first, count);
+                        h.queued_rows += count;
+                    }
                 }
                 if (mine)
                     convert(first, count);
@@ -605,34 +624,32 @@ void decode_converting(const ColourTransform& t, std::uint8_t* base, std::size_t
         } catch (...) {
             failed = std::current_exception();
         }
-        {
-            std::lock_guard<std::mutex> hold(h.lock);
-            h.finished = true;
+        // Decoded (or failed): convert what the helper has not taken yet,
+        // beside it.
+        std::pair<std::size_t, std::size_t> band;
+        while (true) {
+            {
+                std::lock_guard<std::mutex> hold(h.lock);
+                if (failed || !take(false, band)) {
+                    h.queue.clear();
+                    h.finished = true;
+                    break;
+                }
+            }
+            convert(band.first, band.second);
         }
         h.moved.notify_one();
     };
     auto helper = [&] {
-        std::size_t done;
-        {
-            std::lock_guard<std::mutex> hold(h.lock);
-            h.helper = true;
-            done = h.floor;
-        }
+        std::pair<std::size_t, std::size_t> band;
+        std::unique_lock<std::mutex> hold(h.lock);
+        h.helper = true;
         while (true) {
-            std::size_t upto;
-            bool finished;
-            {
-                std::unique_lock<std::mutex> hold(h.lock);
-                h.moved.wait(hold, [&] { return h.ready > done || h.finished; });
-                upto = std::max(h.ready, done);
-                finished = h.finished;
-            }
-            if (upto > done) {
-                convert(done, upto - done);
-                done = upto;
-            } else if (finished) {
-                return;
-            }
+            h.moved.wait(hold, [&] { return !h.queue.empty() || h.finished; });
+            if (!take(true, band)) return;  // finished
+            hold.unlock();
+            convert(band.first, band.second);
+            hold.lock();
         }
     };
     // The caller claims item 0 (the decoder) before any worker can: the

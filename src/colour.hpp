@@ -90,6 +90,8 @@ std::shared_ptr<const ColourTransform> decoder_row_transform(const std::optional
 // a free worker of the pool converts the bands on another core while this
 // one decodes on; until one starts (in a batch the workers are busy with
 // other images), each band is converted right here, while it is in cache.
+// A helper that falls behind (waiting for a core) gets no more bands until
+// it catches up, and the decoder, done, converts what is left beside it.
 // An exception from `decode` is passed on once no band is being converted.
 using BandDone = std::function<void(std::size_t first_row, std::size_t rows)>;
 void decode_converting(const ColourTransform& t, std::uint8_t* base, std::size_t width, std::ptrdiff_t row_stride,
