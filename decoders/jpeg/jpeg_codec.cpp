@@ -352,21 +352,33 @@ void invert(std::uint8_t* row, std::size_t row_bytes) {
 }
 
 // Decodes `rows` scanlines straight into the target rows (pixels adjacent).
-void read_into_target(Decompressor& d, const PixelTarget& target, int rows, bool inverted) {
+// `colour` (when the request converts colour and our fast path applies)
+// converts each band of rows as libjpeg writes it (src/colour.hpp
+// decode_converting): on another core for a large image when one is free,
+// else right after the band is written, while it is in cache.
+void read_into_target(Decompressor& d, const PixelTarget& target, int rows, bool inverted,
+                      const ColourTransform* colour) {
     std::vector<JSAMPROW> pointers(static_cast<std::size_t>(rows));
     for (int r = 0; r < rows; ++r) pointers[r] = target.data + r * target.row_stride;
     jpeg_decompress_struct& c = d.cinfo();
     JDIMENSION first = c.output_scanline;
     JSAMPROW* rows_ptr = pointers.data();
     std::size_t row_bytes = static_cast<std::size_t>(c.output_width) * c.output_components;
-    guarded(d.state(), [&c, first, rows_ptr, rows, inverted, row_bytes] {
-        JDIMENSION end = first + static_cast<JDIMENSION>(rows);
-        while (c.output_scanline < end) {
-            JSAMPROW* band = rows_ptr + (c.output_scanline - first);
-            JDIMENSION got = jpeg_read_scanlines(&c, band, end - c.output_scanline);
-            for (JDIMENSION i = 0; inverted && i < got; ++i) invert(band[i], row_bytes);
-        }
-    });
+    auto read = [&d, &c, first, rows_ptr, rows, inverted, row_bytes](const BandDone* band) {
+        guarded(d.state(), [&c, first, rows_ptr, rows, inverted, row_bytes, band] {
+            JDIMENSION end = first + static_cast<JDIMENSION>(rows);
+            while (c.output_scanline < end) {
+                JDIMENSION at = c.output_scanline;
+                JSAMPROW* rows_at = rows_ptr + (at - first);
+                JDIMENSION got = jpeg_read_scanlines(&c, rows_at, end - at);
+                for (JDIMENSION i = 0; inverted && i < got; ++i) invert(rows_at[i], row_bytes);
+                if (band && got > 0) (*band)(at - first, got);
+            }
+        });
+    };
+    if (!colour) return read(nullptr);
+    decode_converting(*colour, target.data, c.output_width, static_cast<std::ptrdiff_t>(target.row_stride),
+                      static_cast<std::size_t>(rows), [&read](const BandDone& band) { read(&band); });
 }
 
 // Copies `width` pixels of `channels` bytes from a decoded scanline into a
@@ -389,8 +401,9 @@ void scatter_row(std::uint8_t* to, Index pixel_stride, const std::uint8_t* from,
 // copies the wanted columns into the target while the band is in cache.
 // A CMYK/YCCK file decoded to another mode goes this way too, each row
 // converted by `cmyk` instead of copied.
+// `colour` converts the wanted columns in the band, before the copy.
 void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int width, unsigned left,
-                       bool inverted, CmykRows* cmyk) {
+                       bool inverted, CmykRows* cmyk, const ColourTransform* colour) {
     jpeg_decompress_struct& c = d.cinfo();
     int channels = c.output_components;
     std::size_t window_bytes = static_cast<std::size_t>(c.output_width) * channels;
@@ -401,7 +414,8 @@ void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int
     JSAMPROW* band_rows = pointers.data();
     JDIMENSION first = c.output_scanline;
     std::size_t skip_bytes = static_cast<std::size_t>(left) * channels;
-    guarded(d.state(), [&c, &target, first, rows, width, channels, band, band_rows, skip_bytes, inverted, cmyk] {
+    guarded(d.state(), [&c, &target, first, rows, width, channels, band, band_rows, skip_bytes, inverted, cmyk,
+                         colour] {
         JDIMENSION end = first + static_cast<JDIMENSION>(rows);
         while (c.output_scanline < end) {
             JDIMENSION at = c.output_scanline;
@@ -411,6 +425,7 @@ void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int
                 std::uint8_t* row = target.data + static_cast<Index>(at - first + i) * target.row_stride;
                 std::uint8_t* from = band_rows[i] + skip_bytes;
                 if (!cmyk) {
+                    if (colour) colour->apply(from, from, static_cast<std::size_t>(width));
                     scatter_row(row, target.pixel_stride, from, width, channels, inverted);
                     continue;
                 }
@@ -588,6 +603,10 @@ public:
         if (target.pixel_stride == 0) target.pixel_stride = channels;
         std::optional<CmykRows> cmyk;
         if (cmyk_rows) cmyk.emplace(mode, request, result.meta, diagnostics);
+        // Colour converted band by band as decoded, where that is cheap
+        // (src/colour.hpp); otherwise after the decode, by the operation.
+        std::shared_ptr<const ColourTransform> colour =
+            cmyk_rows ? nullptr : decoder_row_transform(request.colour, result.meta, mode, DType::U8);
 
         guarded(state, [&c] { jpeg_start_decompress(&c); });
         unsigned left = restrict_columns(d, crop);
@@ -596,9 +615,10 @@ public:
         bool direct = !cmyk_rows && left == 0 && c.output_width == static_cast<JDIMENSION>(crop.width) &&
                       target.pixel_stride == c.out_color_components;
         if (direct)
-            read_into_target(d, target, crop.height, inverted);
+            read_into_target(d, target, crop.height, inverted, colour.get());
         else
-            read_through_band(d, target, crop.height, crop.width, left, inverted, cmyk ? &*cmyk : nullptr);
+            read_through_band(d, target, crop.height, crop.width, left, inverted, cmyk ? &*cmyk : nullptr,
+                              colour.get());
         finish(d);
         return result;
     }
