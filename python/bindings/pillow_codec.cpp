@@ -40,6 +40,25 @@ py::object call(const char* function, Args&&... args) {
     }
 }
 
+// The Arrow C data interface's array (a stable ABI: arrow.apache.org/docs/format/CDataInterface.html),
+// as Pillow exports its own image memory.
+struct ArrowArray {
+    std::int64_t length, null_count, offset, n_buffers, n_children;
+    const void** buffers;
+    ArrowArray** children;
+    ArrowArray* dictionary;
+    void (*release)(ArrowArray*);
+    void* private_data;
+};
+
+// Decoded rows as Pillow hands them over: packed in the layout asked for,
+// or Pillow's own memory (4 bytes a pixel for its 3- and 4-channel modes).
+struct Rows {
+    const std::uint8_t* data = nullptr;
+    InterleavedFormat format;
+    std::size_t pixel_bytes() const { return static_cast<std::size_t>(format.bytes_per_pixel()); }
+};
+
 PixelMode layout_mode(const std::string& layout) {
     if (layout == "L") return PixelMode::L;
     if (layout == "LA") return PixelMode::LA;
@@ -106,20 +125,38 @@ public:
         view_ = py::object();
     }
 
-    // Decodes the current frame as `layout` (16-bit when `wide`): its rows,
-    // packed, valid until the next call; `truncated` says why rows are missing.
-    const std::uint8_t* load(PixelMode layout, bool as_wide, std::string& truncated) {
+    // Decodes the current frame as `layout` (16-bit when `wide`); with
+    // `in_place`, Pillow's own memory where it allows (no packing copy).
+    // Valid until the next call; `truncated` says why rows are missing.
+    Rows load(PixelMode layout, bool as_wide, bool in_place, std::string& truncated) {
         py::gil_scoped_acquire gil;
         pixels_ = py::object();
-        py::tuple got = call("load", image_, std::string(pixel_mode_name(layout)), as_wide);
-        pixels_ = got[0];
+        py::tuple got = call("load", image_, std::string(pixel_mode_name(layout)), as_wide, in_place);
+        pixels_ = got;  // the capsule and the image it exports stay alive with the tuple
         truncated = got[1].is_none() ? std::string() : got[1].cast<std::string>();
-        std::string_view bytes;
-        if (PyBytes_Check(pixels_.ptr()))
-            bytes = std::string_view(PyBytes_AS_STRING(pixels_.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(pixels_.ptr())));
-        std::size_t expected = static_cast<std::size_t>(width) * height * channels_of(layout) * (as_wide ? 2 : 1);
-        if (bytes.size() != expected) throw DecodeError(format + ": the decoder gave an image of another size");
-        return reinterpret_cast<const std::uint8_t*>(bytes.data());
+        PyObject* pixels = got[0].ptr();
+        const std::size_t count = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
+        Rows rows;
+        rows.format = {channels_of(layout), as_wide};
+        if (PyBytes_Check(pixels)) {
+            rows.data = reinterpret_cast<const std::uint8_t*>(PyBytes_AS_STRING(pixels));
+            if (static_cast<std::size_t>(PyBytes_GET_SIZE(pixels)) != count * rows.pixel_bytes())
+                throw DecodeError(format + ": the decoder gave an image of another size");
+            return rows;
+        }
+        auto* array = static_cast<ArrowArray*>(PyCapsule_GetPointer(pixels, "arrow_array"));
+        if (!array || static_cast<std::size_t>(array->length) != count) {
+            PyErr_Clear();
+            throw DecodeError(format + ": the decoder gave an image of another size");
+        }
+        if (array->n_children == 1) {  // a fixed-size list of 4 bytes a pixel
+            const ArrowArray* child = array->children[0];
+            rows.format = {4, false};
+            rows.data = static_cast<const std::uint8_t*>(child->buffers[1]) + array->offset * 4 + child->offset;
+        } else {
+            rows.data = static_cast<const std::uint8_t*>(array->buffers[1]) + array->offset * rows.pixel_bytes();
+        }
+        return rows;
     }
 
     // Moves to frame `k` of an animation; its size must be the first frame's.
@@ -172,24 +209,46 @@ PixelMode source_layout(const Opened& o, const WholeFramePlan& plan) {
     return o.own;
 }
 
+// Whether Pillow's own memory (4 bytes a pixel) can be read for this plan:
+// an RGB image's fourth byte is not a real alpha, so outputs with alpha or
+// padding read packed rows.
+bool in_place_fits(PixelMode layout, const WholeFramePlan& plan) {
+    const bool has_fourth = plan.mode == PixelMode::RGBA || plan.mode == PixelMode::BGRA ||
+                            plan.mode == PixelMode::LA || plan.mode == PixelMode::RGBX;
+    return !(layout == PixelMode::RGB && has_fourth);
+}
+
+// Pillow's 4-byte RGB pixels to packed RGB: the common case, kept to a loop
+// the compiler unrolls (the generic conversion is several times slower).
+void drop_fourth_byte(const std::uint8_t* in, int width, std::uint8_t* out) {
+    for (int x = 0; x < width; ++x, in += 4, out += 3) {
+        out[0] = in[0];
+        out[1] = in[1];
+        out[2] = in[2];
+    }
+}
+
 // The one copy: the plan's crop of Pillow's rows into the target, converted.
-void copy_into(const std::uint8_t* pixels, const Opened& o, PixelMode layout, const WholeFramePlan& plan,
-               const PixelTarget& target) {
-    const int in_channels = channels_of(layout);
-    const InterleavedFormat from{in_channels, o.wide};
-    const std::size_t in_pixel = static_cast<std::size_t>(from.bytes_per_pixel());
+void copy_into(const Rows& rows, const Opened& o, const WholeFramePlan& plan, const PixelTarget& target) {
+    const std::size_t in_pixel = rows.pixel_bytes();
     const std::size_t in_row = in_pixel * static_cast<std::size_t>(o.width);
-    const bool same = plan.mode == layout && (plan.dtype == DType::U16) == o.wide &&
-                      target.pixel_stride == static_cast<Index>(in_pixel);
+    const bool cmyk = plan.mode == PixelMode::CMYK;
+    const bool same = !cmyk && rows.format.channels == plan.channels() &&
+                      default_mode_for_channels(plan.channels()) == plan.mode &&
+                      (plan.dtype == DType::U16) == rows.format.wide && target.pixel_stride == static_cast<Index>(in_pixel);
+    const bool packs_rgb = rows.format.channels == 4 && !rows.format.wide && plan.mode == PixelMode::RGB &&
+                           plan.dtype == DType::U8 && target.pixel_stride == 3;
     for (int y = 0; y < plan.crop.height; ++y) {
-        const std::uint8_t* in = pixels + (plan.crop.y + y) * in_row + plan.crop.x * in_pixel;
+        const std::uint8_t* in = rows.data + (plan.crop.y + y) * in_row + plan.crop.x * in_pixel;
         std::uint8_t* out = target.data + y * target.row_stride;
-        if (same) {
+        if (packs_rgb) {
+            drop_fourth_byte(in, plan.crop.width, out);
+        } else if (same || (cmyk && target.pixel_stride == 4)) {
             std::memcpy(out, in, in_pixel * static_cast<std::size_t>(plan.crop.width));
-        } else if (layout == PixelMode::CMYK) {
+        } else if (cmyk) {
             for (int x = 0; x < plan.crop.width; ++x) std::memcpy(out + x * target.pixel_stride, in + x * 4, 4);
         } else {
-            convert_interleaved_row(from, in, plan.crop.width, plan.mode, plan.dtype, out, target.pixel_stride);
+            convert_interleaved_row(rows.format, in, plan.crop.width, plan.mode, plan.dtype, out, target.pixel_stride);
         }
     }
 }
@@ -273,9 +332,9 @@ public:
         PixelTarget target = with_pixel_stride(provide_target(result.shape), plan);
         std::string truncated;
         PixelMode layout = source_layout(o, plan);
-        const std::uint8_t* pixels = o.load(layout, o.wide, truncated);
+        Rows rows = o.load(layout, o.wide, in_place_fits(layout, plan), truncated);
         report_truncation(truncated, request, diagnostics);
-        copy_into(pixels, o, layout, plan, target);
+        copy_into(rows, o, plan, target);
         return result;
     }
 
@@ -296,13 +355,13 @@ public:
         for (int k = 0; k < o.frames; ++k) {
             if (k) o.seek(k);
             std::string truncated;
-            const std::uint8_t* pixels = o.load(layout, o.wide, truncated);
+            Rows rows = o.load(layout, o.wide, in_place_fits(layout, plan), truncated);
             if (!truncated.empty())
                 truncated += " (frame " + std::to_string(k + 1) + " of " + std::to_string(o.frames) + ")";
             report_truncation(truncated, request, diagnostics);
             PixelTarget frame = target.first;
             frame.data += k * target.frame_stride;
-            copy_into(pixels, o, layout, plan, frame);
+            copy_into(rows, o, plan, frame);
             result.durations_ms.push_back(o.duration_ms());
         }
         return result;

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import struct
+import sys
 from typing import Optional, Tuple
 
 #: Pillow modes by the layout the core receives: (layout, 16-bit).
@@ -45,8 +46,9 @@ class Damaged(Exception):
 
 
 class _Span(io.RawIOBase):
-    """A read-only file over the core's bytes, without copying them up front
-    (``io.BytesIO`` would copy the whole file)."""
+    """A read-only raw file over the core's bytes, without copying them up
+    front (``io.BytesIO`` would copy the whole file); buffered by
+    :func:`_reader`, so that Pillow's small reads stay in C."""
 
     def __init__(self, data: memoryview):
         super().__init__()
@@ -67,26 +69,16 @@ class _Span(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
-    def read(self, size: int = -1) -> bytes:
-        end = len(self._data) if size is None or size < 0 else min(len(self._data), self._pos + size)
-        start = min(self._pos, end)
-        self._pos = end
-        return bytes(self._data[start:end])
-
     def readinto(self, buffer) -> int:
-        chunk = self.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
+        start = min(self._pos, len(self._data))
+        count = min(len(buffer), len(self._data) - start)
+        memoryview(buffer).cast("B")[:count] = self._data[start:start + count]
+        self._pos = start + count
+        return count
 
-    def readline(self, size: int = -1) -> bytes:
-        data = self._data
-        end = len(data) if size is None or size < 0 else min(len(data), self._pos + size)
-        start = self._pos
-        pos = start
-        while pos < end and data[pos] != 10:
-            pos += 1
-        self._pos = min(end, pos + 1)
-        return bytes(data[start:self._pos])
+
+def _reader(data: memoryview):
+    return io.BufferedReader(_Span(data), 1 << 16)
 
 
 def _plugins():
@@ -109,7 +101,7 @@ def _open(data: memoryview):
     """The image Pillow's plugins make of ``data`` (header only), as
     ``Image.open`` finds it but without its bomb check and its warnings."""
     Image = _plugins()
-    fp = _Span(data)
+    fp = _reader(data)
     prefix = bytes(data[:16])
     refused = damaged = None
     for name in _readable_names(Image):
@@ -227,10 +219,14 @@ def _converted(im, layout: str, wide: bool):
     return im, layout
 
 
-def load(im, layout: str, wide: bool) -> Tuple[bytes, Optional[str]]:
+def load(im, layout: str, wide: bool, in_place: bool = False):
     """Decodes the frame ``im`` is at into the core's ``layout`` (``wide``:
-    uint16 in the machine's order): its rows as bytes, and a message when the
-    file ends before the image does (the rows not in the file are zero)."""
+    uint16 in the machine's order). Returns (pixels, truncated, image):
+    ``pixels`` the rows as bytes, or, with ``in_place``, where the layout
+    allows it and Pillow holds the rows in one block, Pillow's own memory as
+    an Arrow C array capsule (4 bytes a pixel for its 3- and 4-channel modes:
+    no extra copy); ``truncated`` a message when the file ends before the
+    image does (the rows not in it are zero); ``image`` keeps the memory alive."""
     truncated = None
     try:
         im.load()
@@ -247,7 +243,12 @@ def load(im, layout: str, wide: bool) -> Tuple[bytes, Optional[str]]:
         im.tile = []  # keep what was decoded: load() now only finishes (palette etc.)
         im.load()
     converted, rawmode = _converted(im, layout, wide)
-    return converted.tobytes("raw", rawmode), truncated
+    if in_place and (converted.mode != "I;16" or sys.byteorder == "little") and hasattr(converted, "__arrow_c_array__"):
+        try:
+            return converted.__arrow_c_array__()[1], truncated, converted
+        except ValueError:  # rows in several blocks (a large image): packed bytes instead
+            pass
+    return converted.tobytes("raw", rawmode), truncated, converted
 
 
 def frame_duration(im) -> int:
