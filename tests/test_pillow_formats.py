@@ -250,6 +250,16 @@ def test_dask_reads_pillow_formats(tmp_path):
     assert np.array_equal(np.asarray(array.compute()), np.asarray(mediaview.decode_images(paths, size=(40, 30))))
 
 
+def test_the_torch_loader_reads_pillow_formats(tmp_path):
+    pytest.importorskip("torch")
+    import mediaview.torch as mvtorch
+
+    paths = mixed_folder(tmp_path)
+    batch = mvtorch.decode_images(paths, size=(40, 30))
+    assert tuple(batch.shape) == (len(paths), 30, 40, 3)
+    assert np.array_equal(batch.numpy(), np.asarray(mediaview.decode_images(paths, size=(40, 30))))
+
+
 # ---- the command line -------------------------------------------------------------------
 
 @pytest.mark.parametrize("name, target", [("chelsea.bmp", "out.png"), ("coffee_rle_rgba.tga", "out.png"),

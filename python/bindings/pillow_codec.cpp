@@ -59,6 +59,11 @@ struct Rows {
     std::size_t pixel_bytes() const { return static_cast<std::size_t>(format.bytes_per_pixel()); }
 };
 
+// Which bytes these are, for the reader's sniff-then-open cache.
+py::tuple key_of(ByteSpan data) {
+    return py::make_tuple(reinterpret_cast<std::uintptr_t>(data.data), data.size);
+}
+
 PixelMode layout_mode(const std::string& layout) {
     if (layout == "L") return PixelMode::L;
     if (layout == "LA") return PixelMode::LA;
@@ -90,7 +95,7 @@ public:
 
     void read_header(ByteSpan data, int frame) {
         view_ = py::memoryview::from_memory(const_cast<std::uint8_t*>(data.data), static_cast<py::ssize_t>(data.size), true);
-        py::tuple h = call("open_image", view_, frame);
+        py::tuple h = call("open_image", view_, frame, key_of(data));
         image_ = h[0];
         format = h[1].cast<std::string>();
         description = h[2].cast<std::string>();
@@ -294,7 +299,7 @@ public:
         if (head.size == 0) return false;
         py::gil_scoped_acquire gil;
         py::memoryview view = py::memoryview::from_memory(const_cast<std::uint8_t*>(head.data), static_cast<py::ssize_t>(head.size), true);
-        bool known = call("sniff", view).cast<bool>();
+        bool known = call("sniff", view, key_of(head)).cast<bool>();
         try {
             view.attr("release")();
         } catch (py::error_already_set&) {

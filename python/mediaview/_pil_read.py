@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import struct
 import sys
+import threading
 from typing import Optional, Tuple
 
 #: Pillow modes by the layout the core receives: (layout, 16-bit).
@@ -136,17 +137,37 @@ def _reason(error: BaseException) -> str:
     return "its fields are inconsistent"
 
 
-def sniff(data: memoryview) -> bool:
+# The image the last sniff in this thread opened, for the decode that
+# follows it (the core sniffs, then decodes the same bytes): one header
+# parse instead of two. Keyed by the bytes' address and size; taken once.
+_sniffed = threading.local()
+
+
+def sniff(data: memoryview, key=None) -> bool:
     """Whether a Pillow plugin reads ``data`` (its first bytes suffice for most)."""
+    _sniffed.image = None
     if not len(data):
         return False
     try:
-        _open(data)
+        im = _open(data)
     except Unrecognised:
         return False
     except Exception:  # recognised but damaged or unreadable: the decode says how
         return True
+    if key is not None:
+        _sniffed.image = (key, im)
     return True
+
+
+def _opened(data: memoryview, key):
+    """The image sniff() opened on these bytes, now reading the new view of
+    them (the sniff's view was released), else a fresh open."""
+    found, _sniffed.image = getattr(_sniffed, "image", None), None
+    if found is not None and key is not None and found[0] == key:
+        im = found[1]
+        im.fp.raw._data = data  # the same bytes, seen through the live view
+        return im
+    return _open(data)
 
 
 def _layout(im) -> Tuple[str, bool]:
@@ -182,11 +203,11 @@ def _orientation(exif: bytes) -> int:
     return value if 1 <= value <= 8 else 1
 
 
-def open_image(data: memoryview, frame: int = 0):
+def open_image(data: memoryview, frame: int = 0, key=None):
     """The opened image at ``frame`` and its header as the core wants it:
     (image, format, description, width, height, layout, wide, orientation,
     icc, exif, dpi_x, dpi_y, frames, Pillow's mode)."""
-    im = _open(data)
+    im = _opened(data, key)
     frames = _frame_count(im)
     if frame >= frames:
         im.close()
