@@ -206,6 +206,21 @@ def test_decode_frames_of_a_multi_page_file():
         mediaview.decode_frames(path, max_pixels=64 * 43 + 1)  # both frames count
 
 
+def test_an_icons_sizes_are_its_frames():
+    path = PILLOW / "chelsea.ico"
+    with Image.open(path) as im:
+        sizes = sorted(im.ico.sizes(), key=lambda s: s[0] * s[1], reverse=True)
+        assert len(sizes) >= 2 and tuple(im.size) == sizes[0]  # Pillow opens the largest
+    assert mediaview.probe(path).frames == len(sizes)
+    for k, size in enumerate(sizes):
+        with Image.open(path) as im:
+            im.size = size
+            expected = np.asarray(im.convert("RGBA" if im.mode == "RGBA" else "RGB"))
+        assert np.array_equal(np.asarray(mediaview.decode_image(path, frame=k, mode=None)), expected)
+    with pytest.raises(mediaview.UnsupportedFormatError, match="differ in size"):
+        mediaview.decode_frames(path)  # one (T, H, W, C) block needs one size
+
+
 # ---- batches, plans, and the other entry points -------------------------------------------
 
 def mixed_folder(tmp_path):

@@ -180,8 +180,33 @@ def _layout(im) -> Tuple[str, bool]:
     return found
 
 
+def _icon_sizes(im):
+    """An icon file's images as frames: the one Pillow opens first, then the
+    others, largest first; None for other files."""
+    ico = getattr(im, "ico", None)
+    if ico is None or not callable(getattr(ico, "sizes", None)):
+        return None
+    first = tuple(im.size)
+    return [first] + sorted((s for s in ico.sizes() if tuple(s) != first), key=lambda s: (s[0] * s[1], s), reverse=True)
+
+
 def _frame_count(im) -> int:
+    sizes = _icon_sizes(im)
+    if sizes:
+        return len(sizes)
     return max(1, int(getattr(im, "n_frames", 1) or 1))
+
+
+def _go_to(im, frame: int) -> None:
+    """Moves to ``frame``: an animation's frame, or an icon's k-th image."""
+    sizes = _icon_sizes(im)
+    try:
+        if sizes:
+            im.size = sizes[frame]
+        else:
+            im.seek(frame)
+    except _TRUNCATION + (ValueError, OSError, SyntaxError) as e:
+        raise Damaged(f"damaged {im.format} data: frame {frame} cannot be reached ({_reason(e)})") from None
 
 
 def _exif_of(im) -> bytes:
@@ -213,10 +238,7 @@ def open_image(data: memoryview, frame: int = 0, key=None):
         im.close()
         raise IndexError(f"frame {frame} does not exist: the image has {frames} frame{'s' if frames > 1 else ''}")
     if frame:
-        try:
-            im.seek(frame)
-        except _TRUNCATION + (ValueError, OSError, SyntaxError) as e:
-            raise Damaged(f"damaged {im.format} data: frame {frame} cannot be reached ({_reason(e)})") from None
+        _go_to(im, frame)
     layout, wide = _layout(im)
     exif = _exif_of(im)
     dpi = im.info.get("dpi") or (0, 0)
@@ -281,10 +303,7 @@ def frame_duration(im) -> int:
 
 
 def seek(im, frame: int) -> None:
-    try:
-        im.seek(frame)
-    except _TRUNCATION + (ValueError, OSError, SyntaxError) as e:
-        raise Damaged(f"damaged {im.format} data: frame {frame} cannot be reached ({_reason(e)})") from None
+    _go_to(im, frame)
 
 
 def loop_count(im) -> int:
