@@ -145,6 +145,13 @@ def test_pillows_own_bomb_guard_does_not_apply(monkeypatch):
     assert view.shape == (43, 64, 3)
 
 
+def test_readers_applying_pillows_limit_give_our_limit_error(monkeypatch):
+    # DCX pages are checked by Pillow's reader itself, after our max_pixels.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)
+    with pytest.raises(mediaview.LimitError, match="Pillow's own pixel limit"):
+        mediaview.decode_frames(PILLOW / "pages.dcx")
+
+
 PILLOW_WORDS = ("image file is truncated", "broken data stream", "Traceback", "PIL", "not enough image data")
 
 

@@ -33,6 +33,7 @@ py::object call(const char* function, Args&&... args) {
         if (e.matches(reader->attr("Unrecognised")) || e.matches(reader->attr("Unreadable")))
             throw UnsupportedFormatError(message);
         if (e.matches(reader->attr("Damaged"))) throw DecodeError(message);
+        if (e.matches(reader->attr("Limited"))) throw LimitError(message);
         if (e.matches(PyExc_IndexError)) throw std::invalid_argument(message);  // frame= past the last frame
         if (e.matches(PyExc_MemoryError)) throw LimitError("the image needs more memory than there is");
         if (e.matches(PyExc_KeyboardInterrupt)) throw;

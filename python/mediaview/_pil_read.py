@@ -46,6 +46,16 @@ class Damaged(Exception):
     """The file is damaged (the core's DecodeError)."""
 
 
+class Limited(Exception):
+    """A few Pillow readers (DCX pages, BLP, GBR, EPS) apply Pillow's own
+    pixel limit while decoding, past our max_pixels check: the core's LimitError."""
+
+
+def _bomb(im, error) -> Limited:
+    return Limited(f"{im.format} image is above Pillow's own pixel limit (PIL.Image.MAX_IMAGE_PIXELS), "
+                   f"which its reader applies: raise that limit to read it")
+
+
 class _Span(io.RawIOBase):
     """A read-only raw file over the core's bytes, without copying them up
     front (``io.BytesIO`` would copy the whole file); buffered by
@@ -117,6 +127,9 @@ def _open(data: memoryview):
         fp.seek(0)
         try:
             return factory(fp, "")
+        except Image.DecompressionBombError:
+            raise Limited(f"{name} image is above Pillow's own pixel limit (PIL.Image.MAX_IMAGE_PIXELS), "
+                          f"which its reader applies: raise that limit to read it") from None
         except (SyntaxError, IndexError, TypeError, struct.error, EOFError, ValueError, OSError) as e:
             if accept is not None and damaged is None:
                 # Its magic matched: that format, damaged, unless another plugin reads it.
@@ -199,12 +212,16 @@ def _frame_count(im) -> int:
 
 def _go_to(im, frame: int) -> None:
     """Moves to ``frame``: an animation's frame, or an icon's k-th image."""
+    from PIL import Image
+
     sizes = _icon_sizes(im)
     try:
         if sizes:
             im.size = sizes[frame]
         else:
             im.seek(frame)
+    except Image.DecompressionBombError as e:
+        raise _bomb(im, e) from None
     except _TRUNCATION + (ValueError, OSError, SyntaxError) as e:
         raise Damaged(f"damaged {im.format} data: frame {frame} cannot be reached ({_reason(e)})") from None
 
@@ -270,11 +287,15 @@ def load(im, layout: str, wide: bool, in_place: bool = False):
     an Arrow C array capsule (4 bytes a pixel for its 3- and 4-channel modes:
     no extra copy); ``truncated`` a message when the file ends before the
     image does (the rows not in it are zero); ``image`` keeps the memory alive."""
+    from PIL import Image
+
     truncated = None
     try:
         im.load()
     except MemoryError:
         raise
+    except Image.DecompressionBombError as e:
+        raise _bomb(im, e) from None
     except _TRUNCATION + (OSError, ValueError, SyntaxError, TypeError) as e:
         if getattr(im, "_im", None) is None and getattr(im, "im", None) is None:
             raise Damaged(f"damaged {im.format} data ({_reason(e)})") from None
