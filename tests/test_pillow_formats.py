@@ -197,6 +197,13 @@ def test_damaged_header_and_unknown_data():
         mediaview.decode_image(b"\x01\x02 definitely not an image, of any kind at all" * 3)
 
 
+def test_a_format_pillow_only_identifies_is_unsupported():
+    mpeg_header = b"\x00\x00\x01\xb3" + bytes([0x14, 0x00, 0xF0, 0x13]) + bytes(200)  # 320x240
+    assert mediaview.probe(mpeg_header).width == 320
+    with pytest.raises(mediaview.UnsupportedFormatError, match="cannot be decoded"):
+        mediaview.decode_image(mpeg_header)
+
+
 # ---- frames -----------------------------------------------------------------------------
 
 def test_decode_frames_of_a_multi_page_file():

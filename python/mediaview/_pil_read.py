@@ -290,6 +290,9 @@ def load(im, layout: str, wide: bool, in_place: bool = False):
     from PIL import Image
 
     truncated = None
+    if not im.tile and getattr(im, "_im", None) is None:
+        # A reader that only identifies the file (its size), without pixels.
+        raise Unreadable(f"{im.format} files are identified by Pillow but their pixels cannot be decoded")
     try:
         im.load()
     except MemoryError:
