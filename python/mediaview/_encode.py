@@ -22,7 +22,8 @@ def image_writers() -> Dict[str, dict]:
     """The formats our codecs write, by extension and by codec name."""
     writers = {}
     for f in _core.formats():
-        if f["kind"] == "image" and f["can_write"]:
+        # Formats read through Pillow are written through Pillow too (below).
+        if f["kind"] == "image" and f["can_write"] and not f.get("via"):
             for key in [f["name"], *f["extensions"]]:
                 writers.setdefault(key, f)
     return writers
