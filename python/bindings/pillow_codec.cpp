@@ -262,7 +262,8 @@ void copy_into(const Rows& rows, const Opened& o, const WholeFramePlan& plan, co
 void report_truncation(const std::string& truncated, const ImageRequest& request, Diagnostics& diagnostics) {
     if (truncated.empty()) return;
     if (request.strict || !request.allow_truncated)
-        throw DecodeError(truncated + (request.allow_truncated ? "" : "; pass allow_truncated=True to keep what was decoded"));
+        throw request.allow_truncated ? DecodeError(truncated)
+                                      : DecodeError(truncated, pass_allow_truncated("to keep what was decoded"));
     diagnostics.warn(truncated);
 }
 

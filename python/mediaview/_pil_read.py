@@ -118,7 +118,10 @@ def _open(data: memoryview):
     for name in _readable_names(Image):
         factory, accept = Image.OPEN[name]
         if accept is not None:
-            verdict = accept(prefix)
+            try:
+                verdict = accept(prefix)
+            except (SyntaxError, IndexError, TypeError, struct.error):
+                continue  # a prefix too short for its check: not this format (as Image.open treats it)
             if isinstance(verdict, str):
                 refused = refused or name
                 continue
