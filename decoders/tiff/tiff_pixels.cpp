@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace mediaview::tiff {
@@ -46,10 +47,16 @@ Mapping mapping_for(PixelMode own, PixelMode want) {
                                 std::string(pixel_mode_name(want)));
 }
 
+// IEEE half samples, moved as their bits.
+struct Half {
+    std::uint16_t bits;
+};
+
 template <class T>
 constexpr T full_value() {
-    if constexpr (std::numeric_limits<T>::is_integer) return std::numeric_limits<T>::max();
-    return T(1);
+    if constexpr (std::is_same_v<T, Half>) return Half{0x3C00};  // 1.0
+    else if constexpr (std::numeric_limits<T>::is_integer) return std::numeric_limits<T>::max();
+    else return T(1);
 }
 
 std::uint8_t luma(const std::uint8_t* s) {
@@ -102,6 +109,8 @@ void put_run(DType dtype, const Run& r, const Mapping& m, bool invert) {
         case DType::I32: return put<std::int32_t>(r, m, invert);
         case DType::F32: return put<float>(r, m, invert);
         case DType::F64: return put<double>(r, m, invert);
+        case DType::U32: return put<std::uint32_t>(r, m, invert);
+        case DType::F16: return put<Half>(r, m, invert);
     }
 }
 
