@@ -303,3 +303,22 @@ def test_exif_is_a_standalone_block_pillow_reads(tmp_path):
     # A page without an EXIF IFD has none.
     tifffile.imwrite(tmp_path / "plain.tif", np.zeros((4, 4), np.uint8))
     assert mediaview.decode_image(tmp_path / "plain.tif").obj.exif is None
+
+
+def test_mode_p_gives_a_palette_pages_indices(files):
+    path = files["palette"]
+    view = mediaview.decode_image(path, mode="P")
+    with Image.open(path) as im:
+        assert im.mode == "P"
+        np.testing.assert_array_equal(np.asarray(view), np.asarray(im))
+        palette = np.asarray(view.obj.palette)
+        assert palette.shape == (256, 3)
+        np.testing.assert_array_equal(palette.ravel()[: len(im.getpalette())], im.getpalette())
+    np.testing.assert_array_equal(np.asarray(tifffile_pixels(path)), np.asarray(view))
+    # The indices looked up are the RGB decode; a crop is the indices sliced.
+    rgb = ours(path, mode="RGB")
+    np.testing.assert_array_equal(palette[np.asarray(view)], rgb)
+    np.testing.assert_array_equal(ours(path, mode="P", crop=(3, 5, 40, 30)), np.asarray(view)[5:35, 3:43])
+    with pytest.raises(ValueError) as e:
+        mediaview.decode_image(files["rgb8_strips"], mode="P")
+    assert e.value.argument == "mode" and "palette" in str(e.value)

@@ -49,6 +49,7 @@ CropRect checked_crop(const Layout& l, const ImageRequest& request) {
 ImageMeta meta_of(const Layout& l, PixelMode mode, File& file, ByteSpan data) {
     ImageMeta meta;
     meta.exif = exif_block(file.get(), data);
+    if (mode == PixelMode::P) meta.palette.assign(l.palette.begin(), l.palette.end());
     meta.mode = mode;
     meta.icc = l.icc;
     meta.dpi_x = l.dpi_x;
@@ -127,6 +128,7 @@ public:
     }
 
     bool has_frames() const override { return true; }
+    bool decodes_palette() const override { return true; }
 
     FramesDecodeResult decode_frames(ByteSpan data, const ImageRequest& request,
                                      const FramesTargetProvider& provide_target,

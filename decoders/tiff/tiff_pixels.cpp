@@ -124,7 +124,7 @@ public:
     PageReader(File& file, const Layout& l, const CropRect& crop, PixelMode want, const PixelTarget& target,
                const ImageRequest& request, int page)
         : file_(file), l_(l), crop_(crop), target_(target), request_(request), page_(page),
-          map_(mapping_for(l.own, want)) {
+          indices_(want == PixelMode::P), map_(indices_ ? Mapping{} : mapping_for(l.own, want)) {
         TIFF* tif = file.get();
         scratch_size_ = l.tiled ? TIFFTileSize64(tif) : TIFFVStripSize64(tif, l.tile_height);
         row_bytes_ = l.tiled ? TIFFTileRowSize64(tif) : TIFFScanlineSize64(tif);
@@ -133,7 +133,7 @@ public:
         pixel_bytes_ = itemsize(l.dtype) * static_cast<std::size_t>(map_.channels);
         // The samples as stored are the pixels as wanted: rows are copied
         // whole, or whole strips decoded straight into the target.
-        copy_rows_ = !l.planar && !l.bilevel && l.palette.empty() && !l.min_is_white && !map_.luma &&
+        copy_rows_ = !l.planar && !l.bilevel && (l.palette.empty() || indices_) && !l.min_is_white && !map_.luma &&
                      map_.channels == l.samples && target.pixel_stride == static_cast<Index>(pixel_bytes_);
         for (int ch = 0; ch < map_.channels; ++ch) copy_rows_ = copy_rows_ && map_.from[ch] == ch;
         if (l.bilevel || !l.palette.empty()) expanded_.resize(static_cast<std::size_t>(l.strile_width()) * 3);
@@ -235,7 +235,7 @@ private:
             }
             from = expanded_.data();
             step = 1;
-        } else if (!l_.palette.empty()) {
+        } else if (!l_.palette.empty() && !indices_) {
             for (int x = 0; x < n; ++x) std::memcpy(&expanded_[x * 3], &l_.palette[src[first + x] * 3], 3);
             from = expanded_.data();
             step = 3;
@@ -253,6 +253,7 @@ private:
     PixelTarget target_;
     const ImageRequest& request_;
     int page_;
+    bool indices_;  // mode P: a palette page's indices as stored
     Mapping map_;
     std::uint64_t scratch_size_ = 0, row_bytes_ = 0;
     std::vector<std::uint8_t> scratch_, expanded_;
@@ -263,6 +264,13 @@ private:
 }  // namespace
 
 void check_mode(const Layout& layout, PixelMode want) {
+    if (want == PixelMode::P) {
+        if (layout.palette.empty())
+            throw ArgumentError("mode", "mode='P' gives a palette TIFF page's indices; this page is " +
+                                            std::string(pixel_mode_name(layout.own)) + " " +
+                                            photometric_name(layout.photometric) + ": pass another mode");
+        return;
+    }
     Mapping m = mapping_for(layout.own, want);
     if (m.luma && layout.dtype != DType::U8)
         throw std::invalid_argument("L from a colour TIFF is computed for uint8 samples only; this page holds " +
