@@ -161,6 +161,10 @@ public:
     // Whether it gives mode P (palette indices, with ImageMeta::palette);
     // the operations refuse mode P for the others, naming the option.
     virtual bool decodes_palette() const { return false; }
+    // What a decode gives (formats()' read_modes, read_dtypes): the modes
+    // it decodes to and the element types of its files; empty: not stated.
+    virtual std::vector<PixelMode> decode_modes() const { return {}; }
+    virtual std::vector<DType> decode_dtypes() const { return {}; }
     // Whether it honours request.raw_frames (frames="raw").
     virtual bool decodes_raw_frames() const { return false; }
     // Every frame, composited, into the target the provider returns (called

@@ -159,6 +159,15 @@ def test_out_buffer_and_formats_listing():
     assert np.array_equal(out, pillow_frames(path, "RGB")[3])
     listed = [f for f in mediaview.formats() if f["name"] == "gif"]
     assert listed and listed[0]["can_read"]
+    # formats() tells the truth: GIF writes nothing here, and every mode it
+    # lists as read decodes (and CMYK, unlisted, does not).
+    gif = listed[0]
+    assert not gif["can_write"] and gif["modes"] == [] and gif["dtypes"] == []
+    assert gif["read_dtypes"] == ["uint8"] and "P" in gif["read_modes"]
+    for mode in gif["read_modes"]:
+        assert mediaview.decode_image(path, mode=mode).obj.mode == mode
+    with pytest.raises(ValueError):
+        mediaview.decode_image(path, mode="CMYK")
 
 
 # ---- damage ---------------------------------------------------------------------

@@ -322,3 +322,11 @@ def test_mode_p_gives_a_palette_pages_indices(files):
     with pytest.raises(ValueError) as e:
         mediaview.decode_image(files["rgb8_strips"], mode="P")
     assert e.value.argument == "mode" and "palette" in str(e.value)
+
+
+def test_formats_lists_what_tiff_reads():
+    tiff = next(f for f in mediaview.formats() if f["name"] == "tiff")
+    assert set(tiff["read_dtypes"]) == {"uint8", "uint16", "uint32", "int16", "int32", "float16", "float32", "float64"}
+    assert {"RGB", "RGBA", "L", "LA", "CMYK", "P"} <= set(tiff["read_modes"])
+    if not tiff["can_write"]:
+        assert tiff["modes"] == [] and tiff["dtypes"] == []

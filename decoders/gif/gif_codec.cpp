@@ -261,6 +261,11 @@ public:
     bool has_frames() const override { return true; }
     bool decodes_palette() const override { return true; }
     bool decodes_raw_frames() const override { return true; }
+    std::vector<PixelMode> decode_modes() const override {
+        return {PixelMode::RGB, PixelMode::BGR, PixelMode::RGBA, PixelMode::BGRA, PixelMode::RGBX,
+                PixelMode::L,   PixelMode::LA,  PixelMode::P};
+    }
+    std::vector<DType> decode_dtypes() const override { return {DType::U8}; }
 
     FramesDecodeResult decode_frames(ByteSpan data, const ImageRequest& request,
                                      const FramesTargetProvider& provide_target,

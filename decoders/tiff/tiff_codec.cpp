@@ -129,6 +129,13 @@ public:
 
     bool has_frames() const override { return true; }
     bool decodes_palette() const override { return true; }
+    std::vector<PixelMode> decode_modes() const override {
+        return {PixelMode::RGB, PixelMode::BGR, PixelMode::RGBA, PixelMode::BGRA, PixelMode::RGBX,
+                PixelMode::L,   PixelMode::LA,  PixelMode::CMYK, PixelMode::P};
+    }
+    std::vector<DType> decode_dtypes() const override {
+        return {DType::U8, DType::U16, DType::U32, DType::I16, DType::I32, DType::F16, DType::F32, DType::F64};
+    }
 
     FramesDecodeResult decode_frames(ByteSpan data, const ImageRequest& request,
                                      const FramesTargetProvider& provide_target,
