@@ -386,3 +386,12 @@ def test_raw_frames_of_a_truncated_animation():
     whole, _ = mediaview.decode_frames(data, frames="raw", mode="P")
     assert 0 < len(view) < len(whole)
     np.testing.assert_array_equal(np.asarray(view), np.asarray(whole)[: len(view)])
+
+
+@pytest.mark.parametrize("name", ["chelsea_still.gif", "astronaut_disposal.gif"])
+def test_to_pil_of_mode_p_is_pillows_image(name):
+    path = SAMPLES / name
+    image = mediaview.to_pil(mediaview.decode_image(path, mode="P"))
+    with Image.open(path) as im:
+        assert image.mode == "P"
+        np.testing.assert_array_equal(np.asarray(image.convert("RGBA")), np.asarray(im.convert("RGBA")))
