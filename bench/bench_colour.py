@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
 """Colour conversion on decode (colorspace=), side by side in one run:
 
-1. converting a 12 MP Display P3 8-bit image to sRGB: mediaview's in-place
-   lcms2 pass against Pillow's ImageCms.applyTransform on the same pixels
-   (target >= 3x). mediaview converts only on decode, so its figure is
-   (decode + convert) - (decode alone) of the same JPEG, best of each;
-2. decode + convert of that 12 MP JPEG against the decode alone (target <= 1.3x);
+1. converting a 12 MP Display P3 8-bit image to sRGB: mediaview's
+   conversion (our matrix/TRC fast path, each band of rows as the JPEG
+   decoder writes it: on the other core when one is free, else inline while
+   the band is in cache) against Pillow's
+   ImageCms.applyTransform on the same pixels (target >= 3x). mediaview
+   converts only on decode, so its figure is (decode + convert) - (decode
+   alone) of the same JPEG, best of each;
+2. decode + convert of that 12 MP JPEG against the decode alone (target
+   <= 1.3x), beside Pillow's decode + applyTransform; per pixel, and the same
+   with the scalar kernel (MEDIAVIEW_COLOUR_KERNEL=scalar, in a child
+   process, as a CPU without SSE4.1 runs it). Wall-clock ratios count the
+   second core; the CPU-time ratios (every thread) do not, and say what the
+   conversion costs where no core is free (a batch, a loaded machine);
 3. decode_images of 200 500x375 P3 JPEGs at threads=1 and threads=2, with and
    without colorspace="srgb": the threads=2 speed-up should be unchanged.
 
@@ -52,6 +60,32 @@ def cpu_seconds(fn, repeat: int = 5) -> float:
     return best
 
 
+def scalar_kernel_figures(budget: float):
+    """(decode, decode+convert) best seconds with MEDIAVIEW_COLOUR_KERNEL=scalar,
+    timed in a child process (the kernel is chosen once per process)."""
+    import os
+    import subprocess
+    code = ("import sys, json; sys.path.insert(0, sys.argv[1]); import bench_colour as b; "
+            "print(json.dumps(b.child_figures(float(sys.argv[2]))))")
+    env = dict(os.environ, MEDIAVIEW_COLOUR_KERNEL="scalar")
+    done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).resolve().parent), str(budget)], env=env,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"  (scalar kernel child failed: {done.stderr.strip()[-200:]})")
+        return None
+    import json
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def child_figures(budget: float):
+    data = p3_jpeg(4000, 3000, icc.display_p3())
+    best = best_seconds_each({
+        "decode": lambda: mediaview.decode_image(data),
+        "decode+convert": lambda: mediaview.decode_image(data, colorspace="srgb"),
+    }, budget)
+    return best["decode"], best["decode+convert"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=1.5, help="seconds of timing per peer and figure")
@@ -67,29 +101,41 @@ def main() -> None:
                                         "RGB", "RGB", renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
                                         flags=ImageCms.Flags.BLACKPOINTCOMPENSATION)
 
+    def pillow_decode_convert():
+        with Image.open(io.BytesIO(data)) as im:
+            return ImageCms.applyTransform(im.convert("RGB"), transform)
+
     print(f"12 MP Display P3 JPEG ({len(data) >> 10} KiB), 8-bit, relative colorimetric + BPC, one image:")
     best = best_seconds_each({
         "decode": lambda: mediaview.decode_image(data),
         "decode+convert": lambda: mediaview.decode_image(data, colorspace="srgb"),
         "Pillow applyTransform": lambda: ImageCms.applyTransform(image, transform),
+        "Pillow decode+apply": pillow_decode_convert,
     }, options.budget)
     convert = best["decode+convert"] - best["decode"]
     for name, seconds in best.items():
-        print(f"  {name:24} {seconds * 1e3:8.1f} ms  {mp / seconds:7.1f} MP/s")
-    print(f"  {'mediaview convert':24} {convert * 1e3:8.1f} ms  {mp / convert:7.1f} MP/s"
+        print(f"  {name:24} {seconds * 1e3:8.1f} ms  {mp / seconds:7.1f} MP/s  {seconds / mp * 1e3:5.2f} ns/px")
+    print(f"  {'mediaview convert':24} {convert * 1e3:8.1f} ms  {mp / convert:7.1f} MP/s  {convert / mp * 1e3:5.2f} ns/px"
           "  ((decode+convert) - decode)")
+    print(f"  Pillow decode+apply / mediaview decode+convert: "
+          f"{best['Pillow decode+apply'] / best['decode+convert']:5.2f}x")
+    print(f"  the 1.3x target allows {0.3 * best['decode'] / mp * 1e3:5.2f} ns/px of conversion beside this decode")
     # CPU time too (every thread of the process): on a shared machine a long
     # call is more often preempted, which inflates wall-clock ratios.
-    cpu = {name: cpu_seconds(fn) for name, fn in {
+    cpu = {name: cpu_seconds(fn, 9) for name, fn in {
         "decode": lambda: mediaview.decode_image(data),
         "decode+convert": lambda: mediaview.decode_image(data, colorspace="srgb"),
         "Pillow applyTransform": lambda: ImageCms.applyTransform(image, transform),
     }.items()}
     cpu_convert = cpu["decode+convert"] - cpu["decode"]
-    print("  CPU time (process_time, best of 5): " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in cpu.items()) +
+    print("  CPU time (process_time, best of 9, every thread): " + ", ".join(f"{k} {v * 1e3:.1f} ms" for k, v in cpu.items()) +
           f", convert {cpu_convert * 1e3:.1f} ms")
     print(f"  CPU-time ratios: convert vs Pillow {cpu['Pillow applyTransform'] / cpu_convert:5.2f}x, "
           f"decode+convert / decode {cpu['decode+convert'] / cpu['decode']:5.2f}x")
+    scalar = scalar_kernel_figures(options.budget)
+    if scalar:
+        print(f"  scalar kernel (child process): decode {scalar[0] * 1e3:.1f} ms, decode+convert "
+              f"{scalar[1] * 1e3:.1f} ms, {scalar[1] / scalar[0]:5.2f}x, convert {(scalar[1] - scalar[0]) / mp * 1e3:5.2f} ns/px")
     ratio = best["Pillow applyTransform"] / convert
     slowdown = best["decode+convert"] / best["decode"]
     print("\nTargets:")

@@ -406,6 +406,10 @@ def seeds(folder: Path) -> Path:
         for path in sorted(source.glob("*.jpg")):
             for i, p in enumerate(prefixes):
                 (folder / f"{path.stem}-{i}").write_bytes(p + path.read_bytes()[:65536])
+    # The formats read through Pillow (samples/pillow): the adapter's open, load and copy.
+    for path in sorted((ROOT / "samples" / "pillow").glob("*")):
+        for i, p in enumerate(prefixes):
+            (folder / f"pillow-{path.name}-{i}").write_bytes(p + path.read_bytes()[:65536])
     # Audio: each call's selector (option byte 15) with a few option sets.
     for path in sorted(p for p in (ROOT / "samples").iterdir() if p.suffix in AUDIO_SUFFIXES[:-1] + [".w64", ".aiff",
                                                                                                       ".caf"]):

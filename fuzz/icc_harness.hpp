@@ -5,7 +5,8 @@
 // colour tags that replace the profile. Whatever the bytes: no crash, no
 // read or write outside the pixels, and a refused profile leaves the pixels
 // as they were; our 8-bit matrix/TRC fast path stays within 1 level of
-// lcms2 itself (std::abort otherwise).
+// lcms2 itself, and its scalar and SIMD kernels agree byte for byte
+// (std::abort otherwise).
 #pragma once
 
 #include <cstdint>
@@ -41,17 +42,17 @@ inline StridedArray pixels_for(PixelMode mode, DType dtype, std::uint8_t seed) {
 
 // lcms2's own 8-bit transform of `before` between the two profiles; our
 // result within 1 level of it (lcms2 rounds through 16 bits), or abort.
-inline void compare_with_lcms2(const std::string& from, const std::string& to, bool bpc, const std::string& before,
-                               const StridedArray& ours) {
+inline void compare_with_lcms2(const std::string& from, const std::string& to, Intent intent, bool bpc,
+                               const std::string& before, const StridedArray& ours) {
     cmsHPROFILE in = cmsOpenProfileFromMem(from.data(), static_cast<cmsUInt32Number>(from.size()));
     cmsHPROFILE out = cmsOpenProfileFromMem(to.data(), static_cast<cmsUInt32Number>(to.size()));
-    cmsHTRANSFORM t = in && out ? cmsCreateTransform(in, TYPE_RGB_8, out, TYPE_RGB_8, INTENT_RELATIVE_COLORIMETRIC,
+    cmsHTRANSFORM t = in && out ? cmsCreateTransform(in, TYPE_RGB_8, out, TYPE_RGB_8, static_cast<cmsUInt32Number>(intent) /* the enum has lcms2's order */,
                                                      bpc ? cmsFLAGS_BLACKPOINTCOMPENSATION : 0)
                                 : nullptr;
     // Only where our fast path runs: elsewhere the product is lcms2 itself,
     // and beyond lcms2's fixed-point range (colour_matrix.cpp) two lcms2
     // transforms with slightly different sRGB handles wrap differently.
-    bool fast = t && matrix_shaper_transform(in, out, TYPE_RGB_8, Intent::RelativeColorimetric) != nullptr;
+    bool fast = t && matrix_shaper_transform(in, out, TYPE_RGB_8, intent) != nullptr;
     if (fast) {
         std::string want(before.size(), '\0');
         cmsDoTransform(t, before.data(), want.data(), static_cast<cmsUInt32Number>(before.size() / 3));
@@ -91,15 +92,33 @@ inline void run_icc_input(const std::uint8_t* data, std::size_t size) {
 
     StridedArray pixels = pixels_for(mode, dtype, o[6]);
     std::string before(reinterpret_cast<const char*>(pixels.data()), pixels.nbytes());
+    const ImageMeta unconverted = meta;
     Diagnostics diagnostics;
     try {
         convert_colour(pixels, meta, request, strict, diagnostics);
+        // The scalar kernel of our fast path gives the same bytes as the one
+        // the CPU chose (SSE4.1 here); lcms2's own transforms are the same
+        // either way. So a machine without SSE4.1 runs tested code too.
+        if (meta.colour_converted) {
+            StridedArray scalar = pixels_for(mode, dtype, o[6]);
+            ImageMeta again = unconverted;
+            Diagnostics ignored;
+            force_colour_kernel(ColourKernel::Scalar);
+            try {
+                convert_colour(scalar, again, request, strict, ignored);
+            } catch (...) {
+                force_colour_kernel(std::nullopt);
+                throw;
+            }
+            force_colour_kernel(std::nullopt);
+            if (std::memcmp(scalar.data(), pixels.data(), pixels.nbytes()) != 0) std::abort();
+        }
         // Refused with a warning: the pixels are untouched.
         if (!meta.colour_converted && std::memcmp(before.data(), pixels.data(), before.size()) != 0) std::abort();
-        // Our matrix/TRC fast path (8-bit RGB, relative) against lcms2 itself.
+        // Our matrix/TRC fast path (8-bit RGB) against lcms2 itself, same intent.
         if (meta.colour_converted && mode == PixelMode::RGB && dtype == DType::U8 && o[1] % 4 == 0 &&
-            request.intent == Intent::RelativeColorimetric && request.target.size() < 16)
-            compare_with_lcms2(profile, meta.icc, request.black_point_compensation, before, pixels);
+            request.target.size() < 16)
+            compare_with_lcms2(profile, meta.icc, request.intent, request.black_point_compensation, before, pixels);
     } catch (const DecodeError&) {
         if (!strict) std::abort();  // only strict turns a refusal into an error
     } catch (const std::invalid_argument&) {

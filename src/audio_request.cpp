@@ -5,6 +5,12 @@
 #include <string>
 
 namespace mediaview {
+
+SampleLayout sample_layout_from_name(std::string_view name) {
+    if (name == "interleaved") return SampleLayout::Interleaved;
+    if (name == "planar") return SampleLayout::Planar;
+    throw std::invalid_argument("layout must be 'interleaved' or 'planar', not '" + std::string(name) + "'");
+}
 namespace {
 
 constexpr std::int64_t int_max = std::numeric_limits<int>::max();

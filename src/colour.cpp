@@ -4,7 +4,10 @@
 #include "worker_pool.hpp"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -532,6 +535,128 @@ void transform_in_place(const ColourTransform& t, std::uint8_t* origin, std::vec
 }
 
 }  // namespace
+
+std::shared_ptr<const ColourTransform> decoder_row_transform(const std::optional<ColourRequest>& request,
+                                                             ImageMeta& meta, PixelMode mode, DType dtype) {
+    if (!request || meta.colour_converted || mode == PixelMode::CMYK) return nullptr;
+    // Untagged (or sRGB) to sRGB changes no pixel: convert_colour tags it.
+    if (request->target == "srgb" && source_is_srgb(meta)) return nullptr;
+    std::shared_ptr<const ColourTransform> t;
+    std::string target;
+    try {
+        t = colour_transform(meta, mode, mode, dtype, *request);
+        if (!t->cheap()) return nullptr;
+        target = target_profile(*request, mode);
+    } catch (const ColourProfileError&) {
+        return nullptr;  // convert_colour reports it after the decode
+    } catch (const std::invalid_argument&) {
+        return nullptr;  // ... or raises it
+    }
+    meta.icc = std::move(target);
+    meta.colour = {};
+    meta.colour_converted = true;
+    return t;
+}
+
+namespace {
+
+// Bands decoded and not yet converted, for the helper (from the front) and,
+// once it has decoded everything, the decoder (from the back).
+struct BandHandoff {
+    std::mutex lock;
+    std::condition_variable moved;
+    bool helper = false;    // the helper has started: bands may be queued for it
+    bool finished = false;  // nothing more will be queued
+    std::deque<std::pair<std::size_t, std::size_t>> queue;
+    std::size_t queued_rows = 0;
+};
+
+// A helper this far behind (a loaded machine, where it waits for a core)
+// gets no more bands: the decoder converts them itself while they are in
+// cache, so a helper that is not running costs no more than none.
+constexpr std::size_t kBacklogRows = 64;
+
+}  // namespace
+
+void decode_converting(const ColourTransform& t, std::uint8_t* base, std::size_t width, std::ptrdiff_t row_stride,
+                       std::size_t rows, const std::function<void(const BandDone&)>& decode) {
+    auto convert = [&t, base, width, row_stride](std::size_t first, std::size_t count) {
+        for (std::size_t y = first; y < first + count; ++y) {
+            std::uint8_t* row = base + static_cast<std::ptrdiff_t>(y) * row_stride;
+            t.apply(row, row, width);
+        }
+    };
+    // Below a megapixel a second thread's hand-offs cost more than they save.
+    constexpr std::size_t kPipelinePixels = std::size_t{1} << 20;
+    const int cores = WorkerPool::usable_cores();
+    if (cores < 2 || width * rows < kPipelinePixels) {
+        decode(convert);
+        return;
+    }
+    BandHandoff h;
+    std::exception_ptr failed;
+    // Takes a queued band (the helper from the front, the decoder from the
+    // back), or false when none is queued. The caller holds h.lock.
+    auto take = [&h](bool front, std::pair<std::size_t, std::size_t>& band) {
+        if (h.queue.empty()) return false;
+        band = front ? h.queue.front() : h.queue.back();
+        front ? h.queue.pop_front() : h.queue.pop_back();
+        h.queued_rows -= band.second;
+        return true;
+    };
+    auto decoder = [&] {
+        try {
+            decode([&](std::size_t first, std::size_t count) {
+                bool mine;
+                {
+                    std::lock_guard<std::mutex> hold(h.lock);
+                    mine = !h.helper || h.queued_rows >= kBacklogRows;
+                    if (!mine) {
+                        h.queue.emplace_back(first, count);
+                        h.queued_rows += count;
+                    }
+                }
+                if (mine)
+                    convert(first, count);
+                else
+                    h.moved.notify_one();
+            });
+        } catch (...) {
+            failed = std::current_exception();
+        }
+        // Decoded (or failed): convert what the helper has not taken yet,
+        // beside it.
+        std::pair<std::size_t, std::size_t> band;
+        while (true) {
+            {
+                std::lock_guard<std::mutex> hold(h.lock);
+                if (failed || !take(false, band)) {
+                    h.queue.clear();
+                    h.finished = true;
+                    break;
+                }
+            }
+            convert(band.first, band.second);
+        }
+        h.moved.notify_one();
+    };
+    auto helper = [&] {
+        std::pair<std::size_t, std::size_t> band;
+        std::unique_lock<std::mutex> hold(h.lock);
+        h.helper = true;
+        while (true) {
+            h.moved.wait(hold, [&] { return !h.queue.empty() || h.finished; });
+            if (!take(true, band)) return;  // finished
+            hold.unlock();
+            convert(band.first, band.second);
+            hold.lock();
+        }
+    };
+    // The caller claims item 0 (the decoder) before any worker can: the
+    // helper only ever waits on a decoder that is running or has finished.
+    WorkerPool::shared(cores).run(2, [&](std::size_t item) { item == 0 ? decoder() : helper(); });
+    if (failed) std::rethrow_exception(failed);
+}
 
 void convert_colour(const StridedArray& pixels, ImageMeta& meta, const ColourRequest& request, bool strict,
                     Diagnostics& diagnostics) {

@@ -12,7 +12,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "image_codec.hpp"
@@ -40,6 +42,10 @@ public:
     // `rows` rows of `pixels`, each row `row_bytes` apart (in and out alike).
     virtual void apply_rows(const void* in, void* out, std::size_t pixels, std::size_t rows,
                             std::size_t row_bytes) const = 0;
+    // A few ns a pixel or less (our matrix/TRC fast path), cheap enough to
+    // run inside a decoder's row loop; lcms2's own transforms are not (30-60
+    // ns a pixel: those convert after the decode, on every core).
+    virtual bool cheap() const { return false; }
 };
 
 // The transform from the colour `source` describes (icc, else its tags,
@@ -65,6 +71,31 @@ bool is_cmyk_profile(const std::string& icc);
 // untouched, or DecodeError when `strict`.
 void convert_colour(const StridedArray& pixels, ImageMeta& meta, const ColourRequest& request, bool strict,
                     Diagnostics& diagnostics);
+
+// For a decoder that converts each band of rows right after it writes
+// them, while they are still in cache (the JPEG decoder): the transform
+// from `meta`'s colour to the request's target for `mode` pixels of
+// `dtype`, where it is cheap (our fast path); `meta` then describes the
+// converted pixels (target profile, colour_converted), so convert_colour
+// after the decode leaves them. Null, and `meta` unchanged, for everything
+// else: no request, nothing to convert, lcms2's own transforms (converted
+// after the decode, on every core), a refused profile (reported there).
+std::shared_ptr<const ColourTransform> decoder_row_transform(const std::optional<ColourRequest>& request,
+                                                             ImageMeta& meta, PixelMode mode, DType dtype);
+
+// Converting each band of rows as a decoder writes it (with a transform
+// from decoder_row_transform): `decode(band)` runs on this thread and calls
+// band(first_row, rows) after writing each band of the `rows` rows (`width`
+// adjacent pixels, `row_stride` bytes apart from `base`). For a large image,
+// a free worker of the pool converts the bands on another core while this
+// one decodes on; until one starts (in a batch the workers are busy with
+// other images), each band is converted right here, while it is in cache.
+// A helper that falls behind (waiting for a core) gets no more bands until
+// it catches up, and the decoder, done, converts what is left beside it.
+// An exception from `decode` is passed on once no band is being converted.
+using BandDone = std::function<void(std::size_t first_row, std::size_t rows)>;
+void decode_converting(const ColourTransform& t, std::uint8_t* base, std::size_t width, std::ptrdiff_t row_stride,
+                       std::size_t rows, const std::function<void(const BandDone&)>& decode);
 
 // A warning (or under strict, a DecodeError) for a colour conversion that
 // could not be made; codecs that convert themselves (JPEG's CMYK) report

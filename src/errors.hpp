@@ -9,8 +9,33 @@
 
 namespace mediaview {
 
+// The option an error message advises or blames ("pass allow_truncated=True
+// to get the partial image", "(strict=True)", "above max_pixels=N"), kept
+// beside the text so a front end words it its own way (the CLI names
+// --allow-truncated) without parsing the message: the message is
+// detail + lead + option=value + tail.
+struct Advice {
+    std::string lead, option, value, tail;
+    std::string api_words() const { return option.empty() ? "" : lead + option + "=" + value + tail; }
+};
+
+// "; pass allow_truncated=True <purpose>"
+inline Advice pass_allow_truncated(const std::string& purpose) {
+    return {"; pass ", "allow_truncated", "True", " " + purpose};
+}
+// " (strict=True)": a warning turned into an error.
+inline Advice because_strict() { return {" (", "strict", "True", ")"}; }
+// ", above max_pixels=N<tail>"
+inline Advice above_limit(const std::string& option, unsigned long long limit, const std::string& tail = "") {
+    return {", above ", option, std::to_string(limit), tail};
+}
+
 struct Error : std::runtime_error {
     using std::runtime_error::runtime_error;
+    Error(const std::string& what, Advice a)
+        : std::runtime_error(what + a.api_words()), detail(what), advice(std::move(a)) {}
+    std::string detail;  // the message without its advice (set with it)
+    Advice advice;
 };
 
 // The data is damaged or truncated beyond what the policy allows.

@@ -224,4 +224,17 @@ void finish_request(ImageRequest& request) {
     if (request.colour && request.colour->target.empty()) request.colour.reset();
 }
 
+CropRect checked_crop(const ImageRequest& request, int w, int h, int orientation) {
+    if (!request.crop) return {0, 0, w, h};
+    bool transposed = request.oriented && exif_orientation_transposes(orientation);
+    int shown_w = transposed ? h : w, shown_h = transposed ? w : h;
+    const CropRect& r = *request.crop;
+    if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x > shown_w - r.width || r.y > shown_h - r.height)
+        throw std::invalid_argument("crop (" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " +
+                                    std::to_string(r.width) + ", " + std::to_string(r.height) +
+                                    ") does not lie inside the " + std::to_string(shown_w) + "x" +
+                                    std::to_string(shown_h) + " output");
+    return request.oriented ? stored_rect(r, orientation, w, h) : r;
+}
+
 }  // namespace mediaview

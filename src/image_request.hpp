@@ -109,4 +109,10 @@ void set_image_option(ImageRequest& request, std::string_view name, const Option
 // filter, fill and reducing_gap mean nothing without size).
 void finish_request(ImageRequest& request);
 
+// The request's crop in the stored frame of a stored_width x stored_height
+// output (the whole of it without a crop). An oriented request gives the
+// crop in the displayed frame: it is checked against the displayed size,
+// then mapped. std::invalid_argument when it does not lie inside.
+CropRect checked_crop(const ImageRequest& request, int stored_width, int stored_height, int orientation);
+
 }  // namespace mediaview

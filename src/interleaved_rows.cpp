@@ -95,10 +95,6 @@ void clear_target_rows(const PixelTarget& target, int first, int rows, int width
 namespace mediaview {
 namespace {
 
-std::string rect_text(const CropRect& r) {
-    return "(" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " + std::to_string(r.width) + ", " +
-           std::to_string(r.height) + ")";
-}
 
 bool identity_scale(const ScaleRequest& s) {
     if (s.at_least_size()) return true;  // MinSize: the full size is the only size the decoder makes
@@ -112,7 +108,8 @@ WholeFramePlan plan_whole_frame(const char* format, int width, int height, int o
     if (request.max_pixels != 0 && pixels > request.max_pixels)
         throw LimitError(std::string(format) + " image is " + std::to_string(width) + "x" + std::to_string(height) +
                          (pixels != static_cast<std::uint64_t>(width) * height ? " (all frames: " : " (") +
-                         std::to_string(pixels) + " pixels), above max_pixels=" + std::to_string(request.max_pixels));
+                         std::to_string(pixels) + " pixels)",
+                         above_limit("max_pixels", request.max_pixels));
     if (!identity_scale(request.scale))
         throw std::invalid_argument("scale " + std::to_string(request.scale.num) + "/" +
                                     std::to_string(request.scale.den) + " is not supported: " + format +
@@ -129,17 +126,7 @@ WholeFramePlan plan_whole_frame(const char* format, int width, int height, int o
         plan.mode != PixelMode::RGBA)
         throw std::invalid_argument(std::string(format) + " decodes float32 as L, LA, RGB or RGBA, not mode " +
                                     std::string(pixel_mode_name(plan.mode)));
-    plan.crop = {0, 0, width, height};
-    if (request.crop) {
-        bool transposed = request.oriented && exif_orientation_transposes(orientation);
-        int shown_w = transposed ? height : width, shown_h = transposed ? width : height;
-        const CropRect& r = *request.crop;
-        if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x > shown_w - r.width ||
-            r.y > shown_h - r.height)
-            throw std::invalid_argument("crop " + rect_text(r) + " does not lie inside the " + std::to_string(shown_w) +
-                                        "x" + std::to_string(shown_h) + " output");
-        plan.crop = request.oriented ? stored_rect(r, orientation, width, height) : r;
-    }
+    plan.crop = checked_crop(request, width, height, orientation);
     return plan;
 }
 

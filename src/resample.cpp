@@ -236,6 +236,10 @@ std::int64_t SampleConverter::resample_into(const std::uint8_t* in, std::int64_t
     return static_cast<std::int64_t>(n);
 }
 
+std::int64_t SampleConverter::room_for(std::int64_t frames) const {
+    return resampler_ ? resampled_length(frames, in_rate_, out_rate_) + 4096 : frames;
+}
+
 std::int64_t SampleConverter::push(const std::uint8_t* in, std::int64_t frames, std::uint8_t* out,
                                    std::int64_t capacity) {
     if (frames <= 0) return 0;

@@ -87,6 +87,9 @@ public:
     bool converts() const { return resampler_ != nullptr || !mix_.identity(); }
     std::size_t in_frame_bytes() const;
     std::size_t out_frame_bytes() const;
+    // Room for what one push of `frames` input frames can write: their
+    // resampled length plus what libsoxr may still hold from before.
+    std::int64_t room_for(std::int64_t frames) const;
     // Converts `frames` input frames, writing at most `capacity` output
     // frames to `out`; returns how many it wrote. With resampling, output
     // beyond `capacity` waits inside libsoxr for a later call; without it,

@@ -115,4 +115,13 @@ int WorkerPool::usable_cores() {
     return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
+void run_items(int threads, std::size_t n, const std::function<void(std::size_t)>& task,
+               const InterruptPoll* interrupted) {
+    const int t = threads > 0 ? threads : WorkerPool::usable_cores();
+    if (interrupted && n > 1)
+        WorkerPool::shared(t + 1).run(n, task, *interrupted);
+    else
+        WorkerPool::shared(t).run(n, task);
+}
+
 }  // namespace mediaview

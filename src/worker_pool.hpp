@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <stdexcept>
@@ -28,6 +29,13 @@ using InterruptPoll = std::function<bool()>;
 // the others never ran; the batch's results are to be dropped.
 struct Interrupted : std::runtime_error {
     Interrupted() : std::runtime_error("interrupted") {}
+};
+
+// One failed item of a batch: its index and what it threw (the batch goes
+// on; the caller reports every failure at the end).
+struct BatchFailure {
+    std::size_t index;
+    std::exception_ptr error;
 };
 
 class WorkerPool {
@@ -78,5 +86,12 @@ private:
     bool stopping_ = false;
     std::vector<std::thread> threads_;
 };
+
+// Runs task(i) for every i on `threads` threads (0: every usable core). A
+// caller that polls for interruption only waits (so the batch has `threads`
+// workers) and the batch stops between items when the poll says so
+// (Interrupted); otherwise the caller works beside threads - 1 workers.
+void run_items(int threads, std::size_t n, const std::function<void(std::size_t)>& task,
+               const InterruptPoll* interrupted);
 
 }  // namespace mediaview

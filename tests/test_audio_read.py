@@ -169,7 +169,10 @@ def test_mp3_length_exactness():
 
 
 RANGES = [dict(start=1000), dict(start=1234, stop=5678), dict(start=300, frames=4000), dict(start=-5000),
-          dict(start=-7000, stop=-100), dict(stop=777), dict(start=10 ** 9), dict(start=5000, stop=100)]
+          dict(start=-7000, stop=-100), dict(stop=777)]
+# Ranges that select nothing: soundfile returns an empty array, which looks
+# like a read; mediaview refuses them (issue 26), see test_empty_ranges.py.
+EMPTY_RANGES = [dict(start=10 ** 9), dict(start=5000, stop=100)]
 
 
 @pytest.mark.parametrize("kw", RANGES, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
@@ -189,6 +192,14 @@ def test_ranges_seek_accurately(path, kw):
     assert part.shape == reference.shape
     if not is_lossy(path):
         np.testing.assert_array_equal(part, reference)
+
+
+@pytest.mark.parametrize("kw", EMPTY_RANGES, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+def test_empty_ranges_are_refused_where_soundfile_returns_nothing(kw):
+    path = SAMPLES / "clip_pcm16.wav"
+    assert len(sf.read(path, **kw)[0]) == 0
+    with pytest.raises(ValueError, match="selects no frames"):
+        mv.read_audio(path, **kw)
 
 
 def test_vorbis_seek_into_the_last_page_is_exact():

@@ -208,7 +208,7 @@ def make_batch(root, names=("chelsea_420.jpg", "coffee_422.jpg", "astronaut_444.
         shutil.copy(SAMPLES / name, root / name)
     shutil.copy(SAMPLES / "coffee_restart.jpg", root / "sub" / "restart.jpg")
     shutil.copy(SAMPLES / "chelsea_cmyk.jpg", root / "sub" / "deeper" / "cmyk.jpeg")
-    (root / "notes.txt").write_text("not media: skipped")
+    (root / "notes.txt").write_text("not media: reported, never passed over in silence")
     (root / "broken.jpg").write_bytes((SAMPLES / "coffee_422.jpg").read_bytes()[:4000])
     return names
 
@@ -218,8 +218,10 @@ def test_batch_directory_with_a_corrupt_file(tmp_path):
     result = run("convert", tmp_path / "in", "-o", tmp_path / "out", "--to", "png")
     assert result.returncode == 1
     assert "broken.jpg" in result.stderr and "truncated" in result.stderr
-    assert result.stderr.count("mediaview:") == 1  # only the bad file is reported
-    assert result.stdout.startswith(f"{len(names)} of {len(names) + 1} converted, 1 failed")
+    # The bad file and the text file, each on one line, the text file by what it is.
+    assert result.stderr.count("mediaview:") == 2
+    assert "notes.txt: UnsupportedFormatError: a text file" in result.stderr
+    assert result.stdout.startswith(f"{len(names)} of {len(names) + 2} converted, 2 failed")
     produced = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert produced == sorted(n.replace(".jpg", ".png") for n in names)  # no subfolders without -r
     for name in names:
@@ -290,7 +292,7 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(tmp_path):
     make_batch(tmp_path / "in")
     rc, out, terminal = run_on_pty("convert", tmp_path / "in", "-o", tmp_path / "a", "--to", "bmp")
     assert rc == 1 and "/6 [" in terminal and "file/s]" in terminal, terminal  # tqdm's bar
-    assert "broken.jpg" in terminal and "5 of 6 converted" in out
+    assert "broken.jpg" in terminal and "5 of 7 converted" in out  # and notes.txt failed
     rc, out, terminal = run_on_pty("convert", tmp_path / "in", "-o", tmp_path / "b", "--to", "bmp", "--quiet")
     assert rc == 1 and "file/s" not in terminal and out == ""
     assert "broken.jpg" in terminal  # failures are always reported
@@ -528,7 +530,11 @@ def test_a_conversion_reads_each_audio_header_once(tmp_path, monkeypatch):
         calls.append(src)
         return real(src, **kwargs)
 
+    from mediaview import conversion
+
+    # Every name it is called by: the package's, and the conversion module's own import.
     monkeypatch.setattr(mediaview, "audio_info", counting)
+    monkeypatch.setattr(conversion, "audio_info", counting)
     sources = [SAMPLES / "music_stereo.flac", SAMPLES / "speech_mono.wav"]
     assert cli.main(["convert", *map(str, sources), "-o", str(tmp_path), "--to", "wav", "-q"]) == 0
     assert sorted(map(str, calls)) == sorted(map(str, sources))  # planning reads it; converting does not again

@@ -140,6 +140,22 @@ def test_a_failing_file_raises_batch_error_naming_it(tmp_path, client):
     assert info.value.result.shape == (2, 64, 96, 3) and not info.value.result[1].any()
 
 
+def test_failures_in_several_blocks_say_so_and_skip_failed_logs_them_all(tmp_path, caplog):
+    paths = write_same_size(tmp_path, "jpg", 6)
+    for i in (1, 4):  # blocks 1 and 3 of three with a failure each
+        data = paths[i].read_bytes()
+        paths[i].write_bytes(data[: len(data) // 2])
+    with pytest.raises(mediaview.BatchError, match=r"^block [13] of 3 \(images [0-9]-[0-9]\): 1 of 2 images failed"
+                                                   r".*other blocks may hold failures too: skip_failed=True") as info:
+        mvdask.read_images(paths, chunk=2).compute(scheduler="threads")
+    assert [i for i, _, _ in info.value.failures] in ([1], [4])
+    with caplog.at_level(logging.WARNING, logger="mediaview.dask"):
+        got = mvdask.read_images(paths, chunk=2, skip_failed=True).compute(scheduler="threads")
+    logged = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(logged) == 2 and str(paths[1]) in logged[0] + logged[1] and str(paths[4]) in logged[0] + logged[1]
+    assert not got[1].any() and not got[4].any()
+
+
 def test_skip_failed_zero_fills_and_logs_the_path(tmp_path, caplog):
     paths = write_same_size(tmp_path, "png", 4)
     paths[1].write_bytes(b"not an image at all")

@@ -64,11 +64,15 @@ def test_register_is_idempotent_and_can_append():
 
 
 def test_what_we_cannot_read_falls_through_to_other_plugins(tmp_path):
-    bmp = tmp_path / "x.bmp"  # no codec of ours reads BMP (GIF is ours now)
-    iio.imwrite(bmp, np.zeros((4, 5, 3), np.uint8), plugin="pillow")
-    assert iio.imread(bmp, index=0).shape == (4, 5, 3)  # Pillow's
+    bmp = tmp_path / "x.bmp"  # no codec of ours reads BMP: it is read through Pillow
+    iio.imwrite(bmp, np.arange(60, dtype=np.uint8).reshape(4, 5, 3), plugin="pillow")
+    assert iio.imread(bmp, index=0).shape == (4, 5, 3)  # imageio's Pillow plugin
+    assert ".bmp" not in mvio.read_extensions()  # not claimed first: imageio's Pillow plugin reads it directly
+    assert np.array_equal(iio.imread(bmp, plugin="mediaview"), iio.imread(bmp, plugin="pillow"))
+    unknown = tmp_path / "x.bmp"
+    unknown.write_bytes(b"not an image at all, in any format" * 4)
     with pytest.raises(IOError, match="mediaview"):
-        iio.imread(bmp, plugin="mediaview")
+        iio.imread(unknown, plugin="mediaview")
 
 
 # ---- reading ---------------------------------------------------------------------------

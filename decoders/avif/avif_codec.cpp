@@ -101,6 +101,10 @@ std::uint64_t declared_end(ByteSpan data) {
             return data.size;  // "to the end of the file"
         }
         if (size < 8) return 0;
+        // A box that runs past the bytes we have ends the walk: its end is
+        // the file's claimed end (held below 2^64: a hostile size must not
+        // wrap `at` back into the data).
+        if (size > data.size - at) return size > UINT64_MAX - at ? UINT64_MAX : at + size;
         at += size;
     }
     return at;
@@ -238,8 +242,8 @@ bool decode_frame(avifDecoder* d, int index, bool next, const ImageRequest& requ
     if (r == AVIF_RESULT_OK) return true;
     if (r == AVIF_RESULT_TRUNCATED_DATA && request.allow_truncated) return false;
     if (r == AVIF_RESULT_TRUNCATED_DATA)
-        throw DecodeError("AVIF data is truncated (frame " + std::to_string(index) +
-                          "); pass allow_truncated=True to keep what was decoded");
+        throw DecodeError("AVIF data is truncated (frame " + std::to_string(index) + ")",
+                          pass_allow_truncated("to keep what was decoded"));
     throw_result(r, "frame " + std::to_string(index));
 }
 

@@ -72,7 +72,8 @@ void Demux::lost_packet(std::int64_t frames) {
     const double at = layout_.samplerate > 0 ? static_cast<double>(position_) / layout_.samplerate : 0.0;
     if (source_.policy.strict)
         throw DecodeError("damaged " + upper_codec_name() + " data near " + std::to_string(at) +
-                          " s: a packet the decoder refuses (strict=True)");
+                          " s: a packet the decoder refuses",
+                          because_strict());
     frames = std::max<std::int64_t>(frames, 0);
     // Silence needs the layout; damage before the first good frame just
     // loses its packets (nothing of the timeline is known yet).

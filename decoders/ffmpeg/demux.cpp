@@ -26,13 +26,13 @@ constexpr const char* allowed_decoders =
 constexpr int avio_buffer_size = 1 << 16;
 
 int read_input(void* opaque, std::uint8_t* buf, int size) {
-    int n = static_cast<Input*>(opaque)->read(buf, size);
+    std::int64_t n = size > 0 ? static_cast<EncodedInput*>(opaque)->read(buf, static_cast<std::size_t>(size)) : 0;
     if (n < 0) return AVERROR(EIO);
-    return n == 0 ? AVERROR_EOF : n;
+    return n == 0 ? AVERROR_EOF : static_cast<int>(n);
 }
 
 std::int64_t seek_input(void* opaque, std::int64_t offset, int whence) {
-    auto* input = static_cast<Input*>(opaque);
+    auto* input = static_cast<EncodedInput*>(opaque);
     if (whence & AVSEEK_SIZE) return input->size();
     std::int64_t to = input->seek(offset, whence & ~AVSEEK_FORCE);
     return to < 0 ? AVERROR(EINVAL) : to;
@@ -55,61 +55,9 @@ const char* media_type_name(AVMediaType type) {
 
 }  // namespace
 
-// ---- Input ---------------------------------------------------------------------
-
-Input::Input(const AudioSource& source) {
-    if (!source.path.empty()) {
-        file_ = std::make_unique<RegularFile>(source.path);
-        size_ = static_cast<std::int64_t>(file_->size());
-        if (size_ == 0) throw UnsupportedFormatError("'" + source.path + "' is empty: no audio data");
-    } else {
-        data_ = source.bytes.data;
-        size_ = static_cast<std::int64_t>(source.bytes.size);
-        if (size_ == 0) throw UnsupportedFormatError("empty input: no audio data");
-    }
-}
-
-int Input::read(std::uint8_t* dst, int n) {
-    if (pos_ >= size_ || n <= 0) return 0;
-    std::int64_t want = std::min<std::int64_t>(n, size_ - pos_);
-    if (!file_) {
-        std::memcpy(dst, data_ + pos_, static_cast<std::size_t>(want));
-        pos_ += want;
-        return static_cast<int>(want);
-    }
-    for (;;) {
-        ssize_t got = ::pread(file_->fd(), dst, static_cast<std::size_t>(want), static_cast<off_t>(pos_));
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) return -1;
-        if (got == 0) size_ = pos_;  // the file shrank under us: it ends here
-        pos_ += got;
-        return static_cast<int>(got);
-    }
-}
-
-std::int64_t Input::seek(std::int64_t offset, int whence) {
-    std::int64_t base = whence == SEEK_CUR ? pos_ : whence == SEEK_END ? size_ : 0;
-    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) return -1;
-    std::int64_t to = base + offset;
-    if (to < 0) return -1;
-    pos_ = to;  // past the end is allowed; reads there return nothing
-    return pos_;
-}
-
-std::vector<std::uint8_t> Input::head(std::size_t n) const {
-    std::vector<std::uint8_t> out(static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(n), size_)));
-    if (!file_) {
-        std::memcpy(out.data(), data_, out.size());
-    } else {
-        ssize_t got = ::pread(file_->fd(), out.data(), out.size(), 0);
-        out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-    }
-    return out;
-}
-
 // ---- opening ---------------------------------------------------------------------
 
-Demux::Demux(const AudioSource& source) : source_(source), input_(source) {
+Demux::Demux(const AudioSource& source) : source_(source), input_(source.path, source.bytes) {
     head_ = input_.head(64);
     const char* demuxer = demuxer_for(head_.data(), head_.size());
     if (!demuxer) throw UnsupportedFormatError("not a container the FFmpeg codec reads (MP4/M4A/MOV, ADTS AAC, "

@@ -12,26 +12,10 @@
 
 #include "libav.hpp"
 #include "src/audio_codec.hpp"
-#include "src/file_bytes.hpp"
+#include "src/encoded_input.hpp"
 
 namespace mediaview::ffmpeg {
 
-// The encoded bytes: a regular file read with pread (a file that shrinks
-// while we read simply ends), or memory the caller keeps alive.
-class Input {
-public:
-    explicit Input(const AudioSource& source);
-    int read(std::uint8_t* dst, int n);  // bytes read, 0 at the end, -1 on an OS error
-    std::int64_t seek(std::int64_t offset, int whence);  // the new position, or -1
-    std::int64_t size() const { return size_; }
-    std::vector<std::uint8_t> head(std::size_t n) const;
-
-private:
-    std::unique_ptr<RegularFile> file_;
-    const std::uint8_t* data_ = nullptr;
-    std::int64_t size_ = 0;
-    std::int64_t pos_ = 0;
-};
 
 // What every decoded frame must keep.
 struct Layout {
@@ -103,7 +87,7 @@ private:
     std::vector<std::uint8_t> head_;
     // Declared in destruction order: the decoder and demuxer go before the
     // AVIOContext they read through, and that before the Input it reads.
-    Input input_;
+    EncodedInput input_;
     AvioPtr avio_;
     FormatPtr format_;
     CodecContextPtr decoder_;

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "src/encoded_input.hpp"
 #include "src/file_bytes.hpp"
 
 namespace mediaview::flac {
@@ -35,74 +36,6 @@ std::uint8_t crc8(const std::uint8_t* p, std::size_t n) {
     return crc;
 }
 
-// ---- where the bytes come from ----------------------------------------------------
-
-// The encoded stream: a regular file read with pread (never mapped: a file
-// truncated while we read it must end the stream, not raise SIGBUS), or
-// bytes the caller keeps alive.
-class Input {
-public:
-    explicit Input(const AudioSource& source) {
-        if (!source.path.empty()) {
-            file_ = std::make_unique<RegularFile>(source.path);
-            size_ = file_->size();
-            if (size_ == 0) throw UnsupportedFormatError("'" + source.path + "' is empty: no audio data");
-        } else {
-            data_ = source.bytes.data;
-            size_ = source.bytes.size;
-            if (size_ == 0) throw UnsupportedFormatError("empty input: no audio data");
-        }
-    }
-
-    // Up to n bytes at the cursor; 0 at the end; -1 on an OS error.
-    std::int64_t read(std::uint8_t* dst, std::size_t n) {
-        if (pos_ >= size_) return 0;
-        n = std::min<std::size_t>(n, size_ - pos_);
-        if (!file_) {
-            std::memcpy(dst, data_ + pos_, n);
-            pos_ += n;
-            return static_cast<std::int64_t>(n);
-        }
-        for (;;) {
-            ssize_t got = ::pread(file_->fd(), dst, n, static_cast<off_t>(pos_));
-            if (got < 0 && errno == EINTR) continue;
-            if (got < 0) return -1;
-            if (got == 0) size_ = pos_;  // the file shrank under us: it ends here
-            pos_ += static_cast<std::size_t>(got);
-            return got;
-        }
-    }
-
-    bool seek(std::uint64_t to) {
-        if (to > size_) return false;
-        pos_ = static_cast<std::size_t>(to);
-        return true;
-    }
-    std::uint64_t tell() const { return pos_; }
-    std::uint64_t size() const { return size_; }
-    bool eof() const { return pos_ >= size_; }
-
-    std::vector<std::uint8_t> head(std::size_t n) const { return bytes_at(0, n); }
-
-    // Up to n bytes at `offset` (fewer at the end), leaving the cursor alone.
-    std::vector<std::uint8_t> bytes_at(std::uint64_t offset, std::size_t n) const {
-        if (offset >= size_) return {};
-        std::vector<std::uint8_t> out(std::min<std::uint64_t>(n, size_ - offset));
-        if (!file_) {
-            std::memcpy(out.data(), data_ + offset, out.size());
-        } else {
-            ssize_t got = ::pread(file_->fd(), out.data(), out.size(), static_cast<off_t>(offset));
-            out.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
-        }
-        return out;
-    }
-
-private:
-    std::unique_ptr<RegularFile> file_;
-    const std::uint8_t* data_ = nullptr;
-    std::size_t size_ = 0;
-    std::size_t pos_ = 0;
-};
 
 struct DeleteDecoder {
     void operator()(FLAC__StreamDecoder* d) const { FLAC__stream_decoder_delete(d); }
@@ -221,7 +154,7 @@ std::string range_text(std::int64_t a, std::int64_t b) {
 
 class Handle final : public AudioHandle {
 public:
-    explicit Handle(const AudioSource& source) : input_(source), policy_(source.policy) {
+    explicit Handle(const AudioSource& source) : input_(source.path, source.bytes), policy_(source.policy) {
         std::vector<std::uint8_t> head = input_.head(64);
         ogg_ = is_ogg_flac(head.data(), head.size());
         if (!ogg_ && !(head.size() >= 4 && std::memcmp(head.data(), "fLaC", 4) == 0) &&
@@ -385,8 +318,10 @@ private:
         return got == 0 ? FLAC__STREAM_DECODER_READ_STATUS_END_OF_STREAM : FLAC__STREAM_DECODER_READ_STATUS_CONTINUE;
     }
     static FLAC__StreamDecoderSeekStatus on_seek(const FLAC__StreamDecoder*, FLAC__uint64 to, void* self) {
-        return static_cast<Handle*>(self)->input_.seek(to) ? FLAC__STREAM_DECODER_SEEK_STATUS_OK
-                                                           : FLAC__STREAM_DECODER_SEEK_STATUS_ERROR;
+        EncodedInput& input = static_cast<Handle*>(self)->input_;
+        return to <= static_cast<FLAC__uint64>(input.size()) && input.seek(static_cast<std::int64_t>(to), SEEK_SET) >= 0
+                   ? FLAC__STREAM_DECODER_SEEK_STATUS_OK
+                   : FLAC__STREAM_DECODER_SEEK_STATUS_ERROR;
     }
     static FLAC__StreamDecoderTellStatus on_tell(const FLAC__StreamDecoder*, FLAC__uint64* at, void* self) {
         *at = static_cast<Handle*>(self)->input_.tell();
@@ -453,7 +388,7 @@ private:
         if (!decoder_) throw std::bad_alloc();
         FLAC__stream_decoder_set_md5_checking(decoder_.get(), policy_.verify);
         FLAC__stream_decoder_set_metadata_respond(decoder_.get(), FLAC__METADATA_TYPE_VORBIS_COMMENT);
-        input_.seek(0);
+        input_.seek(0, SEEK_SET);
         auto init = ogg_ ? FLAC__stream_decoder_init_ogg_stream : FLAC__stream_decoder_init_stream;
         FLAC__StreamDecoderInitStatus status = init(decoder_.get(), on_read, on_seek, on_tell, on_length, on_eof,
                                                     on_write, on_metadata, on_error, this);
@@ -646,7 +581,7 @@ private:
         }
         // Back to where decoding was, as if nothing had happened.
         FLAC__stream_decoder_flush(decoder_.get());
-        input_.seek(resume);
+        input_.seek(resume, SEEK_SET);
         return false;
     }
 
@@ -747,7 +682,8 @@ private:
                                  std::to_string(total_) + " frames its STREAMINFO promises (" +
                                  (no_frames_ ? no_frames_reason : "truncated or damaged") + ")"
                            : std::string("no audio frame follows the FLAC metadata (") + no_frames_reason + ")";
-            if (!policy_.allow_truncated) throw DecodeError(message + "; allow_truncated=True returns the frames before the damage");
+            if (!policy_.allow_truncated)
+                throw DecodeError(message, pass_allow_truncated("to get the frames before the damage"));
             warn(total_ > 0 ? message : message + ": returning the " + std::to_string(decoded_end_) + " frames decoded");
         }
         if (policy_.verify && !finished_) check_md5();
@@ -770,7 +706,7 @@ private:
         } else {
             if (!FLAC__stream_decoder_reset(decoder_.get()))
                 throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": libFLAC cannot rewind");
-            input_.seek(0);
+            input_.seek(0, SEEK_SET);
             eof_ = false;
             end_reported_ = false;
             decoded_end_ = 0;
@@ -794,7 +730,7 @@ private:
     }
 
     void warn(const std::string& message) {
-        if (policy_.strict) throw DecodeError(message + " (strict)");
+        if (policy_.strict) throw DecodeError(message, because_strict());
         if (warned_.insert(message).second) warnings_.push_back(message);
     }
 
@@ -819,7 +755,7 @@ private:
                 text = "no audio lost at frame " + std::to_string(l.from);
             }
             text += " (" + l.reason + ")";
-            if (policy_.strict) throw DecodeError("FLAC stream damaged: " + text + " (strict)");
+            if (policy_.strict) throw DecodeError("FLAC stream damaged: " + text, because_strict());
             if (warned_.insert(text).second) stretches_.push_back(text);
         }
     }
@@ -881,7 +817,7 @@ private:
         std::string reason;
     };
 
-    Input input_;
+    EncodedInput input_;
     AudioReadPolicy policy_;
     DecoderPtr decoder_;
     bool ogg_ = false;

@@ -68,8 +68,8 @@ std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_s
 
 void check_limits(std::uint64_t pixels, std::uint64_t max_pixels, const std::string& what) {
     if (max_pixels != 0 && pixels > max_pixels)
-        throw LimitError("GIF " + what + " = " + std::to_string(pixels) + " pixels, above max_pixels=" +
-                         std::to_string(max_pixels));
+        throw LimitError("GIF " + what + " = " + std::to_string(pixels) + " pixels",
+                         above_limit("max_pixels", max_pixels));
 }
 
 PixelMode own_mode(bool grey, int transparency) {
@@ -233,9 +233,9 @@ public:
                 }
         } catch (const Truncated&) {
             if (compositor.frames_done() < request.frame || !request.allow_truncated || request.strict)
-                throw DecodeError(truncated_text(compositor.frames_done()) +
-                                  (request.allow_truncated ? std::string()
-                                                           : "; pass allow_truncated=True to get the partial frame"));
+                throw request.allow_truncated ? DecodeError(truncated_text(compositor.frames_done()))
+                                              : DecodeError(truncated_text(compositor.frames_done()),
+                                                            pass_allow_truncated("to get the partial frame"));
             partial_rows = compositor.rows_done();
         }
         if (ended) {
@@ -273,9 +273,9 @@ public:
         Walk w = walk(data);
         if (w.truncated) {
             if (!request.allow_truncated || request.strict || w.frames == 0)
-                throw DecodeError(truncated_text(w.frames) +
-                                  (w.frames && !request.allow_truncated ? "; pass allow_truncated=True to get them"
-                                                                        : ""));
+                throw w.frames && !request.allow_truncated
+                          ? DecodeError(truncated_text(w.frames), pass_allow_truncated("to get them"))
+                          : DecodeError(truncated_text(w.frames));
             diagnostics.warn(truncated_text(w.frames));
         }
         report_missing_trailer(w, request, diagnostics);

@@ -105,8 +105,9 @@ void on_emit_message(j_common_ptr cinfo, int level) {
         case JWRN_HIT_MARKER:
             // probe (no diagnostics) has no allow_truncated to point to.
             if (!state.strict && state.truncated)
-                throw DecodeError("JPEG data is truncated (" + message + ")" +
-                                  (state.diagnostics ? "; pass allow_truncated=True to get the partial image" : ""));
+                throw state.diagnostics ? DecodeError("JPEG data is truncated (" + message + ")",
+                                                      pass_allow_truncated("to get the partial image"))
+                                        : DecodeError("JPEG data is truncated (" + message + ")");
             break;
         default:
             break;
@@ -311,7 +312,8 @@ void check_limits(const jpeg_decompress_struct& c, std::uint64_t max_pixels) {
     std::uint64_t pixels = static_cast<std::uint64_t>(c.image_width) * c.image_height;
     if (max_pixels != 0 && pixels > max_pixels)
         throw LimitError("JPEG is " + std::to_string(c.image_width) + "x" + std::to_string(c.image_height) + " = " +
-                         std::to_string(pixels) + " pixels, above max_pixels=" + std::to_string(max_pixels));
+                         std::to_string(pixels) + " pixels",
+                         above_limit("max_pixels", max_pixels));
 }
 
 unsigned scaled(unsigned size, unsigned eighths) { return (size * eighths + 7) / 8; }
@@ -338,25 +340,7 @@ unsigned scale_in_eighths(const jpeg_decompress_struct& c, ScaleRequest s, bool 
     return static_cast<unsigned>(num * 8 / den);
 }
 
-std::string describe(const CropRect& r) {
-    return "(" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " + std::to_string(r.width) + ", " +
-           std::to_string(r.height) + ")";
-}
 
-// The crop in the stored frame. An oriented request gives it in the
-// displayed frame: it is checked against the displayed size, then mapped.
-CropRect checked_crop(const jpeg_decompress_struct& c, const ImageRequest& request, int orientation) {
-    int w = static_cast<int>(c.output_width), h = static_cast<int>(c.output_height);
-    if (!request.crop) return {0, 0, w, h};
-    bool transposed = request.oriented && exif_orientation_transposes(orientation);
-    int shown_w = transposed ? h : w, shown_h = transposed ? w : h;
-    const CropRect& r = *request.crop;
-    if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x > shown_w - r.width ||
-        r.y > shown_h - r.height)
-        throw std::invalid_argument("crop " + describe(r) + " does not lie inside the " + std::to_string(shown_w) +
-                                    "x" + std::to_string(shown_h) + " output");
-    return request.oriented ? stored_rect(r, orientation, w, h) : r;
-}
 
 // ---- reading rows -----------------------------------------------------------
 
@@ -368,21 +352,33 @@ void invert(std::uint8_t* row, std::size_t row_bytes) {
 }
 
 // Decodes `rows` scanlines straight into the target rows (pixels adjacent).
-void read_into_target(Decompressor& d, const PixelTarget& target, int rows, bool inverted) {
+// `colour` (when the request converts colour and our fast path applies)
+// converts each band of rows as libjpeg writes it (src/colour.hpp
+// decode_converting): on another core for a large image when one is free,
+// else right after the band is written, while it is in cache.
+void read_into_target(Decompressor& d, const PixelTarget& target, int rows, bool inverted,
+                      const ColourTransform* colour) {
     std::vector<JSAMPROW> pointers(static_cast<std::size_t>(rows));
     for (int r = 0; r < rows; ++r) pointers[r] = target.data + r * target.row_stride;
     jpeg_decompress_struct& c = d.cinfo();
     JDIMENSION first = c.output_scanline;
     JSAMPROW* rows_ptr = pointers.data();
     std::size_t row_bytes = static_cast<std::size_t>(c.output_width) * c.output_components;
-    guarded(d.state(), [&c, first, rows_ptr, rows, inverted, row_bytes] {
-        JDIMENSION end = first + static_cast<JDIMENSION>(rows);
-        while (c.output_scanline < end) {
-            JSAMPROW* band = rows_ptr + (c.output_scanline - first);
-            JDIMENSION got = jpeg_read_scanlines(&c, band, end - c.output_scanline);
-            for (JDIMENSION i = 0; inverted && i < got; ++i) invert(band[i], row_bytes);
-        }
-    });
+    auto read = [&d, &c, first, rows_ptr, rows, inverted, row_bytes](const BandDone* band) {
+        guarded(d.state(), [&c, first, rows_ptr, rows, inverted, row_bytes, band] {
+            JDIMENSION end = first + static_cast<JDIMENSION>(rows);
+            while (c.output_scanline < end) {
+                JDIMENSION at = c.output_scanline;
+                JSAMPROW* rows_at = rows_ptr + (at - first);
+                JDIMENSION got = jpeg_read_scanlines(&c, rows_at, end - at);
+                for (JDIMENSION i = 0; inverted && i < got; ++i) invert(rows_at[i], row_bytes);
+                if (band && got > 0) (*band)(at - first, got);
+            }
+        });
+    };
+    if (!colour) return read(nullptr);
+    decode_converting(*colour, target.data, c.output_width, static_cast<std::ptrdiff_t>(target.row_stride),
+                      static_cast<std::size_t>(rows), [&read](const BandDone& band) { read(&band); });
 }
 
 // Copies `width` pixels of `channels` bytes from a decoded scanline into a
@@ -405,8 +401,9 @@ void scatter_row(std::uint8_t* to, Index pixel_stride, const std::uint8_t* from,
 // copies the wanted columns into the target while the band is in cache.
 // A CMYK/YCCK file decoded to another mode goes this way too, each row
 // converted by `cmyk` instead of copied.
+// `colour` converts the wanted columns in the band, before the copy.
 void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int width, unsigned left,
-                       bool inverted, CmykRows* cmyk) {
+                       bool inverted, CmykRows* cmyk, const ColourTransform* colour) {
     jpeg_decompress_struct& c = d.cinfo();
     int channels = c.output_components;
     std::size_t window_bytes = static_cast<std::size_t>(c.output_width) * channels;
@@ -417,7 +414,8 @@ void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int
     JSAMPROW* band_rows = pointers.data();
     JDIMENSION first = c.output_scanline;
     std::size_t skip_bytes = static_cast<std::size_t>(left) * channels;
-    guarded(d.state(), [&c, &target, first, rows, width, channels, band, band_rows, skip_bytes, inverted, cmyk] {
+    guarded(d.state(), [&c, &target, first, rows, width, channels, band, band_rows, skip_bytes, inverted, cmyk,
+                         colour] {
         JDIMENSION end = first + static_cast<JDIMENSION>(rows);
         while (c.output_scanline < end) {
             JDIMENSION at = c.output_scanline;
@@ -427,6 +425,7 @@ void read_through_band(Decompressor& d, const PixelTarget& target, int rows, int
                 std::uint8_t* row = target.data + static_cast<Index>(at - first + i) * target.row_stride;
                 std::uint8_t* from = band_rows[i] + skip_bytes;
                 if (!cmyk) {
+                    if (colour) colour->apply(from, from, static_cast<std::size_t>(width));
                     scatter_row(row, target.pixel_stride, from, width, channels, inverted);
                     continue;
                 }
@@ -591,7 +590,7 @@ public:
         c.scale_num = scale_in_eighths(c, request.scale, transposed);
         c.scale_denom = 8;
         guarded(state, [&c] { jpeg_calc_output_dimensions(&c); });
-        CropRect crop = checked_crop(c, request, orientation);
+        CropRect crop = checked_crop(request, static_cast<int>(c.output_width), static_cast<int>(c.output_height), orientation);
 
         ImageDecodeResult result;
         result.orientation = orientation;
@@ -604,6 +603,10 @@ public:
         if (target.pixel_stride == 0) target.pixel_stride = channels;
         std::optional<CmykRows> cmyk;
         if (cmyk_rows) cmyk.emplace(mode, request, result.meta, diagnostics);
+        // Colour converted band by band as decoded, where that is cheap
+        // (src/colour.hpp); otherwise after the decode, by the operation.
+        std::shared_ptr<const ColourTransform> colour =
+            cmyk_rows ? nullptr : decoder_row_transform(request.colour, result.meta, mode, DType::U8);
 
         guarded(state, [&c] { jpeg_start_decompress(&c); });
         unsigned left = restrict_columns(d, crop);
@@ -612,9 +615,10 @@ public:
         bool direct = !cmyk_rows && left == 0 && c.output_width == static_cast<JDIMENSION>(crop.width) &&
                       target.pixel_stride == c.out_color_components;
         if (direct)
-            read_into_target(d, target, crop.height, inverted);
+            read_into_target(d, target, crop.height, inverted, colour.get());
         else
-            read_through_band(d, target, crop.height, crop.width, left, inverted, cmyk ? &*cmyk : nullptr);
+            read_through_band(d, target, crop.height, crop.width, left, inverted, cmyk ? &*cmyk : nullptr,
+                              colour.get());
         finish(d);
         return result;
     }

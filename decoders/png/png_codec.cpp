@@ -168,23 +168,7 @@ bool has_alpha(PixelMode m) { return m == PixelMode::LA || m == PixelMode::RGBA 
 
 // ---- requests ----------------------------------------------------------------
 
-std::string describe(const CropRect& r) {
-    return "(" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " + std::to_string(r.width) + ", " +
-           std::to_string(r.height) + ")";
-}
 
-// The crop in the stored frame; an oriented request gives it in the displayed
-// frame (checked against the displayed size, then mapped), as for JPEG.
-CropRect checked_crop(int w, int h, const ImageRequest& request, int orientation) {
-    if (!request.crop) return {0, 0, w, h};
-    bool transposed = request.oriented && exif_orientation_transposes(orientation);
-    int shown_w = transposed ? h : w, shown_h = transposed ? w : h;
-    const CropRect& r = *request.crop;
-    if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x > shown_w - r.width || r.y > shown_h - r.height)
-        throw std::invalid_argument("crop " + describe(r) + " does not lie inside the " + std::to_string(shown_w) +
-                                    "x" + std::to_string(shown_h) + " image");
-    return request.oriented ? stored_rect(r, orientation, w, h) : r;
-}
 
 void check_scale(const ScaleRequest& s) {
     bool identity = !s.at_least_size() && s.num > 0 && s.num == s.den;
@@ -373,8 +357,8 @@ public:
         std::uint64_t pixels = static_cast<std::uint64_t>(ihdr.width) * ihdr.height;
         if (request.max_pixels != 0 && pixels > request.max_pixels)
             throw LimitError("PNG is " + std::to_string(ihdr.width) + "x" + std::to_string(ihdr.height) + " = " +
-                             std::to_string(pixels) + " pixels, above max_pixels=" +
-                             std::to_string(request.max_pixels));
+                             std::to_string(pixels) + " pixels",
+                             above_limit("max_pixels", request.max_pixels));
         Header h = read_header(ctx, false);
 
         Plan p;
@@ -389,7 +373,7 @@ public:
         p.width = ihdr.width;
         p.height = ihdr.height;
         p.raw_bytes = p.format.raw_row_bytes(ihdr.width);
-        p.crop = checked_crop(static_cast<int>(ihdr.width), static_cast<int>(ihdr.height), request, h.orientation);
+        p.crop = checked_crop(request, static_cast<int>(ihdr.width), static_cast<int>(ihdr.height), h.orientation);
 
         ImageDecodeResult result;
         result.orientation = h.orientation;
@@ -439,8 +423,8 @@ public:
             bool truncated = is_truncation(e) || (scan.cut && (e == SPNG_EZLIB || e == SPNG_EIDAT_STREAM));
             if (!truncated || request.strict) throw_error(e);
             if (!request.allow_truncated)
-                throw DecodeError("PNG data is truncated (" + message_of(e) +
-                                  "); pass allow_truncated=True to get the partial image");
+                throw DecodeError("PNG data is truncated (" + message_of(e) + ")",
+                                  pass_allow_truncated("to get the partial image"));
             zero_rows(target, result.shape, written);
             diagnostics.warn("PNG data is truncated (" + message_of(e) + "); the missing pixels are 0");
         }

@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <type_traits>
 
-#include "quiet_stderr.hpp"
+#include "src/stderr_filter.hpp"
 #include "src/file_bytes.hpp"
 
 namespace mediaview::sndfile {
@@ -162,6 +162,14 @@ bool is_container(const std::uint8_t* head, std::size_t size) {
     return false;
 }
 
+// libmpg123's complaints (src/stderr_filter.hpp): "[src/libmpg123/...]
+// error: ...", and notes and warnings it prints without a location
+// ("Warning: Xing stream size off...").
+bool mpg123_noise(const std::string& line) {
+    return line.find("libmpg123") != std::string::npos || line.rfind("Note: ", 0) == 0 ||
+           line.rfind("Warning: ", 0) == 0 || line.rfind("Error: ", 0) == 0;
+}
+
 // Whether the first bytes are one of those containers, so that opening
 // cannot reach libmpg123's probing.
 bool clearly_not_mpeg(const std::vector<std::uint8_t>& head) { return is_container(head.data(), head.size()); }
@@ -171,7 +179,7 @@ public:
     explicit Handle(const AudioSource& source) : source_(source) {
         SF_INFO sfinfo = requested_info(source.hints);
         {
-            QuietMpg123 quiet(!clearly_not_mpeg(head_of(source, 16)));
+            StderrFilter quiet(!clearly_not_mpeg(head_of(source, 16)), mpg123_noise);
             open(source, sfinfo);
         }
         mpeg_ = (sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
@@ -209,7 +217,7 @@ public:
     }
 
     std::int64_t read(DType dtype, void* dst, std::int64_t frames) override {
-        QuietMpg123 quiet(mpeg_);
+        StderrFilter quiet(mpeg_, mpg123_noise);
         sf_count_t n = 0;
         switch (dtype) {
             case DType::I16: n = sf_readf_short(file_.get(), static_cast<short*>(dst), frames); break;

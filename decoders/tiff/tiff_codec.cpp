@@ -146,8 +146,8 @@ public:
         std::uint64_t pixels = static_cast<std::uint64_t>(first.width) * first.height * static_cast<std::uint64_t>(pages);
         if (request.max_pixels && pixels > request.max_pixels)
             throw LimitError("TIFF " + std::to_string(pages) + " page(s) of " + size_text(first.width, first.height) +
-                             " = " + std::to_string(pixels) + " pixels, above max_pixels=" +
-                             std::to_string(request.max_pixels));
+                             " = " + std::to_string(pixels) + " pixels",
+                             above_limit("max_pixels", request.max_pixels));
         PixelMode mode = mode_of(request, first);
         CropRect crop = checked_crop(first, request);
         FramesDecodeResult result;

@@ -134,7 +134,8 @@ Layout read_layout(File& file, std::uint64_t max_pixels) {
     std::uint64_t pixels = static_cast<std::uint64_t>(l.width) * l.height;
     if (max_pixels && pixels > max_pixels)
         throw LimitError("TIFF page is " + std::to_string(l.width) + "x" + std::to_string(l.height) + " = " +
-                         std::to_string(pixels) + " pixels, above max_pixels=" + std::to_string(max_pixels));
+                         std::to_string(pixels) + " pixels",
+                         above_limit("max_pixels", max_pixels));
     l.samples = field16(tif, TIFFTAG_SAMPLESPERPIXEL);
     l.bits = field16(tif, TIFFTAG_BITSPERSAMPLE);
     l.sample_format = field16(tif, TIFFTAG_SAMPLEFORMAT);

@@ -184,7 +184,8 @@ private:
             if (!request_.allow_truncated || request_.strict)
                 throw DecodeError("TIFF data is truncated: " + std::string(kind) + " " + std::to_string(index) +
                                   " of page " + std::to_string(page_) +
-                                  " lies past the end; pass allow_truncated=True to get the rest zero-filled");
+                                  " lies past the end",
+                                  pass_allow_truncated("to get the rest zero-filled"));
             ++lost;
             zero_rows(shifted(), ya - crop_.y, yb - crop_.y, xa - crop_.x, xb - crop_.x, pixel_bytes_);
             return;

@@ -68,8 +68,8 @@ struct Header {
     switch (status) {
         case VP8_STATUS_OUT_OF_MEMORY: throw std::bad_alloc();
         case VP8_STATUS_NOT_ENOUGH_DATA:
-            throw DecodeError(std::string("WebP data is truncated (") + what +
-                              "); pass allow_truncated=True to get the partial image");
+            throw DecodeError(std::string("WebP data is truncated (") + what + ")",
+                              pass_allow_truncated("to get the partial image"));
         case VP8_STATUS_UNSUPPORTED_FEATURE:
             throw UnsupportedFormatError(std::string("WebP uses a feature libwebp does not support (") + what + ")");
         case VP8_STATUS_INVALID_PARAM: throw std::invalid_argument(std::string("WebP: invalid decoding options (") + what + ")");
@@ -121,8 +121,8 @@ Header read_header(ByteSpan data) {
 
 void check_limits(std::uint64_t pixels, std::uint64_t max_pixels, const std::string& what) {
     if (max_pixels != 0 && pixels > max_pixels)
-        throw LimitError("WebP " + what + " = " + std::to_string(pixels) + " pixels, above max_pixels=" +
-                         std::to_string(max_pixels));
+        throw LimitError("WebP " + what + " = " + std::to_string(pixels) + " pixels",
+                         above_limit("max_pixels", max_pixels));
 }
 
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
@@ -239,24 +239,7 @@ Size scaled_size(int w, int h, ScaleRequest s, bool transposed) {
             static_cast<int>(std::max(1LL, ceil_div(h * num, den)))};
 }
 
-std::string describe(const CropRect& r) {
-    return "(" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " + std::to_string(r.width) + ", " +
-           std::to_string(r.height) + ")";
-}
 
-// The crop in the stored frame, checked against the output size in the
-// frame the request gives it in (as the JPEG decoder does).
-CropRect checked_crop(Size out, const ImageRequest& request, int orientation) {
-    int w = out.width, h = out.height;
-    if (!request.crop) return {0, 0, w, h};
-    bool transposed = request.oriented && exif_orientation_transposes(orientation);
-    int shown_w = transposed ? h : w, shown_h = transposed ? w : h;
-    const CropRect& r = *request.crop;
-    if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x > shown_w - r.width || r.y > shown_h - r.height)
-        throw std::invalid_argument("crop " + describe(r) + " does not lie inside the " + size_text(shown_w, shown_h) +
-                                    " output");
-    return request.oriented ? stored_rect(r, orientation, w, h) : r;
-}
 
 bool is_identity(const ScaleRequest& s) { return !s.at_least_size() && s.num == s.den; }
 
@@ -312,7 +295,7 @@ ImageDecodeResult decode_still(ByteSpan data, const Header& h, const ImageReques
     bool transposed = request.oriented && exif_orientation_transposes(h.orientation);
     Size out = scaled_size(h.width, h.height, request.scale, transposed);
     bool scaled = out.width != h.width || out.height != h.height;
-    CropRect crop = checked_crop(out, request, h.orientation);
+    CropRect crop = checked_crop(request, out.width, out.height, h.orientation);
     const int channels = channels_of(mode);
 
     ImageDecodeResult result;
@@ -430,7 +413,7 @@ AnimationPlan plan_animation(const Header& h, const ImageRequest& request) {
         if (out.width != h.width || out.height != h.height)
             throw std::invalid_argument("WebP animations are decoded at full size: scale is not supported for them");
     }
-    return {mode_of(request, h), checked_crop({h.width, h.height}, request, h.orientation)};
+    return {mode_of(request, h), checked_crop(request, h.width, h.height, h.orientation)};
 }
 
 const std::uint8_t* canvas_at(const std::uint8_t* canvas, const Header& h, const CropRect& crop, Layout l) {

@@ -14,6 +14,7 @@
 #include "exporter.hpp"
 #include "records.hpp"
 #include "src/operations/read_audio.hpp"
+#include "src/operations/stream_audio.hpp"
 #include "src/operations/write_audio.hpp"
 
 namespace py = pybind11;

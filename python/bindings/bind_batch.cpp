@@ -11,12 +11,14 @@
 #include "bindings.hpp"
 #include "decoders/table.hpp"
 #include "error_translation.hpp"
+#include "pillow_codec.hpp"
 #include "exporter.hpp"
 #include "audio_input.hpp"
 #include "interrupt.hpp"
 #include "requests.hpp"
 #include "source.hpp"
 #include "src/operations/decode_batch.hpp"
+#include "src/operations/read_audios.hpp"
 #include "src/worker_pool.hpp"
 
 namespace py = pybind11;
@@ -79,7 +81,7 @@ py::object decode_images(const py::list& srcs, const ImageRequest& request, int 
     SignalPoll signals;
     try {
         py::gil_scoped_release nogil;
-        batch = mediaview::decode_images(codecs(), held.sources, request, stack, out_buffer ? &*out_buffer : nullptr,
+        batch = mediaview::decode_images(image_codecs(), held.sources, request, stack, out_buffer ? &*out_buffer : nullptr,
                                          threads, signals.poll());
     } catch (const Interrupted&) {
         signals.raise();
@@ -110,7 +112,7 @@ py::list plan_images(const py::list& srcs, const ImageRequest& request, int thre
     SignalPoll signals;
     try {
         py::gil_scoped_release nogil;
-        planned = mediaview::plan_images(codecs(), held.sources, request, threads, signals.poll());
+        planned = mediaview::plan_images(image_codecs(), held.sources, request, threads, signals.poll());
     } catch (const Interrupted&) {
         signals.raise();
     }

@@ -8,6 +8,7 @@
 #include "decoders/table.hpp"
 #include "error_translation.hpp"
 #include "exporter.hpp"
+#include "pillow_codec.hpp"
 #include "requests.hpp"
 #include "records.hpp"
 #include "source.hpp"
@@ -29,7 +30,7 @@ py::object decode_image(py::handle src, const ImageRequest& request, py::handle 
     DecodedImage image;
     {
         py::gil_scoped_release nogil;
-        image = mediaview::decode_image(codecs(), source.span(), request, out_buffer ? &*out_buffer : nullptr,
+        image = mediaview::decode_image(image_codecs(), source.span(), request, out_buffer ? &*out_buffer : nullptr,
                                         diagnostics);
     }
     emit_warnings(diagnostics);
@@ -43,7 +44,7 @@ py::tuple decode_frames(py::handle src, const ImageRequest& request) {
     DecodedFrames frames;
     {
         py::gil_scoped_release nogil;
-        frames = mediaview::decode_frames(codecs(), source.span(), request, diagnostics);
+        frames = mediaview::decode_frames(image_codecs(), source.span(), request, diagnostics);
     }
     emit_warnings(diagnostics);
     return py::make_tuple(image_view(std::move(frames.frames), frames.meta), py::cast(frames.durations_ms));
@@ -52,7 +53,7 @@ py::tuple decode_frames(py::handle src, const ImageRequest& request) {
 ImageInfo probe(py::handle src) {
     EncodedSource source(src);
     py::gil_scoped_release nogil;
-    return probe_image(codecs(), source.span());
+    return probe_image(image_codecs(), source.span());
 }
 
 // Python keyword values as the codec's declared option kinds; a value of

@@ -4,6 +4,7 @@
 
 #include "bindings.hpp"
 #include "decoders/table.hpp"
+#include "pillow_codec.hpp"
 
 namespace py = pybind11;
 
@@ -66,6 +67,7 @@ py::dict image_format(const ImageCodec& c) {
     py::list scales;
     for (auto [num, den] : c.scales()) scales.append(py::make_tuple(num, den));
     f["scales"] = scales;
+    f["via"] = py::none();  // our own codec; "Pillow" for the formats read through it
     return f;
 }
 
@@ -96,7 +98,7 @@ void bind_registry(py::module_& m) {
         "decoders",
         [] {
             py::list out;
-            for (const Codec* d : codecs().all()) {
+            for (const Codec* d : image_codecs().all()) {
                 py::dict entry;
                 entry["name"] = std::string(d->name());
                 entry["kind"] = kind_name(d->kind());
@@ -121,16 +123,19 @@ void bind_registry(py::module_& m) {
                 for (const AudioFormat& af : audio->write_formats()) out.append(audio_format(*audio, af, true));
                 for (const AudioFormat& af : audio->read_only_formats()) out.append(audio_format(*audio, af, false));
             }
+            append_pillow_formats(out);
             return out;
         },
         "One dict per format the codecs read or write: name, kind, codec, extensions, can_read, can_write, "
-        "lossy, and what it takes or stores (image: options, modes, dtypes (what it writes), read_modes, read_dtypes (what it decodes to, where the codec states it), scales; audio: subtypes, "
+        "lossy, and what it takes or stores (image: options, modes, dtypes (what it writes), read_modes, "
+        "read_dtypes (what it decodes to, where the codec states it), scales, and via: \"Pillow\" for the "
+        "formats read through Pillow, one copy more, else None; audio: subtypes, "
         "lossy_subtypes, default_subtype, samplerates, max_channels, and requires: the library a format needs "
         "installed, loaded at run time, or None, with available: whether it is).");
     m.def("sniff", [](py::bytes head) -> py::object {
         std::string bytes = head;
         ByteSpan span{reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};
-        for (const Codec* c : codecs().all())
+        for (const Codec* c : image_codecs().all())
             if (c->sniff(span)) return py::make_tuple(std::string(c->name()), kind_name(c->kind()));
         return py::none();
     }, py::arg("head"), "(codec name, kind) of the first codec that recognises these first bytes, else None.");

@@ -36,6 +36,27 @@ void raise_argument_error(PyObject* type, const char* message, const std::string
     PyErr_SetObject(type, error.ptr());
 }
 
+// One of our errors; one that advises an option carries it apart from the
+// text: `.detail` (the message without the advice) and `.advice` (a dict:
+// lead, option, value, tail), so the CLI words it with its flags. Others
+// have both as None.
+void raise_error(PyObject* type, const Error& e) {
+    py::object error = py::reinterpret_borrow<py::object>(type)(e.what());
+    if (e.advice.option.empty()) {
+        error.attr("detail") = py::none();
+        error.attr("advice") = py::none();
+    } else {
+        error.attr("detail") = py::str(e.detail);
+        py::dict advice;
+        advice["lead"] = e.advice.lead;
+        advice["option"] = e.advice.option;
+        advice["value"] = e.advice.value;
+        advice["tail"] = e.advice.tail;
+        error.attr("advice") = advice;
+    }
+    PyErr_SetObject(type, error.ptr());
+}
+
 }  // namespace
 
 void register_errors(py::module_& m) {
@@ -64,13 +85,13 @@ void register_errors(py::module_& m) {
         } catch (const ArgumentError& e) {
             raise_argument_error(PyExc_ValueError, e.what(), e.argument);
         } catch (const DecodeError& e) {
-            PyErr_SetString(decode_error_type, e.what());
+            raise_error(decode_error_type, e);
         } catch (const UnsupportedFormatError& e) {
-            PyErr_SetString(unsupported_type, e.what());
+            raise_error(unsupported_type, e);
         } catch (const LimitError& e) {
-            PyErr_SetString(limit_error_type, e.what());
+            raise_error(limit_error_type, e);
         } catch (const Error& e) {
-            PyErr_SetString(error_type, e.what());
+            raise_error(error_type, e);
         }
     });
 }

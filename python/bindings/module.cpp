@@ -5,6 +5,7 @@
 #include "bindings.hpp"
 #include "error_translation.hpp"
 #include "exporter.hpp"
+#include "pillow_codec.hpp"
 #include "requests.hpp"
 
 namespace py = pybind11;
@@ -20,4 +21,5 @@ PYBIND11_MODULE(_core, m) {
     mediaview::python::bind_image(m);
     mediaview::python::bind_audio(m);
     mediaview::python::bind_batch(m);
+    mediaview::python::bind_pillow(m);
 }

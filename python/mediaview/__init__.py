@@ -20,10 +20,16 @@ from ._core import (
 from ._audio import (AUDIO_DTYPES, AUDIO_TAGS, RESAMPLE_QUALITIES, AudioFileWriter, AudioInfo, RawFormat, audio_info,
                      plan_audio_conversion, read_audio, stream_audio, write_audio)
 from ._batch import decode_images, read_audios
+from ._animation import write_frames
 from ._encode import encode_image, encode_jpeg, write_image
 from ._image import MODES, MinSize, decode_frames, decode_image, probe
 from ._limits import DEFAULT, MAX_AUDIO_SAMPLES, MAX_IMAGE_PIXELS
 from ._pil import to_pil
+from . import _core, _pil_read
+
+# The images no codec of ours reads (BMP, TGA, ...) are read through Pillow,
+# as the last codec of the table the image readers use.
+_core.use_pillow(_pil_read)
 
 __version__ = "0.1.0"
 
@@ -63,4 +69,5 @@ __all__ = [
     "probe",
     "to_pil",
     "write_image",
+    "write_frames",
 ]

@@ -14,6 +14,7 @@ from . import _args as args
 from . import _core
 from ._atomic import atomic_output
 from ._limits import DEFAULT
+from ._pil import save_checked
 from ._view import described_value
 
 
@@ -21,7 +22,8 @@ def image_writers() -> Dict[str, dict]:
     """The formats our codecs write, by extension and by codec name."""
     writers = {}
     for f in _core.formats():
-        if f["kind"] == "image" and f["can_write"]:
+        # Formats read through Pillow are written through Pillow too (below).
+        if f["kind"] == "image" and f["can_write"] and not f.get("via"):
             for key in [f["name"], *f["extensions"]]:
                 writers.setdefault(key, f)
     return writers
@@ -167,13 +169,17 @@ def _keeps_16_bits(encoded: bytes) -> bool:
         return False
 
 
+# What write_image passes to Pillow itself; a format that stores none of it ignores it.
+_METADATA_OPTIONS = {"icc_profile", "exif", "dpi"}
+
+
 def _pillow_bytes(data, fmt: str, mode: Optional[str], options: dict) -> bytes:
     image = _pil_image(data, mode)
     refusal = None
     for candidate in _pillow_candidates(data, image, mode):
         out = io.BytesIO()
         try:
-            candidate.save(out, fmt, **options)
+            save_checked(candidate, out, fmt, options, _METADATA_OPTIONS)
             if candidate.mode.startswith("I;16") and not _keeps_16_bits(out.getvalue()):
                 continue
             return out.getvalue()
@@ -201,7 +207,8 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     layout the format cannot store (CMYK or BGR in PNG) is converted by
     Pillow to the nearest one it stores (RGB); any
     other format Pillow writes (TIFF, BMP, ...) goes through Pillow, fed the
-    view with :func:`to_pil`, every option going to Pillow's ``save``; a CMYK
+    view with :func:`to_pil`, every option going to Pillow's ``save`` (one
+    that Pillow's writer does not read is a TypeError, not ignored); a CMYK
     image is converted to RGB for a format Pillow cannot store it in.
     ``mode`` names the channel layout (by default what the view says).
     16-bit pixels go to a format that stores 8 bits (JPEG, WebP, and

@@ -15,6 +15,9 @@ class _Default:
     def __repr__(self) -> str:
         return "DEFAULT"
 
+    def __reduce__(self) -> str:
+        return "DEFAULT"  # unpickled as this module's one DEFAULT (a Dask worker compares it by identity)
+
 
 #: The default of every limit argument: use the package's setting
 #: (:data:`MAX_IMAGE_PIXELS`, :data:`MAX_AUDIO_SAMPLES`). ``None`` instead

@@ -82,3 +82,90 @@ def _grey16_to_pil(view: memoryview, mode: str | None):
     if view.c_contiguous:
         return Image.frombuffer(pil_mode, size, view, "raw", pil_mode, 0, 1)
     return Image.frombytes(pil_mode, size, view.tobytes())
+
+
+class _ReadKeys(dict):
+    """A dict that remembers which keys were looked at. Pillow's writers
+    read their options from ``im.encoderinfo``; an option none of them read
+    was not used, and is refused rather than dropped in silence."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read: set = set()
+        self.listed = False
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self.read.add(key)
+        return super().__contains__(key)
+
+    def pop(self, key, *default):
+        self.read.add(key)
+        return super().pop(key, *default)
+
+    def setdefault(self, key, default=None):
+        self.read.add(key)
+        return super().setdefault(key, default)
+
+    def _all(self):  # a writer that walks every option uses them all, as far as we can tell
+        self.listed = True
+
+    def keys(self):
+        self._all()
+        return super().keys()
+
+    def items(self):
+        self._all()
+        return super().items()
+
+    def __iter__(self):
+        self._all()
+        return super().__iter__()
+
+    def copy(self):
+        self._all()
+        return super().copy()
+
+
+def save_checked(image, out, fmt: str, options: dict, ours: set) -> None:
+    """``image.save(out, fmt, **options)``, refusing with a TypeError any
+    option of ``options`` that Pillow's writer for ``fmt`` did not read
+    (``ours``: the keys we add ourselves, icc_profile, exif, dpi, which a
+    writer may ignore where the format stores no such thing)."""
+    seen = []
+    cls = type(image)
+
+    class Tracked(cls):  # encoderinfo is assigned by Image.save: wrap what it assigns
+        @property
+        def encoderinfo(self):
+            try:
+                return self.__dict__["encoderinfo"]
+            except KeyError:
+                raise AttributeError("encoderinfo") from None
+
+        @encoderinfo.setter
+        def encoderinfo(self, value):
+            if not isinstance(value, _ReadKeys):  # a fresh dict of options, not one handed back
+                value = _ReadKeys(value)
+                seen.append(value)
+            self.__dict__["encoderinfo"] = value
+
+    image.__dict__.pop("encoderinfo", None)  # a previous save's options are not this one's
+    image.__class__ = Tracked
+    try:
+        image.save(out, fmt, **options)
+    finally:
+        image.__class__ = cls
+    if any(d.listed for d in seen):
+        return
+    read = set().union(*(d.read for d in seen)) if seen else set()
+    unused = sorted(set(options) - read - ours - {"save_all", "append_images"})
+    if unused:
+        raise TypeError(f"{fmt} (written by Pillow) takes no option {', '.join(map(repr, unused))}")

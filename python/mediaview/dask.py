@@ -89,7 +89,8 @@ def read_images(paths_or_glob: Union[PathLike, Iterable[PathLike]], *, chunk: in
     shape, dtype = _common_plan(paths, plan_images(paths, threads=threads, stacked_by="read_images", **options))
     blocks = [
         da.from_delayed(
-            dask.delayed(_decode_block, pure=True)(paths[i:i + chunk], i, shape, dtype, threads, skip_failed, options,
+            dask.delayed(_decode_block, pure=True)(paths[i:i + chunk], (i, len(paths), chunk), shape, dtype, threads,
+                                                   skip_failed, options,
                                                    dask_key_name=_key("mediaview-images", paths, i, chunk, options)),
             shape=(len(paths[i:i + chunk]),) + shape,
             dtype=dtype,
@@ -129,7 +130,7 @@ def read_audio_files(paths: Union[PathLike, Iterable[PathLike]], *, chunk: int =
     if pad_to is not None:
         return _padded_audio(paths, chunk, _positive(pad_to, "pad_to", zero=True), threads, options)
     return db.from_delayed([
-        dask.delayed(_read_clips, pure=True)(paths[i:i + chunk], i, threads, options,
+        dask.delayed(_read_clips, pure=True)(paths[i:i + chunk], (i, len(paths), chunk), threads, options,
                                              dask_key_name=_key("mediaview-clips", paths, i, chunk, options))
         for i in range(0, len(paths), chunk)
     ])
@@ -137,18 +138,20 @@ def read_audio_files(paths: Union[PathLike, Iterable[PathLike]], *, chunk: int =
 
 # ---- the tasks ------------------------------------------------------------------
 
-def _decode_block(paths: List[str], offset: int, shape: Tuple[int, ...], dtype: str, threads, skip_failed: bool,
-                  options: dict) -> "np.ndarray":
+def _decode_block(paths: List[str], where: Tuple[int, int, int], shape: Tuple[int, ...], dtype: str, threads,
+                  skip_failed: bool, options: dict) -> "np.ndarray":
     """One block: a decode_images call, returned as the numpy array over its
     buffer. A failure is re-raised as a BatchError that pickles (indices
-    into the whole array, the result a numpy array)."""
+    into the whole array, the result a numpy array). ``where``: (the
+    block's first index, the number of files, files per block)."""
+    offset = where[0]
     try:
         block = np.asarray(decode_images(paths, threads=threads, **options))
     except BatchError as e:
         failures = [(offset + index, paths[index], error) for index, _, error in e.failures]
         block = np.zeros((len(paths),) + shape, dtype) if e.result is None else np.asarray(e.result)
         if not skip_failed:
-            raise _batch_error(failures, len(paths), block) from None
+            raise _in_block(_batch_error(failures, len(paths), block), where, "images") from None
         for index, path, error in failures:
             log.warning("%s: skipped (image %d): %s: %s", path, index, type(error).__name__, error)
     if block.shape[1:] != shape or block.dtype != dtype:  # a file changed after its header was read
@@ -157,28 +160,31 @@ def _decode_block(paths: List[str], offset: int, shape: Tuple[int, ...], dtype: 
     return block
 
 
-def _read_clips(paths: List[str], offset: int, threads, options: dict) -> List[Tuple["np.ndarray", int]]:
+def _read_clips(paths: List[str], where: Tuple[int, int, int], threads,
+                options: dict) -> List[Tuple["np.ndarray", int]]:
     """One partition of read_audio_files: a read_audios call, as numpy arrays."""
     try:
         results = read_audios(paths, threads=threads, **options)
     except BatchError as e:
-        raise _audio_batch_error(e, paths, offset) from None
+        raise _audio_batch_error(e, paths, where) from None
     return [(np.asarray(view), rate) for view, rate in results]
 
 
-def _read_padded(paths: List[str], offset: int, pad_to: int, threads,
+def _read_padded(paths: List[str], where: Tuple[int, int, int], pad_to: int, threads,
                  options: dict) -> Tuple["np.ndarray", "np.ndarray", int]:
     """One block of a padded read_audio_files: (batch, lengths, samplerate)."""
     try:
         batch, lengths, rate = read_audios(paths, threads=threads, pad_to=pad_to, **options)
     except BatchError as e:
-        raise _audio_batch_error(e, paths, offset) from None
+        raise _audio_batch_error(e, paths, where) from None
     return np.asarray(batch), np.asarray(lengths, dtype=np.int64), rate
 
 
-def _audio_batch_error(e: BatchError, paths: List[str], offset: int) -> BatchError:
-    return _batch_error([(offset + index, paths[index], error) for index, _, error in e.failures], len(paths),
-                        None, "clips")
+def _audio_batch_error(e: BatchError, paths: List[str], where: Tuple[int, int, int]) -> BatchError:
+    offset = where[0]
+    error = _batch_error([(offset + index, paths[index], error) for index, _, error in e.failures], len(paths),
+                         None, "clips")
+    return _in_block(error, where, "clips")
 
 
 def _padded_audio(paths: List[str], chunk: int, pad_to: int, threads, options: dict):
@@ -198,7 +204,8 @@ def _padded_audio(paths: List[str], chunk: int, pad_to: int, threads, options: d
     for i in range(0, len(paths), chunk):
         part = paths[i:i + chunk]
         task = dask.delayed(_read_padded, pure=True, nout=3)(
-            part, i, pad_to, threads, options, dask_key_name=_key("mediaview-audio", paths, i, chunk, options, pad_to))
+            part, (i, len(paths), chunk), pad_to, threads, options,
+            dask_key_name=_key("mediaview-audio", paths, i, chunk, options, pad_to))
         batches.append(da.from_delayed(task[0], shape=(len(part),) + frame_shape, dtype=dtype))
         lengths.append(da.from_delayed(task[1], shape=(len(part),), dtype=np.int64))
     return da.concatenate(batches), da.concatenate(lengths), rate
@@ -228,6 +235,20 @@ def _common_plan(paths: Sequence[str], plans) -> Tuple[Tuple[int, ...], str]:
             return plan
     # nothing to take a shape from
     raise _batch_error([(i, paths[i], p) for i, p in enumerate(plans)], len(paths), None)
+
+
+def _in_block(error: BatchError, where: Tuple[int, int, int], what: str) -> BatchError:
+    """``error`` with the block it comes from: Dask ends a compute at the
+    first block that raises, so the others' failures are never heard of;
+    the message says so, and how to hear of them all."""
+    offset, total, chunk = where
+    blocks = -(-total // chunk)
+    if blocks > 1:
+        last = min(offset + chunk, total) - 1
+        error.args = (f"block {offset // chunk + 1} of {blocks} ({what} {offset}-{last}): {error.args[0]}; Dask "
+                      f"stops at the first block that fails, so other blocks may hold failures too: "
+                      f"skip_failed=True decodes every block and logs each failure",)
+    return error
 
 
 def _batch_error(failures, count: int, result, what: str = "images") -> BatchError:

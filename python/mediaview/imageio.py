@@ -46,8 +46,10 @@ _FRAMES_OPTIONS = {"mode", "crop", "strict", "allow_truncated", "max_pixels"}
 
 
 def read_extensions() -> List[str]:
-    """The extensions (with the dot) a mediaview image codec reads."""
-    found = {f".{ext}" for f in _core.formats() if f["kind"] == "image" and f["can_read"] for ext in f["extensions"]}
+    """The extensions (with the dot) a mediaview image codec reads (those read
+    only through Pillow are left to imageio's own Pillow plugin)."""
+    found = {f".{ext}" for f in _core.formats() if f["kind"] == "image" and f["can_read"] and not f.get("via")
+             for ext in f["extensions"]}
     return sorted(found)
 
 

@@ -115,8 +115,9 @@ void check_sample_limit(std::int64_t frames, int channels, std::uint64_t max_sam
     // overflow a product: compare by division instead.
     if (static_cast<std::uint64_t>(frames) <= max_samples / static_cast<std::uint64_t>(channels)) return;
     throw LimitError("reading " + std::to_string(frames) + " frames x " + std::to_string(channels) +
-                     " channels would exceed max_samples=" + std::to_string(max_samples) +
-                     " samples (read a range, stream it, or raise the limit)");
+                     " channels",
+                     {" would exceed ", "max_samples", std::to_string(max_samples),
+                      " samples (read a range, stream it, or raise the limit)"});
 }
 
 StridedArray append_rest(AudioHandle& handle, StridedArray first, DType dtype, std::uint64_t max_samples) {

@@ -12,7 +12,6 @@
 #include "src/caller_buffer.hpp"
 #include "src/codec_table.hpp"
 #include "src/operations/decode_image.hpp"
-#include "src/operations/read_audio.hpp"
 #include "src/worker_pool.hpp"
 
 namespace mediaview {
@@ -23,11 +22,6 @@ struct BatchSource {
     ByteSpan bytes;
     std::string path;  // non-empty: read this file
     std::string name;  // how messages name the source ("photo.jpg", "srcs[3] (bytes)")
-};
-
-struct BatchFailure {
-    std::size_t index;
-    std::exception_ptr error;
 };
 
 struct DecodedBatch {
@@ -72,30 +66,5 @@ std::optional<std::size_t> common_plan(const PlannedBatch& planned, const std::v
 DecodedBatch decode_images(const CodecTable& codecs, const std::vector<BatchSource>& sources,
                            const ImageRequest& request, bool stack, const CallerBuffer* out, int threads,
                            const InterruptPoll* interrupted = nullptr);
-
-// ---- audio ------------------------------------------------------------------
-
-struct AudioBatch {
-    std::vector<AudioRead> reads;          // per source; empty samples for a failure (or when padded)
-    StridedArray padded;                   // with padding: (N, frames[, channels]), zeros after each clip
-    std::vector<std::int64_t> lengths;     // with padding: the frames of each clip in it (0 for a failure)
-    int samplerate = 0;                    // with padding: the clips' one rate
-    std::vector<BatchFailure> failures;
-    std::vector<Diagnostics> diagnostics;  // per source: damage the policy allowed
-};
-
-// Padding of read_audios: none, to a number of frames, or to the longest clip.
-struct AudioPadding {
-    bool enabled = false;
-    std::int64_t frames = -1;  // -1: the longest clip's
-};
-
-// Reads every clip with `request` in the worker pool (each clip on one
-// worker). With padding every clip must have the same channels and sample
-// rate (std::invalid_argument naming the first that differs); longer clips
-// are cut at the padded length. `names` name the sources in messages.
-AudioBatch read_audios(const CodecTable& codecs, const std::vector<AudioSource>& sources,
-                       const std::vector<std::string>& names, const AudioReadRequest& request, AudioPadding padding,
-                       int threads, const InterruptPoll* interrupted = nullptr);
 
 }  // namespace mediaview

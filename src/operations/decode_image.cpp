@@ -117,8 +117,8 @@ void check_resize(const ResizeRequest& r, const ImageRequest& request) {
         throw std::invalid_argument("size must be two positive numbers (width, height), not (" +
                                     std::to_string(r.width) + ", " + std::to_string(r.height) + ")");
     if (request.max_pixels && static_cast<std::uint64_t>(r.width) * static_cast<std::uint64_t>(r.height) > request.max_pixels)
-        throw LimitError("size " + std::to_string(r.width) + "x" + std::to_string(r.height) +
-                         " exceeds the limit of " + std::to_string(request.max_pixels) + " pixels");
+        throw LimitError("size " + std::to_string(r.width) + "x" + std::to_string(r.height) + " pixels",
+                         above_limit("max_pixels", request.max_pixels));
     if (!(r.reducing_gap == 0 || r.reducing_gap >= 1))
         throw std::invalid_argument("reducing_gap must be at least 1 (or None), not " + std::to_string(r.reducing_gap));
     if (!identity_scale(request.scale))

@@ -1,6 +1,7 @@
 #include "write_audio.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "src/file_bytes.hpp"
@@ -12,6 +13,18 @@ bool contains(const std::vector<std::string>& list, const std::string& item) {
     return std::find(list.begin(), list.end(), item) != list.end();
 }
 
+// For a format a decoder reads but no codec writes (.m4a, .wma: read
+// through FFmpeg), the sentence that says so, naming the format rather than
+// leaving "unknown" to suggest a typo.
+std::string read_only(const CodecTable& codecs, const std::string& ext) {
+    std::string key = ext;
+    std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+    for (const Codec* codec : codecs.all())
+        if (codec->kind() == MediaKind::Audio && contains(codec->extensions(), key))
+            return ": ." + key + " is read (by the " + std::string(codec->name()) + " decoder) but not written";
+    return "";
+}
+
 std::pair<const AudioCodec*, AudioFormat> writer_for(const CodecTable& codecs, const std::string& format,
                                                      const std::string& name) {
     std::string ext = lowercase_extension(name);
@@ -19,8 +32,11 @@ std::pair<const AudioCodec*, AudioFormat> writer_for(const CodecTable& codecs, c
     if (writer.first) return writer;
     // A format named by the caller is an argument error; an extension that
     // names none is a format this library does not write.
-    if (!format.empty()) throw std::invalid_argument("unknown audio format '" + format + "'");
-    throw UnsupportedFormatError("no audio format is known for the extension '." + ext + "'; pass format=");
+    if (!format.empty())
+        throw std::invalid_argument("unknown audio format '" + format + "'" + read_only(codecs, format));
+    std::string known = read_only(codecs, ext);
+    throw UnsupportedFormatError("no audio format is known for the extension '." + ext + "'" +
+                                 (known.empty() ? "; pass format=" : known));
 }
 
 std::string default_subtype(const AudioCodec& codec, const AudioFormat& format, const std::string& name) {

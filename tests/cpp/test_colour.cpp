@@ -14,6 +14,7 @@
 
 #include "fuzz/icc_harness.hpp"
 #include "src/colour.hpp"
+#include "src/colour_matrix.hpp"
 
 using namespace mediaview;
 namespace fs = std::filesystem;
@@ -66,6 +67,24 @@ void expect_near(const std::uint8_t* ours, const std::uint8_t* theirs, std::size
     double worst = 0;
     for (std::size_t i = 0; i < count; ++i) worst = std::max(worst, std::abs(double(a[i]) - double(b[i])));
     EXPECT_LE(worst, tolerance);
+}
+
+// Display P3 (P3 primaries, D65, the sRGB curve), as the iPhone's photos
+// carry it.
+std::string display_p3() {
+    cmsCIExyY white{0.3127, 0.3290, 1.0};
+    cmsCIExyYTRIPLE primaries{{0.680, 0.320, 1.0}, {0.265, 0.690, 1.0}, {0.150, 0.060, 1.0}};
+    double params[5] = {2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045};
+    cmsToneCurve* curve = cmsBuildParametricToneCurve(nullptr, 4, params);
+    cmsToneCurve* curves[3] = {curve, curve, curve};
+    cmsHPROFILE p = cmsCreateRGBProfile(&white, &primaries, curves);
+    cmsUInt32Number size = 0;
+    cmsSaveProfileToMem(p, nullptr, &size);
+    std::string bytes(size, '\0');
+    cmsSaveProfileToMem(p, bytes.data(), &size);
+    cmsCloseProfile(p);
+    cmsFreeToneCurve(curve);
+    return bytes;
 }
 
 }  // namespace
@@ -198,50 +217,153 @@ TEST(Regressions, IccFuzzInputsReplayCleanly) {
 }
 
 // Our matrix/TRC fast path (src/colour_matrix.cpp) against lcms2 over every
-// 8-bit RGB value, for the RGB matrix/TRC profiles Debian installs, to sRGB
-// and to linear sRGB: within 1 level (lcms2 itself rounds through 16 bits).
+// 8-bit RGB value, for the RGB matrix/TRC profiles Debian installs and the
+// Display P3 (built here, as samples/make_colour_samples.py writes it), to
+// sRGB and to linear sRGB, relative colorimetric and (to sRGB) perceptual:
+// within 1 level (lcms2 itself rounds through 16 bits). Each
+// kernel (scalar, and SSE4.1 where the CPU has it: CI machines without it
+// still test the scalar one), and the kernels give the same bytes.
 TEST(Colour, MatrixShaperFastPathMatchesLcms2OnEveryRgbValue) {
     std::vector<fs::path> profiles;
     for (const char* p : {"/usr/share/color/icc/colord/AdobeRGB1998.icc", "/usr/share/color/icc/colord/ProPhotoRGB.icc",
                           "/usr/share/color/icc/compatibleWithAdobeRGB1998.icc", "/usr/share/color/icc/colord/Rec709.icc"})
         if (fs::exists(p)) profiles.push_back(p);
-    if (profiles.empty()) GTEST_SKIP() << "no RGB profiles installed (colord-data, libgs-common)";
+    profiles.push_back("Display P3");  // built here: no Debian package ships it
     StridedArray every = StridedArray::allocate(DType::U8, {4096, 4096, 3});
     for (std::size_t i = 0; i < 4096u * 4096u; ++i) {
         every.data()[3 * i] = static_cast<std::uint8_t>(i >> 16);
         every.data()[3 * i + 1] = static_cast<std::uint8_t>(i >> 8);
         every.data()[3 * i + 2] = static_cast<std::uint8_t>(i);
     }
+    std::vector<ColourKernel> kernels = {ColourKernel::Scalar};
+    if (cpu_has_sse41()) kernels.push_back(ColourKernel::Sse41);
+    int fast_paths = 0;
     for (const fs::path& path : profiles) {
-        std::string icc = read_text(path);
-        for (const char* target : {"srgb", "linear-srgb"}) {
+        std::string icc = path == "Display P3" ? display_p3() : read_text(path);
+        const std::pair<const char*, Intent> cases[] = {{"srgb", Intent::RelativeColorimetric},
+                                                        {"linear-srgb", Intent::RelativeColorimetric},
+                                                        {"srgb", Intent::Perceptual}};
+        for (const auto& [target, intent] : cases) {
             ColourRequest request;
             request.target = target;
-            StridedArray ours = StridedArray::allocate(DType::U8, {4096, 4096, 3});
-            std::memcpy(ours.data(), every.data(), every.nbytes());
-            ImageMeta meta{PixelMode::RGB, icc};
-            Diagnostics d;
-            convert_colour(ours, meta, request, true, d);
-            std::string out_icc = meta.icc;
-            cmsHPROFILE in = cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size()));
-            cmsHPROFILE out = cmsOpenProfileFromMem(out_icc.data(), static_cast<cmsUInt32Number>(out_icc.size()));
-            cmsHTRANSFORM t = cmsCreateTransform(in, TYPE_RGB_8, out, TYPE_RGB_8, INTENT_RELATIVE_COLORIMETRIC,
-                                                 cmsFLAGS_BLACKPOINTCOMPENSATION);
-            std::vector<std::uint8_t> want(every.nbytes());
-            cmsDoTransform(t, every.data(), want.data(), 4096u * 4096u);
-            cmsDeleteTransform(t);
-            cmsCloseProfile(in);
-            cmsCloseProfile(out);
-            int worst = 0;
-            std::size_t off_by_one = 0;
-            for (std::size_t i = 0; i < want.size(); ++i) {
-                int diff = std::abs(int(ours.data()[i]) - int(want[i]));
-                worst = std::max(worst, diff);
-                off_by_one += diff != 0;
+            request.intent = intent;
+            std::vector<std::uint8_t> first_kernel;
+            for (ColourKernel kernel : kernels) {
+                ASSERT_TRUE(force_colour_kernel(kernel));
+                StridedArray ours = StridedArray::allocate(DType::U8, {4096, 4096, 3});
+                std::memcpy(ours.data(), every.data(), every.nbytes());
+                ImageMeta meta{PixelMode::RGB, icc};
+                Diagnostics d;
+                convert_colour(ours, meta, request, true, d);
+                force_colour_kernel(std::nullopt);
+                std::string out_icc = meta.icc;
+                cmsHPROFILE in = cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size()));
+                cmsHPROFILE out = cmsOpenProfileFromMem(out_icc.data(), static_cast<cmsUInt32Number>(out_icc.size()));
+                fast_paths += matrix_shaper_transform(in, out, TYPE_RGB_8, intent) != nullptr;
+                cmsHTRANSFORM t = cmsCreateTransform(in, TYPE_RGB_8, out, TYPE_RGB_8,
+                                                     intent == Intent::Perceptual ? INTENT_PERCEPTUAL
+                                                                                  : INTENT_RELATIVE_COLORIMETRIC,
+                                                     cmsFLAGS_BLACKPOINTCOMPENSATION);
+                std::vector<std::uint8_t> want(every.nbytes());
+                cmsDoTransform(t, every.data(), want.data(), 4096u * 4096u);
+                cmsDeleteTransform(t);
+                cmsCloseProfile(in);
+                cmsCloseProfile(out);
+                int worst = 0;
+                std::size_t off_by_one = 0;
+                for (std::size_t i = 0; i < want.size(); ++i) {
+                    int diff = std::abs(int(ours.data()[i]) - int(want[i]));
+                    worst = std::max(worst, diff);
+                    off_by_one += diff != 0;
+                }
+                const char* intent_name = intent == Intent::Perceptual ? "perceptual" : "relative";
+                EXPECT_LE(worst, 1) << path << " to " << target << ", " << intent_name << ", kernel "
+                                    << colour_kernel_name(kernel);
+                std::printf("%s to %s (%s), %s kernel: max %d, %.3f%% of values off by one\n",
+                            path.filename().c_str(), target, intent_name, colour_kernel_name(kernel), worst,
+                            100.0 * off_by_one / want.size());
+                std::vector<std::uint8_t> got(ours.data(), ours.data() + ours.nbytes());
+                if (first_kernel.empty())
+                    first_kernel = std::move(got);
+                else
+                    EXPECT_TRUE(got == first_kernel) << "the kernels differ: " << path << " to " << target;
             }
-            EXPECT_LE(worst, 1) << path << " to " << target;
-            std::printf("%s to %s: max %d, %.3f%% of values off by one\n", path.filename().c_str(), target, worst,
-                        100.0 * off_by_one / want.size());
         }
     }
+    EXPECT_GT(fast_paths, 0) << "the fast path ran for no profile: this test would test lcms2 against itself";
+}
+
+// Each kernel on every layout it takes (RGB, BGR, RGBA, BGRA, RGBX), in
+// place and into another buffer, row lengths that are not a multiple of
+// anything: the same bytes as the scalar kernel, alpha untouched or copied.
+TEST(Colour, MatrixShaperKernelsAgreeOnEveryLayout) {
+    std::string icc = adobe_profile();
+    if (icc.empty()) GTEST_SKIP() << kAdobe << " (colord-data) is not installed";
+    if (!cpu_has_sse41()) GTEST_SKIP() << "this CPU has only the scalar kernel";
+    cmsHPROFILE in = cmsOpenProfileFromMem(icc.data(), static_cast<cmsUInt32Number>(icc.size()));
+    cmsHPROFILE out = cmsCreate_sRGBProfile();
+    for (cmsUInt32Number format : {TYPE_RGB_8, TYPE_BGR_8, TYPE_RGBA_8, TYPE_BGRA_8}) {
+        auto t = matrix_shaper_transform(in, out, format, Intent::RelativeColorimetric);
+        ASSERT_TRUE(t) << format;
+        std::size_t bytes = T_CHANNELS(format) + T_EXTRA(format);
+        for (std::size_t pixels : {0u, 1u, 7u, 8u, 9u, 1001u}) {
+            std::vector<std::uint8_t> src(pixels * bytes);
+            for (std::size_t i = 0; i < src.size(); ++i) src[i] = static_cast<std::uint8_t>(i * 7919 >> 3);
+            std::vector<std::vector<std::uint8_t>> results;
+            for (ColourKernel kernel : {ColourKernel::Scalar, ColourKernel::Sse41}) {
+                ASSERT_TRUE(force_colour_kernel(kernel));
+                std::vector<std::uint8_t> in_place = src, apart(src.size(), 0xAB);
+                t->apply(in_place.data(), in_place.data(), pixels);
+                t->apply(src.data(), apart.data(), pixels);
+                force_colour_kernel(std::nullopt);
+                EXPECT_TRUE(in_place == apart) << "in place and apart differ, " << colour_kernel_name(kernel);
+                for (std::size_t p = 0; bytes == 4 && p < pixels; ++p) EXPECT_EQ(in_place[4 * p + 3], src[4 * p + 3]);
+                results.push_back(in_place);
+            }
+            EXPECT_TRUE(results[0] == results[1]) << "format " << format << ", " << pixels << " pixels";
+            if (pixels > 8) {
+                EXPECT_NE(results[0], src);  // a test that cannot fail is a defect
+            }
+        }
+    }
+    cmsCloseProfile(in);
+    cmsCloseProfile(out);
+}
+
+// The hand-off of bands between a decoder and the converting worker
+// (decode_converting): every row converted exactly once, whichever thread
+// took it, over band sizes that do not divide the image; a decoder that
+// fails midway passes its exception on and leaves no thread waiting.
+TEST(Colour, BandsConvertedWhileDecodingEachOnce) {
+    cmsHPROFILE in = cmsCreate_sRGBProfile();
+    std::string p3 = display_p3();
+    cmsHPROFILE from = cmsOpenProfileFromMem(p3.data(), static_cast<cmsUInt32Number>(p3.size()));
+    auto t = matrix_shaper_transform(from, in, TYPE_RGB_8, Intent::RelativeColorimetric);
+    ASSERT_TRUE(t);
+    const std::size_t width = 1031, rows = 1100;  // 1.13 MP: above the hand-off's threshold
+    std::vector<std::uint8_t> source(width * rows * 3);
+    for (std::size_t i = 0; i < source.size(); ++i) source[i] = static_cast<std::uint8_t>(i * 7919 >> 5);
+    std::vector<std::uint8_t> want = source;
+    t->apply(want.data(), want.data(), width * rows);
+    for (std::size_t band : {1u, 2u, 7u, 16u, 1100u}) {
+        std::vector<std::uint8_t> image(source.size(), 0);
+        decode_converting(*t, image.data(), width, static_cast<std::ptrdiff_t>(width * 3), rows,
+                          [&](const BandDone& done) {
+                              for (std::size_t y = 0; y < rows; y += band) {
+                                  std::size_t n = std::min(band, rows - y);
+                                  std::memcpy(&image[y * width * 3], &source[y * width * 3], n * width * 3);
+                                  done(y, n);
+                              }
+                          });
+        EXPECT_TRUE(image == want) << "bands of " << band << " rows";
+    }
+    std::vector<std::uint8_t> image(source.size(), 0);
+    EXPECT_THROW(decode_converting(*t, image.data(), width, static_cast<std::ptrdiff_t>(width * 3), rows,
+                                   [&](const BandDone& done) {
+                                       for (std::size_t y = 0; y < 300; ++y) done(y, 1);
+                                       throw DecodeError("JPEG: data ends early");
+                                   }),
+                 DecodeError);
+    cmsCloseProfile(in);
+    cmsCloseProfile(from);
 }

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import mediaview
 
-from .options import EXIT_FAILED, EXIT_OK, UsageError, input_kind
+from .inputs import classify, unsupported_message
+from .options import EXIT_FAILED, EXIT_OK, UsageError
 from .plan import expand_inputs
 
 INFO_HELP = """\
@@ -89,7 +90,10 @@ def cmd_info(args) -> int:
         raise UsageError("no media files found")
     for path in paths:
         try:
-            results.append(known_values(audio_info(path) if input_kind(path) == "audio" else image_info(path)))
+            kind, what = classify(path)
+            if kind is None:  # named by what it is, not by the audio library's "Format not recognised"
+                raise mediaview.UnsupportedFormatError(unsupported_message(path, what))
+            results.append(known_values(audio_info(path) if kind == "audio" else image_info(path)))
         except Exception as e:  # noqa: BLE001 - every bad file is reported, the rest go on
             failed += 1
             results.append({"path": str(path), "error": f"{type(e).__name__}: {e}"})

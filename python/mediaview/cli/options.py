@@ -7,12 +7,12 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
 import mediaview
 
 from .._encode import image_format_for, image_writers, pillow_extensions
+from ..conversion import TimePoint
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -43,24 +43,6 @@ def image_option_formats(option: str) -> set:
     return {f["name"] for f in image_writers().values() if any(o["name"] == option for o in f["options"])}
 
 
-def input_kind(path: Path) -> str:
-    """'image' or 'audio', from the extension, else from the first bytes."""
-    ext = path.suffix.lstrip(".").lower()
-    if ext in IMAGE_INPUTS:
-        return "image"
-    if ext in AUDIO_INPUTS:
-        return "audio"
-    try:
-        with open(path, "rb") as f:
-            head = f.read(64)
-    except OSError:
-        return "image"  # the decode reports the real problem
-    known = mediaview.sniff(head)
-    if (known and known[1] == "image") or not HAS_AUDIO:
-        return "image"
-    return "audio"
-
-
 def output_target(ext: str) -> Tuple[str, str]:
     """(kind, format) for an output extension or format name; UsageError if unknown."""
     key = ext.lstrip(".").lower()
@@ -71,6 +53,8 @@ def output_target(ext: str) -> Tuple[str, str]:
     except ValueError:
         pass
     known = sorted(set(image_writers()) | set(pillow_extensions()) | AUDIO_OUTPUTS)
+    if key in IMAGE_INPUTS | AUDIO_INPUTS:  # read, not written: say so rather than "unknown"
+        raise UsageError(f"{key!r} is read but not written (outputs: {', '.join(known)})")
     raise UsageError(f"unknown output format {key or '(no extension)'!r} (known: {', '.join(known)})")
 
 
@@ -116,18 +100,8 @@ def parse_resize(text: Optional[str], fit: Optional[str]) -> dict:
     return {"size": (w, h), "fit": fit or "fill"}
 
 
-@dataclass(frozen=True)
-class TimePoint:
-    """A --start/--end value: seconds ('1.5', '1.5s') or frames ('44100f')."""
-
-    value: float
-    frames: bool
-
-    def to_frames(self, samplerate: int) -> int:
-        return int(self.value) if self.frames else round(self.value * samplerate)
-
-
 def parse_time(text: Optional[str], option: str) -> Optional[TimePoint]:
+    """A --start/--end value: seconds ('1.5', '1.5s') or frames ('44100f')."""
     if text is None:
         return None
     t = text.strip().lower()

@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     general = convert.add_argument_group("output")
     general.add_argument("--format", help="output format instead of the extension (e.g. png, jpeg, flac)")
     general.add_argument("--overwrite", action="store_true", help="replace existing outputs (default: refuse)")
+    general.add_argument("--skip-existing", action="store_true",
+                         help="keep outputs a run already finished (checked complete by reading them back) and "
+                              "count them as skipped: resume an interrupted run; with --overwrite, an "
+                              "incomplete one is replaced")
     general.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no summary; errors only")
 
     batch = convert.add_argument_group("batch")
@@ -84,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("-r", "--recursive", action="store_true",
                        help="include subfolders of folder inputs (-r is not a sample rate here, as it is in sox: "
                             "that is --rate)")
+    batch.add_argument("--skip-unsupported", action="store_true",
+                       help="count inputs that no decoder reads (text, PDF, ...) or that the output format cannot "
+                            "hold as skipped, not failed (each is still named)")
     batch.add_argument("-j", "--jobs", type=int, metavar="N", help="parallel workers (threads; default 1)")
     batch.add_argument("--scheduler", type=parse_scheduler, metavar="ADDRESS|local:N",
                        help="convert on Dask workers that see the same file system: a running scheduler's address "

@@ -12,8 +12,12 @@ import mediaview
 
 from .._atomic import check_writable_dir
 from .._encode import image_writers
-from .options import (AUDIO_INPUTS, IMAGE_INPUTS, UsageError, _image_writer_options, image_option_formats,
-                      input_kind, output_target, parse_crop, parse_resize, parse_scale, parse_time)
+from ..conversion import ConvertOptions, plan_audio
+from .animation import mark_animations
+from .inputs import classify, unsupported_message
+from .options import (UsageError, _image_writer_options, image_option_formats, output_target, parse_crop,
+                      parse_resize, parse_scale, parse_time)
+from .resume import mark_existing
 
 
 @dataclass
@@ -23,11 +27,27 @@ class Job:
     kind: str    # "image" or "audio"
     format: str  # image: a codec name or Pillow's format name; audio: the extension
     plan: Optional[dict] = None  # audio: subtype and dtype, planned before decoding
+    # Why this input is not converted (an input no decoder reads, or one the
+    # target cannot hold): a failure, or skipped with --skip-unsupported.
+    problem: Optional[str] = None
+    # Why the job is skipped: its complete output exists (--skip-existing),
+    # or the input already is its own output (a folder converted into itself).
+    skipped: Optional[str] = None
+    # An input of several frames: "keep" them all (the output stores an
+    # animation) or "first" (it does not; the run says so once).
+    animation: Optional[str] = None
+    frames: int = 1
+
+    @property
+    def runnable(self) -> bool:
+        return self.problem is None and self.skipped is None
 
 
 def _is_candidate(path: Path) -> bool:
-    ext = path.suffix.lstrip(".").lower()
-    return path.is_file() and not path.name.startswith(".") and ext in IMAGE_INPUTS | AUDIO_INPUTS
+    """Every file of a folder is an input (one no decoder reads is reported,
+    not passed over in silence), but hidden ones: dot files, and our own
+    temporaries (.NAME.mediaview-tmp-XXXX)."""
+    return path.is_file() and not path.name.startswith(".")
 
 
 def _inside(path: Path, folder: Optional[Path]) -> bool:
@@ -42,21 +62,42 @@ def _inside(path: Path, folder: Optional[Path]) -> bool:
 
 def expand_inputs(names: Sequence[str], recursive: bool, output_dir: Optional[Path] = None) -> List[Tuple[Path, Path]]:
     """(input, path relative to the output directory) for each input; a
-    directory gives its media files (and, with --recursive, those of its
-    subdirectories, mirrored under the output directory). Nothing inside
-    ``output_dir`` is an input: a run never reads its own outputs."""
+    directory gives its files (and, with --recursive, those of its
+    subdirectories, mirrored under the output directory). A run never reads
+    its own outputs: the folder list is taken before anything is written,
+    and an output directory inside an input folder (not the folder itself)
+    is left out of it."""
     pairs = []
     out = output_dir.resolve() if output_dir is not None else None
     for name in names:
         path = Path(name)
         if path.is_dir():
+            own_outputs = out if out is not None and out != path.resolve() and _inside(out, path.resolve()) else None
             found = path.rglob("*") if recursive else path.iterdir()
             pairs.extend((f, f.relative_to(path)) for f in sorted(found)
-                         if _is_candidate(f) and not _inside(f, out)
+                         if _is_candidate(f) and not _inside(f, own_outputs)
                          and not any(p.startswith(".") for p in f.relative_to(path).parts))
         else:
             pairs.append((path, Path(path.name)))
     return pairs
+
+
+def _same_format(a: str, b: str) -> bool:
+    """Whether two extensions or format names name one output format."""
+    try:
+        return output_target(a) == output_target(b)
+    except UsageError:
+        return a.lstrip(".").lower() == b.lstrip(".").lower()
+
+
+def _target(src: Path, dst: Path, fmt: str) -> Job:
+    """The job for src -> dst in format ``fmt``; an output format nobody
+    writes is this job's problem (the rest of the run goes on)."""
+    try:
+        kind, name = output_target(fmt)
+    except UsageError as e:
+        return Job(src, dst, "", "", problem=f"{e} (choose one with --to)")
+    return Job(src, dst, kind, name)
 
 
 def plan(args) -> List[Job]:
@@ -72,41 +113,79 @@ def plan(args) -> List[Job]:
             raise UsageError(f"{src} is a directory: use -o DIR to convert a folder")
         if dst.is_dir():  # like cp: into the folder, under the input's name
             dst = dst / (src.stem + "." + (args.format or src.suffix.lstrip(".")))
+        named = _known_output(dst.suffix)
+        if args.format and named and not _same_format(args.format, dst.suffix):
+            # The content written always matches the extension.
+            raise UsageError(f"--format {args.format} disagrees with the extension of {dst}: "
+                             "give one of them")
         kind, fmt = output_target(args.format or dst.suffix)
         jobs = [Job(src, dst, kind, fmt)]
     else:
         out_dir = Path(args.output_dir)
         if out_dir.exists() and not out_dir.is_dir():
             raise UsageError(f"-o {out_dir}: not a directory")
+        if args.format and args.to and not _same_format(args.format, args.to):
+            raise UsageError(f"--format {args.format} and --to {args.to} disagree: give one of them")
+        to = args.to or args.format  # --format alone: the outputs' extension too
+        if to:
+            output_target(to)  # an unknown --to is a usage error before anything else
         pairs = expand_inputs(args.paths, args.recursive, out_dir)
         if not pairs:
             raise UsageError("no input files found")
         jobs = []
         for src, rel in pairs:
-            ext = (args.to or src.suffix).lstrip(".")
-            kind, fmt = output_target(args.format or ext)
-            jobs.append(Job(src, out_dir / rel.with_suffix("." + ext), kind, fmt))
+            ext = (to or src.suffix).lstrip(".")
+            jobs.append(_target(src, out_dir / rel.with_suffix("." + ext if ext else ""), ext))
     check_jobs(jobs, args)
     return jobs
 
 
+def _known_output(ext: str) -> bool:
+    try:
+        output_target(ext)
+        return True
+    except UsageError:
+        return False
+
+
+def _classify_inputs(jobs: List[Job], args) -> None:
+    """Each input's kind from its content: one no decoder reads, or of a
+    kind its target cannot hold, is a problem of its own job in a run of
+    several inputs (the others go on); for IN OUT, a usage error."""
+    single = args.output_dir is None
+    for job in jobs:
+        in_kind, what = classify(job.src)
+        if job.problem is not None:
+            if in_kind is None:  # say first what the input is
+                job.problem = unsupported_message(job.src, what)
+            continue
+        if in_kind is None:
+            job.problem = unsupported_message(job.src, what)
+        elif in_kind != job.kind:
+            message = f"cannot convert {in_kind} to {job.kind} ({job.dst.name})"
+            if single:
+                raise UsageError(f"{job.src}: {message}")
+            job.problem = message
+
+
 def check_jobs(jobs: List[Job], args) -> None:
+    _classify_inputs(jobs, args)
     seen: Dict[Path, Path] = {}
     for job in jobs:
-        in_kind = input_kind(job.src)
-        if in_kind != job.kind:
-            raise UsageError(f"{job.src}: cannot convert {in_kind} to {job.kind} ({job.dst.name})")
+        if job.problem is not None:
+            continue
         key = job.dst.resolve()
         if job.src.exists() and key == job.src.resolve():
-            raise UsageError(f"{job.src}: the output would replace the input")
+            if args.output_dir is None:
+                raise UsageError(f"{job.src}: the output would replace the input")
+            job.skipped = "it is its own output (already in the target format)"
+            continue
         if key in seen:
             raise UsageError(f"{seen[key]} and {job.src} would both be written to {job.dst}")
         seen[key] = job.src
-    existing = [j.dst for j in jobs if j.dst.exists()]
-    if existing and not args.overwrite:
-        if len(existing) == 1:
-            raise UsageError(f"{existing[0]} exists; pass --overwrite to replace it")
-        raise UsageError(f"{len(existing)} outputs exist ({existing[0]}, ...); pass --overwrite to replace them")
+    mark_existing(jobs, args)
+    mark_animations(jobs)
+    jobs = [j for j in jobs if j.runnable]
     # Options that no job can use are mistakes, not silently ignored.
     kinds = {j.kind for j in jobs}
     image_only = {"--scale": args.scale, "--crop": args.crop, "--mode": args.mode, "--resize": args.resize}
@@ -153,25 +232,16 @@ def check_jobs(jobs: List[Job], args) -> None:
 
 
 def audio_plan(job: Job, args) -> dict:
-    """The conversion plan for an audio job, from its header (read once, here):
-    the subtype that keeps the samples exactly where the target stores it,
-    the dtype to read in, the header's values the conversion needs
-    (``"source"``), and a UsageError for what the target cannot store; {}
-    when the header cannot be read (the conversion reports why)."""
+    """The conversion plan for an audio job (mediaview.conversion.plan_audio:
+    the header read once, here): a UsageError for what the target cannot
+    store; {} when the header cannot be read (the conversion reports why)."""
+    options = ConvertOptions(samplerate=args.rate, channels=args.channels)
     try:
-        info = mediaview.audio_info(job.src)
+        return plan_audio(job.src, job.format, options, requested_subtype(job, args))
     except (mediaview.Error, OSError):
         return {}  # the conversion reports the real problem for this file
-    try:
-        plan = mediaview.plan_audio_conversion(job.format, info.subtype, requested_subtype(job, args),
-                                               args.rate or info.samplerate, args.channels or info.channels)
     except ValueError as e:
         raise UsageError(f"{job.src} -> {job.dst}: {e}") from None
-    # What the conversion needs of the header, kept so that it is read once
-    # (plain values: a job travels to Dask workers).
-    plan["source"] = {"samplerate": info.samplerate, "channels": info.channels, "frames": info.frames,
-                      "tags": dict(info.tags or {})}
-    return plan
 
 
 def requested_subtype(job: Job, args) -> str:

@@ -1,21 +1,28 @@
-#include "quiet_stderr.hpp"
+#include "stderr_filter.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
-namespace mediaview::sndfile {
+namespace mediaview {
 namespace {
 
 std::mutex scope_mutex;
 int depth = 0;
 int saved_stderr = -1;
 std::thread reader;
+// The noise of every active scope (one entry per scope), read by the
+// reader under its own lock (the scopes' lock is held while the reader is
+// joined).
+std::mutex noise_mutex;
+std::vector<StderrNoise> active_noise;
 
 void write_all(int fd, const char* data, std::size_t n) {
     while (n > 0) {
@@ -26,14 +33,14 @@ void write_all(int fd, const char* data, std::size_t n) {
     }
 }
 
-// libmpg123's messages: "[src/libmpg123/...] error: ...", and notes and
-// warnings it prints without a location ("Warning: Xing stream size off...").
-bool from_mpg123(const std::string& line) {
-    return line.find("libmpg123") != std::string::npos || line.rfind("Note: ", 0) == 0 ||
-           line.rfind("Warning: ", 0) == 0 || line.rfind("Error: ", 0) == 0;
+bool is_noise(const std::string& line) {
+    std::lock_guard<std::mutex> lock(noise_mutex);
+    for (StderrNoise noise : active_noise)
+        if (noise(line)) return true;
+    return false;
 }
 
-// Forwards whole lines from the pipe to the real stderr, except libmpg123's.
+// Forwards whole lines from the pipe to the real stderr, except noise.
 void forward(int from, int to) {
     std::string pending;
     char buf[4096];
@@ -45,10 +52,10 @@ void forward(int from, int to) {
         while ((eol = pending.find('\n')) != std::string::npos) {
             std::string line = pending.substr(0, eol + 1);
             pending.erase(0, eol + 1);
-            if (!from_mpg123(line)) write_all(to, line.data(), line.size());
+            if (!is_noise(line)) write_all(to, line.data(), line.size());
         }
     }
-    if (!pending.empty() && !from_mpg123(pending)) write_all(to, pending.data(), pending.size());
+    if (!pending.empty() && !is_noise(pending)) write_all(to, pending.data(), pending.size());
     ::close(from);
 }
 
@@ -79,7 +86,10 @@ void stop_filter() {
 
 }  // namespace
 
-QuietMpg123::QuietMpg123(bool active) : active_(active) {
+StderrFilter::StderrFilter(bool active, StderrNoise noise) : active_(active), noise_(noise) {
+#ifdef MEDIAVIEW_UNFILTERED_STDERR
+    active_ = false;  // the fuzz build: see CMakeLists.txt
+#endif
     if (!active_) return;
     std::lock_guard<std::mutex> lock(scope_mutex);
     if (depth == 0 && !start_filter()) {
@@ -87,12 +97,18 @@ QuietMpg123::QuietMpg123(bool active) : active_(active) {
         return;
     }
     ++depth;
+    std::lock_guard<std::mutex> noise_lock(noise_mutex);
+    active_noise.push_back(noise_);
 }
 
-QuietMpg123::~QuietMpg123() {
+StderrFilter::~StderrFilter() {
     if (!active_) return;
     std::lock_guard<std::mutex> lock(scope_mutex);
+    // The last scope drains the pipe (lines still judged by its noise)
+    // before its noise goes.
     if (--depth == 0) stop_filter();
+    std::lock_guard<std::mutex> noise_lock(noise_mutex);
+    active_noise.erase(std::find(active_noise.begin(), active_noise.end(), noise_));
 }
 
-}  // namespace mediaview::sndfile
+}  // namespace mediaview

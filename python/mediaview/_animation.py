@@ -1,0 +1,102 @@
+"""Writing animations: the frames and durations :func:`decode_frames` gives,
+to a format that stores an animation (WebP, GIF, APNG, AVIF), through
+Pillow's multi-frame writers; through a temporary file and a rename, as
+every output."""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+from typing import Optional, Sequence
+
+from . import _args as args
+from ._atomic import atomic_output
+from ._encode import image_format_for
+from ._pil import save_checked, to_pil
+from ._view import described_value
+
+# Options only Pillow's multi-frame writers read (frame disposal, blending).
+_ANIMATION_OPTIONS = {"disposal", "blend", "default_image", "background", "duration", "loop", "minimize_size",
+                      "kmin", "kmax", "allow_mixed"}
+
+
+@functools.lru_cache(maxsize=None)
+def animation_formats() -> frozenset:
+    """The format names (upper case) :func:`write_frames` writes here: those
+    whose Pillow multi-frame writer keeps frames with their durations, found
+    by writing a two-frame animation and reading it back (a multi-page
+    format keeps the frames but no durations, and is not an animation)."""
+    from PIL import Image
+
+    Image.init()
+    found = set()
+    frames = [Image.new("RGB", (4, 4), colour) for colour in ("red", "blue")]
+    for name in Image.SAVE_ALL:
+        out = io.BytesIO()
+        try:
+            frames[0].save(out, name, save_all=True, append_images=frames[1:], duration=[70, 90], loop=0)
+            with Image.open(io.BytesIO(out.getvalue())) as back:
+                back.seek(1)
+                back.load()  # some readers set the duration as they load the frame
+                if back.info.get("duration") == 90:
+                    found.add(name.upper())
+        except Exception:  # noqa: BLE001 - a writer that cannot do it is not one
+            continue
+    return frozenset(found)
+
+
+def stores_animation(path_or_format: "os.PathLike[str] | str", format: Optional[str] = None) -> bool:
+    """Whether the format of ``path_or_format`` (or ``format``) stores an animation."""
+    try:
+        return image_format_for(path_or_format, format).upper() in animation_formats()
+    except ValueError:
+        return False
+
+
+def write_frames(dst, frames, durations: Sequence[int], *, format: Optional[str] = None, loop: int = 0,
+                 overwrite: bool = True, mode: Optional[str] = None, **options) -> None:
+    """Writes an animation: ``frames`` of shape ``(N, H, W)`` or ``(N, H, W,
+    C)`` (what :func:`decode_frames` returns), each shown ``durations[i]``
+    milliseconds, repeated ``loop`` times (0: for ever). ``dst`` is a path
+    (written through a temporary file and a rename) or a binary file object
+    (then ``format`` is required). The format must store animations (WebP,
+    GIF, APNG as ``.png``, AVIF where Pillow writes it): another is a
+    ValueError, never a silent first frame. ``options`` go to Pillow's
+    writer (``quality``, ``lossless``, ...); one it does not read is a
+    TypeError.
+    """
+    format = args.text(format, "format", none=True)
+    to_file_object = hasattr(dst, "write") and not isinstance(dst, (str, bytes, os.PathLike))
+    if to_file_object and format is None:
+        raise ValueError("writing to a file object needs format=")
+    fmt = image_format_for("" if to_file_object else dst, format).upper()
+    if fmt not in animation_formats():
+        raise ValueError(f"{fmt} stores no animation (formats that do: {', '.join(sorted(animation_formats()))}): "
+                         "write one frame with write_image")
+    view = memoryview(frames)
+    if view.ndim not in (3, 4) or view.shape[0] < 1:
+        raise ValueError(f"frames must have shape (N, H, W) or (N, H, W, C) with N >= 1, not {view.shape}")
+    durations = [int(d) for d in durations]
+    if len(durations) != view.shape[0]:
+        raise ValueError(f"{view.shape[0]} frames but {len(durations)} durations")
+    mode = described_value(frames, "mode", mode)
+    if view.format == "H":
+        raise ValueError("animations are written 8 bits a channel: decode the frames with dtype='uint8'")
+    # memoryview cannot index a frame out of an N-d view: one copy, then
+    # each frame a flat slice cast to its shape.
+    flat = memoryview(view.tobytes() if not view.c_contiguous else view.cast("B"))
+    size = len(flat) // view.shape[0]
+    images = [to_pil(flat[i * size:(i + 1) * size].cast("B", view.shape[1:]), mode) for i in range(view.shape[0])]
+    loop = args.integer(loop, "loop")
+    # Pillow's multi-frame writers walk all their options (so a misspelt
+    # one cannot be caught there): the options are first given to the
+    # single-frame writer of the same format, which reads them one by one.
+    save_checked(images[0], io.BytesIO(), fmt, options, _ANIMATION_OPTIONS)
+    out = io.BytesIO()
+    images[0].save(out, fmt, save_all=True, append_images=images[1:], duration=durations, loop=loop, **options)
+    if to_file_object:
+        dst.write(out.getvalue())
+        return
+    with atomic_output(dst, overwrite=args.flag(overwrite, "overwrite")) as f:
+        f.write(out.getvalue())
