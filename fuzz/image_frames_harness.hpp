@@ -7,7 +7,8 @@
 //   [0] bits 0-2 mode (RGB, BGR, RGBA, BGRA, L, LA, the file's own, CMYK),
 //       3 strict, 4 allow_truncated, 5 crop, 6 decode_frames, 7 a small
 //       max_pixels (the LimitError path)
-//   [1] bits 0-2 the frame (page); bit 3 a flipped target (negative row stride)
+//   [1] bits 0-2 the frame (page); bit 3 a flipped target (negative row stride);
+//       bit 4 frames="raw" (GIF); bit 5 mode P (palette indices)
 //   [2..5] crop x, y, width, height as fractions of the output size
 #pragma once
 
@@ -16,6 +17,13 @@
 namespace mediaview::fuzzing {
 
 constexpr std::size_t kFrameOptionBytes = 6;
+
+// Mode P comes with its palette: whole entries of 3 or 4 bytes, at most 256.
+inline void check_palette_meta(const ImageRequest& request, const ImageMeta& meta) {
+    if (request.mode != PixelMode::P) return;
+    const std::size_t n = meta.palette.size(), c = static_cast<std::size_t>(meta.palette_channels);
+    MEDIAVIEW_FUZZ_CHECK((c == 3 || c == 4) && n > 0 && n % c == 0 && n / c <= 256);
+}
 
 inline void frames_one_input(const ImageCodec& codec, const std::uint8_t* data, std::size_t size) {
     if (size < kFrameOptionBytes) return;
@@ -30,6 +38,8 @@ inline void frames_one_input(const ImageCodec& codec, const std::uint8_t* data, 
     request.max_pixels = (o[0] & 128) ? 4096 : kMaxPixels;
     request.frame = o[1] & 7;
     const bool flipped = o[1] & 8;
+    request.raw_frames = o[1] & 16;
+    if (o[1] & 32) request.mode = PixelMode::P;
     ByteSpan file{data + kFrameOptionBytes, size - kFrameOptionBytes};
 
     std::optional<ImageInfo> info;
@@ -58,6 +68,10 @@ inline void frames_one_input(const ImageCodec& codec, const std::uint8_t* data, 
                 return FramesTarget{{block->data(), row, pixel}, frame};
             }, diagnostics);
             MEDIAVIEW_FUZZ_CHECK(r.durations_ms.size() == static_cast<std::size_t>(r.shape.frames));
+            check_palette_meta(request, r.meta);
+            if (request.raw_frames)
+                MEDIAVIEW_FUZZ_CHECK(r.meta.frames.size() == static_cast<std::size_t>(r.shape.frames) &&
+                                     r.meta.frame_palettes.size() == r.meta.frames.size());
             if (request.strict) MEDIAVIEW_FUZZ_CHECK(diagnostics.warnings.empty());
             return;
         }
@@ -71,8 +85,13 @@ inline void frames_one_input(const ImageCodec& codec, const std::uint8_t* data, 
             if (flipped) return PixelTarget{block->data() + (s.height - 1) * row, -row, pixel};
             return PixelTarget{block->data(), row, pixel};
         }, diagnostics);
-        MEDIAVIEW_FUZZ_CHECK(info.has_value());
+        // The probe reads the first frame (page) whole: what decodes without
+        // allow_truncated, at frame 0, it describes. (A GIF cut inside frame
+        // 0 decodes its rows with allow_truncated while the probe refuses it;
+        // a TIFF's page k may decode while page 0 is refused.)
+        if (!request.allow_truncated && request.frame == 0) MEDIAVIEW_FUZZ_CHECK(info.has_value());
         if (request.mode) MEDIAVIEW_FUZZ_CHECK(r.shape.channels == channels_of(*request.mode));
+        check_palette_meta(request, r.meta);
         if (request.crop)
             MEDIAVIEW_FUZZ_CHECK(r.shape.width == request.crop->width && r.shape.height == request.crop->height);
         if (request.strict) MEDIAVIEW_FUZZ_CHECK(diagnostics.warnings.empty());

@@ -17,7 +17,7 @@ std::optional<DType> CallerBuffer::dtype() const {
     bool any_order = itemsize == 1 && (f[0] == '<' || f[0] == '>' || f[0] == '!');
     if (native || any_order) f.erase(0, 1);
     if (f.size() != 1) return std::nullopt;
-    for (DType t : {DType::U8, DType::U16, DType::I16, DType::I32, DType::F32, DType::F64})
+    for (DType t : {DType::U8, DType::U16, DType::I16, DType::I32, DType::F32, DType::F64, DType::U32, DType::F16})
         if (f[0] == format_code(t) && itemsize == mediaview::itemsize(t)) return t;
     if (f[0] == 'l' && itemsize == 4) return DType::I32;  // C long where it is 32 bits
     return std::nullopt;

@@ -12,8 +12,10 @@ DType dtype_from_name(std::string_view name) {
     if (name == "int32") return DType::I32;
     if (name == "float32") return DType::F32;
     if (name == "float64") return DType::F64;
+    if (name == "uint32") return DType::U32;
+    if (name == "float16") return DType::F16;
     throw std::invalid_argument("unknown dtype '" + std::string(name) +
-                                "' (expected uint8, uint16, int16, int32, float32 or float64)");
+                                "' (expected uint8, uint16, uint32, int16, int32, float16, float32 or float64)");
 }
 
 std::string_view dtype_name(DType t) {
@@ -24,6 +26,8 @@ std::string_view dtype_name(DType t) {
         case DType::I32: return "int32";
         case DType::F32: return "float32";
         case DType::F64: return "float64";
+        case DType::U32: return "uint32";
+        case DType::F16: return "float16";
     }
     return "uint8";
 }

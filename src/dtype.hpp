@@ -6,7 +6,9 @@
 
 namespace mediaview {
 
-enum class DType { U8, U16, I16, I32, F32, F64 };
+// U32 and F16 are TIFF's 32-bit unsigned and 16-bit float samples (IEEE
+// half, stored as its bits: format code 'e').
+enum class DType { U8, U16, I16, I32, F32, F64, U32, F16 };
 
 // The struct-module format code for each type, native byte order.
 constexpr char format_code(DType t) {
@@ -17,6 +19,8 @@ constexpr char format_code(DType t) {
         case DType::I32: return 'i';
         case DType::F32: return 'f';
         case DType::F64: return 'd';
+        case DType::U32: return 'I';
+        case DType::F16: return 'e';
     }
     return 'B';
 }
@@ -29,6 +33,8 @@ constexpr std::size_t itemsize(DType t) {
         case DType::I32: return 4;
         case DType::F32: return 4;
         case DType::F64: return 8;
+        case DType::U32: return 4;
+        case DType::F16: return 2;
     }
     return 1;
 }

@@ -96,6 +96,14 @@ struct ImageMeta {
     // The codec has already converted to request.colour (JPEG's CMYK with a
     // profile); the operations do not convert again.
     bool colour_converted = false;
+    // With mode P: the colours of the indices, palette_channels (3: RGB, 4:
+    // RGBA) bytes an entry, as many entries as the file gives.
+    std::string palette;
+    int palette_channels = 3;
+    // Per frame, what a codec says of it beyond its pixels (GIF's frames="raw":
+    // its rectangle, disposal, transparent index, palette); empty otherwise.
+    std::vector<Fields> frames;
+    std::vector<std::string> frame_palettes;  // beside `frames`: each frame's RGB colour table
 };
 
 struct ImageDecodeResult {
@@ -150,6 +158,15 @@ public:
     // Whether its files may hold several frames (animations); a codec that
     // says so honours request.frame and implements decode_frames.
     virtual bool has_frames() const { return false; }
+    // Whether it gives mode P (palette indices, with ImageMeta::palette);
+    // the operations refuse mode P for the others, naming the option.
+    virtual bool decodes_palette() const { return false; }
+    // What a decode gives (formats()' read_modes, read_dtypes): the modes
+    // it decodes to and the element types of its files; empty: not stated.
+    virtual std::vector<PixelMode> decode_modes() const { return {}; }
+    virtual std::vector<DType> decode_dtypes() const { return {}; }
+    // Whether it honours request.raw_frames (frames="raw").
+    virtual bool decodes_raw_frames() const { return false; }
     // Every frame, composited, into the target the provider returns (called
     // once, with the frame count and size); `request.frame` is ignored.
     // Codecs of still images keep this default.

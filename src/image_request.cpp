@@ -63,6 +63,13 @@ void set_crop(ImageRequest& r, const OptionInput& v) {
     r.crop = CropRect{static_cast<int>(c[0]), static_cast<int>(c[1]), static_cast<int>(c[2]), static_cast<int>(c[3])};
 }
 
+void set_frames(ImageRequest& r, const OptionInput& v) {
+    std::string name = text_value(v, "frames");
+    if (name != "composited" && name != "raw")
+        throw ArgumentError("frames", "frames must be 'composited' or 'raw', not " + describe(v));
+    r.raw_frames = name == "raw";
+}
+
 void set_max_pixels(ImageRequest& r, const OptionInput& v) {
     if (is_none(v)) {
         r.max_pixels = 0;
@@ -182,6 +189,10 @@ const std::vector<RequestOption<ImageRequest>>& image_request_options() {
          set_max_pixels},
         {"frame", "the frame of an animation, composited as a viewer shows it",
          [](ImageRequest& r, const OptionInput& v) { r.frame = static_cast<int>(int_value(v, "frame", 0, int_max)); }},
+        {"frames", "composited (default): frames as a viewer shows them; raw: each frame's own pixels (GIF: "
+                   "palette indices with mode='P') at its rectangle on the screen, zeros around it, the "
+                   "rectangles, disposals and palettes in view.obj.frames",
+         set_frames},
         {"size", "(width, height): resize on load", set_size},
         {"fit", "with size: fill, cover or contain",
          [](ImageRequest& r, const OptionInput& v) { resize_of(r).fit = by_name(v, "fit", fit_from_name); }},

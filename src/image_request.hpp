@@ -88,6 +88,9 @@ struct ImageRequest {
     bool allow_truncated = false;  // truncated data gives a partial image plus a warning
     std::uint64_t max_pixels = 0;  // width*height from the header; 0 = no limit
     int frame = 0;                 // an animation's frame (composited); 0 for still images
+    // frames="raw": each frame's own pixels at its rectangle, not composited
+    // (GIF only: ImageCodec::decodes_raw_frames).
+    bool raw_frames = false;
     // Handled by the decode_image operation, never by a codec.
     std::optional<ResizeRequest> resize;
     // nullopt: the file's values as stored. Else converted after the decode

@@ -7,12 +7,13 @@ namespace mediaview {
 
 namespace {
 constexpr PixelMode all_modes[] = {PixelMode::RGB,  PixelMode::BGR, PixelMode::RGBA, PixelMode::BGRA,
-                                   PixelMode::RGBX, PixelMode::L,   PixelMode::LA,   PixelMode::CMYK};
+                                   PixelMode::RGBX, PixelMode::L,   PixelMode::LA,   PixelMode::CMYK, PixelMode::P};
 }
 
 int channels_of(PixelMode mode) {
     switch (mode) {
-        case PixelMode::L: return 1;
+        case PixelMode::L:
+        case PixelMode::P: return 1;
         case PixelMode::LA: return 2;
         case PixelMode::RGB:
         case PixelMode::BGR: return 3;
@@ -34,6 +35,7 @@ std::string_view pixel_mode_name(PixelMode mode) {
         case PixelMode::L: return "L";
         case PixelMode::LA: return "LA";
         case PixelMode::CMYK: return "CMYK";
+        case PixelMode::P: return "P";
     }
     return "RGB";
 }
@@ -47,7 +49,7 @@ PixelMode pixel_mode_from_name(std::string_view name) {
     for (PixelMode m : all_modes)
         if (pixel_mode_name(m) == name) return m;
     throw std::invalid_argument("unknown mode '" + std::string(name) +
-                                "' (expected RGB, BGR, RGBA, BGRA, RGBX, L, LA or CMYK)");
+                                "' (expected RGB, BGR, RGBA, BGRA, RGBX, L, LA, CMYK or P)");
 }
 
 PixelMode default_mode_for_channels(int channels) {

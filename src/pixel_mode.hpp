@@ -6,8 +6,10 @@
 
 namespace mediaview {
 
-// The channel layout of a pixel. LA is grey plus alpha.
-enum class PixelMode { RGB, BGR, RGBA, BGRA, RGBX, L, LA, CMYK };
+// The channel layout of a pixel. LA is grey plus alpha. P is one palette
+// index a pixel (uint8), the palette beside the pixels (ImageMeta::palette):
+// only codecs whose files hold a palette give it (ImageCodec::decodes_palette).
+enum class PixelMode { RGB, BGR, RGBA, BGRA, RGBX, L, LA, CMYK, P };
 
 int channels_of(PixelMode mode);
 std::string_view pixel_mode_name(PixelMode mode);

@@ -159,6 +159,15 @@ def test_out_buffer_and_formats_listing():
     assert np.array_equal(out, pillow_frames(path, "RGB")[3])
     listed = [f for f in mediaview.formats() if f["name"] == "gif"]
     assert listed and listed[0]["can_read"]
+    # formats() tells the truth: GIF writes nothing here, and every mode it
+    # lists as read decodes (and CMYK, unlisted, does not).
+    gif = listed[0]
+    assert not gif["can_write"] and gif["modes"] == [] and gif["dtypes"] == []
+    assert gif["read_dtypes"] == ["uint8"] and "P" in gif["read_modes"]
+    for mode in gif["read_modes"]:
+        assert mediaview.decode_image(path, mode=mode).obj.mode == mode
+    with pytest.raises(ValueError):
+        mediaview.decode_image(path, mode="CMYK")
 
 
 # ---- damage ---------------------------------------------------------------------
@@ -261,3 +270,128 @@ def test_every_truncation_is_typed_under_a_memory_cap(path, tmp_path):
             assert result["decode"] == "UnsupportedFormatError", (cut, result)
         else:
             assert result["decode"] in ("DecodeError", "ok"), (cut, result)
+
+
+# ---- frames="raw" and mode="P" ----------------------------------------------------
+
+
+def pillow_raw_frame(path, k):
+    """Frame k as stored, decoded by Pillow's own GIF decoder from the tile
+    Pillow's parser found (its rectangle and LZW data), before any
+    compositing: the independent oracle for frames="raw"."""
+    with Image.open(path) as im:
+        im.seek(k)
+        name, (x0, y0, x1, y1), offset, args = im.tile[0]
+        decoder = Image._getdecoder("P", name, args)
+        out = Image.new("P", (x1 - x0, y1 - y0))
+        decoder.setimage(out.im, (0, 0, x1 - x0, y1 - y0))
+        im.fp.seek(offset)
+        decoder.decode(im.fp.read())
+        return (x0, y0, x1 - x0, y1 - y0), np.asarray(out)
+
+
+@pytest.mark.parametrize("path", GIF_SAMPLES, ids=lambda p: p.name)
+def test_raw_frames_are_each_frames_own_indices(path):
+    view, durations = mediaview.decode_frames(path, frames="raw", mode="P")
+    stack = np.asarray(view)
+    frames = view.obj.frames
+    with Image.open(path) as im:
+        assert stack.shape == (im.n_frames, im.height, im.width)
+    assert len(frames) == len(stack) and [f["delay_ms"] for f in frames] == durations
+    for k, f in enumerate(frames):
+        rect, oracle = pillow_raw_frame(path, k)
+        assert (f["x"], f["y"], f["width"], f["height"]) == rect
+        x, y, w, h = rect
+        np.testing.assert_array_equal(stack[k, y:y + h, x:x + w], oracle)
+        outside = np.ones(stack.shape[1:], bool)
+        outside[y:y + h, x:x + w] = False
+        assert (stack[k][outside] == 0).all()
+        assert f["palette"].shape[1] == 3 and f["disposal"] in (0, 1, 2, 3)
+        # frame=k alone is the same slice, with the same fields.
+        one = mediaview.decode_image(path, frames="raw", frame=k, mode="P")
+        np.testing.assert_array_equal(np.asarray(one), stack[k])
+        assert one.obj.frames[0]["x"] == f["x"] and one.obj.frames[0]["disposal"] == f["disposal"]
+
+
+@pytest.mark.parametrize("path", ANIMATED, ids=lambda p: p.name)
+def test_raw_frames_in_colour_are_the_indices_looked_up(path):
+    indices, _ = mediaview.decode_frames(path, frames="raw", mode="P")
+    rgba, _ = mediaview.decode_frames(path, frames="raw", mode="RGBA")
+    idx, px = np.asarray(indices), np.asarray(rgba)
+    for k, f in enumerate(indices.obj.frames):
+        x, y, w, h = f["x"], f["y"], f["width"], f["height"]
+        inside = idx[k, y:y + h, x:x + w]
+        palette = np.asarray(f["palette"])
+        np.testing.assert_array_equal(px[k, y:y + h, x:x + w, :3], palette[inside])
+        alpha = np.where(inside == f["transparency"], 0, 255) if f["transparency"] is not None else 255
+        assert (px[k, y:y + h, x:x + w, 3] == alpha).all()
+    # The default stays composited, and composited frames are no raw ones.
+    composited, _ = mediaview.decode_frames(path, mode="RGBA")
+    assert composited.obj.frames is None
+    partial = any(f["width"] * f["height"] < idx.shape[1] * idx.shape[2] for f in indices.obj.frames)
+    assert np.array_equal(np.asarray(composited), px) != partial
+
+
+@pytest.mark.parametrize("path", GIF_SAMPLES, ids=lambda p: p.name)
+def test_mode_p_is_pillows_first_frame_with_its_palette(path):
+    with Image.open(path) as im:
+        if im.mode != "P":
+            pytest.skip("Pillow reads this grey-ramp GIF as L")
+        view = mediaview.decode_image(path, mode="P")
+        np.testing.assert_array_equal(np.asarray(view), np.asarray(im))
+        palette = np.asarray(view.obj.palette)
+        np.testing.assert_array_equal(palette[:, :3].ravel(), im.getpalette())
+        t = im.info.get("transparency")
+        assert palette.shape[1] == (4 if t is not None else 3)
+        if t is not None:
+            assert palette[t, 3] == 0 and (np.delete(palette[:, 3], t) == 255).all()
+    assert view.obj.mode == "P" and view.format == "B"
+
+
+def test_mode_p_and_raw_frames_refusals():
+    animated = SAMPLES / "astronaut_disposal.gif"
+    with pytest.raises(ValueError) as e:
+        mediaview.decode_image(animated, mode="P", frame=2)
+    assert e.value.argument == "mode" and "frames='raw'" in str(e.value)
+    with pytest.raises(ValueError, match="frames='raw'"):
+        mediaview.decode_frames(animated, mode="P")
+    with pytest.raises(ValueError) as e:
+        mediaview.decode_image(animated, frames="everything")
+    assert e.value.argument == "frames"
+    with pytest.raises(ValueError) as e:
+        mediaview.decode_image(animated, mode="P", size=(10, 10))
+    assert e.value.argument == "size"
+    # Every other codec refuses mode P and frames="raw", naming the option.
+    for sample in ("*.jpg", "*.png", "*.webp", "*.avif", "*.jxl"):
+        found = sorted(SAMPLES.glob(sample))
+        if not found:
+            continue
+        for option, value in (("mode", "P"), ("frames", "raw")):
+            with pytest.raises(ValueError) as e:
+                mediaview.decode_image(found[0], **{option: value})
+            assert e.value.argument == option and option in str(e.value)
+    from mediaview._batch import plan_images
+
+    planned = plan_images([sorted(SAMPLES.glob("*.jpg"))[0]], mode="P")
+    assert isinstance(planned[0], ValueError) and planned[0].argument == "mode"
+
+
+def test_raw_frames_of_a_truncated_animation():
+    data = (SAMPLES / "astronaut_disposal.gif").read_bytes()
+    cut = data[: len(data) * 2 // 3]
+    with pytest.raises(mediaview.DecodeError):
+        mediaview.decode_frames(cut, frames="raw")
+    with pytest.warns(mediaview.DecodeWarning, match="complete frame"):
+        view, _ = mediaview.decode_frames(cut, frames="raw", mode="P", allow_truncated=True)
+    whole, _ = mediaview.decode_frames(data, frames="raw", mode="P")
+    assert 0 < len(view) < len(whole)
+    np.testing.assert_array_equal(np.asarray(view), np.asarray(whole)[: len(view)])
+
+
+@pytest.mark.parametrize("name", ["chelsea_still.gif", "astronaut_disposal.gif"])
+def test_to_pil_of_mode_p_is_pillows_image(name):
+    path = SAMPLES / name
+    image = mediaview.to_pil(mediaview.decode_image(path, mode="P"))
+    with Image.open(path) as im:
+        assert image.mode == "P"
+        np.testing.assert_array_equal(np.asarray(image.convert("RGBA")), np.asarray(im.convert("RGBA")))

@@ -29,6 +29,7 @@ IMAGE_CASES = {
     "allow_truncated": (True, "no"),
     "max_pixels": (10**9, -1),
     "frame": (0, -1),
+    "frames": ("composited", "all"),
     "size": ((16, 12), (0, 5)),
     "fit": ("cover", "stretch"),
     "filter": ("bilinear", "nearest"),

@@ -268,3 +268,65 @@ def test_every_truncation_is_typed_under_a_memory_cap(files, name, tmp_path):
     for cut in sorted({0, 3, 4, 8, 16, 100, *range(200, len(data), max(1, len(data) // 8))}):
         r = run_capped(tmp_path / "cut.tif", data[:cut], 1500, HOSTILE_CALLS, ["MemoryError"])
         assert not [v for v in r.values() if v.startswith("UNEXPECTED")], (cut, r)
+
+
+@pytest.mark.parametrize("dtype, code", [("uint32", "I"), ("float16", "e"), ("int32", "i"), ("float32", "f")])
+def test_sample_types_have_their_format_codes(tmp_path, dtype, code):
+    rng = np.random.default_rng(7)
+    data = (rng.random((9, 11, 3)) * 60000).astype(dtype)
+    path = tmp_path / f"{dtype}.tif"
+    tifffile.imwrite(path, data, photometric="rgb", compression="zlib", tile=(16, 16) if dtype == "uint32" else None)
+    view = mediaview.decode_image(path, mode=None, dtype=None)
+    assert view.format == code
+    np.testing.assert_array_equal(np.asarray(view), tifffile_pixels(path))
+    # An added alpha is the type's full value: 1.0 for floats, the maximum for integers.
+    rgba = np.asarray(mediaview.decode_image(path, mode="RGBA", dtype=None))
+    full = 1 if dtype.startswith("float") else np.iinfo(dtype).max
+    assert (rgba[..., 3] == full).all() and (rgba[..., :3] == data).all()
+
+
+def test_exif_is_a_standalone_block_pillow_reads(tmp_path):
+    from PIL import TiffImagePlugin
+
+    ifd = TiffImagePlugin.ImageFileDirectory_v2()
+    ifd[0x010F] = "Canon"
+    ifd[0x0112] = 6
+    ifd[0x8769] = {0x9003: "2020:01:01 00:00:00", 0x829A: TiffImagePlugin.IFDRational(1, 250), 0x8827: 400}
+    path = tmp_path / "exif.tif"
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(path, "TIFF", tiffinfo=ifd)
+    exif = mediaview.decode_image(path).obj.exif
+    assert exif is not None and exif[:4] == b"II*\x00"
+    ours_, oracle = Image.Exif(), Image.open(path).getexif()
+    ours_.load(exif)
+    assert ours_[0x010F] == "Canon" and ours_[0x0112] == 6
+    assert ours_.get_ifd(0x8769) == oracle.get_ifd(0x8769) != {}
+    # A page without an EXIF IFD has none.
+    tifffile.imwrite(tmp_path / "plain.tif", np.zeros((4, 4), np.uint8))
+    assert mediaview.decode_image(tmp_path / "plain.tif").obj.exif is None
+
+
+def test_mode_p_gives_a_palette_pages_indices(files):
+    path = files["palette"]
+    view = mediaview.decode_image(path, mode="P")
+    with Image.open(path) as im:
+        assert im.mode == "P"
+        np.testing.assert_array_equal(np.asarray(view), np.asarray(im))
+        palette = np.asarray(view.obj.palette)
+        assert palette.shape == (256, 3)
+        np.testing.assert_array_equal(palette.ravel()[: len(im.getpalette())], im.getpalette())
+    np.testing.assert_array_equal(np.asarray(tifffile_pixels(path)), np.asarray(view))
+    # The indices looked up are the RGB decode; a crop is the indices sliced.
+    rgb = ours(path, mode="RGB")
+    np.testing.assert_array_equal(palette[np.asarray(view)], rgb)
+    np.testing.assert_array_equal(ours(path, mode="P", crop=(3, 5, 40, 30)), np.asarray(view)[5:35, 3:43])
+    with pytest.raises(ValueError) as e:
+        mediaview.decode_image(files["rgb8_strips"], mode="P")
+    assert e.value.argument == "mode" and "palette" in str(e.value)
+
+
+def test_formats_lists_what_tiff_reads():
+    tiff = next(f for f in mediaview.formats() if f["name"] == "tiff")
+    assert set(tiff["read_dtypes"]) == {"uint8", "uint16", "uint32", "int16", "int32", "float16", "float32", "float64"}
+    assert {"RGB", "RGBA", "L", "LA", "CMYK", "P"} <= set(tiff["read_modes"])
+    if not tiff["can_write"]:
+        assert tiff["modes"] == [] and tiff["dtypes"] == []

@@ -7,6 +7,7 @@
 
 #include "compositor.hpp"
 #include "gif_reader.hpp"
+#include "raw_frames.hpp"
 
 namespace mediaview::gif {
 namespace {
@@ -77,6 +78,10 @@ PixelMode own_mode(bool grey, int transparency) {
 }
 
 PixelMode mode_of(const ImageRequest& request, bool grey, int transparency) {
+    if (request.mode == PixelMode::P && !request.raw_frames && request.frame > 0)
+        throw ArgumentError("mode", "mode='P' gives a composited GIF's first frame only (later frames mix "
+                                    "palettes; Pillow makes them RGB): pass frames='raw' for frame " +
+                                        std::to_string(request.frame) + "'s own indices, or another mode");
     if (request.dtype && *request.dtype != DType::U8) throw std::invalid_argument("GIF decodes to uint8 only");
     PixelMode mode = request.mode.value_or(own_mode(grey, transparency));
     if (mode == PixelMode::CMYK)
@@ -105,6 +110,63 @@ void report_missing_trailer(const Walk& w, const ImageRequest& request, Diagnost
     std::string message = "GIF ends without its trailer after " + std::to_string(w.frames) + " frame(s)";
     if (request.strict) throw DecodeError(message);
     diagnostics.warn(message);
+}
+
+// The palette of mode P (and of view.obj.frames), RGBA when transparent.
+void set_palette(ImageMeta& meta, const FrameHeader& f) {
+    meta.palette = palette_bytes(f, f.transparency >= 0, meta.palette_channels);
+}
+
+// Pillow's frame 0 of a palette GIF: outside the frame's rectangle, the
+// transparent index, else 0. Raw frames are zeros around their rectangle.
+std::uint8_t fill_of(const ImageRequest& request, const FrameHeader& f) {
+    if (request.raw_frames || request.mode != PixelMode::P || f.transparency < 0) return 0;
+    return static_cast<std::uint8_t>(f.transparency);
+}
+
+// Frame k as stored (frames="raw"), or frame 0's indices (mode P).
+ImageDecodeResult decode_uncomposited(ByteSpan data, const ImageRequest& request, const TargetProvider& provide_target,
+                                      Diagnostics& diagnostics) {
+    Reader reader(data);
+    const int w = reader.width(), h = reader.height();
+    FrameHeader f;
+    int frames = 0;
+    try {
+        for (;; ++frames) {
+            if (!reader.next_frame(f)) {
+                if (frames == 0) throw DecodeError("the GIF holds no image");
+                throw std::invalid_argument("frame " + std::to_string(request.frame) + " does not exist: the GIF has " +
+                                            std::to_string(frames) + " frame(s)");
+            }
+            if (frames == request.frame) break;
+            reader.skip_rows();
+        }
+    } catch (const Truncated&) {
+        throw DecodeError(truncated_text(frames) + " (before frame " + std::to_string(request.frame) + ")");
+    }
+    PixelMode mode = mode_of(request, f.palette.grey_ramp, f.transparency);
+    CropRect crop = checked_crop(request, w, h);
+    ImageDecodeResult result;
+    result.shape = {crop.width, crop.height, channels_of(mode), 1, DType::U8};
+    result.meta.mode = mode;
+    if (mode == PixelMode::P) set_palette(result.meta, f);
+    if (request.raw_frames) {
+        result.meta.frames.push_back(frame_fields(f));
+        int unused = 3;
+        result.meta.frame_palettes.push_back(palette_bytes(f, false, unused));
+    }
+    PixelTarget target = provide_target(result.shape);
+    if (target.pixel_stride == 0) target.pixel_stride = channels_of(mode);
+    int rows = 0;
+    try {
+        draw_raw(reader, f, w, h, crop, mode, fill_of(request, f), target, rows);
+    } catch (const Truncated&) {
+        if (!request.allow_truncated || request.strict)
+            throw DecodeError(truncated_text(frames) + "; pass allow_truncated=True to get the partial frame");
+        diagnostics.warn("GIF data is truncated: frame " + std::to_string(request.frame) + " has " +
+                         std::to_string(rows) + " of " + std::to_string(f.height) + " rows");
+    }
+    return result;
 }
 
 class GifCodec final : public ImageCodec {
@@ -151,6 +213,8 @@ public:
         Reader reader(data);
         const int w = reader.width(), h = reader.height();
         check_limits(static_cast<std::uint64_t>(w) * h, request.max_pixels, "screen is " + size_text(w, h));
+        if (request.raw_frames || request.mode == PixelMode::P)
+            return decode_uncomposited(data, request, provide_target, diagnostics);
         if (request.frame > 0) {
             Walk count = walk(data);
             // In a cut file the frame may have been there: the decode says truncated.
@@ -195,6 +259,13 @@ public:
     }
 
     bool has_frames() const override { return true; }
+    bool decodes_palette() const override { return true; }
+    bool decodes_raw_frames() const override { return true; }
+    std::vector<PixelMode> decode_modes() const override {
+        return {PixelMode::RGB, PixelMode::BGR, PixelMode::RGBA, PixelMode::BGRA, PixelMode::RGBX,
+                PixelMode::L,   PixelMode::LA,  PixelMode::P};
+    }
+    std::vector<DType> decode_dtypes() const override { return {DType::U8}; }
 
     FramesDecodeResult decode_frames(ByteSpan data, const ImageRequest& request,
                                      const FramesTargetProvider& provide_target,
@@ -221,6 +292,22 @@ public:
         FramesTarget target = provide_target(result.shape);
         if (target.first.pixel_stride == 0) target.first.pixel_stride = channels_of(mode);
         Reader reader(data);
+        if (request.raw_frames) {
+            raw_frames(reader, w.frames, crop, mode, target, result.meta);
+            return result;
+        }
+        if (mode == PixelMode::P && w.frames > 1)
+            throw ArgumentError("mode", "mode='P' gives a composited GIF's first frame only (later frames mix "
+                                        "palettes; Pillow makes them RGB): pass frames='raw' for every frame's own "
+                                        "indices, or another mode");
+        if (mode == PixelMode::P) {
+            FrameHeader f;
+            reader.next_frame(f);
+            set_palette(result.meta, f);
+            int rows = 0;
+            draw_raw(reader, f, w.width, w.height, crop, mode, fill_of(request, f), target.first, rows);
+            return result;
+        }
         Compositor compositor(reader);
         for (int i = 0; i < w.frames; ++i) {
             if (!compositor.next()) throw DecodeError("GIF frame " + std::to_string(i) + " vanished on a second read");
@@ -229,6 +316,30 @@ public:
             compositor.write(crop, mode, frame);
         }
         return result;
+    }
+
+private:
+    // Every frame as stored, with its fields and colour table in `meta`.
+    static void raw_frames(Reader& reader, int frames, const CropRect& crop, PixelMode mode, const FramesTarget& target,
+                           ImageMeta& meta) {
+        const int sw = reader.width(), sh = reader.height();
+        for (int i = 0; i < frames; ++i) {
+            FrameHeader f;
+            if (!reader.next_frame(f)) throw DecodeError("GIF frame " + std::to_string(i) + " vanished on a second read");
+            if (i == 0 && mode == PixelMode::P) {
+                // view.obj.palette: the global table, else frame 0's (each frame's own is in view.obj.frames).
+                FrameHeader table;
+                table.palette = reader.has_global_palette() ? reader.global_palette() : f.palette;
+                set_palette(meta, table);
+            }
+            meta.frames.push_back(frame_fields(f));
+            int channels = 3;
+            meta.frame_palettes.push_back(palette_bytes(f, false, channels));
+            PixelTarget frame = target.first;
+            frame.data += i * target.frame_stride;
+            int rows = 0;
+            draw_raw(reader, f, sw, sh, crop, mode, 0, frame, rows);
+        }
     }
 };
 

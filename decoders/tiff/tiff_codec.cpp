@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "tiff_exif.hpp"
 #include "tiff_file.hpp"
 #include "tiff_layout.hpp"
 #include "tiff_pixels.hpp"
@@ -45,8 +46,10 @@ CropRect checked_crop(const Layout& l, const ImageRequest& request) {
     return request.oriented ? stored_rect(r, l.orientation, w, h) : r;
 }
 
-ImageMeta meta_of(const Layout& l, PixelMode mode) {
+ImageMeta meta_of(const Layout& l, PixelMode mode, File& file, ByteSpan data) {
     ImageMeta meta;
+    meta.exif = exif_block(file.get(), data);
+    if (mode == PixelMode::P) meta.palette.assign(l.palette.begin(), l.palette.end());
     meta.mode = mode;
     meta.icc = l.icc;
     meta.dpi_x = l.dpi_x;
@@ -117,7 +120,7 @@ public:
         ImageDecodeResult result;
         result.orientation = l.orientation;
         result.shape = {crop.width, crop.height, channels_of(mode), l.orientation, l.dtype};
-        result.meta = meta_of(l, mode);
+        result.meta = meta_of(l, mode, file, data);
         PixelTarget target = provide_target(result.shape);
         if (target.pixel_stride == 0) target.pixel_stride = static_cast<Index>(channels_of(mode) * itemsize(l.dtype));
         read_pixels(file, l, crop, mode, target, request, diagnostics, request.frame);
@@ -125,6 +128,14 @@ public:
     }
 
     bool has_frames() const override { return true; }
+    bool decodes_palette() const override { return true; }
+    std::vector<PixelMode> decode_modes() const override {
+        return {PixelMode::RGB, PixelMode::BGR, PixelMode::RGBA, PixelMode::BGRA, PixelMode::RGBX,
+                PixelMode::L,   PixelMode::LA,  PixelMode::CMYK, PixelMode::P};
+    }
+    std::vector<DType> decode_dtypes() const override {
+        return {DType::U8, DType::U16, DType::U32, DType::I16, DType::I32, DType::F16, DType::F32, DType::F64};
+    }
 
     FramesDecodeResult decode_frames(ByteSpan data, const ImageRequest& request,
                                      const FramesTargetProvider& provide_target,
@@ -141,7 +152,7 @@ public:
         CropRect crop = checked_crop(first, request);
         FramesDecodeResult result;
         result.shape = {pages, {crop.width, crop.height, channels_of(mode), first.orientation, first.dtype}};
-        result.meta = meta_of(first, mode);
+        result.meta = meta_of(first, mode, file, data);
         result.durations_ms.assign(static_cast<std::size_t>(pages), 0);
         // Every page is checked before the block is allocated.
         for (int p = 1; p < pages; ++p) {

@@ -21,12 +21,14 @@ DType dtype_for(int format, int bits) {
         case SAMPLEFORMAT_UINT:
             if (bits == 8) return DType::U8;
             if (bits == 16) return DType::U16;
+            if (bits == 32) return DType::U32;
             break;
         case SAMPLEFORMAT_INT:
             if (bits == 16) return DType::I16;
             if (bits == 32) return DType::I32;
             break;
         case SAMPLEFORMAT_IEEEFP:
+            if (bits == 16) return DType::F16;
             if (bits == 32) return DType::F32;
             if (bits == 64) return DType::F64;
             break;
@@ -34,7 +36,7 @@ DType dtype_for(int format, int bits) {
     }
     static const char* kinds[] = {"", "unsigned", "signed", "float"};
     unsupported(std::to_string(bits) + "-bit " + (format >= 1 && format <= 3 ? kinds[format] : "complex or void") +
-                " samples (mediaview has uint8, uint16, int16, int32, float32 and float64)");
+                " samples (mediaview has uint8, uint16, uint32, int16, int32, float16, float32 and float64)");
 }
 
 void read_colour(TIFF* tif, Layout& l) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace mediaview::tiff {
@@ -46,10 +47,16 @@ Mapping mapping_for(PixelMode own, PixelMode want) {
                                 std::string(pixel_mode_name(want)));
 }
 
+// IEEE half samples, moved as their bits.
+struct Half {
+    std::uint16_t bits;
+};
+
 template <class T>
 constexpr T full_value() {
-    if constexpr (std::numeric_limits<T>::is_integer) return std::numeric_limits<T>::max();
-    return T(1);
+    if constexpr (std::is_same_v<T, Half>) return Half{0x3C00};  // 1.0
+    else if constexpr (std::numeric_limits<T>::is_integer) return std::numeric_limits<T>::max();
+    else return T(1);
 }
 
 std::uint8_t luma(const std::uint8_t* s) {
@@ -102,6 +109,8 @@ void put_run(DType dtype, const Run& r, const Mapping& m, bool invert) {
         case DType::I32: return put<std::int32_t>(r, m, invert);
         case DType::F32: return put<float>(r, m, invert);
         case DType::F64: return put<double>(r, m, invert);
+        case DType::U32: return put<std::uint32_t>(r, m, invert);
+        case DType::F16: return put<Half>(r, m, invert);
     }
 }
 
@@ -115,7 +124,7 @@ public:
     PageReader(File& file, const Layout& l, const CropRect& crop, PixelMode want, const PixelTarget& target,
                const ImageRequest& request, int page)
         : file_(file), l_(l), crop_(crop), target_(target), request_(request), page_(page),
-          map_(mapping_for(l.own, want)) {
+          indices_(want == PixelMode::P), map_(indices_ ? Mapping{} : mapping_for(l.own, want)) {
         TIFF* tif = file.get();
         scratch_size_ = l.tiled ? TIFFTileSize64(tif) : TIFFVStripSize64(tif, l.tile_height);
         row_bytes_ = l.tiled ? TIFFTileRowSize64(tif) : TIFFScanlineSize64(tif);
@@ -124,7 +133,7 @@ public:
         pixel_bytes_ = itemsize(l.dtype) * static_cast<std::size_t>(map_.channels);
         // The samples as stored are the pixels as wanted: rows are copied
         // whole, or whole strips decoded straight into the target.
-        copy_rows_ = !l.planar && !l.bilevel && l.palette.empty() && !l.min_is_white && !map_.luma &&
+        copy_rows_ = !l.planar && !l.bilevel && (l.palette.empty() || indices_) && !l.min_is_white && !map_.luma &&
                      map_.channels == l.samples && target.pixel_stride == static_cast<Index>(pixel_bytes_);
         for (int ch = 0; ch < map_.channels; ++ch) copy_rows_ = copy_rows_ && map_.from[ch] == ch;
         if (l.bilevel || !l.palette.empty()) expanded_.resize(static_cast<std::size_t>(l.strile_width()) * 3);
@@ -227,7 +236,7 @@ private:
             }
             from = expanded_.data();
             step = 1;
-        } else if (!l_.palette.empty()) {
+        } else if (!l_.palette.empty() && !indices_) {
             for (int x = 0; x < n; ++x) std::memcpy(&expanded_[x * 3], &l_.palette[src[first + x] * 3], 3);
             from = expanded_.data();
             step = 3;
@@ -245,6 +254,7 @@ private:
     PixelTarget target_;
     const ImageRequest& request_;
     int page_;
+    bool indices_;  // mode P: a palette page's indices as stored
     Mapping map_;
     std::uint64_t scratch_size_ = 0, row_bytes_ = 0;
     std::vector<std::uint8_t> scratch_, expanded_;
@@ -255,6 +265,13 @@ private:
 }  // namespace
 
 void check_mode(const Layout& layout, PixelMode want) {
+    if (want == PixelMode::P) {
+        if (layout.palette.empty())
+            throw ArgumentError("mode", "mode='P' gives a palette TIFF page's indices; this page is " +
+                                            std::string(pixel_mode_name(layout.own)) + " " +
+                                            photometric_name(layout.photometric) + ": pass another mode");
+        return;
+    }
     Mapping m = mapping_for(layout.own, want);
     if (m.luma && layout.dtype != DType::U8)
         throw std::invalid_argument("L from a colour TIFF is computed for uint8 samples only; this page holds " +

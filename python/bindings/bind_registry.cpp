@@ -53,10 +53,17 @@ py::dict image_format(const ImageCodec& c) {
     f["can_write"] = c.can_encode();
     f["lossy"] = c.lossy();
     f["options"] = options_list(c.encode_options());
-    f["modes"] = names_of(c.encode_modes());
+    // What it writes: nothing for a codec that only reads.
+    f["modes"] = names_of(c.can_encode() ? c.encode_modes() : std::vector<PixelMode>{});
     py::list dtypes;
-    for (DType t : c.encode_dtypes()) dtypes.append(std::string(dtype_name(t)));
+    if (c.can_encode())
+        for (DType t : c.encode_dtypes()) dtypes.append(std::string(dtype_name(t)));
     f["dtypes"] = dtypes;
+    // What it reads, where the codec states it.
+    f["read_modes"] = names_of(c.decode_modes());
+    py::list read_dtypes;
+    for (DType t : c.decode_dtypes()) read_dtypes.append(std::string(dtype_name(t)));
+    f["read_dtypes"] = read_dtypes;
     py::list scales;
     for (auto [num, den] : c.scales()) scales.append(py::make_tuple(num, den));
     f["scales"] = scales;
@@ -120,7 +127,8 @@ void bind_registry(py::module_& m) {
             return out;
         },
         "One dict per format the codecs read or write: name, kind, codec, extensions, can_read, can_write, "
-        "lossy, and what it takes or stores (image: options, modes, dtypes, scales, and via: \"Pillow\" for the "
+        "lossy, and what it takes or stores (image: options, modes, dtypes (what it writes), read_modes, "
+        "read_dtypes (what it decodes to, where the codec states it), scales, and via: \"Pillow\" for the "
         "formats read through Pillow, one copy more, else None; audio: subtypes, "
         "lossy_subtypes, default_subtype, samplerates, max_channels, and requires: the library a format needs "
         "installed, loaded at run time, or None, with available: whether it is).");

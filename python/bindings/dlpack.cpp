@@ -124,9 +124,11 @@ DLDataType dlpack_dtype(DType dtype) {
     const auto bits = static_cast<std::uint8_t>(8 * itemsize(dtype));
     switch (dtype) {
         case DType::U8:
-        case DType::U16: return DLDataType{kDLUInt, bits, 1};
+        case DType::U16:
+        case DType::U32: return DLDataType{kDLUInt, bits, 1};
         case DType::I16:
         case DType::I32: return DLDataType{kDLInt, bits, 1};
+        case DType::F16:
         case DType::F32:
         case DType::F64: return DLDataType{kDLFloat, bits, 1};
     }

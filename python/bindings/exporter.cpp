@@ -130,6 +130,63 @@ PyObject* get_dpi(PyObject* self, void*) {
     return Py_BuildValue("(dd)", d.dpi_x, d.dpi_y);
 }
 
+// `bytes` as a read-only (N, channels) uint8 memoryview.
+PyObject* table_view(const std::string& bytes, int channels) {
+    if (bytes.empty() || channels <= 0) Py_RETURN_NONE;
+    PyObject* raw = PyBytes_FromStringAndSize(bytes.data(), static_cast<Py_ssize_t>(bytes.size()));
+    if (!raw) return nullptr;
+    PyObject* flat = PyMemoryView_FromObject(raw);
+    Py_DECREF(raw);
+    if (!flat) return nullptr;
+    PyObject* shaped = PyObject_CallMethod(flat, "cast", "s(nn)", "B",
+                                           static_cast<Py_ssize_t>(bytes.size() / channels),
+                                           static_cast<Py_ssize_t>(channels));
+    Py_DECREF(flat);
+    return shaped;
+}
+
+PyObject* get_palette(PyObject* self, void*) {
+    const ViewDescription& d = *as_exporter(self)->description;
+    return table_view(d.palette, d.palette_channels);
+}
+
+PyObject* field_value(const FieldValue& v) {
+    if (auto b = std::get_if<bool>(&v)) return PyBool_FromLong(*b);
+    if (auto i = std::get_if<std::int64_t>(&v)) return PyLong_FromLongLong(*i);
+    if (auto f = std::get_if<double>(&v)) return PyFloat_FromDouble(*f);
+    if (auto s = std::get_if<std::string>(&v))
+        return PyUnicode_FromStringAndSize(s->data(), static_cast<Py_ssize_t>(s->size()));
+    Py_RETURN_NONE;
+}
+
+// One dict per frame: its fields, and its palette as an (N, 3) view.
+PyObject* get_frames(PyObject* self, void*) {
+    const ViewDescription& d = *as_exporter(self)->description;
+    if (d.frames.empty()) Py_RETURN_NONE;
+    PyObject* list = PyList_New(0);
+    for (std::size_t i = 0; list && i < d.frames.size(); ++i) {
+        PyObject* dict = PyDict_New();
+        bool ok = dict != nullptr;
+        for (const auto& [name, value] : d.frames[i]) {
+            PyObject* v = ok ? field_value(value) : nullptr;
+            ok = v && PyDict_SetItemString(dict, name.c_str(), v) == 0;
+            Py_XDECREF(v);
+        }
+        if (ok && i < d.frame_palettes.size()) {
+            PyObject* p = table_view(d.frame_palettes[i], 3);
+            ok = p && PyDict_SetItemString(dict, "palette", p) == 0;
+            Py_XDECREF(p);
+        }
+        if (!ok || PyList_Append(list, dict) < 0) {
+            Py_XDECREF(dict);
+            Py_CLEAR(list);
+            break;
+        }
+        Py_DECREF(dict);
+    }
+    return list;
+}
+
 // ---- DLPack (the array API's __dlpack__ protocol) ------------------------------
 
 void dlpack_released(PyObject* self) { --as_exporter(self)->exports; }
@@ -230,6 +287,12 @@ PyGetSetDef exporter_getset[] = {
     {"icc", get_icc, nullptr, "The source's ICC profile bytes, or None.", nullptr},
     {"exif", get_exif, nullptr,
      "The source's EXIF block (TIFF structure), or None. For an oriented view its orientation tag says 1.",
+     nullptr},
+    {"palette", get_palette, nullptr,
+     "With mode P: the colours of the indices as an (N, 3) RGB or (N, 4) RGBA uint8 view, else None.", nullptr},
+    {"frames", get_frames, nullptr,
+     "GIF frames='raw': one dict per frame (x, y, width, height of its rectangle on the screen, disposal, "
+     "transparency, delay_ms, and palette, its colour table as an (N, 3) view), else None.",
      nullptr},
     {"shape", get_shape, nullptr, "Shape of the exported array.", nullptr},
     {"strides", get_strides, nullptr, "Strides in bytes (may be negative).", nullptr},

@@ -12,6 +12,9 @@
 
 #include <string>
 
+#include <vector>
+
+#include "src/codec.hpp"
 #include "src/strided_array.hpp"
 
 namespace mediaview::python {
@@ -25,6 +28,10 @@ struct ViewDescription {
     std::string icc;     // the source's ICC profile (empty: none)
     std::string exif;    // the source's EXIF TIFF structure (empty: none)
     double dpi_x = 0, dpi_y = 0;  // resolution in dots per inch (0: not stated)
+    std::string palette;          // mode P: palette_channels bytes an entry (empty: none)
+    int palette_channels = 3;
+    std::vector<Fields> frames;   // per frame, what the codec says of it (GIF frames="raw")
+    std::vector<std::string> frame_palettes;  // per frame (with `frames`), RGB entries
 };
 
 // Creates the type object; call once from module init. Returns a new reference.

@@ -409,6 +409,8 @@ void append_pillow_formats(py::list& out) {
         py::list dtypes;
         dtypes.append("uint8");
         f["dtypes"] = dtypes;
+        f["read_modes"] = py::list();  // not stated (the keys every image format has)
+        f["read_dtypes"] = py::list();
         f["scales"] = py::list();
         f["via"] = "Pillow";
         out.append(f);

@@ -38,7 +38,12 @@ OptionInput option_input(py::handle value, const char* name) {
 }
 
 ViewDescription describe(const ImageMeta& meta) {
-    return ViewDescription{std::string(pixel_mode_name(meta.mode)), 0, meta.icc, meta.exif, meta.dpi_x, meta.dpi_y};
+    ViewDescription d{std::string(pixel_mode_name(meta.mode)), 0, meta.icc, meta.exif, meta.dpi_x, meta.dpi_y};
+    d.palette = meta.palette;
+    d.palette_channels = meta.palette_channels;
+    d.frames = meta.frames;
+    d.frame_palettes = meta.frame_palettes;
+    return d;
 }
 
 py::object image_view(StridedArray pixels, const ImageMeta& meta) {

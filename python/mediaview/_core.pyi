@@ -42,6 +42,13 @@ class BufferExporter:
     @property
     def exif(self) -> Optional[bytes]:
         """The source's EXIF block (TIFF structure; an oriented view's says orientation 1), or None."""
+    @property
+    def palette(self) -> Optional[memoryview]:
+        """With mode P: the colours of the indices as an (N, 3) RGB or (N, 4) RGBA uint8 view, else None."""
+    @property
+    def frames(self) -> Optional[List[dict]]:
+        """GIF frames='raw': per frame x, y, width, height (its rectangle), disposal, transparency,
+        delay_ms, interlaced and palette ((N, 3) view); else None."""
 
 # ImageInfo and AudioInfo attributes come from one field list each in the
 # core (fields_of); as_dict() and repr() list the same fields. A codec may
@@ -95,6 +102,7 @@ class ImageRequest:
         allow_truncated: bool = False,
         max_pixels: Optional[float] = None,
         frame: int = 0,
+        frames: str = "composited",
         size: Optional[Tuple[int, int]] = None,
         fit: str = "fill",
         filter: str = "area",

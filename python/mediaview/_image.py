@@ -84,5 +84,9 @@ def decode_frames(src: Source, **options) -> Tuple[memoryview, List[int]]:
     ``mode``, ``crop``, ``strict`` and ``allow_truncated`` as for
     :func:`decode_image`; ``max_pixels`` bounds all the frames together
     (T x H x W; default :data:`MAX_IMAGE_PIXELS`, ``None``: no limit).
+    ``frames="raw"`` (GIF): each frame as stored instead, at its rectangle
+    on a screen-sized frame of zeros, one stack so that each rectangle is a
+    zero-copy slice; ``view.obj.frames`` gives the rectangles, disposals and
+    palettes; with ``mode="P"`` the palette indices.
     """
     return _core.decode_frames(src, image_request(options, mode=None))

@@ -47,6 +47,8 @@ def to_pil(view: memoryview, mode: str | None = None):
             raise ValueError(f"no default Pillow mode for {channels} channels")
     key = (mode, channels)
     size = (view.shape[1], view.shape[0])
+    if key == ("P", 1):  # palette indices (GIF, palette TIFF): a copy, with view.obj.palette
+        return _palette_to_pil(view, size)
     if key in _SHARED and view.c_contiguous:
         pil_mode = _SHARED[key]
         return Image.frombuffer(pil_mode, size, view, "raw", pil_mode, 0, 1)
@@ -56,6 +58,17 @@ def to_pil(view: memoryview, mode: str | None = None):
         pil_mode, raw_mode = _COPIED[key]
         return Image.frombytes(pil_mode, size, view.tobytes(), "raw", raw_mode)
     raise ValueError(f"mode {mode!r} does not fit a view with {channels} channels")
+
+
+def _palette_to_pil(view: memoryview, size):
+    from PIL import Image
+
+    image = Image.frombytes("P", size, view.tobytes())
+    palette = getattr(view.obj, "palette", None)
+    if palette is not None:
+        entries = memoryview(palette)
+        image.putpalette(entries.tobytes(), "RGBA" if entries.shape[1] == 4 else "RGB")
+    return image
 
 
 def _grey16_to_pil(view: memoryview, mode: str | None):

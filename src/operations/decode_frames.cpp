@@ -1,5 +1,6 @@
 #include "decode_frames.hpp"
 
+#include "decode_image.hpp"
 #include "src/colour.hpp"
 
 namespace mediaview {
@@ -7,6 +8,7 @@ namespace mediaview {
 DecodedFrames decode_frames(const CodecTable& codecs, ByteSpan data, const ImageRequest& request,
                             Diagnostics& diagnostics) {
     const ImageCodec& codec = codecs.image_codec_for(data);
+    check_palette(codec, request);
     DecodedFrames out;
     auto provide = [&out](const FramesShape& s) -> FramesTarget {
         std::vector<Index> shape = {s.frames, s.frame.height, s.frame.width};

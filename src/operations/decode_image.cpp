@@ -43,6 +43,23 @@ void check_frame(const ImageCodec& codec, int frame) {
                                     std::string(codec.name()) + " images have one frame");
 }
 
+}  // namespace
+
+void check_palette(const ImageCodec& codec, const ImageRequest& request) {
+    if (request.raw_frames && !codec.decodes_raw_frames())
+        throw ArgumentError("frames", "frames='raw' is given for GIF only: " + std::string(codec.name()) +
+                                          " frames are decoded composited; pass frames='composited'");
+    if (request.mode != PixelMode::P) return;
+    if (!codec.decodes_palette())
+        throw ArgumentError("mode", "mode='P' (palette indices) is given for GIF and palette TIFF only: " +
+                                        std::string(codec.name()) + " images have no palette; pass another mode");
+    if (request.resize) throw ArgumentError("size", "size cannot resize palette indices (mode='P'): pass another mode");
+    if (request.colour)
+        throw ArgumentError("colorspace", "colorspace cannot convert palette indices (mode='P'): pass another mode");
+}
+
+namespace {
+
 // The caller's out= as the displayed frame, after checking its element type,
 // exact shape and adjacent channels (rows and pixels may otherwise lie
 // anywhere: padded rows, a slot of a batch, a flipped view); `target`
@@ -254,6 +271,7 @@ DecodedImage decode_stored_or_oriented(const ImageCodec& codec, ByteSpan data, c
                                        const CallerBuffer* out, Diagnostics& diagnostics) {
     check_scale(codec, request.scale);
     check_frame(codec, request.frame);
+    check_palette(codec, request);
     if (request.resize) return decode_resized(codec, data, request, out, diagnostics);
     DecodedImage image;
     auto provide = [&](const OutputShape& shape) -> PixelTarget {
@@ -293,6 +311,7 @@ ImageInfo probe_image(const CodecTable& codecs, ByteSpan data) {
 PlannedImage plan_image(const CodecTable& codecs, ByteSpan data, const ImageRequest& request) {
     const ImageCodec& codec = codecs.image_codec_for(data);
     check_scale(codec, request.scale);
+    check_palette(codec, request);
     ImageRequest inner = request;
     inner.resize.reset();
     if (request.resize) check_resize(*request.resize, request);

@@ -34,4 +34,10 @@ struct PlannedImage {
 };
 PlannedImage plan_image(const CodecTable& codecs, ByteSpan data, const ImageRequest& request);
 
+// frames='raw' only from codecs that give it, and mode P (palette indices)
+// only from codecs whose files hold a palette
+// (ArgumentError naming mode otherwise); the indices are no colours to
+// resize or convert.
+void check_palette(const ImageCodec& codec, const ImageRequest& request);
+
 }  // namespace mediaview
