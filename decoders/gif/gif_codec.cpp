@@ -89,15 +89,6 @@ PixelMode mode_of(const ImageRequest& request, bool grey, int transparency) {
     return mode;
 }
 
-CropRect checked_crop(const ImageRequest& request, int w, int h) {
-    if (!request.crop) return {0, 0, w, h};
-    const CropRect& r = *request.crop;
-    if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x > w - r.width || r.y > h - r.height)
-        throw std::invalid_argument("crop (" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " +
-                                    std::to_string(r.width) + ", " + std::to_string(r.height) +
-                                    ") does not lie inside the " + size_text(w, h) + " output");
-    return r;
-}
 
 std::string truncated_text(int frames) {
     return "GIF data is truncated (or damaged): " + std::to_string(frames) + " complete frame(s) before it ends";
@@ -145,7 +136,7 @@ ImageDecodeResult decode_uncomposited(ByteSpan data, const ImageRequest& request
         throw DecodeError(truncated_text(frames) + " (before frame " + std::to_string(request.frame) + ")");
     }
     PixelMode mode = mode_of(request, f.palette.grey_ramp, f.transparency);
-    CropRect crop = checked_crop(request, w, h);
+    CropRect crop = checked_crop(request, w, h, 1);
     ImageDecodeResult result;
     result.shape = {crop.width, crop.height, channels_of(mode), 1, DType::U8};
     result.meta.mode = mode;
@@ -244,7 +235,7 @@ public:
                                         std::to_string(compositor.frames_done()) + " frame(s)");
         }
         PixelMode mode = mode_of(request, compositor.grey(), compositor.has_alpha() ? 0 : -1);
-        CropRect crop = checked_crop(request, w, h);
+        CropRect crop = checked_crop(request, w, h, 1);
         ImageDecodeResult result;
         result.shape = {crop.width, crop.height, channels_of(mode), 1, DType::U8};
         result.meta.mode = mode;
@@ -283,7 +274,7 @@ public:
         check_limits(static_cast<std::uint64_t>(w.width) * w.height * static_cast<std::uint64_t>(w.frames),
                      request.max_pixels, std::to_string(w.frames) + " frame(s) of " + size_text(w.width, w.height));
         PixelMode mode = mode_of(request, w.grey, w.first_transparency);
-        CropRect crop = checked_crop(request, w.width, w.height);
+        CropRect crop = checked_crop(request, w.width, w.height, 1);
         FramesDecodeResult result;
         result.shape = {w.frames, {crop.width, crop.height, channels_of(mode), 1, DType::U8}};
         result.meta.mode = mode;

@@ -28,22 +28,10 @@ PixelMode mode_of(const ImageRequest& request, const Layout& l) {
     return mode;
 }
 
-std::string describe(const CropRect& r) {
-    return "(" + std::to_string(r.x) + ", " + std::to_string(r.y) + ", " + std::to_string(r.width) + ", " +
-           std::to_string(r.height) + ")";
-}
 
 // The crop in the stored frame, checked in the frame the request gives it.
 CropRect checked_crop(const Layout& l, const ImageRequest& request) {
-    int w = static_cast<int>(l.width), h = static_cast<int>(l.height);
-    if (!request.crop) return {0, 0, w, h};
-    bool transposed = request.oriented && exif_orientation_transposes(l.orientation);
-    int shown_w = transposed ? h : w, shown_h = transposed ? w : h;
-    const CropRect& r = *request.crop;
-    if (r.x < 0 || r.y < 0 || r.width <= 0 || r.height <= 0 || r.x > shown_w - r.width || r.y > shown_h - r.height)
-        throw std::invalid_argument("crop " + describe(r) + " does not lie inside the " +
-                                    size_text(shown_w, shown_h) + " output");
-    return request.oriented ? stored_rect(r, l.orientation, w, h) : r;
+    return mediaview::checked_crop(request, static_cast<int>(l.width), static_cast<int>(l.height), l.orientation);
 }
 
 ImageMeta meta_of(const Layout& l, PixelMode mode, File& file, ByteSpan data) {
