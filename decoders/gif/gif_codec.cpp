@@ -153,7 +153,9 @@ ImageDecodeResult decode_uncomposited(ByteSpan data, const ImageRequest& request
         draw_raw(reader, f, w, h, crop, mode, fill_of(request, f), target, rows);
     } catch (const Truncated&) {
         if (!request.allow_truncated || request.strict)
-            throw DecodeError(truncated_text(frames) + "; pass allow_truncated=True to get the partial frame");
+            throw request.allow_truncated ? DecodeError(truncated_text(frames), because_strict())
+                                          : DecodeError(truncated_text(frames),
+                                                        pass_allow_truncated("to get the partial frame"));
         diagnostics.warn("GIF data is truncated: frame " + std::to_string(request.frame) + " has " +
                          std::to_string(rows) + " of " + std::to_string(f.height) + " rows");
     }
