@@ -45,6 +45,9 @@ public:
     // read_audio takes them (max_samples bounds one block; mmap=True is an error).
     AudioBlocks(const CodecTable& codecs, const AudioSource& source, std::int64_t blocksize, std::int64_t overlap,
                 const AudioReadRequest& request);
+    // The pipeline's stages refer to this object's members: it stays where it is made.
+    AudioBlocks(const AudioBlocks&) = delete;
+    AudioBlocks& operator=(const AudioBlocks&) = delete;
     const AudioInfo& info() const { return handle_->info(); }
     int samplerate() const { return out_rate_; }
     int channels() const { return out_channels_; }
