@@ -31,6 +31,7 @@
 
 #include "src/exif.hpp"
 #include "src/interleaved_rows.hpp"
+#include "src/stderr_filter.hpp"
 
 namespace mediaview::avif {
 namespace {
@@ -86,6 +87,15 @@ struct Header {
     int primaries = 2, transfer = 2, matrix = 2;
     PixelMode own() const { return alpha ? PixelMode::RGBA : PixelMode::RGB; }
 };
+
+// The AV1 decoder under Debian's libavif 0.11 (dav1d) logs damaged input to
+// stderr itself ("Error parsing OBU data", "Unknown OBU type 12 of size 10")
+// through its default logger; our DecodeError says it in the user's terms,
+// so the decoding calls run inside a StderrFilter dropping these lines.
+bool av1_decoder_noise(const std::string& line) {
+    return line.find("OBU") != std::string::npos || line.rfind("Error parsing ", 0) == 0 ||
+           line.find("dav1d") != std::string::npos;
+}
 
 // The end of the last top-level box, as the boxes' own sizes say (0 when
 // they do not parse): past data.size when the file was cut short.
@@ -159,6 +169,7 @@ Parsed parse(ByteSpan data) {
     avifDecoderSetIO(d, &p.io->io);
     // The decoder must not free our struct: libavif destroys a set IO with
     // io->destroy, which CutIO leaves empty.
+    StderrFilter quiet(true, av1_decoder_noise);
     avifResult r = avifDecoderParse(d);
     if (r != AVIF_RESULT_OK) throw_result(r, "container");
     const avifImage* image = d->image;
@@ -238,6 +249,7 @@ void convert_frame(const avifDecoder* d, const WholeFramePlan& plan, const Pixel
 // data ends before it and truncation is allowed (the caller zero-fills and
 // warns), throws otherwise.
 bool decode_frame(avifDecoder* d, int index, bool next, const ImageRequest& request) {
+    StderrFilter quiet(true, av1_decoder_noise);
     avifResult r = next ? avifDecoderNextImage(d) : avifDecoderNthImage(d, static_cast<std::uint32_t>(index));
     if (r == AVIF_RESULT_OK) return true;
     if (r == AVIF_RESULT_TRUNCATED_DATA && request.allow_truncated) return false;
