@@ -1,12 +1,14 @@
 #include "stderr_filter.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <new>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,7 +61,28 @@ void forward(int from, int to) {
     ::close(from);
 }
 
+// A child forked while a filter runs (a DataLoader worker, a Dask process)
+// must not keep the pipe's write end as its fd 2: the parent's reader would
+// wait for the child to close it before the parent could stop filtering.
+// The child gets its real stderr back and a filter state of its own: no
+// reader thread exists there, and locks other threads held at the fork are
+// made anew (the parent's copies are left, never destroyed, in the child).
+void child_after_fork() {
+    if (saved_stderr >= 0) {
+        ::dup2(saved_stderr, 2);
+        ::close(saved_stderr);
+    }
+    saved_stderr = -1;
+    depth = 0;
+    new (&scope_mutex) std::mutex();
+    new (&noise_mutex) std::mutex();
+    new (&reader) std::thread();
+    new (&active_noise) std::vector<StderrNoise>();
+}
+
 bool start_filter() {
+    static const bool fork_handled = ::pthread_atfork(nullptr, nullptr, child_after_fork) == 0;
+    (void)fork_handled;
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) return false;
     std::fflush(stderr);

@@ -283,3 +283,43 @@ def test_damaged_files_print_nothing_on_stderr():
     out = subprocess.run([_sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0
     assert out.stderr == ""
+
+
+def test_a_fork_while_stderr_is_filtered_does_not_hold_the_parent():
+    # A child forked while a decode's stderr filter runs (DataLoader workers,
+    # Dask processes) gets its real stderr back (src/stderr_filter.cpp's fork
+    # handler); otherwise it keeps the pipe open and the parent's decode
+    # waits, when its filter stops, until that child exits (5 s here).
+    import sys as _sys
+
+    code = ("import os, random, threading, time, mediaview\n"
+            f"d = open({str(SAMPLES / 'chelsea.jxl')!r}, 'rb').read()\n"
+            "rng = random.Random(1)\n"
+            "bad = []\n"
+            "for _ in range(40):\n"
+            "    x = bytearray(d)\n"
+            "    for _ in range(4):\n"
+            "        x[rng.randrange(2, len(x))] ^= rng.randint(1, 255)\n"
+            "    bad.append(bytes(x))\n"
+            "done = threading.Event()\n"
+            "def decode():\n"
+            "    for b in bad:\n"
+            "        try:\n            mediaview.decode_image(b)\n"
+            "        except mediaview.Error:\n            pass\n"
+            "    done.set()\n"
+            "t = threading.Thread(target=decode)\n"
+            "start = time.monotonic()\n"
+            "t.start()\n"
+            "kids = []\n"
+            "while not done.is_set() and len(kids) < 60:\n"
+            "    pid = os.fork()\n"
+            "    if pid == 0:\n        time.sleep(5)\n        os._exit(0)\n"
+            "    kids.append(pid)\n"
+            "    time.sleep(0.003)\n"
+            "t.join()\n"
+            "print(len(kids), round(time.monotonic() - start, 2))\n"
+            "for k in kids:\n    os.kill(k, 9)\n    os.waitpid(k, 0)\n")
+    out = subprocess.run([_sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    forks, seconds = out.stdout.split()
+    assert int(forks) > 0 and float(seconds) < 4, out.stdout
