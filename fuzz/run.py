@@ -113,10 +113,12 @@ PNG_OPTIONS = [
 ]
 
 # Option prefixes for the differential PNG target (fuzz/png_fast_harness.hpp):
-# own layout; the same with every CRC rewritten after mutation; RGBA uint16
-# with truncation allowed; L uint8 strict; BGR cropped.
+# own layout (decoded in place in the output's block); the same into a
+# caller's buffer (no working room); every CRC rewritten after mutation; RGBA
+# uint16 with truncation allowed; L uint8 strict; BGR cropped.
 PNG_FAST_OPTIONS = [
     bytes([0x00, 0, 0, 0, 0, 0, 0, 0]),
+    bytes([0x20, 0, 0, 0, 0, 0, 0, 0]),
     bytes([0x80, 0, 0, 0, 0, 0, 0, 0]),
     bytes([0x13, 2, 0, 0, 0, 0, 0, 0]),
     bytes([0x0E, 1, 0, 0, 0, 0, 0, 0]),

@@ -161,8 +161,21 @@ AlignedBuffer::AlignedBuffer(std::size_t size) : size_(size) {
     // faulted in fresh every time, and with THP's defrag=madvise those
     // faults may compact memory first: measured here, 536 MiB took
     // 1.1-1.5 s to fault in with the hint against 0.27-0.31 s without.
-    if (large && capacity_ <= kCacheBytes) ::madvise(data_, capacity_, MADV_HUGEPAGE);  // a hint: failure is harmless
+    // The hint covers the whole huge pages the block fills, not its last
+    // partial one: the kernel would fault that in whole, and the resident
+    // size would grow by up to 2 MiB of pages no one writes (measured: an
+    // 11 MiB image resident as 12 MiB).
+    std::size_t whole_pages = size / kHugePage * kHugePage;
+    if (large && capacity_ <= kCacheBytes) ::madvise(data_, whole_pages, MADV_HUGEPAGE);  // a hint: failure is harmless
 #endif
+}
+
+void discard_pages(std::uint8_t* from, std::size_t bytes) noexcept {
+    static const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+    std::uintptr_t lo = reinterpret_cast<std::uintptr_t>(from), hi = lo + bytes;
+    lo = (lo + page - 1) / page * page;
+    hi = hi / page * page;
+    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);  // failure only keeps the pages
 }
 
 AlignedBuffer::~AlignedBuffer() { release(); }

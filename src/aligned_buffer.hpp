@@ -33,4 +33,10 @@ private:
     std::size_t capacity_ = 0;
 };
 
+// Hands the whole pages inside [from, from + bytes) back to the system
+// (madvise MADV_DONTNEED): they stay mapped and read as zeros when touched
+// again. For working room a decoder used beyond an image's pixels in the
+// image's own block, so it no longer counts in the resident size.
+void discard_pages(std::uint8_t* from, std::size_t bytes) noexcept;
+
 }  // namespace mediaview

@@ -50,6 +50,11 @@ struct OutputShape {
     int channels = 0;
     int orientation = 1;  // EXIF orientation found in the header
     DType dtype = DType::U8;
+    // Working room the decoder would like right after the pixels when the
+    // buffer is the library's own (PNG inflates its filtered rows there, so
+    // no second image-sized buffer exists). Never part of the image: the
+    // shape and strides are unchanged; a caller's buffer gets none.
+    std::size_t scratch_after = 0;
 };
 
 // Where a decoder writes: `height` rows of `width` pixels of `channels`
@@ -59,6 +64,11 @@ struct PixelTarget {
     std::uint8_t* data = nullptr;
     Index row_stride = 0;
     Index pixel_stride = 0;
+    // Bytes writable from `data` onward as one block: the C-contiguous
+    // pixels plus the shape's scratch_after, when the library allocated the
+    // buffer and granted the room; 0 otherwise (a caller's buffer, a batch
+    // slot), and the decoder must then stay within the pixels.
+    std::size_t room = 0;
 };
 
 // Called once, after the header is parsed and before any pixel is written, so

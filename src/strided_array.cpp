@@ -9,8 +9,10 @@
 
 namespace mediaview {
 
-std::shared_ptr<Storage> Storage::allocate(std::size_t size) {
-    auto block = std::make_shared<AlignedBuffer>(size);
+std::shared_ptr<Storage> Storage::allocate(std::size_t size, std::size_t extra) {
+    std::size_t block_size = 0;
+    if (__builtin_add_overflow(size, extra, &block_size)) throw std::bad_alloc();
+    auto block = std::make_shared<AlignedBuffer>(block_size);
     auto storage = std::make_shared<Storage>();
     storage->data = block->data();
     storage->size = size;
@@ -42,7 +44,7 @@ StridedArray::StridedArray(std::shared_ptr<Storage> storage, DType dtype, std::v
         throw std::out_of_range("strided array reaches outside its storage");
 }
 
-StridedArray StridedArray::allocate(DType dtype, std::vector<Index> shape) {
+StridedArray StridedArray::allocate(DType dtype, std::vector<Index> shape, std::size_t extra) {
     // The byte count, checked: one that does not fit is as impossible to
     // allocate as it is, not a small block after wrapping around.
     std::size_t bytes = mediaview::itemsize(dtype);
@@ -53,7 +55,7 @@ StridedArray StridedArray::allocate(DType dtype, std::vector<Index> shape) {
             throw std::bad_alloc();
     }
     auto strides = c_strides(shape, mediaview::itemsize(dtype));
-    return StridedArray(Storage::allocate(bytes), dtype, std::move(shape), std::move(strides));
+    return StridedArray(Storage::allocate(bytes, extra), dtype, std::move(shape), std::move(strides));
 }
 
 std::vector<Index> StridedArray::c_strides(const std::vector<Index>& shape, std::size_t itemsize) {

@@ -24,7 +24,9 @@ struct Storage {
     bool writable = true;
     std::shared_ptr<void> keepalive;
 
-    static std::shared_ptr<Storage> allocate(std::size_t size);
+    // `extra` bytes follow the `size` in the block but are not part of the
+    // storage (no array reaches them): a decoder's working room.
+    static std::shared_ptr<Storage> allocate(std::size_t size, std::size_t extra = 0);
 };
 
 class StridedArray {
@@ -35,7 +37,9 @@ public:
                  std::vector<Index> strides, Index offset = 0);
 
     // A new C-contiguous array in a fresh 64-byte-aligned block.
-    static StridedArray allocate(DType dtype, std::vector<Index> shape);
+    // With `extra`, the block has that many bytes more after the array's
+    // (Storage::allocate): the shape, strides and storage size are the same.
+    static StridedArray allocate(DType dtype, std::vector<Index> shape, std::size_t extra = 0);
     static std::vector<Index> c_strides(const std::vector<Index>& shape, std::size_t itemsize);
 
     DType dtype() const { return dtype_; }

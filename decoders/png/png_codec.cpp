@@ -268,6 +268,35 @@ void deliver_raw(const Plan& p, const RawImage& image, const PixelTarget& t) {
                 t.data + static_cast<Index>(r) * t.row_stride, t.pixel_stride);
 }
 
+std::size_t output_row_bytes(const Plan& p) {
+    return static_cast<std::size_t>(p.crop.width) * static_cast<std::size_t>(channels_of(p.mode)) * itemsize(p.dtype);
+}
+
+std::size_t output_bytes(const Plan& p) { return output_row_bytes(p) * static_cast<std::size_t>(p.crop.height); }
+
+// The block fast_decode_in_place needs when the output is the library's own
+// buffer, or 0 when the image keeps a separate filtered buffer: Adam7 (a
+// pass's rows land all over the image) and a crop (the whole stream is
+// inflated for fewer output rows: a block that size would outlive the
+// decode as the crop's memory). An output with shorter rows than the file's
+// (16-bit read as uint8, alpha dropped, colour read as grey) gets a block of
+// the filtered stream's size; the operation gives the room's pages back to
+// the system after the decode (decode_image.cpp).
+std::size_t in_place_block(const Plan& p, bool interlaced) {
+    bool whole = p.crop.x == 0 && p.crop.y == 0 && static_cast<std::uint32_t>(p.crop.width) == p.width &&
+                 static_cast<std::uint32_t>(p.crop.height) == p.height;
+    if (interlaced || !whole) return 0;
+    return in_place_bytes(p.height, output_row_bytes(p), p.raw_bytes);
+}
+
+bool decode_in_place(ByteSpan data, const Plan& p, const PixelTarget& t, std::size_t block) {
+    std::vector<std::uint8_t> expanded(p.format.needs_expand() ? p.format.expanded_row_bytes(p.width) : 0);
+    auto sink = [&](std::uint32_t y, const std::uint8_t* raw) {
+        deliver(p, raw, expanded, t.data + static_cast<Index>(y) * t.row_stride, t.pixel_stride);
+    };
+    return fast_decode_in_place(data, p.format, p.width, p.height, t.data, block, output_row_bytes(p), sink);
+}
+
 std::string libspng_version() {
     return std::to_string(SPNG_VERSION_MAJOR) + "." + std::to_string(SPNG_VERSION_MINOR) + "." +
            std::to_string(SPNG_VERSION_PATCH);
@@ -385,11 +414,18 @@ public:
         result.meta.exif = std::move(h.exif);
         result.meta.dpi_x = h.dpi_x;
         result.meta.dpi_y = h.dpi_y;
+        // Whole files only: a cut one keeps libspng's "rows decoded so far".
+        bool fast = fast_ && !scan.cut && scan.iend;
+        std::size_t in_place = fast ? in_place_block(p, ihdr.interlace_method != 0) : 0;
+        if (in_place) result.shape.scratch_after = in_place - output_bytes(p);
         PixelTarget target = provide_target(result.shape);
         if (target.pixel_stride == 0) target.pixel_stride = static_cast<Index>(channels_of(p.mode) * itemsize(p.dtype));
 
-        // Whole files only: a cut one keeps libspng's "rows decoded so far".
-        if (fast_ && !scan.cut && scan.iend) {
+        if (in_place && target.room >= in_place && target.row_stride == static_cast<Index>(output_row_bytes(p)) &&
+            target.pixel_stride == static_cast<Index>(channels_of(p.mode) * itemsize(p.dtype))) {
+            // Falling through to libspng after a failure rewrites every row.
+            if (decode_in_place(data, p, target, in_place)) return result;
+        } else if (fast) {
             std::optional<RawImage> image =
                 fast_decode_raw(data, p.format, p.width, p.height, ihdr.interlace_method != 0);
             if (image) {

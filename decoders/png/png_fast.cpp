@@ -206,7 +206,78 @@ std::optional<RawImage> decode_adam7(const Stream& s, std::uint32_t w, std::uint
     return img;
 }
 
+// Where the filtered rows start in the block. Output row y is written to
+// [y*O, (y+1)*O) while raw row y is read, and raw row y's bytes (after its
+// filter byte) lie at [base + y*F + 1, base + (y+1)*F); rows after it lie
+// higher still and rows before it are never read again (the row above is the
+// unfilter's `prev`, but row y is unfiltered before row y's output is
+// written, and row y-1's output never reaches row y: see below). So the
+// writes of row y meet no byte still to be read when, for every y in
+// [0, h), (y+1)*O <= base + y*F + 1. Since (y+1)*O - y*F - 1 is linear in y,
+// its largest value is at y = 0 or y = h-1:
+//   base = max(0, O - 1, h*O - (h-1)*F - 1).
+// 16-bit rows are delivered one row late (row y-1 after row y is unfiltered,
+// as the byte swap must wait until row y no longer needs row y-1 in file
+// order): that writes [(y-1)*O, y*O), within the same bound for y-1.
+// The block is base + h*F: h*O + F - 1 when O >= F; h*O + h + F - 2 when
+// O = F - 1 (8-bit rows delivered as they are); h*F + O - 1 when O < F - 1
+// (the output's rows are shorter than the file's: the filtered stream is
+// then larger than the output, and the block is that stream plus a row).
+bool in_place_layout(std::uint32_t h, std::size_t out_row, std::size_t raw_row, std::size_t& base,
+                     std::size_t& total) {
+    std::size_t f = raw_row + 1;
+    if (h == 0 || out_row == 0) return false;
+    std::size_t last = 0, filtered = 0;
+    if (__builtin_mul_overflow(static_cast<std::size_t>(h), out_row, &last) ||
+        __builtin_mul_overflow(static_cast<std::size_t>(h), f, &filtered))
+        return false;
+    std::size_t below = static_cast<std::size_t>(h - 1) * f + 1;  // <= filtered: no overflow
+    base = std::max(out_row - 1, last > below ? last - below : 0);
+    return !__builtin_add_overflow(base, filtered, &total);
+}
+
 }  // namespace
+
+std::size_t in_place_bytes(std::uint32_t height, std::size_t out_row_bytes, std::size_t raw_row_bytes) {
+    std::size_t base = 0, total = 0;
+    return in_place_layout(height, out_row_bytes, raw_row_bytes, base, total) ? total : 0;
+}
+
+bool fast_decode_in_place(ByteSpan data, const RawFormat& format, std::uint32_t width, std::uint32_t height,
+                          std::uint8_t* block, std::size_t block_bytes, std::size_t out_row_bytes,
+                          const RowSink& sink) {
+    int bits = samples_of(format.color_type) * format.bit_depth;
+    int bpp = std::max(1, bits / 8);
+    std::size_t bytes = row_bytes(width, bits), base = 0, total = 0;
+    if (!in_place_layout(height, out_row_bytes, bytes, base, total) || block_bytes < total) return false;
+    std::uint8_t* at = block + base;
+    {
+        // The joined IDAT payloads (a copy of the compressed stream when the
+        // file has several chunks) are freed before any output row is written.
+        std::optional<Stream> stream = image_stream(data);
+        if (!stream || !inflate_exact(*stream, at, total - base)) return false;
+    }
+    bool swap = format.bit_depth == 16;
+    std::vector<std::uint8_t> zeros(bytes, 0);
+    const std::uint8_t* prev = zeros.data();
+    for (std::uint32_t y = 0; y < height; ++y) {
+        std::uint8_t* row = at + static_cast<std::size_t>(y) * (bytes + 1) + 1;
+        if (!unfilter_row(row[-1], row, prev, bytes, bpp)) return false;
+        if (!swap) {
+            sink(y, row);
+        } else if (y > 0) {
+            swap16(row - bytes - 1, bytes);
+            sink(y - 1, row - bytes - 1);
+        }
+        prev = row;
+    }
+    if (swap) {
+        std::uint8_t* last = at + static_cast<std::size_t>(height - 1) * (bytes + 1) + 1;
+        swap16(last, bytes);
+        sink(height - 1, last);
+    }
+    return true;
+}
 
 std::uint32_t fast_crc32(const std::uint8_t* data, std::size_t size, std::uint32_t crc) {
     return libdeflate_crc32(crc, data, size);

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -37,6 +38,27 @@ struct RawImage {
 
 std::optional<RawImage> fast_decode_raw(ByteSpan data, const RawFormat& format, std::uint32_t width,
                                         std::uint32_t height, bool interlaced);
+
+// Decoding into the output's own block (issue 20's memory target: no second
+// image-sized buffer). The filtered rows are inflated into the tail of a
+// block that starts with the output, then row y is unfiltered where it lies
+// and handed to `sink` (in SPNG_FMT_PNG layout, host order), which writes
+// output row y at block + y * out_row_bytes, forwards. The block must be
+// in_place_bytes() long; see png_fast.cpp for why no write meets an unread
+// byte. For non-interlaced images. The room beyond the output is one
+// filtered row (plus one byte per row when the rows are equally long) when
+// the output rows are at least as long as the raw rows; when they are
+// shorter (16-bit read as uint8, alpha dropped, colour read as grey) the
+// block is the filtered stream plus one output row.
+using RowSink = std::function<void(std::uint32_t y, const std::uint8_t* raw)>;
+
+std::size_t in_place_bytes(std::uint32_t height, std::size_t out_row_bytes, std::size_t raw_row_bytes);
+
+// Returns false, having maybe written some output rows, where
+// fast_decode_raw returns nothing (the same cases).
+bool fast_decode_in_place(ByteSpan data, const RawFormat& format, std::uint32_t width, std::uint32_t height,
+                          std::uint8_t* block, std::size_t block_bytes, std::size_t out_row_bytes,
+                          const RowSink& sink);
 
 std::uint32_t fast_crc32(const std::uint8_t* data, std::size_t size, std::uint32_t crc = 0);
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "src/aligned_buffer.hpp"
 #include "src/colour.hpp"
 #include "src/exif.hpp"
 #include "src/orientation.hpp"
@@ -173,11 +174,12 @@ ScaleRequest shrink_on_load(const ImageCodec& codec, int width, int height, int 
 // between calls unless it was huge.
 struct Scratch {
     std::vector<std::uint8_t> bytes;
-    StridedArray array(DType dtype, const std::vector<Index>& shape) {
+    // `extra`: bytes kept free after the array (a decoder's scratch_after).
+    StridedArray array(DType dtype, const std::vector<Index>& shape, std::size_t extra = 0) {
         std::vector<Index> strides = StridedArray::c_strides(shape, itemsize(dtype));
         std::size_t size = itemsize(dtype);
         for (Index n : shape) size *= static_cast<std::size_t>(n);
-        if (bytes.size() < size) bytes.resize(size);
+        if (bytes.size() < size + extra) bytes.resize(size + extra);
         auto storage = std::make_shared<Storage>();
         storage->data = bytes.data();
         storage->size = size;
@@ -214,8 +216,8 @@ DecodedImage decode_resized(const ImageCodec& codec, ByteSpan data, const ImageR
     ImageDecodeResult result = codec.decode(
         data, inner,
         [&decoded](const OutputShape& shape) -> PixelTarget {
-            decoded = decoded_scratch.array(shape.dtype, image_shape(shape));
-            return {decoded.data(), decoded.strides()[0], decoded.strides()[1]};
+            decoded = decoded_scratch.array(shape.dtype, image_shape(shape), shape.scratch_after);
+            return {decoded.data(), decoded.strides()[0], decoded.strides()[1], decoded.nbytes() + shape.scratch_after};
         },
         diagnostics);
     StridedArray source = request.oriented ? apply_exif_orientation(decoded, result.orientation) : decoded;
@@ -267,6 +269,9 @@ void make_upright(ImageMeta& meta, int orientation) {
     if (exif_orientation_transposes(orientation)) std::swap(meta.dpi_x, meta.dpi_y);
 }
 
+// Below this, the room is a row or so: not worth a system call.
+constexpr std::size_t kDiscardRoom = std::size_t{64} << 10;
+
 DecodedImage decode_stored_or_oriented(const ImageCodec& codec, ByteSpan data, const ImageRequest& request,
                                        const CallerBuffer* out, Diagnostics& diagnostics) {
     check_scale(codec, request.scale);
@@ -274,16 +279,22 @@ DecodedImage decode_stored_or_oriented(const ImageCodec& codec, ByteSpan data, c
     check_palette(codec, request);
     if (request.resize) return decode_resized(codec, data, request, out, diagnostics);
     DecodedImage image;
+    std::size_t room = 0;
     auto provide = [&](const OutputShape& shape) -> PixelTarget {
         PixelTarget target;
         if (out) {
             image.pixels = caller_target(*out, shape, request.oriented, target);
             return target;
         }
-        image.pixels = StridedArray::allocate(shape.dtype, image_shape(shape));
-        return {image.pixels.data(), image.pixels.strides()[0], image.pixels.strides()[1]};
+        // Our own block: the decoder's working room after the pixels too.
+        room = shape.scratch_after;
+        image.pixels = StridedArray::allocate(shape.dtype, image_shape(shape), room);
+        return {image.pixels.data(), image.pixels.strides()[0], image.pixels.strides()[1],
+                image.pixels.nbytes() + shape.scratch_after};
     };
     ImageDecodeResult decoded = codec.decode(data, request, provide, diagnostics);
+    // The room outlives the decode as part of the block: its pages go back.
+    if (room >= kDiscardRoom) discard_pages(image.pixels.data() + image.pixels.nbytes(), room);
     image.meta = std::move(decoded.meta);
     image.orientation = decoded.orientation;
     // Our own buffer holds the stored frame: orient it as a view. A caller's

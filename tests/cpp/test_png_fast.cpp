@@ -80,7 +80,9 @@ TEST(PngFastDifferential, EveryFileModeAndDtype) {
                 for (int strict = 0; strict < 2; ++strict) {
                     std::uint8_t o[8] = {static_cast<std::uint8_t>(mode | strict << 3), static_cast<std::uint8_t>(dtype)};
                     ImageRequest request = fuzzing::png_fast_request(o, span_of(data));
-                    EXPECT_TRUE(fuzzing::png_paths_agree(span_of(data), request))
+                    // Strict or not, once decoded in place in the output's
+                    // own block and once into a caller's buffer (no room).
+                    EXPECT_TRUE(fuzzing::png_paths_agree(span_of(data), request, strict == 0))
                         << path.filename() << " mode " << mode << " dtype " << dtype << " strict " << strict;
                     ++compared;
                 }
@@ -115,10 +117,11 @@ TEST(PngFastDifferential, CutAndDamagedCopiesAgree) {
         variants.push_back(data);
         variants.back().insert(variants.back().end(), {1, 2, 3});  // bytes after IEND
         for (std::size_t v = 0; v < variants.size(); ++v)
-            for (std::uint8_t flags : {0x00, 0x10, 0x18}) {  // plain, allow_truncated, and strict too
+            // plain, allow_truncated, and strict too; in place, and into a caller's buffer
+            for (std::uint8_t flags : {0x00, 0x10, 0x18, 0x20, 0x30}) {
                 std::uint8_t o[8] = {flags, 0};
                 ByteSpan s = span_of(variants[v]);
-                EXPECT_TRUE(fuzzing::png_paths_agree(s, fuzzing::png_fast_request(o, s)))
+                EXPECT_TRUE(fuzzing::png_paths_agree(s, fuzzing::png_fast_request(o, s), !(flags & 0x20)))
                     << path.filename() << " variant " << v << " flags " << int(flags);
             }
     }
