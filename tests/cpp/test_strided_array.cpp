@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #include "src/aligned_buffer.hpp"
@@ -42,6 +43,20 @@ TEST(StridedArray, AllocateIsCContiguous) {
     EXPECT_TRUE(a.is_c_contiguous());
     EXPECT_FALSE(a.is_f_contiguous());
     EXPECT_FALSE(a.readonly());
+}
+
+// A decoder's working room after the pixels (OutputShape::scratch_after):
+// writable, yet outside the array's storage, so no view can reach it.
+TEST(StridedArray, ExtraRoomIsWritableButNotPartOfTheArray) {
+    for (std::size_t extra : {std::size_t{0}, std::size_t{7}, std::size_t{5} << 20}) {
+        auto a = StridedArray::allocate(DType::U16, {300, 200, 3}, extra);
+        EXPECT_EQ(a.strides(), (std::vector<Index>{1200, 6, 2}));
+        EXPECT_EQ(a.storage()->size, a.nbytes());
+        std::memset(a.data(), 0x5A, a.nbytes() + extra);  // ASan checks the room is the block's
+        if (extra) discard_pages(a.data() + a.nbytes(), extra);
+        EXPECT_EQ(a.data()[a.nbytes() - 1], 0x5A) << "a discarded page reached into the pixels";
+        EXPECT_THROW(StridedArray(a.storage(), DType::U16, {300, 200, 4}, {1600, 8, 2}), std::out_of_range);
+    }
 }
 
 TEST(StridedArray, PermuteAndFlipAddressTheSameElements) {
