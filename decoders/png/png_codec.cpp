@@ -260,14 +260,6 @@ int decode_interlaced(spng_ctx* ctx, const Plan& p, const PixelTarget& t) {
     return error;
 }
 
-// Converts the rows of the crop from an image the fast path decoded whole.
-void deliver_raw(const Plan& p, const RawImage& image, const PixelTarget& t) {
-    std::vector<std::uint8_t> expanded(p.format.needs_expand() ? p.format.expanded_row_bytes(p.width) : 0);
-    for (int r = 0; r < p.crop.height; ++r)
-        deliver(p, image.row(static_cast<std::size_t>(p.crop.y + r)), expanded,
-                t.data + static_cast<Index>(r) * t.row_stride, t.pixel_stride);
-}
-
 std::size_t output_row_bytes(const Plan& p) {
     return static_cast<std::size_t>(p.crop.width) * static_cast<std::size_t>(channels_of(p.mode)) * itemsize(p.dtype);
 }
@@ -295,6 +287,17 @@ bool decode_in_place(ByteSpan data, const Plan& p, const PixelTarget& t, std::si
         deliver(p, raw, expanded, t.data + static_cast<Index>(y) * t.row_stride, t.pixel_stride);
     };
     return fast_decode_in_place(data, p.format, p.width, p.height, t.data, block, output_row_bytes(p), sink);
+}
+
+// The fast path into a buffer of its own; the rows of the crop delivered.
+bool decode_rows(ByteSpan data, const Plan& p, const PixelTarget& t, bool interlaced) {
+    std::vector<std::uint8_t> expanded(p.format.needs_expand() ? p.format.expanded_row_bytes(p.width) : 0);
+    std::uint32_t top = static_cast<std::uint32_t>(p.crop.y), end = top + static_cast<std::uint32_t>(p.crop.height);
+    auto sink = [&](std::uint32_t y, const std::uint8_t* raw) {
+        if (y >= top && y < end)
+            deliver(p, raw, expanded, t.data + static_cast<Index>(y - top) * t.row_stride, t.pixel_stride);
+    };
+    return fast_decode_rows(data, p.format, p.width, p.height, interlaced, sink);
 }
 
 std::string libspng_version() {
@@ -426,12 +429,7 @@ public:
             // Falling through to libspng after a failure rewrites every row.
             if (decode_in_place(data, p, target, in_place)) return result;
         } else if (fast) {
-            std::optional<RawImage> image =
-                fast_decode_raw(data, p.format, p.width, p.height, ihdr.interlace_method != 0);
-            if (image) {
-                deliver_raw(p, *image, target);
-                return result;
-            }
+            if (decode_rows(data, p, target, ihdr.interlace_method != 0)) return result;
         }
         int written = 0;
         int e = spng_decode_image(ctx, nullptr, 0, SPNG_FMT_PNG, SPNG_DECODE_PROGRESSIVE);

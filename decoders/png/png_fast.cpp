@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <new>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include <libdeflate.h>
@@ -73,6 +76,14 @@ std::optional<Stream> image_stream(ByteSpan d) {
     return s;
 }
 
+// The joined copy of the compressed stream (several IDAT chunks) is not
+// needed once inflated: freed before any output row is written.
+void drop_joined(Stream& s) {
+    std::vector<std::uint8_t>().swap(s.joined);
+    s.data = nullptr;
+    s.size = 0;
+}
+
 struct DecompressorFree {
     void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
 };
@@ -112,17 +123,25 @@ void swap16(std::uint8_t* row, std::size_t bytes) {
 
 // Unfilters `rows` rows of `bytes` bytes (each after its filter-type byte)
 // in place. With `swap`, a row is byte-swapped once the next no longer needs
-// it in file order.
+// it in file order. With a `sink`, each row goes to it once unfiltered (and
+// swapped): row y before row y + 1 is unfiltered, or, with `swap`, right
+// after it.
 bool unfilter_rows(std::uint8_t* at, std::size_t rows, std::size_t bytes, int bpp, bool swap,
-                   const std::uint8_t* zeros) {
+                   const std::uint8_t* zeros, const RowSink* sink = nullptr) {
     const std::uint8_t* prev = zeros;
     for (std::size_t y = 0; y < rows; ++y) {
         std::uint8_t* row = at + y * (bytes + 1) + 1;
         if (!unfilter_row(row[-1], row, prev, bytes, bpp)) return false;
         if (swap && y > 0) swap16(row - bytes - 1, bytes);
+        if (sink && (!swap || y > 0))
+            (*sink)(static_cast<std::uint32_t>(swap ? y - 1 : y), swap ? row - bytes - 1 : row);
         prev = row;
     }
-    if (swap && rows > 0) swap16(at + (rows - 1) * (bytes + 1) + 1, bytes);
+    if (swap && rows > 0) {
+        std::uint8_t* last = at + (rows - 1) * (bytes + 1) + 1;
+        swap16(last, bytes);
+        if (sink) (*sink)(static_cast<std::uint32_t>(rows - 1), last);
+    }
     return true;
 }
 
@@ -160,50 +179,59 @@ void place_pass_row(const std::uint8_t* src, std::uint32_t n, std::uint8_t* dst_
     }
 }
 
-std::optional<RawImage> decode_progressive(const Stream& s, std::uint32_t w, std::uint32_t h, int bits, int bpp,
-                                           bool swap) {
+// Inflated into a buffer of its own (the output is a caller's buffer, or
+// cropped, or the block had no room).
+bool decode_progressive(Stream s, std::uint32_t w, std::uint32_t h, int bits, int bpp, bool swap,
+                        const RowSink& sink) {
     std::size_t bytes = row_bytes(w, bits);
-    std::size_t filtered = static_cast<std::size_t>(h) * (bytes + 1);
-    RawImage img;
-    img.buffer.reset(new std::uint8_t[filtered]);
-    if (!inflate_exact(s, img.buffer.get(), filtered)) return std::nullopt;
+    std::unique_ptr<std::uint8_t[]> filtered(new std::uint8_t[static_cast<std::size_t>(h) * (bytes + 1)]);
+    if (!inflate_exact(s, filtered.get(), static_cast<std::size_t>(h) * (bytes + 1))) return false;
+    drop_joined(s);
     std::vector<std::uint8_t> zeros(bytes, 0);
-    if (!unfilter_rows(img.buffer.get(), h, bytes, bpp, swap, zeros.data())) return std::nullopt;
-    img.offset = 1;
-    img.stride = bytes + 1;
-    return img;
+    return unfilter_rows(filtered.get(), h, bytes, bpp, swap, zeros.data(), &sink);
 }
 
-std::optional<RawImage> decode_adam7(const Stream& s, std::uint32_t w, std::uint32_t h, int bits, int bpp,
-                                     bool swap) {
+// Adam7: every pass unfiltered where it was inflated, then each image row
+// gathered from the passes into one row (not a whole second image) and
+// handed on. The passes cannot share the output's block: output row 0
+// needs bytes of six passes spread over the first half of the stream, so
+// forward writes from the block's start would overtake them unless the
+// block held the output and the whole stream side by side.
+bool decode_adam7(Stream s, std::uint32_t w, std::uint32_t h, int bits, int bpp, bool swap,
+                  const RowSink& sink) {
     std::size_t filtered = 0;
-    for (const Pass& p : kAdam7) {
+    std::size_t starts[7] = {};
+    for (int i = 0; i < 7; ++i) {
+        const Pass& p = kAdam7[i];
+        starts[i] = filtered;
         std::uint32_t pw = pass_extent(w, p.x0, p.dx), ph = pass_extent(h, p.y0, p.dy);
         if (pw && ph) filtered += static_cast<std::size_t>(ph) * (row_bytes(pw, bits) + 1);
     }
     std::unique_ptr<std::uint8_t[]> passes(new std::uint8_t[filtered]);
-    if (!inflate_exact(s, passes.get(), filtered)) return std::nullopt;
+    if (!inflate_exact(s, passes.get(), filtered)) return false;
+    drop_joined(s);
     std::size_t bytes = row_bytes(w, bits);
-    RawImage img;
-    img.buffer.reset(new std::uint8_t[static_cast<std::size_t>(h) * bytes]);
-    if (bits < 8) std::memset(img.buffer.get(), 0, static_cast<std::size_t>(h) * bytes);  // bits are OR-ed in
-    std::vector<std::uint8_t> zeros(bytes, 0);
-    std::uint8_t* at = passes.get();
-    for (const Pass& p : kAdam7) {
+    std::vector<std::uint8_t> zeros(bytes, 0), row(bytes);
+    for (int i = 0; i < 7; ++i) {
+        const Pass& p = kAdam7[i];
         std::uint32_t pw = pass_extent(w, p.x0, p.dx), ph = pass_extent(h, p.y0, p.dy);
-        if (!pw || !ph) continue;
-        std::size_t pass_bytes = row_bytes(pw, bits);
-        if (!unfilter_rows(at, ph, pass_bytes, bpp, false, zeros.data())) return std::nullopt;
-        for (std::uint32_t y = 0; y < ph; ++y)
-            place_pass_row(at + y * (pass_bytes + 1) + 1, pw,
-                           img.buffer.get() + (static_cast<std::size_t>(p.y0) + static_cast<std::size_t>(y) * p.dy) * bytes,
-                           p, bits);
-        at += ph * (pass_bytes + 1);
+        if (pw && ph && !unfilter_rows(passes.get() + starts[i], ph, row_bytes(pw, bits), bpp, false, zeros.data()))
+            return false;
     }
-    if (swap)
-        for (std::uint32_t y = 0; y < h; ++y) swap16(img.buffer.get() + static_cast<std::size_t>(y) * bytes, bytes);
-    img.stride = bytes;
-    return img;
+    for (std::uint32_t y = 0; y < h; ++y) {
+        if (bits < 8) std::memset(row.data(), 0, bytes);  // bits are OR-ed in
+        for (int i = 0; i < 7; ++i) {
+            const Pass& p = kAdam7[i];
+            std::uint32_t pw = pass_extent(w, p.x0, p.dx);
+            if (!pw || y < static_cast<std::uint32_t>(p.y0) || (y - p.y0) % p.dy != 0) continue;
+            std::size_t pass_row = (y - p.y0) / p.dy;
+            place_pass_row(passes.get() + starts[i] + pass_row * (row_bytes(pw, bits) + 1) + 1, pw, row.data(), p,
+                           bits);
+        }
+        if (swap) swap16(row.data(), bytes);
+        sink(y, row.data());
+    }
+    return true;
 }
 
 // Where the filtered rows start in the block. Output row y is written to
@@ -257,42 +285,24 @@ bool fast_decode_in_place(ByteSpan data, const RawFormat& format, std::uint32_t 
         std::optional<Stream> stream = image_stream(data);
         if (!stream || !inflate_exact(*stream, at, total - base)) return false;
     }
-    bool swap = format.bit_depth == 16;
     std::vector<std::uint8_t> zeros(bytes, 0);
-    const std::uint8_t* prev = zeros.data();
-    for (std::uint32_t y = 0; y < height; ++y) {
-        std::uint8_t* row = at + static_cast<std::size_t>(y) * (bytes + 1) + 1;
-        if (!unfilter_row(row[-1], row, prev, bytes, bpp)) return false;
-        if (!swap) {
-            sink(y, row);
-        } else if (y > 0) {
-            swap16(row - bytes - 1, bytes);
-            sink(y - 1, row - bytes - 1);
-        }
-        prev = row;
-    }
-    if (swap) {
-        std::uint8_t* last = at + static_cast<std::size_t>(height - 1) * (bytes + 1) + 1;
-        swap16(last, bytes);
-        sink(height - 1, last);
-    }
-    return true;
+    return unfilter_rows(at, height, bytes, bpp, format.bit_depth == 16, zeros.data(), &sink);
 }
 
 std::uint32_t fast_crc32(const std::uint8_t* data, std::size_t size, std::uint32_t crc) {
     return libdeflate_crc32(crc, data, size);
 }
 
-std::optional<RawImage> fast_decode_raw(ByteSpan data, const RawFormat& format, std::uint32_t width,
-                                        std::uint32_t height, bool interlaced) {
+bool fast_decode_rows(ByteSpan data, const RawFormat& format, std::uint32_t width, std::uint32_t height,
+                      bool interlaced, const RowSink& sink) {
     std::optional<Stream> stream = image_stream(data);
-    if (!stream) return std::nullopt;
+    if (!stream) return false;
     int bits = samples_of(format.color_type) * format.bit_depth;
     int bpp = std::max(1, bits / 8);
     bool swap = format.bit_depth == 16;  // PNG is big-endian; the raw layout is host order
     static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the fast PNG path assumes a little-endian host");
-    return interlaced ? decode_adam7(*stream, width, height, bits, bpp, swap)
-                      : decode_progressive(*stream, width, height, bits, bpp, swap);
+    return interlaced ? decode_adam7(std::move(*stream), width, height, bits, bpp, swap, sink)
+                      : decode_progressive(std::move(*stream), width, height, bits, bpp, swap, sink);
 }
 
 }  // namespace mediaview::png
