@@ -29,10 +29,15 @@ void set_dtype(ImageRequest& r, const OptionInput& v) {
         r.dtype.reset();
         return;
     }
+    // Every element type some codec gives (formats()' read_dtypes); a codec
+    // refuses, naming its format, what it cannot give.
     std::string name = text_value(v, "dtype");
-    if (name == "uint8") r.dtype = DType::U8;
-    else if (name == "uint16") r.dtype = DType::U16;
-    else throw ArgumentError("dtype", "image dtype must be one of uint8, uint16 (or None), not '" + name + "'");
+    try {
+        r.dtype = dtype_from_name(name);
+    } catch (const std::invalid_argument&) {
+        throw ArgumentError("dtype", "image dtype must be one of uint8, uint16, uint32, int16, int32, float16, "
+                                     "float32, float64 (or None), not '" + name + "'");
+    }
 }
 
 void set_scale(ImageRequest& r, const OptionInput& v) {
@@ -174,7 +179,7 @@ void set_intent(ImageRequest& r, const OptionInput& v) {
 const std::vector<RequestOption<ImageRequest>>& image_request_options() {
     static const std::vector<RequestOption<ImageRequest>> options = {
         {"mode", "pixel layout: RGB, BGR, RGBA, BGRA, RGBX, L, LA or CMYK; None: the file's own", set_mode},
-        {"dtype", "element type: uint8 or uint16; None: the file's own depth", set_dtype},
+        {"dtype", "element type (uint8, uint16; float32 for JPEG XL; a TIFF's own); None: the codec's default", set_dtype},
         {"scale", "scale while decoding, as (numerator, denominator), where the codec can", set_scale},
         {"min_size", "the smallest codec scale whose output is at least (width, height) (Python: scale=MinSize)",
          set_min_size},

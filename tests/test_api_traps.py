@@ -91,15 +91,13 @@ def test_encode_image_raises_what_its_docstring_says():
         mv.encode_image(view, "png", compress_level=13)  # 0-12: libdeflate's levels
 
 
-@pytest.mark.parametrize("write", [
-    lambda dst: mv.write_image(dst, mv.decode_image(PHOTO)),
-    lambda dst: mv.write_image(dst, mv.decode_image(PHOTO), format="tiff"),
-    lambda dst: mv.write_audio(dst, mv.read_audio(CLIP)[0]),
+@pytest.mark.parametrize("suffix,write", [
+    (".png", lambda dst: mv.write_image(dst, mv.decode_image(PHOTO))),
+    (".bmp", lambda dst: mv.write_image(dst, mv.decode_image(PHOTO), format="bmp")),
+    (".wav", lambda dst: mv.write_audio(dst, mv.read_audio(CLIP)[0])),
 ], ids=["write_image", "write_image via Pillow", "write_audio"])
-def test_write_errors_name_the_users_path_not_the_temporary(tmp_path, write):
-    dst = tmp_path / "no such folder" / "out.png"
-    if "audio" in repr(write):
-        dst = dst.with_suffix(".wav")
+def test_write_errors_name_the_users_path_not_the_temporary(tmp_path, suffix, write):
+    dst = tmp_path / "no such folder" / ("out" + suffix)
     with pytest.raises(FileNotFoundError) as caught:
         write(dst)
     assert caught.value.filename == str(dst) and caught.value.errno == errno.ENOENT

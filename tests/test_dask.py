@@ -146,7 +146,7 @@ def test_failures_in_several_blocks_say_so_and_skip_failed_logs_them_all(tmp_pat
         data = paths[i].read_bytes()
         paths[i].write_bytes(data[: len(data) // 2])
     with pytest.raises(mediaview.BatchError, match=r"^block [13] of 3 \(images [0-9]-[0-9]\): 1 of 2 images failed"
-                                                   r".*other blocks may hold failures too: skip_failed=True") as info:
+                                                   r".*other blocks may hold failures too: with_failures=True") as info:
         mvdask.read_images(paths, chunk=2).compute(scheduler="threads")
     assert [i for i, _, _ in info.value.failures] in ([1], [4])
     with caplog.at_level(logging.WARNING, logger="mediaview.dask"):
@@ -154,6 +154,64 @@ def test_failures_in_several_blocks_say_so_and_skip_failed_logs_them_all(tmp_pat
     logged = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
     assert len(logged) == 2 and str(paths[1]) in logged[0] + logged[1] and str(paths[4]) in logged[0] + logged[1]
     assert not got[1].any() and not got[4].any()
+
+
+def test_with_failures_gives_every_blocks_failures_in_the_same_pass(tmp_path, client):
+    paths = write_same_size(tmp_path, "jpg", 7)
+    for i in (1, 4, 5):  # blocks 1 and 3 of four
+        data = paths[i].read_bytes()
+        paths[i].write_bytes(data[: len(data) // 2])
+    paths[6].write_bytes(b"not an image")  # its header fails too: left to its task
+    images, failures = mvdask.read_images(paths, chunk=2, with_failures=True)
+    got, failed = client.compute([images, failures], sync=True)  # pickled back from the workers
+    assert [(i, p) for i, p, _ in failed] == [(i, str(paths[i])) for i in (1, 4, 5, 6)]
+    assert all(isinstance(e, mediaview.DecodeError) for _, _, e in failed[:3])
+    assert isinstance(failed[3][2], mediaview.UnsupportedFormatError)
+    good = [0, 2, 3]
+    np.testing.assert_array_equal(got[good], local_stack([paths[i] for i in good]))
+    assert not got[[1, 4, 5, 6]].any()
+
+
+def counted(monkeypatch, name: str) -> list:
+    """The calls mediaview.dask's tasks make to ``name`` from now on."""
+    calls, real = [], getattr(mvdask, name)
+    monkeypatch.setattr(mvdask, name, lambda *a, **k: calls.append(a) or real(*a, **k))
+    return calls
+
+
+def test_with_failures_decodes_each_block_once(tmp_path, monkeypatch):
+    # Dask optimises a compute's collections by type: the failures are of
+    # the pixels' type (array, bag) so that they share the decode tasks.
+    paths = write_same_size(tmp_path, "png", 5)
+    calls = counted(monkeypatch, "decode_images")
+    got, failed = dask.compute(*mvdask.read_images(paths, chunk=2, with_failures=True), scheduler="threads")
+    assert len(calls) == 3 and len(failed) == 0
+    np.testing.assert_array_equal(got, local_stack(paths))
+    calls = counted(monkeypatch, "read_audios")
+    clips = AUDIO + [tmp_path / "missing.wav"]
+    dask.compute(*mvdask.read_audio_files(clips, chunk=2, with_failures=True), scheduler="threads")
+    assert len(calls) == 3
+    batch, lengths, _, failures = mvdask.read_audio_files(clips, chunk=2, pad_to=99, channels=1, samplerate=8000,
+                                                          with_failures=True)
+    dask.compute(batch, lengths, failures, scheduler="threads")
+    assert len(calls) == 6
+
+
+def test_read_audio_files_with_failures_gives_every_partitions_failures(tmp_path, client):
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk")
+    paths = [AUDIO[0], bad, AUDIO[1], AUDIO[0], tmp_path / "missing.wav"]
+    bag, failures = mvdask.read_audio_files(paths, chunk=2, dtype="int16", with_failures=True)
+    clips, failed = client.compute([bag, failures], sync=True)
+    assert [(i, p) for i, p, _ in failed] == [(1, str(bad)), (4, str(paths[4]))]
+    assert clips[1] is None and clips[4] is None
+    np.testing.assert_array_equal(clips[2][0], np.asarray(mediaview.read_audio(AUDIO[1], dtype="int16")[0]))
+    batch, lengths, rate, failures = mvdask.read_audio_files(paths, chunk=2, pad_to=5000, with_failures=True,
+                                                             channels=1, samplerate=8000)
+    got, got_lengths, failed = client.compute([batch, lengths, failures], sync=True)
+    assert [i for i, _, _ in failed] == [1, 4]
+    assert got_lengths[1] == got_lengths[4] == 0 and not got[[1, 4]].any()
+    assert got_lengths[0] > 0 and got[0].any()
 
 
 def test_skip_failed_zero_fills_and_logs_the_path(tmp_path, caplog):

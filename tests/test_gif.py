@@ -395,3 +395,19 @@ def test_to_pil_of_mode_p_is_pillows_image(name):
     with Image.open(path) as im:
         assert image.mode == "P"
         np.testing.assert_array_equal(np.asarray(image.convert("RGBA")), np.asarray(im.convert("RGBA")))
+
+
+@pytest.mark.parametrize("ext,lossless", [("png", True), ("gif", True), ("bmp", True), ("tif", True), ("webp", False),
+                                          ("jpg", False), ("avif", False), ("jxl", False)])
+def test_a_mode_p_view_is_written_in_its_colours(tmp_path, ext, lossless):
+    # A palette view is indices plus view.obj.palette: every writer gets
+    # the colours (a palette where the format keeps one, else RGB), never
+    # the indices as grey.
+    path = SAMPLES / "chelsea_still.gif"
+    with Image.open(path) as im:
+        colours = np.asarray(im.convert("RGB")).astype(int)
+    out = tmp_path / f"out.{ext}"
+    mediaview.write_image(out, mediaview.decode_image(path, mode="P"))
+    back = np.asarray(mediaview.decode_image(out, mode="RGB")).astype(int)
+    error = np.abs(back - colours)
+    assert error.max() == 0 if lossless else error.mean() < 4, (error.max(), error.mean())

@@ -108,9 +108,42 @@ def test_depths_agree():
     wide = decode(path, dtype="uint16")
     assert wide.max() > 255 and (wide % 257 != 0).mean() > 0.5
     assert np.abs((wide / 257.0).round() - decode(path)).max() <= 1
-    # A float file decodes to uint8/uint16 (float32 output is in the codec,
-    # not yet wired through the Python request: see the report).
     assert decode(SAMPLES / "coffee_float.jxl", dtype="uint16").dtype == np.uint16
+
+
+@needs_djxl
+def test_float32_equals_djxl_pfm(tmp_path):
+    # dtype="float32": libjxl's float output, as djxl writes a float file to
+    # a PFM (the same library: exact); values past 1.0 are kept, not clipped.
+    view = mediaview.decode_image(SAMPLES / "coffee_float.jxl", dtype="float32")
+    assert view.format == "f"
+    expected = djxl(SAMPLES / "coffee_float.jxl", tmp_path, ".pfm")
+    assert expected.max() > 1.0
+    np.testing.assert_array_equal(np.asarray(view), expected)
+
+
+@pytest.mark.parametrize("name,dtype,top", [("coffee_16bit.jxl", "uint16", 65535), ("chelsea.jxl", "uint8", 255)])
+def test_float32_of_an_integer_file_rounds_to_its_integer_decode(name, dtype, top):
+    # djxl writes no PFM for integer files: the oracle is libjxl's own
+    # integer output, which is the float one clipped, scaled and rounded.
+    floats = decode(SAMPLES / name, dtype="float32")
+    integers = decode(SAMPLES / name, dtype=dtype)
+    np.testing.assert_array_equal(np.round(np.clip(floats, 0, 1) * top).astype(integers.dtype), integers)
+
+
+def test_float32_in_batches_frames_and_the_refusals():
+    paths = [SAMPLES / "coffee_float.jxl", SAMPLES / "coffee_float.jxl"]
+    batch = np.asarray(mediaview.decode_images(paths, dtype="float32"))
+    assert batch.dtype == np.float32 and batch.shape == (2, 64, 96, 3)
+    np.testing.assert_array_equal(batch[0], decode(paths[0], dtype="float32"))
+    frames, _ = mediaview.decode_frames(ANIMATED, dtype="float32")
+    assert frames.format == "f" and frames.shape == (4, 80, 120, 3)
+    grey = decode(SAMPLES / "chelsea.jxl", dtype="float32", mode="L")
+    assert grey.ndim == 2 and grey.dtype == np.float32
+    with pytest.raises(ValueError, match="JPEG XL decodes float32 as L, LA, RGB or RGBA, not mode BGR"):
+        decode(paths[0], dtype="float32", mode="BGR")
+    with pytest.raises(ValueError, match="JPEG XL decodes to uint8 or uint16 or float32, not float64"):
+        decode(paths[0], dtype="float64")
 
 
 def test_probe_reports_the_colour_encoding():

@@ -21,7 +21,7 @@ STEREO = SAMPLES / "music_stereo.flac"
 # table without a line here fails test_every_option_has_a_case.
 IMAGE_CASES = {
     "mode": ("L", "XYZ"),
-    "dtype": ("uint8", "float32"),
+    "dtype": ("uint8", "int8"),
     "scale": ((1, 1), (0, 1)),
     "crop": ((0, 0, 8, 8), (1, 2, 3)),
     "orient": (True, "yes"),

@@ -279,6 +279,10 @@ def test_sample_types_have_their_format_codes(tmp_path, dtype, code):
     view = mediaview.decode_image(path, mode=None, dtype=None)
     assert view.format == code
     np.testing.assert_array_equal(np.asarray(view), tifffile_pixels(path))
+    # The type named, as the refusal of another one advises, is the same.
+    np.testing.assert_array_equal(np.asarray(mediaview.decode_image(path, mode=None, dtype=dtype)), np.asarray(view))
+    with pytest.raises(ValueError, match=f"this TIFF holds {dtype} samples: pass dtype=None or '{dtype}'"):
+        mediaview.decode_image(path, dtype="uint8")
     # An added alpha is the type's full value: 1.0 for floats, the maximum for integers.
     rgba = np.asarray(mediaview.decode_image(path, mode="RGBA", dtype=None))
     full = 1 if dtype.startswith("float") else np.iinfo(dtype).max

@@ -234,6 +234,7 @@ public:
     }
 
     bool has_frames() const override { return true; }
+    std::vector<DType> decode_dtypes() const override { return {DType::U8, DType::U16}; }
 
     FramesDecodeResult decode_frames(ByteSpan data, const ImageRequest& request,
                                      const FramesTargetProvider& provide_target, Diagnostics&) const override {

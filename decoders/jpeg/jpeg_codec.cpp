@@ -507,6 +507,7 @@ public:
         return head.size >= 3 && head.data[0] == 0xFF && head.data[1] == 0xD8 && head.data[2] == 0xFF;
     }
 
+    std::vector<DType> decode_dtypes() const override { return {DType::U8}; }
     // libjpeg-turbo scales in the DCT domain by k/8 for k = 1..16.
     std::vector<std::pair<int, int>> scales() const override {
         std::vector<std::pair<int, int>> all;

@@ -315,6 +315,7 @@ public:
     }
 
     bool has_frames() const override { return true; }
+    std::vector<DType> decode_dtypes() const override { return {DType::U8, DType::U16, DType::F32}; }
 
     FramesDecodeResult decode_frames(ByteSpan data, const ImageRequest& request,
                                      const FramesTargetProvider& provide_target,

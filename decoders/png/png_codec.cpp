@@ -327,6 +327,7 @@ public:
     std::string_view name() const override { return "png"; }
     std::string description() const override { return "PNG (libspng, libdeflate)"; }
     std::vector<std::string> extensions() const override { return {"png"}; }
+    std::vector<DType> decode_dtypes() const override { return {DType::U8, DType::U16}; }
     std::string library_version() const override { return "libspng " + libspng_version(); }
 
     bool sniff(ByteSpan head) const override {

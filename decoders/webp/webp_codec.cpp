@@ -544,6 +544,7 @@ public:
     // Any reduction num/den in (0, 1] (libwebp rescales to any size); these
     // are the common ones, listed for whoever asks what the codec offers.
     std::vector<std::pair<int, int>> scales() const override { return {{1, 8}, {1, 4}, {1, 2}, {3, 4}, {1, 1}}; }
+    std::vector<DType> decode_dtypes() const override { return {DType::U8}; }
 
     bool can_encode() const override { return true; }
     bool lossy() const override { return true; }

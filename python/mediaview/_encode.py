@@ -52,6 +52,10 @@ def image_format_for(path: "os.PathLike[str] | str", format: Optional[str] = Non
     extension: one of our codecs' names, or Pillow's format name; ValueError
     if neither writes it."""
     key = (format or Path(os.fsdecode(path)).suffix.lstrip(".")).lower()
+    if format and path:
+        name = image_format_for("", format)
+        _check_extension_agrees(path, format, name)
+        return name
     ours = image_writers()
     if key in ours:
         return ours[key]["name"]
@@ -61,6 +65,25 @@ def image_format_for(path: "os.PathLike[str] | str", format: Optional[str] = Non
     known = sorted(set(ours) | set(pillow_extensions()))
     raise ValueError(f"unknown image format {key or '(no extension)'!r} for {os.fspath(path)} "
                      f"(known: {', '.join(known)})")
+
+
+def _check_extension_agrees(path, format: str, name: str) -> None:
+    """The content written always matches the extension: ``format`` beside a
+    path whose extension names another format (PNG into ``x.webp``, or into
+    ``x.heic``, which is read but not written) is a ValueError. An extension
+    no format knows (``x.bin``) takes any format."""
+    ext = Path(os.fsdecode(path)).suffix.lstrip(".").lower()
+    if not ext:
+        return
+    try:
+        agrees = image_format_for("", ext) == name
+    except ValueError:  # not written here: known only if some decoder reads it
+        agrees = not any(ext in f["extensions"] for f in _core.formats() if f["kind"] == "image")
+    if not agrees:
+        error = ValueError(f"format={format!r} disagrees with the extension of {os.fspath(path)} "
+                           "(the file would not hold what its name says): give one of them")
+        error.argument = "format"  # as the core's argument errors name theirs
+        raise error
 
 
 def encode_image(data, format: str, *, mode: Optional[str] = None, icc: Optional[bytes] = None,
@@ -218,7 +241,9 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     ``icc``, ``exif`` (the TIFF structure) and ``dpi`` (x, y) are written
     where the format stores them; by default those the decoded view carries (an oriented
     view's EXIF says orientation 1, so viewers do not rotate it again);
-    ``None`` writes none. ``format`` overrides the extension. With
+    ``None`` writes none. ``format`` names the format where the extension
+    does not (a file object, ``x.bin``); one that disagrees with it is a
+    ValueError. With
     ``overwrite=False`` an existing ``dst`` raises FileExistsError and is
     never replaced.
     """

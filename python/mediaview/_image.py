@@ -13,8 +13,9 @@ Source = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, BinaryIO]
 #: Pixel layouts: ``mode=`` of :func:`decode_image` and the writers.
 MODES = ("RGB", "BGR", "RGBA", "BGRA", "RGBX", "L", "LA", "CMYK")
 
-#: Pixel element types: ``dtype=`` of :func:`decode_image`.
-IMAGE_DTYPES = ("uint8", "uint16")
+#: Pixel element types: ``dtype=`` of :func:`decode_image` (each codec
+#: gives some: ``formats()``' ``read_dtypes``).
+IMAGE_DTYPES = ("uint8", "uint16", "uint32", "int16", "int32", "float16", "float32", "float64")
 
 
 def probe(src: Source) -> _core.ImageInfo:
@@ -42,7 +43,11 @@ def decode_image(src: Source, *, out=None, **options) -> memoryview:
     - ``mode``: ``RGB``, ``BGR``, ``RGBA``, ``BGRA``, ``RGBX``, ``L``, ``LA``
       or ``CMYK``; ``None``: the file's own layout (grey ``L``, colour
       ``RGB``, CMYK ``CMYK``, with alpha ``LA``/``RGBA``).
-    - ``dtype``: ``"uint8"`` or ``"uint16"``; ``None``: the file's own depth.
+    - ``dtype``: ``"uint8"``, ``"uint16"``, or what the codec gives besides
+      (``formats()``' ``read_dtypes``: ``"float32"`` for JPEG XL, a TIFF's
+      own sample type); one it cannot give is a ValueError. ``None``: the
+      file's own depth for PNG and TIFF; uint8 for AVIF, JPEG XL and HEIF,
+      as Pillow gives them (deeper samples need ``"uint16"``).
     - ``scale``: scaling while decoding, as the codec offers it (JPEG: k/8
       for k = 1..16; WebP: any reduction up to 1): ``Fraction(1, 4)``,
       ``"1/4"``, ``0.25`` or ``(1, 4)``; or ``MinSize(w, h)``.

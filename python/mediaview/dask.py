@@ -39,6 +39,7 @@ except ImportError as e:  # the extra is optional: `import mediaview` never need
 from ._audio import audio_info
 from ._batch import decode_images, plan_images, read_audios
 from ._requests import audio_request
+from . import _args as args
 from . import _core
 from ._core import BatchError
 
@@ -52,7 +53,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def read_images(paths_or_glob: Union[PathLike, Iterable[PathLike]], *, chunk: int = 64, skip_failed: bool = False,
-                threads=None, **options) -> "da.Array":
+                with_failures: bool = False, threads=None, **options):
     """A lazy ``(N, H, W, C)`` array (``(N, H, W)`` for ``mode="L"``) of
     every image, uint8 (uint16 where the files are 16-bit and ``dtype`` asks
     for their own depth), in path order (a glob's matches sorted).
@@ -80,6 +81,13 @@ def read_images(paths_or_glob: Union[PathLike, Iterable[PathLike]], *, chunk: in
     the block as a numpy array, failed images zeroed). With
     ``skip_failed=True`` its slot is zeros instead, and each failure is
     logged to the ``mediaview.dask`` logger with its path.
+
+    Dask ends a compute at the first block that raises, so a failure in
+    another block would go unheard. ``with_failures=True`` returns
+    ``(images, failures)``: failed slots are zeros and ``failures`` is a
+    lazy 1-D object array of every block's ``(index, path, exception)``,
+    computed in the same pass as the pixels by
+    ``dask.compute(images, failures)`` (one decode per block).
     """
     for name in ("stack", "out"):
         if name in options:
@@ -87,21 +95,21 @@ def read_images(paths_or_glob: Union[PathLike, Iterable[PathLike]], *, chunk: in
     chunk = _positive(chunk, "chunk")
     paths = _paths(paths_or_glob)
     shape, dtype = _common_plan(paths, plan_images(paths, threads=threads, stacked_by="read_images", **options))
-    blocks = [
-        da.from_delayed(
-            dask.delayed(_decode_block, pure=True)(paths[i:i + chunk], (i, len(paths), chunk), shape, dtype, threads,
-                                                   skip_failed, options,
-                                                   dask_key_name=_key("mediaview-images", paths, i, chunk, options)),
-            shape=(len(paths[i:i + chunk]),) + shape,
-            dtype=dtype,
-        )
-        for i in range(0, len(paths), chunk)
-    ]
-    return da.concatenate(blocks, axis=0) if len(blocks) > 1 else blocks[0]
+    collect = args.flag(with_failures, "with_failures")
+    blocks, failures = [], []
+    for i in range(0, len(paths), chunk):
+        task = dask.delayed(_decode_block, pure=True, nout=2)(
+            paths[i:i + chunk], (i, len(paths), chunk), shape, dtype, threads,
+            "collect" if collect else "skip" if skip_failed else "raise", options,
+            dask_key_name=_key("mediaview-images", paths, i, chunk, options, collect))
+        blocks.append(da.from_delayed(task[0], shape=(len(paths[i:i + chunk]),) + shape, dtype=dtype))
+        failures.append(task[1])
+    images = da.concatenate(blocks, axis=0) if len(blocks) > 1 else blocks[0]
+    return (images, _every_failure(failures)) if collect else images
 
 
-def read_audio_files(paths: Union[PathLike, Iterable[PathLike]], *, chunk: int = 64, pad_to=None, threads=None,
-                     **options):
+def read_audio_files(paths: Union[PathLike, Iterable[PathLike]], *, chunk: int = 64, pad_to=None,
+                     with_failures: bool = False, threads=None, **options):
     """Audio clips as a ``dask.bag`` of ``(samples, samplerate)``, one per
     path in order (``paths`` may be a glob pattern, as for :func:`read_images`), ``samples`` a numpy array as :func:`mediaview.read_audio`
     gives it; each partition of ``chunk`` clips is one
@@ -117,7 +125,13 @@ def read_audio_files(paths: Union[PathLike, Iterable[PathLike]], *, chunk: int =
     that differ raise ``ValueError`` naming the first. Compute ``batch`` and
     ``lengths`` together (``dask.compute(batch, lengths)``) to decode once.
     A clip that fails raises :class:`mediaview.BatchError` at compute time,
-    naming it.
+    naming it. Dask ends a compute at the first partition that raises;
+    ``with_failures=True`` adds every partition's ``(index, path,
+    exception)`` to what is returned: ``(bag, failures)`` with ``failures``
+    a bag, or ``(batch, lengths, samplerate, failures)`` with ``failures`` a
+    lazy 1-D object array. ``dask.compute`` of them together decodes once;
+    a failed clip is then ``None`` in the bag, or zeros of length 0 in the
+    batch.
     """
     if "pad" in options:
         raise TypeError("read_audio_files pads to a length known up front: pass pad_to=N frames, not pad=")
@@ -127,88 +141,106 @@ def read_audio_files(paths: Union[PathLike, Iterable[PathLike]], *, chunk: int =
     paths = _paths(paths) if isinstance(paths, (str, bytes, os.PathLike)) else [os.fspath(p) for p in paths]
     if not paths:
         raise ValueError("read_audio_files needs at least one path")
+    collect = args.flag(with_failures, "with_failures")
     if pad_to is not None:
-        return _padded_audio(paths, chunk, _positive(pad_to, "pad_to", zero=True), threads, options)
-    return db.from_delayed([
-        dask.delayed(_read_clips, pure=True)(paths[i:i + chunk], (i, len(paths), chunk), threads, options,
-                                             dask_key_name=_key("mediaview-clips", paths, i, chunk, options))
-        for i in range(0, len(paths), chunk)
-    ])
+        return _padded_audio(paths, chunk, _positive(pad_to, "pad_to", zero=True), threads, options, collect)
+    partitions, failures = [], []
+    for i in range(0, len(paths), chunk):
+        task = dask.delayed(_read_clips, pure=True, nout=2)(
+            paths[i:i + chunk], (i, len(paths), chunk), threads, collect, options,
+            dask_key_name=_key("mediaview-clips", paths, i, chunk, options, collect))
+        partitions.append(task[0])
+        failures.append(task[1])
+    clips = db.from_delayed(partitions)
+    return (clips, db.from_delayed(failures)) if collect else clips  # a bag beside a bag: see _every_failure
 
 
 # ---- the tasks ------------------------------------------------------------------
 
 def _decode_block(paths: List[str], where: Tuple[int, int, int], shape: Tuple[int, ...], dtype: str, threads,
-                  skip_failed: bool, options: dict) -> "np.ndarray":
+                  on_failure: str, options: dict) -> Tuple["np.ndarray", list]:
     """One block: a decode_images call, returned as the numpy array over its
-    buffer. A failure is re-raised as a BatchError that pickles (indices
-    into the whole array, the result a numpy array). ``where``: (the
-    block's first index, the number of files, files per block)."""
-    offset = where[0]
+    buffer, and its failures. ``on_failure``: "raise" re-raises a failure
+    as a BatchError that pickles (indices into the whole array, the result a
+    numpy array); "skip" logs each; "collect" only returns them. ``where``:
+    (the block's first index, the number of files, files per block)."""
+    failures: list = []
     try:
         block = np.asarray(decode_images(paths, threads=threads, **options))
     except BatchError as e:
-        failures = [(offset + index, paths[index], error) for index, _, error in e.failures]
+        failures = _in_whole(e, paths, where)
         block = np.zeros((len(paths),) + shape, dtype) if e.result is None else np.asarray(e.result)
-        if not skip_failed:
+        if on_failure == "raise":
             raise _in_block(_batch_error(failures, len(paths), block), where, "images") from None
-        for index, path, error in failures:
-            log.warning("%s: skipped (image %d): %s: %s", path, index, type(error).__name__, error)
+        if on_failure == "skip":
+            for index, path, error in failures:
+                log.warning("%s: skipped (image %d): %s: %s", path, index, type(error).__name__, error)
     if block.shape[1:] != shape or block.dtype != dtype:  # a file changed after its header was read
         raise ValueError(f"{paths[0]}..: the block decoded to {block.shape[1:]} {block.dtype}, "
                          f"not the {shape} {dtype} its headers said when the array was made")
-    return block
+    return block, failures
 
 
-def _read_clips(paths: List[str], where: Tuple[int, int, int], threads,
-                options: dict) -> List[Tuple["np.ndarray", int]]:
-    """One partition of read_audio_files: a read_audios call, as numpy arrays."""
+def _read_clips(paths: List[str], where: Tuple[int, int, int], threads, collect: bool,
+                options: dict) -> Tuple[list, list]:
+    """One partition of read_audio_files: a read_audios call, as numpy
+    arrays (None for a failed clip when collecting), and its failures."""
+    failures: list = []
     try:
         results = read_audios(paths, threads=threads, **options)
     except BatchError as e:
-        raise _audio_batch_error(e, paths, where) from None
-    return [(np.asarray(view), rate) for view, rate in results]
+        failures = _in_whole(e, paths, where)
+        if not collect:
+            raise _in_block(_batch_error(failures, len(paths), None, "clips"), where, "clips") from None
+        results = e.result
+    return [None if r is None else (np.asarray(r[0]), r[1]) for r in results], failures
 
 
-def _read_padded(paths: List[str], where: Tuple[int, int, int], pad_to: int, threads,
-                 options: dict) -> Tuple["np.ndarray", "np.ndarray", int]:
-    """One block of a padded read_audio_files: (batch, lengths, samplerate)."""
+def _read_padded(paths: List[str], where: Tuple[int, int, int], pad_to: int, block: Tuple[tuple, str], threads,
+                 collect: bool, options: dict) -> Tuple["np.ndarray", "np.ndarray", int, list]:
+    """One block of a padded read_audio_files: (batch, lengths, samplerate,
+    failures); ``block``: the batch's shape and dtype, zeros when no clip
+    of the block could be read."""
+    failures: list = []
     try:
         batch, lengths, rate = read_audios(paths, threads=threads, pad_to=pad_to, **options)
     except BatchError as e:
-        raise _audio_batch_error(e, paths, where) from None
-    return np.asarray(batch), np.asarray(lengths, dtype=np.int64), rate
+        failures = _in_whole(e, paths, where)
+        if not collect:
+            raise _in_block(_batch_error(failures, len(paths), None, "clips"), where, "clips") from None
+        batch, lengths, rate = e.result
+        if batch is None:
+            batch = np.zeros(*block)
+    return np.asarray(batch), np.asarray(lengths, dtype=np.int64), rate, failures
 
 
-def _audio_batch_error(e: BatchError, paths: List[str], where: Tuple[int, int, int]) -> BatchError:
-    offset = where[0]
-    error = _batch_error([(offset + index, paths[index], error) for index, _, error in e.failures], len(paths),
-                         None, "clips")
-    return _in_block(error, where, "clips")
-
-
-def _padded_audio(paths: List[str], chunk: int, pad_to: int, threads, options: dict):
-    infos = [audio_info(p) for p in paths]
-    channels = options.get("channels") or infos[0].channels
-    rate = options.get("samplerate") or infos[0].samplerate
-    for path, info in zip(paths, infos):
+def _padded_audio(paths: List[str], chunk: int, pad_to: int, threads, options: dict, collect: bool):
+    readable = [(path, info) for path, info in zip(paths, _headers(paths, collect)) if info is not None]
+    if not readable:
+        raise FileNotFoundError(f"no clip's header can be read: {paths[0]}, ...")
+    channels = options.get("channels") or readable[0][1].channels
+    rate = options.get("samplerate") or readable[0][1].samplerate
+    first = readable[0][0]
+    for path, info in readable:
         if not options.get("channels") and info.channels != channels:
             raise ValueError(f"padded clips need one channel count: {path} has {info.channels}, "
-                             f"{paths[0]} {channels} (pass channels= to mix them on load)")
+                             f"{first} {channels} (pass channels= to mix them on load)")
         if not options.get("samplerate") and info.samplerate != rate:
             raise ValueError(f"padded clips need one sample rate: {path} is {info.samplerate} Hz, "
-                             f"{paths[0]} {rate} Hz (pass samplerate= to resample them on load)")
+                             f"{first} {rate} Hz (pass samplerate= to resample them on load)")
     dtype = np.dtype(options.get("dtype", "float32"))
     frame_shape = (pad_to,) if channels == 1 and not options.get("always_2d") else (pad_to, channels)
-    batches, lengths = [], []
+    batches, lengths, failures = [], [], []
     for i in range(0, len(paths), chunk):
         part = paths[i:i + chunk]
-        task = dask.delayed(_read_padded, pure=True, nout=3)(
-            part, (i, len(paths), chunk), pad_to, threads, options,
-            dask_key_name=_key("mediaview-audio", paths, i, chunk, options, pad_to))
+        task = dask.delayed(_read_padded, pure=True, nout=4)(
+            part, (i, len(paths), chunk), pad_to, ((len(part),) + frame_shape, dtype.str), threads, collect, options,
+            dask_key_name=_key("mediaview-audio", paths, i, chunk, options, pad_to, collect))
         batches.append(da.from_delayed(task[0], shape=(len(part),) + frame_shape, dtype=dtype))
         lengths.append(da.from_delayed(task[1], shape=(len(part),), dtype=np.int64))
-    return da.concatenate(batches), da.concatenate(lengths), rate
+        failures.append(task[3])
+    padded = (da.concatenate(batches), da.concatenate(lengths), rate)
+    return padded + (_every_failure(failures),) if collect else padded
 
 
 # ---- helpers --------------------------------------------------------------------
@@ -237,6 +269,40 @@ def _common_plan(paths: Sequence[str], plans) -> Tuple[Tuple[int, ...], str]:
     raise _batch_error([(i, paths[i], p) for i, p in enumerate(plans)], len(paths), None)
 
 
+def _headers(paths: List[str], collect: bool) -> list:
+    """Each clip's audio_info; when failures are collected, None for one
+    that cannot be read (its task reports it), else its error now."""
+    infos = []
+    for path in paths:
+        try:
+            infos.append(audio_info(path))
+        except (OSError, _core.Error) if collect else ():
+            infos.append(None)
+    return infos
+
+
+def _in_whole(error: BatchError, paths: List[str], where: Tuple[int, int, int]) -> list:
+    """A block's failures as (index into the whole array, path, exception)."""
+    return [(where[0] + index, paths[index], exception) for index, _, exception in error.failures]
+
+
+def _every_failure(per_block: list) -> "da.Array":
+    """One lazy 1-D object array of every block's failures, in index order.
+    An array, not a delayed list: Dask optimises the collections of one
+    compute by type, and only collections of the pixels' own type share
+    their decode tasks (a delayed list beside an array decoded twice)."""
+    parts = [da.from_delayed(dask.delayed(_as_objects, pure=True)(failures), shape=(np.nan,), dtype=object)
+             for failures in per_block]
+    return da.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _as_objects(failures: list) -> "np.ndarray":
+    out = np.empty(len(failures), dtype=object)
+    for i, failure in enumerate(failures):
+        out[i] = failure
+    return out
+
+
 def _in_block(error: BatchError, where: Tuple[int, int, int], what: str) -> BatchError:
     """``error`` with the block it comes from: Dask ends a compute at the
     first block that raises, so the others' failures are never heard of;
@@ -247,7 +313,7 @@ def _in_block(error: BatchError, where: Tuple[int, int, int], what: str) -> Batc
         last = min(offset + chunk, total) - 1
         error.args = (f"block {offset // chunk + 1} of {blocks} ({what} {offset}-{last}): {error.args[0]}; Dask "
                       f"stops at the first block that fails, so other blocks may hold failures too: "
-                      f"skip_failed=True decodes every block and logs each failure",)
+                      f"with_failures=True returns every block's failures, computed in the same pass",)
     return error
 
 

@@ -25,10 +25,25 @@ std::string read_only(const CodecTable& codecs, const std::string& ext) {
     return "";
 }
 
+// The content written always matches the extension: a format named beside
+// a path whose extension names another format (FLAC into "x.wav", WAV into
+// "x.m4a") is refused. A format whose own extensions include it agrees
+// (NIST or WAVEX in ".wav", OGG in ".opus").
+void check_extension_agrees(const CodecTable& codecs, const std::string& format, const AudioFormat& named,
+                            const std::string& name) {
+    std::string ext = lowercase_extension(name);
+    if (ext.empty() || contains(named.extensions, ext)) return;
+    auto by_extension = codecs.audio_writer_for(ext);
+    if (by_extension.first ? by_extension.second.name == named.name : read_only(codecs, ext).empty()) return;
+    throw ArgumentError("format", "format '" + format + "' disagrees with the extension of " + name +
+                                      " (the file would not hold what its name says): give one of them");
+}
+
 std::pair<const AudioCodec*, AudioFormat> writer_for(const CodecTable& codecs, const std::string& format,
                                                      const std::string& name) {
     std::string ext = lowercase_extension(name);
     auto writer = codecs.audio_writer_for(format.empty() ? ext : format);
+    if (writer.first && !format.empty()) check_extension_agrees(codecs, format, writer.second, name);
     if (writer.first) return writer;
     // A format named by the caller is an argument error; an extension that
     // names none is a format this library does not write.
