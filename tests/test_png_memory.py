@@ -9,8 +9,8 @@ output and fails these budgets.
 Each decode runs in a fresh interpreter: the peak (VmHWM) is reset through
 /proc/self/clear_refs after the file is read, and compared with the resident
 size (VmRSS) before the decode. The images are 2400x1600, made from a sample
-photo; Pillow writes them in 64 KiB IDAT chunks, so the decoder also joins
-the compressed stream (the budget's "compressed").
+photo; Pillow writes its files in 64 KiB IDAT chunks, so the decoder also
+joins the compressed stream (the budget's "compressed").
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # resets VmHWM, the peak, to the current resident size
 before = status("VmRSS:")
 view = mediaview.decode_image(data, **kwargs)
-print(status("VmHWM:") - before, np.asarray(view).nbytes)
+print(status("VmHWM:") - before, np.asarray(view).nbytes, status("VmRSS:") - before)
 """
 
 pytestmark = pytest.mark.skipif(UNDER_ASAN, reason="AddressSanitizer's shadow memory and quarantine swamp the RSS")
@@ -92,12 +92,14 @@ def files(tmp_path_factory) -> Dict[str, Path]:
     return paths
 
 
-def peak_growth(path: Path, kwargs: str) -> tuple:
+def peak_growth(path: Path, kwargs: str, after: bool = False) -> tuple:
+    """(peak growth, output bytes), and with `after` the growth still
+    resident once the decode returned."""
     proc = subprocess.run([sys.executable, "-c", PROBE, str(path), kwargs], capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    growth, output = (int(x) for x in proc.stdout.split())
-    return growth, output
+    growth, output, resident = (int(x) for x in proc.stdout.split())
+    return (growth, output, resident) if after else (growth, output)
 
 
 # (file, decode_image keyword arguments): outputs whose rows are at least as
@@ -139,11 +141,14 @@ NARROWER = [
 @pytest.mark.parametrize("name,kwargs", NARROWER)
 def test_narrowing_decode_holds_the_filtered_stream_once(files, name, kwargs):
     path = files[name]
-    growth, output = peak_growth(path, kwargs)
+    growth, output, resident = peak_growth(path, kwargs, after=True)
     bound = filtered_size(name) + path.stat().st_size + MIB
     assert output < filtered_size(name)
     assert growth <= bound, (f"{name} {kwargs}: peak RSS grew {growth / MIB:.2f} MiB, more than the filtered stream "
                              f"+ compressed + 1 MiB = {bound / MIB:.2f} MiB (output {output / MIB:.2f} MiB)")
+    # The block's pages past the pixels went back to the system after the decode.
+    assert resident <= output + MIB, (f"{name} {kwargs}: {resident / MIB:.2f} MiB still resident after the decode "
+                                      f"for a {output / MIB:.2f} MiB output")
 
 
 def test_decoded_pixels_equal_pillows(files):
