@@ -21,21 +21,15 @@
 #include "src/encoded_input.hpp"
 #include "src/file_bytes.hpp"
 
+#include "flac_samples.hpp"
+
 namespace mediaview::flac {
 
 namespace {
 
-// ---- sniffing -------------------------------------------------------------------
-
-std::uint8_t crc8(const std::uint8_t* p, std::size_t n) {
-    std::uint8_t crc = 0;  // polynomial x^8 + x^2 + x + 1, as in the FLAC frame header
-    for (std::size_t i = 0; i < n; ++i) {
-        crc ^= p[i];
-        for (int b = 0; b < 8; ++b) crc = static_cast<std::uint8_t>(crc & 0x80 ? (crc << 1) ^ 0x07 : crc << 1);
-    }
-    return crc;
-}
-
+using detail::convert_as;
+using detail::interleave;
+using detail::interleave_as;
 
 struct DeleteDecoder {
     void operator()(FLAC__StreamDecoder* d) const { FLAC__stream_decoder_delete(d); }
@@ -51,96 +45,6 @@ const char* error_text(FLAC__StreamDecoderErrorStatus status) {
         case FLAC__STREAM_DECODER_ERROR_STATUS_BAD_METADATA: return "corrupt metadata";
     }
     return "damaged data";
-}
-
-// ---- sample conversion ----------------------------------------------------------
-
-// One fixed rule per dtype for a b-bit sample s (see flac_codec.hpp), in the
-// form that costs least per sample: int32 s << (32 - b); int16 the top 16
-// bits of that (s << (16 - b) or s >> (b - 16)); float s * 2^(1-b), which is
-// exactly the left-justified value / 2^31 (scaling by a power of two is exact).
-// The pending buffer holds left-justified samples: b = 32 there.
-template <typename T>
-struct Converter;
-template <>
-struct Converter<std::int16_t> {
-    explicit Converter(unsigned bits) : up(bits < 16 ? 16 - bits : 0), down(bits > 16 ? bits - 16 : 0) {}
-    std::int16_t operator()(std::int32_t s) const {
-        return static_cast<std::int16_t>(static_cast<std::int32_t>(static_cast<std::uint32_t>(s) << up) >> down);
-    }
-    unsigned up, down;
-};
-template <>
-struct Converter<std::int32_t> {
-    explicit Converter(unsigned bits) : up(32 - bits) {}
-    std::int32_t operator()(std::int32_t s) const {
-        return static_cast<std::int32_t>(static_cast<std::uint32_t>(s) << up);
-    }
-    unsigned up;
-};
-template <>
-struct Converter<float> {
-    explicit Converter(unsigned bits) : scale(std::ldexp(1.0f, 1 - static_cast<int>(bits))) {}
-    float operator()(std::int32_t s) const { return static_cast<float>(s) * scale; }
-    float scale;
-};
-template <>
-struct Converter<double> {
-    explicit Converter(unsigned bits) : scale(std::ldexp(1.0, 1 - static_cast<int>(bits))) {}
-    double operator()(std::int32_t s) const { return static_cast<double>(s) * scale; }
-    double scale;
-};
-
-// Planar libFLAC output [offset, offset+n) to interleaved T. Mono and stereo
-// get loops of their own: the compiler vectorises those.
-template <typename T>
-void interleave(const FLAC__int32* const* planes, int channels, std::size_t offset, std::size_t n, unsigned bits,
-                T* out) {
-    const Converter<T> conv(bits);
-    if (channels == 2) {
-        const FLAC__int32* a = planes[0] + offset;
-        const FLAC__int32* b = planes[1] + offset;
-        for (std::size_t i = 0; i < n; ++i) {
-            out[2 * i] = conv(a[i]);
-            out[2 * i + 1] = conv(b[i]);
-        }
-    } else if (channels == 1) {
-        const FLAC__int32* a = planes[0] + offset;
-        for (std::size_t i = 0; i < n; ++i) out[i] = conv(a[i]);
-    } else {
-        for (int c = 0; c < channels; ++c) {
-            const FLAC__int32* a = planes[c] + offset;
-            for (std::size_t i = 0; i < n; ++i) out[i * channels + c] = conv(a[i]);
-        }
-    }
-}
-
-void interleave_as(DType dtype, const FLAC__int32* const* planes, int channels, std::size_t offset, std::size_t n,
-                   unsigned bits, void* out) {
-    switch (dtype) {
-        case DType::I16: return interleave(planes, channels, offset, n, bits, static_cast<std::int16_t*>(out));
-        case DType::I32: return interleave(planes, channels, offset, n, bits, static_cast<std::int32_t*>(out));
-        case DType::F32: return interleave(planes, channels, offset, n, bits, static_cast<float*>(out));
-        case DType::F64: return interleave(planes, channels, offset, n, bits, static_cast<double*>(out));
-        default: break;
-    }
-}
-
-// Left-justified samples (the pending buffer) to T.
-template <typename T>
-void convert_run(const std::int32_t* in, std::size_t n, T* out) {
-    const Converter<T> conv(32);
-    for (std::size_t i = 0; i < n; ++i) out[i] = conv(in[i]);
-}
-
-void convert_as(DType dtype, const std::int32_t* in, std::size_t n, void* out) {
-    switch (dtype) {
-        case DType::I16: return convert_run(in, n, static_cast<std::int16_t*>(out));
-        case DType::I32: return convert_run(in, n, static_cast<std::int32_t*>(out));
-        case DType::F32: return convert_run(in, n, static_cast<float*>(out));
-        case DType::F64: return convert_run(in, n, static_cast<double*>(out));
-        default: break;
-    }
 }
 
 constexpr const char* no_frames_reason = "a metadata block's length is wrong, or the file is cut short";
@@ -923,45 +827,6 @@ public:
 };
 
 }  // namespace
-
-bool is_frame_header(const std::uint8_t* p, std::size_t size) {
-    if (size < 6 || p[0] != 0xFF || (p[1] & 0xFE) != 0xF8) return false;
-    unsigned block_code = p[2] >> 4, rate_code = p[2] & 0x0F;
-    unsigned channel_code = p[3] >> 4, size_code = (p[3] >> 1) & 7;
-    // Reserved codes, and the codes meaning "as in STREAMINFO", which a
-    // stream without one cannot use.
-    if (block_code == 0 || rate_code == 0 || rate_code == 15) return false;
-    if (channel_code > 10 || size_code == 0 || size_code == 3 || (p[3] & 1)) return false;
-    std::size_t at = 4;
-    // The frame or sample number, UTF-8 style: 1 to 7 bytes.
-    unsigned lead = p[at];
-    std::size_t extra = 0;
-    if (lead < 0x80) extra = 0;
-    else if ((lead & 0xE0) == 0xC0) extra = 1;
-    else if ((lead & 0xF0) == 0xE0) extra = 2;
-    else if ((lead & 0xF8) == 0xF0) extra = 3;
-    else if ((lead & 0xFC) == 0xF8) extra = 4;
-    else if ((lead & 0xFE) == 0xFC) extra = 5;
-    else if (lead == 0xFE) extra = 6;
-    else return false;
-    if (size < at + 1 + extra) return false;
-    for (std::size_t i = 1; i <= extra; ++i)
-        if ((p[at + i] & 0xC0) != 0x80) return false;
-    at += 1 + extra;
-    if (block_code == 6) at += 1;
-    if (block_code == 7) at += 2;
-    if (rate_code == 12) at += 1;
-    if (rate_code == 13 || rate_code == 14) at += 2;
-    if (size < at + 1) return false;
-    return crc8(p, at) == p[at];
-}
-
-bool is_ogg_flac(const std::uint8_t* p, std::size_t size) {
-    if (size < 28 || std::memcmp(p, "OggS", 4) != 0) return false;
-    std::size_t segments = p[26];
-    std::size_t packet = 27 + segments;
-    return size >= packet + 5 && std::memcmp(p + packet, "\x7F" "FLAC", 5) == 0;
-}
 
 std::string subtype_for_bits(unsigned bits) {
     if (bits == 8) return "PCM_S8";
