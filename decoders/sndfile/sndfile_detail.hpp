@@ -37,6 +37,11 @@ bool is_container(const std::uint8_t* head, std::size_t size);
 // The read side (sndfile_read.cpp): a handle on the source.
 std::unique_ptr<AudioHandle> open_handle(const AudioSource& source);
 
+// Whether libsndfile's log of an open file says data is missing; if so,
+// info.damage says what (and info.promised_frames how much, when known)
+// (log_damage.cpp).
+bool damage_in_log(const std::string& log, AudioInfo& info);
+
 // The write side (sndfile_write.cpp): r.path opened for writing in `format`
 // (SF_FORMAT_* major | subtype); with `as_float`, integer samples are
 // handed to libsndfile as float.
