@@ -1,21 +1,19 @@
+// The libsndfile codec: its entry in the codec table (what it reads and
+// writes, sniffing, the memory-map layout of plain PCM files) and the
+// format tables. The handle that reads is in sndfile_read.cpp, the writer
+// in sndfile_write.cpp.
 #include "sndfile_codec.hpp"
 
 #include <sndfile.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <climits>
-#include <cstdlib>
 #include <cstring>
-#include <limits>
+#include <optional>
 #include <set>
 #include <stdexcept>
-#include <type_traits>
+#include <string>
+#include <vector>
 
-#include "src/stderr_filter.hpp"
-#include "src/file_bytes.hpp"
+#include "sndfile_detail.hpp"
 
 namespace mediaview::sndfile {
 
@@ -24,128 +22,7 @@ std::mutex& global_error_mutex() {
     return m;
 }
 
-namespace {
-
-// ---- libsndfile's virtual I/O over memory we keep alive ---------------------
-
-struct MemoryCursor {
-    const std::uint8_t* data = nullptr;
-    sf_count_t size = 0;
-    sf_count_t pos = 0;
-};
-
-sf_count_t mem_length(void* user) { return static_cast<MemoryCursor*>(user)->size; }
-
-sf_count_t mem_seek(sf_count_t offset, int whence, void* user) {
-    auto* m = static_cast<MemoryCursor*>(user);
-    sf_count_t base = whence == SEEK_CUR ? m->pos : whence == SEEK_END ? m->size : 0;
-    m->pos = std::clamp<sf_count_t>(base + offset, 0, m->size);
-    return m->pos;
-}
-
-sf_count_t mem_read(void* ptr, sf_count_t count, void* user) {
-    auto* m = static_cast<MemoryCursor*>(user);
-    sf_count_t n = std::clamp<sf_count_t>(m->size - m->pos, 0, count);
-    std::memcpy(ptr, m->data + m->pos, static_cast<std::size_t>(n));
-    m->pos += n;
-    return n;
-}
-
-sf_count_t mem_write(const void*, sf_count_t, void*) { return 0; }  // read-only input
-sf_count_t mem_tell(void* user) { return static_cast<MemoryCursor*>(user)->pos; }
-
-SF_VIRTUAL_IO memory_io = {mem_length, mem_seek, mem_read, mem_write, mem_tell};
-
-struct CloseSndfile {
-    void operator()(SNDFILE* f) const { sf_close(f); }
-};
-using SndfilePtr = std::unique_ptr<SNDFILE, CloseSndfile>;
-
-// ---- errors -------------------------------------------------------------------
-
-// Turns the global error of a failed open (of `path`, empty for memory)
-// into our exception type; call with global_error_mutex() held.
-[[noreturn]] void throw_open_error(const std::string& what, const std::string& path) {
-    int code = sf_error(nullptr);
-    std::string text = sf_strerror(nullptr);
-    std::string message = what + ": " + text;
-    // libsndfile's internal codes are not public; its texts for content it
-    // knows but cannot decode (e.g. 12- and 20-bit FLAC in 1.2.0) say so.
-    bool lacks_feature = text.find("unimplemented") != std::string::npos ||
-                         text.find("not supported") != std::string::npos ||
-                         text.find("nsupported") != std::string::npos;
-    // For content it does not recognise in a file named *.mp3, libsndfile
-    // lets libmpg123 try, and reports that one's failure as "not a regular
-    // file" - about a file check_readable has just found regular.
-    bool mpeg_fallback_failed = text.find("not a regular file") != std::string::npos;
-    if (code == SF_ERR_UNRECOGNISED_FORMAT || code == SF_ERR_UNSUPPORTED_ENCODING || lacks_feature)
-        throw UnsupportedFormatError(message);
-    // A file that vanished (or changed) between check_readable and
-    // libsndfile's own open: the OS error, as if we had seen it ourselves.
-    if (code == SF_ERR_SYSTEM && !path.empty()) {
-        for (int err : {ENOENT, EACCES, ENOTDIR, EISDIR, ELOOP, ENAMETOOLONG, EMFILE, ENFILE}) {
-            if (text.find(std::strerror(err)) != std::string::npos) throw FileError(err, path);
-        }
-    }
-    if (mpeg_fallback_failed)
-        throw UnsupportedFormatError(what + ": Format not recognised (nor as MP3 by libmpg123, tried for the .mp3 name).");
-    // libsndfile refuses headers declaring more than 1024 channels (its
-    // SF_MAX_CHANNELS) before allocating anything: a limit, not damage.
-    if (text.find("Too many channels") != std::string::npos)
-        throw LimitError(message + " (libsndfile reads at most 1024 channels)");
-    throw DecodeError(message);
-}
-
-// Opening the path ourselves first gives the caller the real OS error
-// (FileNotFoundError, IsADirectoryError, ...) instead of libsndfile's text,
-// refuses FIFOs and devices the way image paths are refused (libsndfile
-// would block opening a FIFO), and names an empty file as such.
-void check_readable(const std::string& path) {
-    if (RegularFile(path).size() == 0) throw UnsupportedFormatError("'" + path + "' is empty: no audio data");
-}
-
-// ---- opening --------------------------------------------------------------------
-
-SF_INFO requested_info(const AudioHints& hints) {
-    SF_INFO info{};
-    if (hints.format.empty() || major_code(hints.format) != SF_FORMAT_RAW) return info;  // libsndfile detects
-    if (hints.subtype.empty() || hints.samplerate <= 0 || hints.channels <= 0)
-        throw std::invalid_argument("RAW input needs subtype, samplerate and channels");
-    info.format = SF_FORMAT_RAW | subtype_code(hints.subtype) | (hints.endian.empty() ? 0 : endian_code(hints.endian));
-    info.samplerate = hints.samplerate;
-    info.channels = hints.channels;
-    return info;
-}
-
-std::string format_long_name(int code, int command) {
-    SF_FORMAT_INFO fi{};
-    fi.format = code;
-    if (sf_command(nullptr, command, &fi, sizeof fi) != 0 || !fi.name) return {};
-    return fi.name;
-}
-
-const std::pair<int, const char*> tag_names[] = {
-    {SF_STR_TITLE, "title"},     {SF_STR_ARTIST, "artist"},     {SF_STR_ALBUM, "album"},
-    {SF_STR_DATE, "date"},       {SF_STR_COMMENT, "comment"},   {SF_STR_GENRE, "genre"},
-    {SF_STR_TRACKNUMBER, "tracknumber"}, {SF_STR_COPYRIGHT, "copyright"}, {SF_STR_SOFTWARE, "software"},
-    {SF_STR_LICENSE, "license"},
-};
-
-// The first bytes of the input, for format checks libsndfile does not expose.
-std::vector<std::uint8_t> head_of(const AudioSource& source, std::size_t n) {
-    if (source.path.empty()) {
-        std::size_t k = std::min(n, source.bytes.size);
-        return {source.bytes.data, source.bytes.data + k};
-    }
-    return read_head(source.path, n);
-}
-
-// The size of the whole input in bytes (0 when a path cannot be examined).
-std::uint64_t source_size(const AudioSource& source) {
-    if (source.path.empty()) return source.bytes.size;
-    struct stat st {};
-    return ::stat(source.path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
-}
+namespace detail {
 
 // The containers libsndfile identifies by a magic number at byte 0.
 constexpr const char* container_magics[] = {"RIFF", "RIFX", "RF64", "BW64", "riff", "FORM",
@@ -162,350 +39,9 @@ bool is_container(const std::uint8_t* head, std::size_t size) {
     return false;
 }
 
-// libmpg123's complaints (src/stderr_filter.hpp): "[src/libmpg123/...]
-// error: ...", and notes and warnings it prints without a location
-// ("Warning: Xing stream size off...").
-bool mpg123_noise(const std::string& line) {
-    return line.find("libmpg123") != std::string::npos || line.rfind("Note: ", 0) == 0 ||
-           line.rfind("Warning: ", 0) == 0 || line.rfind("Error: ", 0) == 0;
-}
+}  // namespace detail
 
-// Whether the first bytes are one of those containers, so that opening
-// cannot reach libmpg123's probing.
-bool clearly_not_mpeg(const std::vector<std::uint8_t>& head) { return is_container(head.data(), head.size()); }
-
-class Handle final : public AudioHandle {
-public:
-    explicit Handle(const AudioSource& source) : source_(source) {
-        SF_INFO sfinfo = requested_info(source.hints);
-        {
-            StderrFilter quiet(!clearly_not_mpeg(head_of(source, 16)), mpg123_noise);
-            open(source, sfinfo);
-        }
-        mpeg_ = (sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG;
-        int subtype = sfinfo.format & SF_FORMAT_SUBMASK;
-        seek_by_decoding_ = mpeg_ || subtype == SF_FORMAT_VORBIS || subtype == SF_FORMAT_OPUS;
-        // As python-soundfile does: float data read as integers clips
-        // instead of wrapping around.
-        sf_command(file_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
-        describe(source, sfinfo);
-        check_format_hint(source.hints);
-    }
-
-    const AudioInfo& info() const override { return info_; }
-
-    // Three formats whose libsndfile seek is not exact, so they seek by
-    // decoding from the start (exact, but O(position)) and are not split
-    // across threads:
-    // - MPEG: the seek restarts mpg123 without the bit reservoir and
-    //   synthesis state of the frames before the target, so the samples
-    //   after it differ (badly in the first frames, by rounding later);
-    // - Ogg Vorbis: a target inside the last page lands off by the
-    //   stream's end trim (188 frames on music_stereo.ogg), in 1.2.0 and
-    //   in python-soundfile's 1.2.2 alike.
-    // - Ogg Opus: the decoder carries state across packets and libsndfile's
-    //   seek pre-roll does not fully restore it, so samples after a seek can
-    //   differ from a decode from the start by about 1e-6 (speech_stereo.opus).
-    bool splittable() const override { return info_.seekable && !seek_by_decoding_; }
-
-    void seek(std::int64_t frame) override {
-        if (frame == position_) return;
-        if (seek_by_decoding_) return seek_by_decoding(frame);
-        if (sf_seek(file_.get(), frame, SEEK_SET) < 0)
-            throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": " + sf_strerror(file_.get()));
-        position_ = frame;
-    }
-
-    std::int64_t read(DType dtype, void* dst, std::int64_t frames) override {
-        StderrFilter quiet(mpeg_, mpg123_noise);
-        sf_count_t n = 0;
-        switch (dtype) {
-            case DType::I16: n = sf_readf_short(file_.get(), static_cast<short*>(dst), frames); break;
-            case DType::I32: n = sf_readf_int(file_.get(), static_cast<int*>(dst), frames); break;
-            case DType::F32: n = sf_readf_float(file_.get(), static_cast<float*>(dst), frames); break;
-            case DType::F64: n = sf_readf_double(file_.get(), static_cast<double*>(dst), frames); break;
-            default: throw std::invalid_argument("audio dtype must be int16, int32, float32 or float64");
-        }
-        // python-soundfile raises on the handle's error after every read;
-        // doing the same keeps damaged files failing (or not) alike.
-        if (sf_error(file_.get()) != SF_ERR_NO_ERROR)
-            throw DecodeError(std::string("decoding failed: ") + sf_strerror(file_.get()));
-        position_ += n;
-        return n;
-    }
-
-private:
-    void seek_by_decoding(std::int64_t frame) {
-        if (frame < position_) {  // back to the start: a fresh handle
-            SF_INFO sfinfo = requested_info(source_.hints);
-            file_.reset();
-            open(source_, sfinfo);
-            sf_command(file_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
-            position_ = 0;
-        }
-        std::vector<float> scratch(static_cast<std::size_t>(4096 * info_.channels));
-        while (position_ < frame) {
-            std::int64_t n = read(DType::F32, scratch.data(), std::min<std::int64_t>(4096, frame - position_));
-            if (n <= 0) throw DecodeError("cannot seek to frame " + std::to_string(frame) + ": the stream ends at " +
-                                          std::to_string(position_));
-        }
-    }
-
-    void open(const AudioSource& source, SF_INFO& sfinfo) {
-        if (!source.path.empty()) check_readable(source.path);
-        if (source.path.empty() && source.bytes.size == 0) throw UnsupportedFormatError("empty input: no audio data");
-        cursor_ = {source.bytes.data, static_cast<sf_count_t>(source.bytes.size), 0};
-        std::lock_guard<std::mutex> lock(global_error_mutex());
-        SNDFILE* f = source.path.empty() ? sf_open_virtual(&memory_io, SFM_READ, &sfinfo, &cursor_)
-                                         : sf_open(source.path.c_str(), SFM_READ, &sfinfo);
-        if (!f)
-            throw_open_error(source.path.empty() ? "cannot open audio data" : "cannot open " + source.path, source.path);
-        file_.reset(f);
-        // Headerless data that libsndfile took for RAW by the file's name
-        // (*.au as 8 kHz mu-law, and a few others) is left positioned
-        // where its format sniffing stopped, so the first read returns
-        // nothing (1.2.0 and 1.2.2 alike): go back to frame 0 explicitly.
-        if ((sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_RAW && source.hints.format.empty() &&
-            sfinfo.seekable && sf_seek(f, 0, SEEK_SET) != 0)
-            throw DecodeError("cannot seek to the start of " + source.path + ": " + sf_strerror(f));
-    }
-
-    void describe(const AudioSource& source, const SF_INFO& sfinfo) {
-        info_.samplerate = sfinfo.samplerate;
-        info_.channels = sfinfo.channels;
-        info_.frames = sfinfo.frames;
-        // A stream that does not say its length (FLAC without a total-samples
-        // field) reports SF_COUNT_MAX: the length is unknown, not huge.
-        if (sfinfo.frames == SF_COUNT_MAX || sfinfo.frames < 0) {
-            info_.frames = AudioInfo::unknown_length;
-            info_.exact_length = false;
-        }
-        info_.format = major_name(sfinfo.format);
-        info_.subtype = subtype_name(sfinfo.format);
-        info_.endian = endian_name(sfinfo.format);
-        info_.format_info = format_long_name(sfinfo.format & SF_FORMAT_TYPEMASK, SFC_GET_FORMAT_INFO);
-        info_.subtype_info = format_long_name(sfinfo.format & SF_FORMAT_SUBMASK, SFC_GET_FORMAT_INFO);
-        info_.seekable = sfinfo.seekable != 0;
-        if ((sfinfo.format & SF_FORMAT_TYPEMASK) == SF_FORMAT_MPEG) {
-            std::vector<std::uint8_t> head = head_of(source, 1 << 20);
-            MpegLengthHeader length = mpeg_length_header(head.data(), head.size());
-            info_.exact_length = length.present;
-            // The header's byte count tells a stream cut short before any frame is read.
-            const std::uint64_t present = source_size(source);
-            if (length.stream_bytes && present && present < length.stream_start + length.stream_bytes) {
-                info_.damage = "the MP3 stream's header declares " + std::to_string(length.stream_bytes) +
-                               " bytes but the file holds " + std::to_string(present - length.stream_start) +
-                               " (truncated)";
-                info_.promised_frames = info_.frames;
-                info_.exact_length = false;
-            }
-        }
-        for (const auto& [id, name] : tag_names) {
-            if (const char* value = sf_get_string(file_.get(), id)) info_.tags.emplace_back(name, value);
-        }
-        find_damage();
-        if (info_.channels <= 0) throw DecodeError("audio header declares no channels");
-    }
-
-    // libsndfile opens a truncated file quietly, shortening its length to
-    // the data present; only its log says so. These notes mean data is
-    // missing: a data chunk declared longer than the file ("data : 88200
-    // (should be 44078)", WAV/AIFF alike; AU's "Data Size : 68885 (should be
-    // 41321)"), RF64's frame count from its ds64 chunk, a W64 riff chunk
-    // declared longer than the file, and an Ogg stream whose last page lacks
-    // the end-of-stream bit. A file known to be damaged has no exact length:
-    // audio_info says so before read_audio refuses it.
-    void find_damage() {
-        char log[4096] = {};
-        sf_command(file_.get(), SFC_GET_LOG_INFO, log, sizeof log);
-        const std::string text(log);
-        if (declared_frames(text) || ogg_damage(text)) info_.exact_length = false;
-    }
-
-    // The number after `key` on its line ("data : 88200"), or -1.
-    static long long number_after(const std::string& text, std::size_t at) {
-        std::size_t colon = text.find(':', at), eol = text.find('\n', at + 1);
-        if (colon == std::string::npos || colon > eol) return -1;
-        return std::atoll(text.c_str() + colon + 1);
-    }
-    // "(should be N)" on the line at `at`, or -1.
-    static long long should_be(const std::string& text, std::size_t at) {
-        std::size_t should = text.find("(should be", at), eol = text.find('\n', at + 1);
-        if (should == std::string::npos || should > eol) return -1;
-        return std::atoll(text.c_str() + should + 10);
-    }
-
-    void set_damage(long long promised, const char* what) {
-        info_.promised_frames = promised;
-        info_.damage = std::string(what) + " declares " + std::to_string(promised) + " frames but the file holds " +
-                       std::to_string(info_.frames) + " (truncated)";
-    }
-
-    // Whether the header promises more frames than the file holds.
-    bool declared_frames(const std::string& text) {
-        if (info_.frames < 0) return false;
-        for (const char* chunk : {"\ndata", "\n SSND", "\n  Data Size"}) {
-            std::size_t at = text.find(chunk);
-            if (at == std::string::npos) continue;
-            long long declared = number_after(text, at), present = should_be(text, at);
-            if (declared <= present || present <= 0 || info_.frames <= 0) continue;
-            // (An AIFF SSND chunk starts with 8 bytes of offset and block size.)
-            const long long header = std::string(chunk) == "\n SSND" ? 8 : 0;
-            // Whole frames in the bytes present give the bytes per frame.
-            const long long per_frame = std::max<long long>(1, (present - header) / info_.frames);
-            set_damage((declared - header) / per_frame, "the data chunk");
-            return true;
-        }
-        const std::string rf64 = "Calculated frame count ";
-        if (std::size_t at = text.find(rf64); at != std::string::npos) {
-            std::size_t of = text.find("chunk of ", at);
-            long long promised = of == std::string::npos ? -1 : std::atoll(text.c_str() + of + 9);
-            if (promised > info_.frames) {
-                set_damage(promised, "the ds64 chunk");
-                return true;
-            }
-        }
-        // AVR states its frame count.
-        if (std::size_t at = text.find("\n  Frames      :"); at != std::string::npos && info_.format == "AVR") {
-            long long promised = number_after(text, at);
-            if (promised > info_.frames) {
-                set_damage(promised, "the header");
-                return true;
-            }
-        }
-        // Any other size the header declares beyond the end of the file
-        // (W64's riff chunk: "riff : 88336 (should be 53001)"), or
-        // libsndfile's own verdict (VOC: "Seems to be a truncated file"):
-        // frames are missing, how many is not known.
-        for (std::size_t at = text.find("(should be"); at != std::string::npos; at = text.find("(should be", at + 1)) {
-            std::size_t bol = text.rfind('\n', at);
-            long long declared = number_after(text, bol == std::string::npos ? 0 : bol);
-            if (declared > std::atoll(text.c_str() + at + 10)) return unknown_damage();
-        }
-        if (text.find("truncated file") != std::string::npos) return unknown_damage();
-        return false;
-    }
-
-    bool unknown_damage() {
-        info_.damage = "the file is shorter than its header declares (truncated): " + std::to_string(info_.frames) +
-                       " frames are present";
-        return true;
-    }
-
-    bool ogg_damage(const std::string& text) {
-        // libsndfile 1.2.0 finds an Ogg stream's length in its last page's
-        // granule position; a stream cut short has no such page and its
-        // length comes back unknown (1.2.2 also logs the missing
-        // end-of-stream bit).
-        if ((info_.format == "OGG" && info_.frames == AudioInfo::unknown_length) ||
-            text.find("Last page lacks an end-of-stream bit") != std::string::npos) {
-            info_.damage = "the Ogg stream ends without its last page (truncated)";
-            return true;
-        }
-        return false;
-    }
-
-    // A non-RAW `format` hint cannot steer libsndfile's detection; it is a
-    // check that the content is what the caller expects.
-    void check_format_hint(const AudioHints& hints) const {
-        if (hints.format.empty()) return;
-        std::string want = major_name(major_code(hints.format));
-        bool same = want == info_.format || (want == "WAV" && info_.format == "WAVEX");
-        if (!same) throw UnsupportedFormatError("the data is " + info_.format + ", not " + want);
-    }
-
-    AudioSource source_;   // for reopening (MPEG seeks backwards)
-    MemoryCursor cursor_;  // must outlive file_ (declared first, destroyed last)
-    SndfilePtr file_;
-    bool mpeg_ = false;
-    bool seek_by_decoding_ = false;
-    AudioInfo info_;
-    std::int64_t position_ = 0;
-};
-
-// ---- writing ------------------------------------------------------------------
-
-template <typename T>
-sf_count_t write_block(SNDFILE* f, const T* data, sf_count_t frames);
-template <>
-sf_count_t write_block(SNDFILE* f, const short* d, sf_count_t n) { return sf_writef_short(f, d, n); }
-template <>
-sf_count_t write_block(SNDFILE* f, const int* d, sf_count_t n) { return sf_writef_int(f, d, n); }
-template <>
-sf_count_t write_block(SNDFILE* f, const float* d, sf_count_t n) { return sf_writef_float(f, d, n); }
-template <>
-sf_count_t write_block(SNDFILE* f, const double* d, sf_count_t n) { return sf_writef_double(f, d, n); }
-
-// Interleaved input goes to libsndfile as it is; any other layout (planar,
-// strided) is gathered block by block into a small interleaved buffer. With
-// `as_float`, integer samples are handed over as float in [-1, 1) instead:
-// libsndfile's MP3 encoder (1.2.0 and 1.2.2) mis-scales short and int input,
-// so the encoded signal clips (correlation with the input about 0.45).
-template <typename T>
-void write_samples(SNDFILE* f, const AudioWriteRequest& r, bool as_float) {
-    constexpr std::int64_t block = 8192;
-    const Index item = sizeof(T);
-    const bool interleaved = (r.channels == 1 || r.channel_stride == item) && r.frame_stride == item * r.channels;
-    const bool convert = as_float && std::is_integral_v<T>;
-    const float scale = convert ? 1.0f / (sizeof(T) == 2 ? 32768.0f : 2147483648.0f) : 1.0f;
-    std::vector<T> gather(interleaved ? 0 : static_cast<std::size_t>(block * r.channels));
-    std::vector<float> floats(convert ? static_cast<std::size_t>(block * r.channels) : 0);
-    for (std::int64_t done = 0; done < r.frames; done += block) {
-        std::int64_t n = std::min(block, r.frames - done);
-        const std::uint8_t* base = r.data + done * r.frame_stride;
-        const T* src = reinterpret_cast<const T*>(base);
-        if (!interleaved) {
-            for (std::int64_t i = 0; i < n; ++i)
-                for (int c = 0; c < r.channels; ++c)
-                    std::memcpy(&gather[i * r.channels + c], base + i * r.frame_stride + c * r.channel_stride, item);
-            src = gather.data();
-        }
-        sf_count_t written = 0;
-        if (convert) {
-            for (std::int64_t i = 0; i < n * r.channels; ++i) floats[i] = static_cast<float>(src[i]) * scale;
-            written = write_block(f, floats.data(), n);
-        } else {
-            written = write_block(f, src, n);
-        }
-        if (written != n) throw Error(std::string("writing audio failed: ") + sf_strerror(f));
-    }
-}
-
-SndfilePtr open_for_writing(const AudioWriteRequest& r, int format) {
-    SF_INFO sfinfo{};
-    sfinfo.samplerate = r.samplerate;
-    sfinfo.channels = r.channels;
-    sfinfo.format = format;
-    std::lock_guard<std::mutex> lock(global_error_mutex());
-    if (!sf_format_check(&sfinfo))
-        throw UnsupportedFormatError("libsndfile cannot write " + subtype_name(format) + " in " + major_name(format) +
-                                     " with " + std::to_string(r.channels) + " channels at " +
-                                     std::to_string(r.samplerate) + " Hz");
-    SNDFILE* f = sf_open(r.path.c_str(), SFM_WRITE, &sfinfo);
-    if (!f) {
-        int code = sf_error(nullptr);
-        std::string message = "cannot write " + (r.name.empty() ? r.path : r.name) + ": " + sf_strerror(nullptr);
-        if (code == SF_ERR_UNSUPPORTED_ENCODING) throw UnsupportedFormatError(message);
-        throw Error(message);
-    }
-    return SndfilePtr(f);
-}
-
-void set_tags(SNDFILE* f, const AudioWriteRequest& r) {
-    for (const auto& tag : r.tags) {
-        const std::string& key = tag.first;
-        const std::string& value = tag.second;
-        // (A named variable, not a structured binding: lambdas may capture
-        // those only from C++20 on, and clang holds C++17 to that.)
-        auto it = std::find_if(std::begin(tag_names), std::end(tag_names),
-                               [&key](const auto& t) { return key == t.second; });
-        if (it == std::end(tag_names)) throw std::invalid_argument("unknown audio tag '" + key + "'");
-        if (sf_set_string(f, it->first, value.c_str()) != 0)
-            throw UnsupportedFormatError("cannot store tag '" + key + "': " + sf_strerror(f));
-    }
-}
-
-// ---- the codec ----------------------------------------------------------------
+namespace {
 
 std::optional<DType> stored_dtype(const std::string& subtype) {
     if (subtype == "PCM_16") return DType::I16;
@@ -521,43 +57,6 @@ bool host_is_big_endian() {
     std::memcpy(&first, &one, 1);
     return first == 0;
 }
-
-// One file being written: blocks go to libsndfile as they come.
-class Writer final : public AudioWriter {
-public:
-    Writer(const AudioWriteRequest& r, SndfilePtr f, bool as_float)
-        : f_(std::move(f)), name_(r.name.empty() ? r.path : r.name), dtype_(r.dtype), channels_(r.channels),
-          as_float_(as_float) {
-        sf_command(f_.get(), SFC_SET_CLIPPING, nullptr, SF_TRUE);
-        set_tags(f_.get(), r);
-    }
-
-    void append(const AudioWriteRequest& block) override {
-        if (!f_) throw Error("writing " + name_ + " after it was closed");
-        if (block.dtype != dtype_ || block.channels != channels_)
-            throw std::invalid_argument("every block must have the dtype and channels the file was opened with");
-        switch (dtype_) {
-            case DType::I16: write_samples<short>(f_.get(), block, as_float_); break;
-            case DType::I32: write_samples<int>(f_.get(), block, as_float_); break;
-            case DType::F32: write_samples<float>(f_.get(), block, as_float_); break;
-            case DType::F64: write_samples<double>(f_.get(), block, as_float_); break;
-            default: throw std::invalid_argument("audio data must be int16, int32, float32 or float64");
-        }
-    }
-
-    void close() override {
-        // Encoders (Vorbis, Opus, MP3, FLAC) flush their last blocks on close.
-        int rc = sf_close(f_.release());
-        if (rc != 0) throw Error("finishing " + name_ + " failed: " + sf_error_number(rc));
-    }
-
-private:
-    SndfilePtr f_;
-    std::string name_;
-    DType dtype_;
-    int channels_;
-    bool as_float_;
-};
 
 class SndfileDecoder final : public AudioCodec {
 public:
@@ -584,14 +83,14 @@ public:
 
     bool sniff(ByteSpan head) const override {
         const std::uint8_t* p = head.data;
-        if (is_container(p, head.size)) return true;
-        auto is = [&](const char* magic) { return starts_with(p, head.size, magic); };
+        if (detail::is_container(p, head.size)) return true;
+        auto is = [&](const char* magic) { return detail::starts_with(p, head.size, magic); };
         if (is("ID3") || (head.size >= 2 && p[0] == 0xff && (p[1] & 0xe0) == 0xe0)) return true;
         return is("NIST_1A") || is("Creative Voice File") || is("2BIT") || is("SDS");
     }
 
     std::unique_ptr<AudioHandle> open(const AudioSource& source) const override {
-        return std::make_unique<Handle>(source);
+        return detail::open_handle(source);
     }
 
     std::unique_ptr<AudioWriter> open_writer(const AudioWriteRequest& r) const override {
@@ -599,8 +98,7 @@ public:
         const std::string& fmt = r.format;
         std::string sub = r.subtype.empty() ? default_subtype(fmt) : r.subtype;
         if (sub.empty()) throw std::invalid_argument("format " + fmt + " needs an explicit subtype");
-        return std::make_unique<Writer>(r, open_for_writing(r, major_code(fmt) | subtype_code(sub)),
-                                        major_code(fmt) == SF_FORMAT_MPEG);
+        return detail::open_file_writer(r, major_code(fmt) | subtype_code(sub), major_code(fmt) == SF_FORMAT_MPEG);
     }
 
     std::optional<PcmLayout> pcm_layout(const AudioSource& source, const AudioInfo& info, DType dtype, ByteSpan file,
