@@ -172,7 +172,7 @@ bool Handle::empty_stream() const {
         std::vector<std::uint8_t> h = input_.bytes_at(at, 4);
         if (h.size() < 4) return false;
         at += 4 + (std::uint64_t{h[1]} << 16 | std::uint64_t{h[2]} << 8 | h[3]);
-        if (h[0] & 0x80) return at == input_.size();
+        if (h[0] & 0x80) return at == static_cast<std::uint64_t>(input_.size());  // a size is never negative
     }
 }
 
