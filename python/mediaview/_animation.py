@@ -48,22 +48,44 @@ def animation_formats() -> frozenset:
     return frozenset(found)
 
 
-def page_writer(fmt: str) -> Optional[str]:
-    """Who writes several images as the pages of one ``fmt`` file (a name
-    from :func:`image_format_for`): ``"ours"`` where our codec does
-    (``formats()``' ``pages``: TIFF through libtiff), ``"pillow"`` for TIFF
-    where no codec of ours writes it (the wheel, built without libtiff),
-    else None."""
+@functools.lru_cache(maxsize=None)
+def _pillow_page_formats() -> frozenset:
+    """The format names (upper case) whose Pillow multi-frame writer keeps
+    every frame as a page, without durations (not an animation), found by
+    writing two pages and reading them back."""
+    from PIL import Image
+
+    Image.init()
+    found = set()
+    for name in set(Image.SAVE_ALL) - set(animation_formats()):
+        out = io.BytesIO()
+        pages = [Image.new("L", (4, 4), value) for value in (10, 200)]  # new ones: a writer may leave state on them
+        try:
+            pages[0].save(out, name, save_all=True, append_images=pages[1:])
+            with Image.open(io.BytesIO(out.getvalue())) as back:
+                back.seek(1)
+                if back.convert("L").getpixel((0, 0)) == 200:
+                    found.add(name.upper())
+        except Exception:  # noqa: BLE001 - a writer that cannot do it is not one
+            continue
+    return frozenset(found)
+
+
+def writes_pages(fmt: str) -> bool:
+    """Whether several images go to one ``fmt`` file (a name from
+    :func:`image_format_for`) as pages: our codec's writer where it says
+    ``pages`` in ``formats()``, else Pillow's multi-page writer where no
+    codec of ours writes ``fmt`` (the wheel, built without libtiff)."""
     writer = image_writers().get(fmt)
     if writer is not None:
-        return "ours" if writer.get("pages") else None
-    return "pillow" if fmt.upper() == "TIFF" else None
+        return bool(writer.get("pages"))
+    return fmt.upper() in _pillow_page_formats()
 
 
 def stores_pages(path_or_format: "os.PathLike[str] | str", format: Optional[str] = None) -> bool:
     """Whether the format of ``path_or_format`` (or ``format``) stores several pages (TIFF)."""
     try:
-        return page_writer(image_format_for(path_or_format, format)) is not None
+        return writes_pages(image_format_for(path_or_format, format))
     except ValueError:
         return False
 
@@ -84,11 +106,11 @@ def _write(dst, to_file_object: bool, encoded: bytes, overwrite) -> None:
         f.write(encoded)
 
 
-def _page_bytes(frames, fmt: str, writer: str, mode: Optional[str], metadata: dict, options: dict) -> bytes:
+def _page_bytes(frames, fmt: str, mode: Optional[str], metadata: dict, options: dict) -> bytes:
     """The frames as the pages of one file: our codec's encode_pages (a
     block or a list of images, any dtype it stores, no copy of a block), or
     Pillow's multi-page TIFF writer where no codec of ours writes TIFF."""
-    if writer == "ours":
+    if fmt in image_writers():
         return _core.encode_pages(fmt, frames, mode, metadata.get("icc"), metadata.get("exif"),
                                   None if not metadata.get("dpi") else tuple(float(d) for d in metadata["dpi"]),
                                   options)
@@ -136,8 +158,7 @@ def write_frames(dst, frames, durations: Optional[Sequence[int]] = None, *, form
     if to_file_object and format is None:
         raise ValueError("writing to a file object needs format=")
     fmt = image_format_for("" if to_file_object else dst, format)
-    writer = page_writer(fmt)
-    if writer is not None:
+    if writes_pages(fmt):
         # Pages (TIFF) store no durations or loop count: they are not checked beyond their number.
         count = len(frames) if isinstance(frames, (list, tuple)) else memoryview(frames).shape[0]
         if durations is not None and len(durations) != count:
@@ -145,7 +166,7 @@ def write_frames(dst, frames, durations: Optional[Sequence[int]] = None, *, form
         mode = described_value(frames, "mode", mode)
         metadata = {name: described_value(frames, name) if value is DEFAULT else value
                     for name, value in (("icc", icc), ("exif", exif), ("dpi", dpi))}
-        _write(dst, to_file_object, _page_bytes(frames, fmt, writer, mode, metadata, options), overwrite)
+        _write(dst, to_file_object, _page_bytes(frames, fmt, mode, metadata, options), overwrite)
         return
     fmt = fmt.upper()
     if durations is None:

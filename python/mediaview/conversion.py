@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Tuple, Union
 
-from ._animation import page_writer, write_frames
+from ._animation import write_frames, writes_pages
 from ._audio import AudioFileWriter, audio_info, plan_audio_conversion, stream_audio
 from ._encode import image_writers, write_image
 from ._image import decode_frames, decode_image, probe
@@ -146,7 +146,7 @@ def _convert_animation(src, dst, fmt: str, options: ConvertOptions) -> str:
     """Every frame and its duration, decoded composited as a viewer shows
     them and written by Pillow's multi-frame writer; or every frame or page
     as a page (TIFF)."""
-    if page_writer(fmt) is not None:
+    if writes_pages(fmt):
         return _convert_pages(src, dst, fmt, options)
     frames, durations = decode_frames(src, dtype="uint8", **options.decode_keywords())
     loop = probe(src).as_dict().get("loop_count") or 0
