@@ -285,19 +285,36 @@ void gather_row(const StridedArray& p, Index row, const SampleLayout& sl, std::u
     }
 }
 
+// Whether the source's rows are the file's rows back to back (C order, no
+// reordering), so an uncompressed strip is written straight from it.
+bool rows_as_stored(const StridedArray& p, const SampleLayout& sl, std::size_t row_bytes) {
+    const Index item = static_cast<Index>(p.itemsize());
+    return !sl.swap_rb && p.strides()[0] == static_cast<Index>(row_bytes) && p.strides()[1] == item * sl.channels &&
+           (p.ndim() == 2 || p.shape()[2] == 1 || p.strides()[2] == item);
+}
+
 void write_strips(Writer& w, const MemorySink& sink, const PageToWrite& page, const SampleLayout& sl,
-                  std::uint32_t rows_per_strip) {
+                  std::uint32_t rows_per_strip, bool compressed) {
     const Index height = page.pixels.shape()[0];
     const std::size_t row_bytes =
         static_cast<std::size_t>(page.pixels.shape()[1]) * static_cast<std::size_t>(sl.channels) *
         page.pixels.itemsize();
-    std::vector<std::uint8_t> strip(row_bytes * rows_per_strip);
+    // Uncompressed strips go in as they are (TIFFWriteRawStrip reads its
+    // buffer, never changes it): from the source itself when its rows are
+    // stored as the file's, else gathered first. Compressed ones are
+    // gathered into a buffer the predictor may change in place.
+    const bool direct = !compressed && rows_as_stored(page.pixels, sl, row_bytes);
+    std::vector<std::uint8_t> strip(direct ? 0 : row_bytes * rows_per_strip);
     tstrip_t index = 0;
     for (Index top = 0; top < height; top += rows_per_strip, ++index) {
         const Index rows = std::min<Index>(rows_per_strip, height - top);
-        for (Index r = 0; r < rows; ++r) gather_row(page.pixels, top + r, sl, strip.data() + r * row_bytes);
         const tmsize_t bytes = static_cast<tmsize_t>(row_bytes * static_cast<std::size_t>(rows));
-        if (TIFFWriteEncodedStrip(w.get(), index, strip.data(), bytes) < 0) w.fail("cannot write a strip", sink);
+        std::uint8_t* from = direct ? page.pixels.data() + top * page.pixels.strides()[0] : strip.data();
+        if (!direct)
+            for (Index r = 0; r < rows; ++r) gather_row(page.pixels, top + r, sl, strip.data() + r * row_bytes);
+        const tmsize_t written = compressed ? TIFFWriteEncodedStrip(w.get(), index, from, bytes)
+                                            : TIFFWriteRawStrip(w.get(), index, from, bytes);
+        if (written < 0) w.fail("cannot write a strip", sink);
     }
 }
 
@@ -372,13 +389,17 @@ EncodedBytes write_tiff(const std::vector<PageToWrite>& pages, const Options& op
         total += pages[i].pixels.nbytes();
     }
     MemorySink sink;
+    // The whole file at once when uncompressed (no copy on growth), a guess
+    // of a quarter of the samples when compressed.
+    if (!sink.reserve(settings.compression == COMPRESSION_NONE ? total + 4096 * (pages.size() + 1) : total / 4 + 4096))
+        throw std::bad_alloc();
     {
         Writer w(sink, total > kBigTiffAbove);
         const int count = static_cast<int>(pages.size());
         for (int i = 0; i < count; ++i) {
             const std::uint32_t rows = rows_per_strip_for(pages[i], layouts[i].channels);
             set_tags(w.get(), pages[i], layouts[i], rows, settings, i, count);
-            write_strips(w, sink, pages[i], layouts[i], rows);
+            write_strips(w, sink, pages[i], layouts[i], rows, settings.compression != COMPRESSION_NONE);
             if (!TIFFWriteDirectory(w.get())) w.fail("cannot write page " + std::to_string(i), sink);
         }
     }
