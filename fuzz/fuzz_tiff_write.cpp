@@ -12,7 +12,8 @@
 //   [3] [4] width, height: 1 + b % 64
 //   [5] the source's strides: 0 C order, 1 rows flipped, 2 columns flipped,
 //       3 transposed, 4 every other column
-//   [6] pages: 1 + b % 3
+//   [6] pages: 1 + b % 3; bit 7: the sample bytes are also the pages' EXIF
+//       block (its orientation and IFD0 text tags are stored)
 //
 // Invariants: only the documented bad combinations (a predictor without
 // LZW/Deflate/ZSTD/LZMA, a level for another compression or out of its
@@ -117,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const bool predictor = data[1] & 8;
     const int level = data[2] >= 200 ? -1 : data[2] % 24;
     const Index w = 1 + data[3] % 64, h = 1 + data[4] % 64;
-    const int pages = 1 + data[6] % 3;
+    const int pages = 1 + (data[6] & 0x7F) % 3;
 
     std::vector<StridedArray> arrays;
     std::vector<ImageMeta> metas;
@@ -126,6 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                 size - 7, static_cast<std::size_t>(p)));
         ImageMeta meta;
         meta.mode = mode;
+        if (data[6] & 0x80) meta.exif.assign(reinterpret_cast<const char*>(data + 7), size - 7);
         metas.push_back(meta);
     }
     Options options{{"compression", compression}, {"predictor", predictor}};

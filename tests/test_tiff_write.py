@@ -188,6 +188,19 @@ def test_icc_resolution_and_orientation_round_trip(tmp_path):
                                   np.asarray(mediaview.decode_image(SAMPLES / "rocket_orient6.jpg", orient=True)))
     mediaview.write_image(out, mediaview.decode_image(SAMPLES / "rocket_orient6.jpg", orient=True))
     assert mediaview.probe(out).orientation == 1
+    # IFD0's text tags go to the page's IFD (as Pillow's writer stored them).
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0132], exif[0x8298] = "Maker", "Model X", "2024:01:02 03:04:05", "me"
+    exif[0x0112] = 3
+    mediaview.write_image(out, pixels("uint8", 3), exif=exif.tobytes()[6:] if exif.tobytes().startswith(b"Exif")
+                          else exif.tobytes())
+    with tifffile.TiffFile(out) as t:
+        tags = t.pages[0].tags
+        assert tags["Make"].value == "Maker" and tags["Model"].value == "Model X"
+        assert tags["DateTime"].value == "2024:01:02 03:04:05" and tags["Copyright"].value == "me"
+        assert tags["Orientation"].value == 3
+    with Image.open(out) as im:
+        assert im.getexif()[0x0110] == "Model X"
     # None writes none of it.
     mediaview.write_image(out, src, icc=None, dpi=None)
     with tifffile.TiffFile(out) as t:

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "src/exif.hpp"
+#include "tiff_write_tags.hpp"
 
 namespace mediaview::tiff {
 namespace {
@@ -236,6 +237,10 @@ void set_metadata(TIFF* tif, const ImageMeta& meta) {
         int orientation =
             tiff_orientation(reinterpret_cast<const std::uint8_t*>(meta.exif.data()), meta.exif.size());
         if (orientation != 1) TIFFSetField(tif, TIFFTAG_ORIENTATION, static_cast<uint16_t>(orientation));
+        // IFD0's text (camera, date, author); the EXIF sub-IFD is not stored.
+        for (const auto& [tag, text] :
+             exif_text_tags(reinterpret_cast<const std::uint8_t*>(meta.exif.data()), meta.exif.size()))
+            TIFFSetField(tif, tag, text.c_str());
     }
 }
 

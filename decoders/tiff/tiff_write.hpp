@@ -3,7 +3,8 @@
 // PackBits, with an optional horizontal predictor (2 for integers, 3 for
 // floats); uint8/16/32, int16/32 and float16/32/64 samples; grey, grey +
 // alpha, RGB(A) (BGR(A) reordered as it is copied) and CMYK; the ICC
-// profile, the resolution and the EXIF orientation of each page.
+// profile, the resolution, and the EXIF orientation and IFD0 text tags
+// (Make, Model, DateTime, ...) of each page.
 #pragma once
 
 #include <vector>
