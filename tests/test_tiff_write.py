@@ -180,7 +180,7 @@ def test_icc_resolution_and_orientation_round_trip(tmp_path):
     assert back.obj.icc == src.obj.icc and back.obj.dpi == (300.0, 150.0)
     with Image.open(out) as im:
         assert im.info["icc_profile"] == src.obj.icc and tuple(im.info["dpi"]) == (300, 150)
-    # EXIF: its orientation is kept (an upright view says 1: no tag).
+    # EXIF: its orientation is kept (an upright view says 1).
     rotated = mediaview.decode_image(SAMPLES / "rocket_orient6.jpg", orient=False)
     mediaview.write_image(out, rotated)
     assert mediaview.probe(out).orientation == 6
@@ -188,6 +188,8 @@ def test_icc_resolution_and_orientation_round_trip(tmp_path):
                                   np.asarray(mediaview.decode_image(SAMPLES / "rocket_orient6.jpg", orient=True)))
     mediaview.write_image(out, mediaview.decode_image(SAMPLES / "rocket_orient6.jpg", orient=True))
     assert mediaview.probe(out).orientation == 1
+    with tifffile.TiffFile(out) as t:
+        assert t.pages[0].tags["Orientation"].value == 1  # stated, as the view's EXIF says
     # IFD0's text tags go to the page's IFD (as Pillow's writer stored them).
     exif = Image.Exif()
     exif[0x010F], exif[0x0110], exif[0x0132], exif[0x8298] = "Maker", "Model X", "2024:01:02 03:04:05", "me"

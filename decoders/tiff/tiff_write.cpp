@@ -236,7 +236,8 @@ void set_metadata(TIFF* tif, const ImageMeta& meta) {
     if (!meta.exif.empty()) {
         int orientation =
             tiff_orientation(reinterpret_cast<const std::uint8_t*>(meta.exif.data()), meta.exif.size());
-        if (orientation != 1) TIFFSetField(tif, TIFFTAG_ORIENTATION, static_cast<uint16_t>(orientation));
+        // Stated even when 1 (an upright view's), as Pillow's writer kept it.
+        TIFFSetField(tif, TIFFTAG_ORIENTATION, static_cast<uint16_t>(orientation));
         // IFD0's text (camera, date, author); the EXIF sub-IFD is not stored.
         for (const auto& [tag, text] :
              exif_text_tags(reinterpret_cast<const std::uint8_t*>(meta.exif.data()), meta.exif.size()))
