@@ -11,9 +11,14 @@ on the same bytes:
   tifffile (imagecodecs' codecs) and Pillow (its own libtiff; Pillow reduces
   16-bit RGB to 8 bits, which it still has to read and convert).
 
+- TIFF writing (``--write``: only this): an 8-bit photo (the mosaic) and a
+  16-bit one (the mosaic in linear light), uncompressed, LZW, Deflate and
+  Deflate with the predictor, against tifffile.imwrite and Pillow's TIFF
+  save (8-bit only: Pillow holds no 16-bit RGB), with each file's size.
+
 Prints megapixels per second and the ratios the targets are stated in.
 
-    python bench/bench_gif_tiff.py
+    python bench/bench_gif_tiff.py [--write]
 """
 
 from __future__ import annotations
@@ -137,11 +142,73 @@ def bench_tiff() -> Dict[str, Dict[str, float]]:
     return all_rates
 
 
+# ---- TIFF writing -------------------------------------------------------------------
+
+# (ours, tifffile's, Pillow's) options for the same file: none, LZW, Deflate
+# level 6 (each library's default level), Deflate with the horizontal predictor.
+WRITE_CASES = [
+    ("uncompressed", {}, {}, {}),
+    ("LZW", {"compression": "lzw"}, {"compression": "lzw"}, {"compression": "tiff_lzw"}),
+    ("Deflate", {"compression": "deflate"}, {"compression": "adobe_deflate"}, {"compression": "tiff_adobe_deflate"}),
+    ("Deflate + predictor", {"compression": "deflate", "predictor": True},
+     {"compression": "adobe_deflate", "predictor": True},
+     {"compression": "tiff_adobe_deflate", "tiffinfo": {317: 2}}),
+]
+
+
+def write_peers(image: np.ndarray, ours: dict, theirs: dict, pillow: dict) -> Dict[str, Callable[[], bytes]]:
+    import tifffile
+
+    def with_tifffile():
+        buf = io.BytesIO()
+        tifffile.imwrite(buf, image, photometric="rgb", **theirs)
+        return buf.getvalue()
+
+    peers = {"mediaview": lambda: mediaview.encode_image(image, "tiff", **ours), "tifffile": with_tifffile}
+    if image.dtype == np.uint8:  # Pillow holds 16-bit RGB only as 8 bits: no 16-bit peer
+        im = Image.fromarray(image)
+
+        def with_pillow():
+            buf = io.BytesIO()
+            im.save(buf, "TIFF", **pillow)
+            return buf.getvalue()
+
+        peers["Pillow"] = with_pillow
+    return peers
+
+
+def bench_tiff_write() -> Dict[str, Dict[str, float]]:
+    import tifffile
+    photo = mosaic(2048, 1536)
+    # A 16-bit photo: the mosaic in linear light (gamma 2.2 undone), every
+    # one of the 16 bits used, as a raw converter or a scanner gives them.
+    linear = np.round((photo / 255.0) ** 2.2 * 65535).astype(np.uint16)
+    all_rates = {}
+    for label, image in (("8-bit", photo), ("16-bit", linear)):
+        for name, ours, theirs, pillow in WRITE_CASES:
+            peers = write_peers(image, ours, theirs, pillow)
+            sizes = {}
+            for peer, fn in peers.items():  # each file read back whole by tifffile, or no figure
+                data = fn()
+                assert np.array_equal(tifffile.imread(io.BytesIO(data)), image), (peer, label, name)
+                sizes[peer] = len(data)
+            print(f"\nTIFF write, {label} RGB 2048x1536, {name}: sizes " +
+                  ", ".join(f"{peer} {size / 1e6:.2f} MB" for peer, size in sizes.items()))
+            rates = rates_of(peers, image.shape[0] * image.shape[1])
+            print_rates(rates)
+            all_rates[f"{label} {name}"] = rates
+    return all_rates
+
+
 def main() -> int:
     print(f"mediaview {mediaview.__version__ if hasattr(mediaview, '__version__') else ''}, "
           f"Pillow {Image.__version__}")
+    if "--write" in sys.argv:  # the TIFF writer alone
+        bench_tiff_write()
+        return 0
     gif = bench_gif()
     tiff = bench_tiff()
+    bench_tiff_write()
     for name, rates in gif.items():
         print_targets(f"GIF {name}", rates, [("Pillow", 1.5)])
     for name, rates in tiff.items():

@@ -283,6 +283,13 @@ def seeds_for(target: str) -> list[bytes]:
         return [opt + p.read_bytes()[:65536] for p in pngs for opt in PNG_FAST_OPTIONS]
     if target == "fuzz_gif":
         return [opt + p.read_bytes()[:65536] for p in sorted((ROOT / "samples").glob("*.gif")) for opt in FRAME_OPTIONS]
+    if target == "fuzz_tiff_write":
+        # Every dtype x channel count x compression (+ predictor), over the
+        # four source layouts, with a photo's bytes as the samples.
+        photo = (ROOT / "samples" / "chelsea_420.jpg").read_bytes()[2000:6000]
+        return [bytes([t | (c << 3), k | (pred << 3), 200, 40, 30, layout, pages]) + photo
+                for t in range(8) for c in range(4) for k in range(6) for pred in (0, 1)
+                for layout, pages in ((t % 5, 0), ((t + 2) % 5, 2))]
     if target == "fuzz_tiff":
         return [opt + p.read_bytes()[:65536] for p in tiff_seed_files() for opt in FRAME_OPTIONS]
     if target in MODERN_SUFFIXES:

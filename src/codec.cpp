@@ -97,6 +97,11 @@ EncodedBytes ImageCodec::encode(const StridedArray&, const ImageMeta&, const Opt
     throw UnsupportedFormatError(std::string(name()) + " cannot write images");
 }
 
+EncodedBytes ImageCodec::encode_pages(const std::vector<StridedArray>&, const std::vector<ImageMeta>&,
+                                      const Options&) const {
+    throw UnsupportedFormatError(std::string(name()) + " files hold one image: write one at a time");
+}
+
 // ---- info fields --------------------------------------------------------------
 
 Fields fields_of(const ImageInfo& i) {

@@ -197,6 +197,13 @@ public:
     // `options` were checked against encode_options(). Throws
     // std::invalid_argument for what the format cannot store.
     virtual EncodedBytes encode(const StridedArray& pixels, const ImageMeta& meta, const Options& options) const;
+    // Whether one file holds several images as pages (TIFF's IFDs), written
+    // by encode_pages; an animation's durations are not pages' business.
+    virtual bool encodes_pages() const { return false; }
+    // Every image as one page, in order; each page as encode() takes it
+    // (its own size, layout and metadata). Throws as encode() does.
+    virtual EncodedBytes encode_pages(const std::vector<StridedArray>& pages, const std::vector<ImageMeta>& metas,
+                                      const Options& options) const;
 };
 
 }  // namespace mediaview

@@ -208,7 +208,7 @@ def test_write_image_refuses_unknown_format_and_existing_target(tmp_path):
 
 def test_write_image_failure_mid_write_leaves_nothing(tmp_path, monkeypatch):
     view = mediaview.decode_image(SAMPLES / "chelsea_420.jpg")
-    target = tmp_path / "x.tiff"
+    target = tmp_path / "x.bmp"  # written through Pillow
     real_save = Image.Image.save
 
     def failing_save(self, fp, *args, **kwargs):

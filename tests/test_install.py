@@ -380,3 +380,25 @@ def test_the_wheel_bundles_no_gpl_library(libs_dir):
     gpl = ("libjbig", "libx265", "libheif", "libavformat", "libavcodec", "libswscale", "libtiff")
     bundled = sorted(p.name for p in libs_dir.iterdir())
     assert not [name for name in bundled if name.startswith(gpl)], bundled
+
+
+def test_the_wheel_writes_tiff_through_pillow(installed, tmp_path):
+    # No libtiff in the wheel: formats() says Pillow writes TIFF, write_image
+    # and write_frames (pages) still work, through Pillow.
+    code = (
+        "import mediaview, sys\n"
+        "from PIL import Image\n"
+        "(tiff,) = [f for f in mediaview.formats() if 'tif' in f['extensions']]\n"
+        "assert tiff['writer'] == 'pillow' and tiff['via'] == 'Pillow' and tiff['can_write'], tiff\n"
+        "v = mediaview.decode_image(sys.argv[1])\n"
+        "mediaview.write_image('one.tif', v)\n"
+        "frames, _ = mediaview.decode_frames(sys.argv[2])\n"
+        "mediaview.write_frames('pages.tif', frames)\n"
+        "with Image.open('pages.tif') as im: print(Image.open('one.tif').size, im.n_frames)\n"
+    )
+    result = subprocess.run([installed / "bin" / "python", "-c", code, str(SAMPLES / "chelsea_420.jpg"),
+                             str(SAMPLES / "coffee_animated.gif")], capture_output=True, text=True, cwd=tmp_path,
+                            env=clean_env(), timeout=120)
+    assert result.returncode == 0, result.stderr
+    frames = mediaview.probe(SAMPLES / "coffee_animated.gif").as_dict()["frames"]
+    assert result.stdout.split() == ["(451,", "300)", str(frames)]

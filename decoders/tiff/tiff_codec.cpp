@@ -9,6 +9,7 @@
 #include "tiff_file.hpp"
 #include "tiff_layout.hpp"
 #include "tiff_pixels.hpp"
+#include "tiff_write.hpp"
 
 namespace mediaview::tiff {
 namespace {
@@ -166,6 +167,26 @@ public:
             read_pixels(file, l, crop, mode, frame, request, diagnostics, p);
         }
         return result;
+    }
+
+    bool can_encode() const override { return true; }
+    bool encodes_pages() const override { return true; }
+    std::vector<OptionSpec> encode_options() const override { return write_options(); }
+    std::vector<PixelMode> encode_modes() const override { return write_modes(); }
+    std::vector<DType> encode_dtypes() const override { return write_dtypes(); }
+
+    EncodedBytes encode(const StridedArray& pixels, const ImageMeta& meta, const Options& options) const override {
+        check_options(encode_options(), options, name());
+        return write_tiff({{pixels, meta}}, options);
+    }
+
+    EncodedBytes encode_pages(const std::vector<StridedArray>& pages, const std::vector<ImageMeta>& metas,
+                              const Options& options) const override {
+        check_options(encode_options(), options, name());
+        if (pages.size() != metas.size()) throw std::invalid_argument("TIFF pages and their metadata differ in number");
+        std::vector<PageToWrite> all;
+        for (std::size_t i = 0; i < pages.size(); ++i) all.push_back({pages[i], metas[i]});
+        return write_tiff(all, options);
     }
 };
 

@@ -2,7 +2,8 @@
 // libtiff has, 1/8/16-bit unsigned, 16/32-bit signed and 32/64-bit float
 // samples, chunky and planar, greyscale (min-is-black and min-is-white),
 // RGB(A), CMYK, palette and JPEG YCbCr; pages as frames; crops decode only
-// the strips or tiles they touch.
+// the strips or tiles they touch. Writes TIFF too (tiff_write.hpp), one
+// page per image.
 #pragma once
 
 #include "src/image_codec.hpp"

@@ -92,6 +92,49 @@ py::bytes encode_image(const std::string& format, py::handle data, const std::op
     return py::bytes(reinterpret_cast<const char*>(encoded.data.get()), encoded.size);
 }
 
+// A (N, H, W) or (N, H, W, C) block, or a sequence of (H, W[, C]) buffers,
+// as one EncodeInput per page (a block's pages are windows onto it, no copy).
+std::vector<EncodeInput> pages_of(py::handle data, const std::optional<std::string>& mode) {
+    std::vector<StridedArray> arrays;
+    if (PyObject_CheckBuffer(data.ptr())) {
+        StridedArray block = caller_buffer(data, false, "data").array();
+        if (block.ndim() != 3 && block.ndim() != 4)
+            throw std::invalid_argument("pages must have shape (N, H, W) or (N, H, W, C), not " +
+                                        std::to_string(block.ndim()) + " dimension(s)");
+        std::vector<Index> shape(block.shape().begin() + 1, block.shape().end());
+        std::vector<Index> strides(block.strides().begin() + 1, block.strides().end());
+        for (Index i = 0; i < block.shape()[0]; ++i)
+            arrays.emplace_back(block.storage(), block.dtype(), shape, strides,
+                                block.offset() + i * block.strides()[0]);
+    } else {
+        for (py::handle page : py::iter(data)) arrays.push_back(caller_buffer(page, false, "data").array());
+    }
+    std::vector<EncodeInput> pages(arrays.size());
+    for (std::size_t i = 0; i < arrays.size(); ++i) {
+        pages[i].pixels = std::move(arrays[i]);
+        if (mode) pages[i].mode = pixel_mode_from_name(*mode);
+    }
+    return pages;
+}
+
+py::bytes encode_pages(const std::string& format, py::handle data, const std::optional<std::string>& mode,
+                       const std::optional<py::bytes>& icc, const std::optional<py::bytes>& exif,
+                       const std::optional<std::pair<double, double>>& dpi, const py::dict& kwargs) {
+    std::vector<EncodeInput> pages = pages_of(data, mode);
+    for (EncodeInput& page : pages) {
+        if (icc) page.icc = *icc;
+        if (exif) page.exif = *exif;
+        if (dpi) std::tie(page.dpi_x, page.dpi_y) = *dpi;
+    }
+    Options options = options_of(kwargs);
+    EncodedBytes encoded;
+    {
+        py::gil_scoped_release nogil;
+        encoded = mediaview::encode_pages(codecs(), format, pages, options);
+    }
+    return py::bytes(reinterpret_cast<const char*>(encoded.data.get()), encoded.size);
+}
+
 }  // namespace
 
 void bind_image(py::module_& m) {
@@ -103,6 +146,10 @@ void bind_image(py::module_& m) {
     m.def("encode_image", &encode_image, py::arg("format"), py::arg("data"), py::arg("mode").none(true),
           py::arg("icc").none(true), py::arg("exif").none(true), py::arg("dpi").none(true), py::arg("options"),
           "Encodes a (H, W) or (H, W, C) buffer for the codec that writes `format` (GIL released).");
+    m.def("encode_pages", &encode_pages, py::arg("format"), py::arg("data"), py::arg("mode").none(true),
+          py::arg("icc").none(true), py::arg("exif").none(true), py::arg("dpi").none(true), py::arg("options"),
+          "Encodes a (N, H, W[, C]) block or a sequence of (H, W[, C]) buffers as the pages of one file, for a "
+          "codec whose formats() entry says pages=True (GIL released).");
 }
 
 }  // namespace mediaview::python

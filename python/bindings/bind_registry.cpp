@@ -68,6 +68,10 @@ py::dict image_format(const ImageCodec& c) {
     for (auto [num, den] : c.scales()) scales.append(py::make_tuple(num, den));
     f["scales"] = scales;
     f["via"] = py::none();  // our own codec; "Pillow" for the formats read through it
+    // Who writes it: our codec, or None when it only reads (write_image
+    // then goes through Pillow where Pillow writes the format).
+    f["writer"] = c.can_encode() ? py::object(py::str(std::string(c.name()))) : py::object(py::none());
+    f["pages"] = c.encodes_pages();  // several images as pages of one file (encode_pages)
     return f;
 }
 
@@ -127,7 +131,9 @@ void bind_registry(py::module_& m) {
             return out;
         },
         "One dict per format the codecs read or write: name, kind, codec, extensions, can_read, can_write, "
-        "lossy, and what it takes or stores (image: options, modes, dtypes (what it writes), read_modes, "
+        "lossy, and what it takes or stores (image: options, modes, dtypes (what it writes), writer (the codec "
+        "that writes it, \"pillow\" where Pillow does, None when nothing does), pages (several images as the "
+        "pages of one file), read_modes, "
         "read_dtypes (what it decodes to, where the codec states it), scales, and via: \"Pillow\" for the "
         "formats read through Pillow, one copy more, else None; audio: subtypes, "
         "lossy_subtypes, default_subtype, samplerates, max_channels, and requires: the library a format needs "

@@ -413,6 +413,8 @@ void append_pillow_formats(py::list& out) {
         f["read_dtypes"] = py::list();
         f["scales"] = py::list();
         f["via"] = "Pillow";
+        f["writer"] = t[3].cast<bool>() ? py::object(py::str("pillow")) : py::object(py::none());
+        f["pages"] = false;  // Pillow's multi-page writers go through write_frames' Pillow path
         out.append(f);
     }
 }

@@ -229,7 +229,7 @@ def write_image(dst, data, *, format: Optional[str] = None, overwrite: bool = Tr
     ``quality``), the view's mode, ICC profile and EXIF carried over; a
     layout the format cannot store (CMYK or BGR in PNG) is converted by
     Pillow to the nearest one it stores (RGB); any
-    other format Pillow writes (TIFF, BMP, ...) goes through Pillow, fed the
+    other format Pillow writes (BMP, ...; TIFF where no codec of ours writes it) goes through Pillow, fed the
     view with :func:`to_pil`, every option going to Pillow's ``save`` (one
     that Pillow's writer does not read is a TypeError, not ignored); a CMYK
     image is converted to RGB for a format Pillow cannot store it in.

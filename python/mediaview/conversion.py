@@ -16,7 +16,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Tuple, Union
 
-from ._animation import write_frames
+from ._animation import write_frames, writes_pages
 from ._audio import AudioFileWriter, audio_info, plan_audio_conversion, stream_audio
 from ._encode import image_writers, write_image
 from ._image import decode_frames, decode_image, probe
@@ -121,9 +121,33 @@ def convert_image(src, dst, fmt: str, options: ConvertOptions, keep_frames: bool
     return f"{src} -> {dst} ({view.shape[1]}x{view.shape[0]} {view.obj.mode})"
 
 
+def _convert_pages(src, dst, fmt: str, options: ConvertOptions) -> str:
+    """Every page or frame of ``src`` as a page of ``dst`` (TIFF), in the
+    source's element type (uint8 with depth 8): all at once when they are
+    alike (decode_frames' one block), else page by page, each its own size."""
+    dtype = "uint8" if options.depth == 8 else None
+    keywords = options.decode_keywords()
+    metadata = {"icc": None, "exif": None} if options.strip else {}
+    try:
+        frames, _ = decode_frames(src, dtype=dtype, **keywords)
+        pages, shape, mode = frames, tuple(frames.shape[1:3]), frames.obj.mode
+    except ValueError:  # pages of different sizes or layouts (a TIFF with a thumbnail page)
+        described = probe(src).as_dict()
+        count = max(described.get("pages") or 1, described.get("frames") or 1)
+        pages = [decode_image(src, frame=k, dtype=dtype, **keywords) for k in range(count)]
+        shape, mode = tuple(pages[0].shape[:2]), pages[0].obj.mode
+        if not options.strip:
+            metadata = {"icc": pages[0].obj.icc, "exif": pages[0].obj.exif, "dpi": pages[0].obj.dpi}
+    write_frames(dst, pages, format=fmt, overwrite=options.overwrite, **metadata, **options.writer_options(fmt))
+    return f"{src} -> {dst} ({shape[1]}x{shape[0]} {mode}, {len(pages)} pages)"
+
+
 def _convert_animation(src, dst, fmt: str, options: ConvertOptions) -> str:
     """Every frame and its duration, decoded composited as a viewer shows
-    them and written by Pillow's multi-frame writer."""
+    them and written by Pillow's multi-frame writer; or every frame or page
+    as a page (TIFF)."""
+    if writes_pages(fmt):
+        return _convert_pages(src, dst, fmt, options)
     frames, durations = decode_frames(src, dtype="uint8", **options.decode_keywords())
     loop = probe(src).as_dict().get("loop_count") or 0
     write_frames(dst, frames, durations, format=fmt, loop=loop, overwrite=options.overwrite,

@@ -70,17 +70,45 @@ PixelMode checked_mode(const ImageCodec& codec, const EncodeInput& input) {
     return mode;
 }
 
+const ImageCodec& writer_for(const CodecTable& codecs, std::string_view format, const Options& options) {
+    const ImageCodec* codec = codecs.image_writer_for(format);
+    if (!codec) throw UnsupportedFormatError("no codec writes '" + std::string(format) + "' images");
+    check_options(codec->encode_options(), options, codec->name());
+    return *codec;
+}
+
+// The pixels as the codec stores them, and their metadata.
+std::pair<StridedArray, ImageMeta> stored(const ImageCodec& codec, const EncodeInput& input) {
+    EncodeInput s = input;
+    s.pixels = storable_depth(codec, input.pixels);
+    ImageMeta meta{checked_mode(codec, s), input.icc, input.exif, input.dpi_x, input.dpi_y};
+    return {s.pixels, meta};
+}
+
 }  // namespace
 
 EncodedBytes encode_image(const CodecTable& codecs, std::string_view format, const EncodeInput& input,
                           const Options& options) {
-    const ImageCodec* codec = codecs.image_writer_for(format);
-    if (!codec) throw UnsupportedFormatError("no codec writes '" + std::string(format) + "' images");
-    check_options(codec->encode_options(), options, codec->name());
-    EncodeInput stored = input;
-    stored.pixels = storable_depth(*codec, input.pixels);
-    ImageMeta meta{checked_mode(*codec, stored), input.icc, input.exif, input.dpi_x, input.dpi_y};
-    return codec->encode(stored.pixels, meta, options);
+    const ImageCodec& codec = writer_for(codecs, format, options);
+    auto [pixels, meta] = stored(codec, input);
+    return codec.encode(pixels, meta, options);
+}
+
+EncodedBytes encode_pages(const CodecTable& codecs, std::string_view format, const std::vector<EncodeInput>& pages,
+                          const Options& options) {
+    const ImageCodec& codec = writer_for(codecs, format, options);
+    if (!codec.encodes_pages())
+        throw UnsupportedFormatError(std::string(codec.name()) + " files hold one image, not pages: write each "
+                                     "image to its own file");
+    if (pages.empty()) throw std::invalid_argument("no pages to write");
+    std::vector<StridedArray> pixels;
+    std::vector<ImageMeta> metas;
+    for (const EncodeInput& page : pages) {
+        auto [p, meta] = stored(codec, page);
+        pixels.push_back(std::move(p));
+        metas.push_back(std::move(meta));
+    }
+    return codec.encode_pages(pixels, metas, options);
 }
 
 }  // namespace mediaview

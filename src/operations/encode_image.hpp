@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "src/codec_table.hpp"
 
@@ -22,6 +23,12 @@ struct EncodeInput {
 // Throws UnsupportedFormatError when no codec writes it, std::invalid_argument
 // for pixels, modes or options the codec does not take. Runs without Python.
 EncodedBytes encode_image(const CodecTable& codecs, std::string_view format, const EncodeInput& input,
+                          const Options& options);
+
+// Several images as the pages of one file (TIFF), each checked as
+// encode_image checks its one; UnsupportedFormatError when the format's
+// writer stores one image a file.
+EncodedBytes encode_pages(const CodecTable& codecs, std::string_view format, const std::vector<EncodeInput>& pages,
                           const Options& options);
 
 }  // namespace mediaview

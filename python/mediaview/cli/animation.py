@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import mediaview
 
-from .._animation import animation_formats, stores_animation
+from .._animation import animation_formats, stores_animation, stores_pages
 
 
 def frame_count(path) -> tuple:
@@ -25,14 +25,19 @@ def frame_count(path) -> tuple:
 
 def mark_animations(jobs: List) -> None:
     """Sets job.animation for image inputs of several frames: "keep" where
-    the output stores an animation, "first" where it cannot, "page" for
-    the pages of a multi-page file (no output here keeps pages)."""
+    the output stores an animation, or pages (TIFF: every frame or page a
+    page), "first" where it cannot, "page" for the pages of a multi-page
+    file going to a format without pages."""
     for job in jobs:
         if job.kind != "image" or not job.runnable:
             continue
         frames, animated = frame_count(job.src)
         if frames > 1:
-            job.animation = ("keep" if stores_animation(job.dst, job.format) else "first") if animated else "page"
+            if stores_pages(job.dst, job.format):  # TIFF: every frame or page as a page
+                job.animation = "keep"
+                job.durations_lost = animated
+            else:
+                job.animation = ("keep" if stores_animation(job.dst, job.format) else "first") if animated else "page"
             job.frames = frames
 
 
@@ -52,4 +57,9 @@ def first_frame_notes(jobs: List) -> List[str]:
             keep = ", ".join(sorted(f.lower() for f in animation_formats()))
             line += f": {formats} stores no animation (these do: {keep})"
         notes.append(line)
+    paged = [j for j in jobs if j.runnable and getattr(j, "durations_lost", False)]
+    if paged:
+        names = ", ".join(j.src.name for j in paged[:3]) + (", ..." if len(paged) > 3 else "")
+        notes.append(f"mediaview: note: the frames of {len(paged)} animation{'s' if len(paged) > 1 else ''} "
+                     f"({names}) are written as pages, without their durations: TIFF stores no animation")
     return notes

@@ -37,6 +37,7 @@ class Job:
     # animation) or "first" (it does not; the run says so once).
     animation: Optional[str] = None
     frames: int = 1
+    durations_lost: bool = False  # an animation kept as pages (TIFF), without its durations
 
     @property
     def runnable(self) -> bool:
