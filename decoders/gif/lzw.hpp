@@ -47,7 +47,6 @@ public:
 
 private:
     bool fill_row();
-    bool read_code(int& code);
     bool next_byte(std::uint8_t& byte);
     bool skip_to_end();
     bool slow_code(int code, int next_slot, std::uint8_t* out, int& length);
@@ -64,7 +63,8 @@ private:
     int bits_per_pixel_ = 0, clear_code_ = 0, end_code_ = 0;
     int running_code_ = 0, running_bits_ = 0, max_code1_ = 0, last_code_ = 0;
     int defined_end_ = 0;  // the codes end_code_ < c < defined_end_ have a prefix
-    std::uint32_t shift_ = 0;
+    int last_length_ = 0, last_first_ = 0;  // the previous code's string when a plain chain, else length 0
+    std::uint64_t shift_ = 0;
     int shift_bits_ = 0;
     const std::uint8_t* block_ = nullptr;
     int block_left_ = 0;
