@@ -11,19 +11,22 @@ on the same bytes:
   tifffile (imagecodecs' codecs) and Pillow (its own libtiff; Pillow reduces
   16-bit RGB to 8 bits, which it still has to read and convert).
 
-- TIFF writing (``--write``: only this): an 8-bit photo (the mosaic) and a
-  16-bit one (the mosaic in linear light), uncompressed, LZW, Deflate and
-  Deflate with the predictor, against tifffile.imwrite and Pillow's TIFF
-  save (8-bit only: Pillow holds no 16-bit RGB), with each file's size.
+- TIFF writing (``write``): an 8-bit photo (the mosaic) and a 16-bit one
+  (the mosaic in linear light), uncompressed, LZW, Deflate and Deflate with
+  the predictor, against tifffile.imwrite and Pillow's TIFF save (8-bit
+  only: Pillow holds no 16-bit RGB), with each file's size.
 
-Prints megapixels per second and the ratios the targets are stated in.
+Prints megapixels per second and the ratios the targets are stated in. For
+GIF, mediaview decoding with giflib's LZW decoder (MEDIAVIEW_GIF_LZW=giflib,
+what it used before its own) runs beside them, to show what the own one buys.
 
-    python bench/bench_gif_tiff.py [--write]
+    python bench/bench_gif_tiff.py [gif] [tiff] [write]     (all when none is named)
 """
 
 from __future__ import annotations
 
 import io
+import os
 import sys
 import warnings
 from typing import Callable, Dict
@@ -53,6 +56,17 @@ def pillow_gif_frames(data: bytes) -> list:
         return out
 
 
+def with_giflib_lzw(fn: Callable[[], object]) -> Callable[[], object]:
+    """fn run with giflib's LZW decoder (the switch is read at each decode)."""
+    def run():
+        os.environ["MEDIAVIEW_GIF_LZW"] = "giflib"
+        try:
+            return fn()
+        finally:
+            del os.environ["MEDIAVIEW_GIF_LZW"]
+    return run
+
+
 def made_animation() -> bytes:
     """24 frames of 640x480 panning over the photo mosaic, quantised by Pillow
     (which stores changed sub-rectangles with transparency)."""
@@ -73,9 +87,12 @@ def bench_gif() -> Dict[str, float]:
         assert np.array_equal(np.asarray(frames), np.stack(expected)), name  # the same pixels, or no figure
         pixels = int(np.asarray(frames).size // 3)
         print(f"\nGIF {name}: {len(expected)} frames, {pixels / 1e6:.2f} MP in all")
+        ours = lambda: mediaview.decode_frames(data, mode="RGB")  # noqa: E731
+        assert np.array_equal(np.asarray(with_giflib_lzw(ours)()[0]), np.asarray(frames)), name
         rates = rates_of({
-            "mediaview": lambda: mediaview.decode_frames(data, mode="RGB"),
+            "mediaview": ours,
             "Pillow": lambda: pillow_gif_frames(data),
+            "mediaview, giflib LZW": with_giflib_lzw(ours),
         }, pixels)
         print_rates(rates)
         all_rates[name] = rates
@@ -203,14 +220,13 @@ def bench_tiff_write() -> Dict[str, Dict[str, float]]:
 def main() -> int:
     print(f"mediaview {mediaview.__version__ if hasattr(mediaview, '__version__') else ''}, "
           f"Pillow {Image.__version__}")
-    if "--write" in sys.argv:  # the TIFF writer alone
+    wanted = set(sys.argv[1:]) or {"gif", "tiff", "write"}
+    gif = bench_gif() if "gif" in wanted else {}
+    tiff = bench_tiff() if "tiff" in wanted else {}
+    if "write" in wanted:
         bench_tiff_write()
-        return 0
-    gif = bench_gif()
-    tiff = bench_tiff()
-    bench_tiff_write()
     for name, rates in gif.items():
-        print_targets(f"GIF {name}", rates, [("Pillow", 1.5)])
+        print_targets(f"GIF {name}", rates, [("Pillow", 1.5), ("mediaview, giflib LZW", 1.0)])
     for name, rates in tiff.items():
         print_targets(f"TIFF {name}", rates, [("tifffile", 1.2), ("Pillow", 1.2)])
     return 0

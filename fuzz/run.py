@@ -281,6 +281,9 @@ def seeds_for(target: str) -> list[bytes]:
     if target == "fuzz_png_fast":
         pngs = [p for folder in PNG_SEED_SOURCES if folder.is_dir() for p in sorted(folder.glob("*.png"))]
         return [opt + p.read_bytes()[:65536] for p in pngs for opt in PNG_FAST_OPTIONS]
+    if target == "fuzz_gif_lzw":
+        # Option byte 1: the GIF as it is (see fuzz/gif_lzw_harness.hpp).
+        return [b"\x01" + p.read_bytes()[:65536] for p in sorted((ROOT / "samples").glob("*.gif"))]
     if target == "fuzz_gif":
         return [opt + p.read_bytes()[:65536] for p in sorted((ROOT / "samples").glob("*.gif")) for opt in FRAME_OPTIONS]
     if target == "fuzz_tiff_write":

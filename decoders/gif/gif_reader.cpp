@@ -1,6 +1,9 @@
 #include "gif_reader.hpp"
 
+#include "lzw.hpp"
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -53,7 +56,12 @@ bool is_grey_ramp(const std::uint8_t* rgb, int entries) {
     return true;
 }
 
-Reader::Reader(ByteSpan data) : source_{data.data, data.size, 0} {
+LzwEngine default_lzw_engine() {
+    const char* env = std::getenv("MEDIAVIEW_GIF_LZW");
+    return env && std::strcmp(env, "giflib") == 0 ? LzwEngine::giflib : LzwEngine::own;
+}
+
+Reader::Reader(ByteSpan data, LzwEngine engine) : source_{data.data, data.size, 0}, engine_(engine) {
     int error = 0;
     gif_ = DGifOpen(&source_, read_source, &error);
     if (!gif_) {
@@ -125,6 +133,9 @@ bool Reader::next_frame(FrameHeader& frame) {
             case EXTENSION_RECORD_TYPE: read_extension(); break;
             case IMAGE_DESC_RECORD_TYPE: {
                 if (DGifGetImageDesc(gif_) != GIF_OK) fail("image descriptor");
+                // DGifGetImageDesc ends by reading the LZW minimum code size
+                // (and refuses one above 8): the byte just read.
+                code_size_ = source_.data[source_.at - 1];
                 const GifImageDesc& d = gif_->Image;
                 frame = pending_;
                 frame.x = d.Left;
@@ -144,8 +155,28 @@ bool Reader::next_frame(FrameHeader& frame) {
     }
 }
 
+void Reader::fail_image_data() const {
+    if (source_.at >= source_.size) throw Truncated("GIF data is truncated (image data)");
+    throw DecodeError("GIF data is damaged (image data)");
+}
+
 void Reader::read_rows(const FrameHeader& frame, const std::function<void(int, const std::uint8_t*)>& row) {
     if (frame.width <= 0 || frame.height <= 0) return skip_rows();
+    if (engine_ == LzwEngine::giflib) return read_rows_giflib(frame, row);
+    read_rows_own(frame, row);
+}
+
+void Reader::read_rows_own(const FrameHeader& frame, const std::function<void(int, const std::uint8_t*)>& row) {
+    if (!lzw_) lzw_ = std::make_unique<LzwRows>();
+    lzw_->start(source_, code_size_, frame.width, frame.height);
+    for (int y : display_rows(frame.height, frame.interlaced)) {
+        const std::uint8_t* line = lzw_->next_row();
+        if (!line) fail_image_data();
+        row(y, line);
+    }
+}
+
+void Reader::read_rows_giflib(const FrameHeader& frame, const std::function<void(int, const std::uint8_t*)>& row) {
     std::vector<std::uint8_t> line(static_cast<std::size_t>(frame.width));
     for (int y : display_rows(frame.height, frame.interlaced)) {
         if (DGifGetLine(gif_, line.data(), frame.width) != GIF_OK) fail("image data");

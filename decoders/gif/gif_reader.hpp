@@ -49,9 +49,17 @@ struct MemorySource {
     std::size_t at = 0;
 };
 
+class LzwRows;
+
+// Who decodes the image data: our LZW decoder (lzw.hpp), or giflib's
+// DGifGetLine, kept as the reference for the differential tests and the fuzz
+// target and chosen with MEDIAVIEW_GIF_LZW=giflib (read at each Reader).
+enum class LzwEngine { own, giflib };
+LzwEngine default_lzw_engine();
+
 class Reader {
 public:
-    explicit Reader(ByteSpan data);
+    explicit Reader(ByteSpan data, LzwEngine engine = default_lzw_engine());
     ~Reader();
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
@@ -76,13 +84,19 @@ public:
 
 private:
     [[noreturn]] void fail(const char* what) const;
+    [[noreturn]] void fail_image_data() const;
     void read_extension();
+    void read_rows_giflib(const FrameHeader& frame, const std::function<void(int, const std::uint8_t*)>& row);
+    void read_rows_own(const FrameHeader& frame, const std::function<void(int, const std::uint8_t*)>& row);
 
     MemorySource source_;
     GifFileType* gif_ = nullptr;
     Palette global_;
     int loop_count_ = -1;
     FrameHeader pending_;  // the graphic control fields for the next image
+    LzwEngine engine_;
+    int code_size_ = 0;  // the current frame's LZW minimum code size
+    std::unique_ptr<LzwRows> lzw_;
 };
 
 // Pillow's test of a colour table that only restates the indices as greys.
