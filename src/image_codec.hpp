@@ -145,6 +145,9 @@ struct FramesDecodeResult {
 struct EncodedBytes {
     std::unique_ptr<std::uint8_t, void (*)(void*)> data{nullptr, nullptr};
     std::size_t size = 0;
+    // What the caller gave that the format could hold but this writer did
+    // not store, in the user's terms (the bindings warn once for each).
+    std::vector<std::string> unstored;
 };
 
 // For an encoder: the channel count of `image`, after checking that it is

@@ -285,3 +285,20 @@ def test_atomic_path_for_name_based_writers(tmp_path):
         with _atomic.atomic_path(target, overwrite=False) as temp:
             temp.write_bytes(b"new")
     assert target.read_bytes() == b"done" and list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize("ext", ["jpg", "png", "webp", "avif", "jxl", "tif"])
+@pytest.mark.parametrize("prefixed", [False, True], ids=["tiff structure", "Exif prefix"])
+def test_every_writer_takes_exif_as_pillow_gives_it(tmp_path, ext, prefixed):
+    # Pillow's Exif.tobytes() (and a JPEG APP1 segment) put "Exif\0\0" before
+    # the TIFF structure: taken as the structure itself, never written with
+    # its prefix (EXIF no reader parses) nor refused.
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0112] = "Maker", 6
+    block = exif.tobytes()
+    assert block.startswith(b"Exif\0\0")
+    out = tmp_path / f"x.{ext}"
+    mediaview.write_image(out, np.zeros((8, 8, 3), np.uint8), exif=block if prefixed else block[6:])
+    assert mediaview.probe(out).orientation == 6

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -203,6 +204,22 @@ def test_icc_resolution_and_orientation_round_trip(tmp_path):
         assert tags["Orientation"].value == 3
     with Image.open(out) as im:
         assert im.getexif()[0x0110] == "Model X"
+    # The sub-IFDs are not stored, and that is said once a file, not lost in silence.
+    exif.get_ifd(0x8769)[0x9003] = "2024:01:02 03:04:05"
+    exif.get_ifd(0x8825)[0x0002] = (1.0, 2.0, 3.0)
+    block = exif.tobytes()  # Pillow's form, "Exif\0\0" first: every writer takes it
+    frames = np.zeros((3, 8, 8, 3), np.uint8)
+    for write in (lambda: mediaview.write_image(out, pixels("uint8", 3), exif=block),
+                  lambda: mediaview.write_frames(out, frames, exif=block)):
+        with pytest.warns(mediaview.MetadataWarning, match="EXIF block's Exif, GPS sub-IFDs are not stored") as caught:
+            write()
+        assert len(caught) == 1
+        with tifffile.TiffFile(out) as t:
+            assert t.pages[0].tags["Make"].value == "Maker" and "ExifTag" not in t.pages[0].tags
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mediaview.write_image(out, pixels("uint8", 3), exif=None)
+        mediaview.write_image(tmp_path / "kept.jpg", pixels("uint8", 3), exif=block)  # JPEG keeps it all
     # None writes none of it.
     mediaview.write_image(out, src, icc=None, dpi=None)
     with tifffile.TiffFile(out) as t:

@@ -383,6 +383,27 @@ std::vector<DType> write_dtypes() {
     return {DType::U8, DType::U16, DType::U32, DType::I16, DType::I32, DType::F16, DType::F32, DType::F64};
 }
 
+namespace {
+
+// The EXIF sub-IFDs (exposure, time taken, GPS position) are not written
+// (IFD0's text and orientation are): said once a file, never dropped in
+// silence.
+std::vector<std::string> unstored_exif(const std::vector<PageToWrite>& pages) {
+    for (const PageToWrite& page : pages) {
+        const auto* exif = reinterpret_cast<const std::uint8_t*>(page.meta.exif.data());
+        std::vector<std::string> names = exif_sub_ifds(exif, page.meta.exif.size());
+        if (names.empty()) continue;
+        std::string joined;
+        for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
+        return {"TIFF: the EXIF block's " + joined + " sub-IFD" + (names.size() > 1 ? "s are" : " is") +
+                " not stored (its camera make, model, date and orientation are); write JPEG, PNG, WebP, AVIF "
+                "or JPEG XL to keep the whole EXIF, or pass exif=None to drop it without this warning"};
+    }
+    return {};
+}
+
+}  // namespace
+
 EncodedBytes write_tiff(const std::vector<PageToWrite>& pages, const Options& options) {
     if (pages.empty()) throw std::invalid_argument("a TIFF needs at least one page");
     if (pages.size() > 65535) throw std::invalid_argument("a TIFF written here holds at most 65535 pages");
@@ -413,6 +434,7 @@ EncodedBytes write_tiff(const std::vector<PageToWrite>& pages, const Options& op
     out.data = {sink.data, std::free};
     out.size = static_cast<std::size_t>(sink.size);
     sink.data = nullptr;
+    out.unstored = unstored_exif(pages);
     return out;
 }
 

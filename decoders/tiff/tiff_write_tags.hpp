@@ -16,4 +16,8 @@ namespace mediaview::tiff {
 // and count is checked against `size`.
 std::vector<std::pair<std::uint16_t, std::string>> exif_text_tags(const std::uint8_t* exif, std::size_t size);
 
+// The names of the sub-IFDs IFD0 points to ("Exif", "GPS", "Interop"),
+// which the writer does not store.
+std::vector<std::string> exif_sub_ifds(const std::uint8_t* exif, std::size_t size);
+
 }  // namespace mediaview::tiff

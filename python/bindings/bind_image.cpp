@@ -89,6 +89,7 @@ py::bytes encode_image(const std::string& format, py::handle data, const std::op
         py::gil_scoped_release nogil;
         encoded = mediaview::encode_image(codecs(), format, input, options);
     }
+    emit_unstored(encoded.unstored);
     return py::bytes(reinterpret_cast<const char*>(encoded.data.get()), encoded.size);
 }
 
@@ -132,6 +133,7 @@ py::bytes encode_pages(const std::string& format, py::handle data, const std::op
         py::gil_scoped_release nogil;
         encoded = mediaview::encode_pages(codecs(), format, pages, options);
     }
+    emit_unstored(encoded.unstored);
     return py::bytes(reinterpret_cast<const char*>(encoded.data.get()), encoded.size);
 }
 

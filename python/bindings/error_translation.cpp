@@ -12,6 +12,7 @@ PyObject* decode_error_type = nullptr;
 PyObject* unsupported_type = nullptr;
 PyObject* limit_error_type = nullptr;
 PyObject* decode_warning_type = nullptr;
+PyObject* metadata_warning_type = nullptr;
 PyObject* batch_error_type = nullptr;
 
 PyObject* new_class(py::module_& m, const char* name, const char* doc, PyObject* bases) {
@@ -74,6 +75,9 @@ void register_errors(py::module_& m) {
                                  error_type);
     decode_warning_type = new_class(m, "DecodeWarning", "Recoverable damage found while decoding.",
                                     PyExc_UserWarning);
+    metadata_warning_type = new_class(m, "MetadataWarning",
+                                      "Metadata the output format could hold that the writer did not store.",
+                                      PyExc_UserWarning);
 
     py::register_exception_translator([](std::exception_ptr p) {
         try {
@@ -142,6 +146,12 @@ void raise_if_failed(const std::vector<BatchFailure>& failures, const py::list& 
     py::object error = batch_error_named(described, names.size(), names[failures.front().index], noun, std::move(result));
     PyErr_SetObject(batch_error_type, error.ptr());
     throw py::error_already_set();
+}
+
+void emit_unstored(const std::vector<std::string>& unstored) {
+    for (const std::string& message : unstored) {
+        if (PyErr_WarnEx(metadata_warning_type, message.c_str(), 2) < 0) throw py::error_already_set();
+    }
 }
 
 void emit_warnings(const Diagnostics& diagnostics) {

@@ -34,5 +34,7 @@ void raise_if_failed(const std::vector<BatchFailure>& failures, const pybind11::
 // of the public Python wrapper (stack level 2). Call with the GIL held;
 // throws error_already_set when a warnings filter turns one into an error.
 void emit_warnings(const Diagnostics& diagnostics);
+// A MetadataWarning for each thing a writer did not store (EncodedBytes::unstored).
+void emit_unstored(const std::vector<std::string>& unstored);
 
 }  // namespace mediaview::python

@@ -9,6 +9,7 @@ class BatchError(Error):
     failures: list[Tuple[int, Any, BaseException]]
     result: Any
 class DecodeWarning(UserWarning): ...
+class MetadataWarning(UserWarning): ...
 
 class BufferExporter:
     """Owns decoded memory and exports it through the buffer protocol."""

@@ -77,11 +77,21 @@ const ImageCodec& writer_for(const CodecTable& codecs, std::string_view format, 
     return *codec;
 }
 
+// The EXIF block as every writer takes it, the TIFF structure: the form
+// of a JPEG APP1 segment and of Pillow's Exif.tobytes() ("Exif\0\0" and
+// then the structure) is taken too, not written with its prefix (broken
+// EXIF) or dropped.
+std::string tiff_structure(const std::string& exif) {
+    static constexpr char prefix[] = "Exif\0\0";
+    constexpr std::size_t n = sizeof prefix - 1;
+    return exif.compare(0, n, prefix, n) == 0 ? exif.substr(n) : exif;
+}
+
 // The pixels as the codec stores them, and their metadata.
 std::pair<StridedArray, ImageMeta> stored(const ImageCodec& codec, const EncodeInput& input) {
     EncodeInput s = input;
     s.pixels = storable_depth(codec, input.pixels);
-    ImageMeta meta{checked_mode(codec, s), input.icc, input.exif, input.dpi_x, input.dpi_y};
+    ImageMeta meta{checked_mode(codec, s), input.icc, tiff_structure(input.exif), input.dpi_x, input.dpi_y};
     return {s.pixels, meta};
 }
 

@@ -13,7 +13,7 @@ namespace mediaview {
 struct EncodeInput {
     StridedArray pixels;             // (H, W) or (H, W, C), any strides
     std::optional<PixelMode> mode;   // nullopt: L, LA, RGB or RGBA by channel count
-    std::string icc, exif;           // stored where the format can
+    std::string icc, exif;           // stored where the format can (exif: the TIFF structure, or "Exif\0\0" and it)
     double dpi_x = 0, dpi_y = 0;     // likewise; 0: none
 };
 
