@@ -9,11 +9,12 @@ XL, heif-enc for HEIC), one run, side by side:
   an upper bound on the direct call);
 - decode_images over a batch of 16 with threads=1 and threads=2.
 
-Threads: our decoders run the libraries single-threaded (dav1d maxThreads=1,
-no libjxl parallel runner, libheif's default), so threads= owns the cores:
-threads=2 runs two decodes, one a core. Pillow's AVIF plugin lets dav1d use
-every core (max_threads=os.cpu_count()), pillow-heif lets libheif thread,
-so a single-image figure of theirs may use both cores where ours uses one.
+Threads: a lone decode_image lets the library use the machine's cores
+(dav1d maxThreads, libjxl's thread runner for images of 4 groups or more;
+libheif keeps its default), as Pillow's AVIF plugin (max_threads =
+os.cpu_count()), pillow-jxl-plugin and pillow-heif do. In a batch the
+libraries run single-threaded, so threads= owns the cores: threads=2 runs
+two decodes, one a core.
 """
 
 from __future__ import annotations

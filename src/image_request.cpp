@@ -1,11 +1,13 @@
 #include "image_request.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <limits>
 #include <string>
 
 #include "resize.hpp"
+#include "worker_pool.hpp"
 
 namespace mediaview {
 namespace {
@@ -23,6 +25,15 @@ void set_mode(ImageRequest& r, const OptionInput& v) {
     if (is_none(v)) r.mode.reset();
     else r.mode = by_name(v, "mode", [](const std::string& name) { return pixel_mode_from_name(name); });
 }
+
+}  // namespace
+
+ImageRequest lone_decode(ImageRequest request) {
+    request.codec_threads = std::max(1, WorkerPool::usable_cores());
+    return request;
+}
+
+namespace {
 
 void set_dtype(ImageRequest& r, const OptionInput& v) {
     if (is_none(v)) {

@@ -87,6 +87,11 @@ struct ImageRequest {
     bool strict = false;           // every warning becomes a DecodeError
     bool allow_truncated = false;  // truncated data gives a partial image plus a warning
     std::uint64_t max_pixels = 0;  // width*height from the header; 0 = no limit
+    // Threads the codec's library may run for this one decode (dav1d's,
+    // libjxl's runner). Not a user option: a lone decode_image/decode_frames
+    // gets the machine's cores (lone_decode() below); a batch keeps 1, its
+    // threads= running one decode a core.
+    int codec_threads = 1;
     int frame = 0;                 // an animation's frame (composited); 0 for still images
     // frames="raw": each frame's own pixels at its rectangle, not composited
     // (GIF only: ImageCodec::decodes_raw_frames).
@@ -99,6 +104,10 @@ struct ImageRequest {
 };
 
 // Every option of an ImageRequest, in the order the docs list them.
+// The request of a decode that runs alone (not one item of a batch): the
+// codec may thread it over the machine's cores.
+ImageRequest lone_decode(ImageRequest request);
+
 const std::vector<RequestOption<ImageRequest>>& image_request_options();
 
 // Sets one option by name: an unknown name is an ArgumentTypeError listing

@@ -380,3 +380,15 @@ def test_damaged_files_print_nothing_on_stderr():
     # itself ("Error parsing OBU data"); src/stderr_filter.hpp drops those
     # lines while it decodes, and our DecodeError says it instead.
     assert_damaged_decodes_print_nothing(SAMPLES / "chelsea.avif", 200)
+
+
+def test_a_lone_decode_threaded_by_the_library_equals_a_batch_item(tmp_path):
+    # decode_image lets the library thread one large image over the cores
+    # (ImageRequest::codec_threads); a batch item decodes on one thread.
+    photo = np.asarray(Image.open(SAMPLES / "chelsea_420.jpg").convert("RGB").resize((1280, 960)))
+    path = tmp_path / "large.avif"
+    mediaview.write_image(path, photo)
+    lone = np.asarray(mediaview.decode_image(path))
+    np.testing.assert_array_equal(lone, np.asarray(mediaview.decode_images([path], threads=1))[0])
+    frames, _ = mediaview.decode_frames(path)
+    np.testing.assert_array_equal(np.asarray(frames)[0], lone)

@@ -305,3 +305,15 @@ def test_damaged_files_print_nothing_on_stderr():
     # Debian's libjxl 0.7 prints "./lib/jxl/...: JXL_FAILURE" lines on damaged
     # input (no run-time switch); src/stderr_filter.hpp drops them while it decodes.
     assert_damaged_decodes_print_nothing(SAMPLES / "chelsea.jxl", 10)
+
+
+def test_a_lone_decode_threaded_by_the_library_equals_a_batch_item(tmp_path):
+    # decode_image lets the library thread one large image over the cores
+    # (ImageRequest::codec_threads); a batch item decodes on one thread.
+    photo = np.asarray(Image.open(SAMPLES / "chelsea_420.jpg").convert("RGB").resize((1280, 960)))
+    path = tmp_path / "large.jxl"
+    mediaview.write_image(path, photo)
+    lone = np.asarray(mediaview.decode_image(path))
+    np.testing.assert_array_equal(lone, np.asarray(mediaview.decode_images([path], threads=1))[0])
+    frames, _ = mediaview.decode_frames(path)
+    np.testing.assert_array_equal(np.asarray(frames)[0], lone)

@@ -153,14 +153,15 @@ struct Parsed {
     Header header;
 };
 
-Parsed parse(ByteSpan data) {
+// `threads`: dav1d's threads for this decode (ImageRequest::codec_threads).
+Parsed parse(ByteSpan data, int threads = 1) {
     Parsed p;
     p.decoder.reset(avifDecoderCreate());
     if (!p.decoder) throw std::bad_alloc();
     avifDecoder* d = p.decoder.get();
-    // One dav1d thread a decode: threads= runs one decode per core (see
-    // bench/bench_modern.py for what a second dav1d thread would buy).
-    d->maxThreads = 1;
+    // One dav1d thread a decode in a batch, whose threads= runs one decode
+    // a core; a lone decode lets dav1d use the cores (bench/bench_modern.py).
+    d->maxThreads = threads;
     d->ignoreXMP = AVIF_TRUE;
     // As Pillow: files from libheif <= 1.11 lack pixi, and invalid clap
     // boxes are common; neither stops a decode (clap is not applied).
@@ -327,7 +328,7 @@ public:
 
     ImageDecodeResult decode(ByteSpan data, const ImageRequest& request, const TargetProvider& provide_target,
                              Diagnostics& diagnostics) const override {
-        Parsed p = parse(data);
+        Parsed p = parse(data, request.codec_threads);
         const Header& h = p.header;
         WholeFramePlan plan = plan_whole_frame("AVIF", h.width, h.height, h.orientation, h.own(), request,
                                                static_cast<std::uint64_t>(h.width) * h.height);
@@ -356,7 +357,7 @@ public:
     FramesDecodeResult decode_frames(ByteSpan data, const ImageRequest& request,
                                      const FramesTargetProvider& provide_target,
                                      Diagnostics& diagnostics) const override {
-        Parsed p = parse(data);
+        Parsed p = parse(data, request.codec_threads);
         const Header& h = p.header;
         WholeFramePlan plan =
             plan_whole_frame("AVIF", h.width, h.height, h.orientation, h.own(), request,

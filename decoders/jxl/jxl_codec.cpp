@@ -1,8 +1,9 @@
 // The JPEG XL decoder. libjxl is driven event by event over the whole
 // input; pixels come through the image-out callback, row pieces that are
 // converted (mode, dtype, crop) straight into the caller's rows, so the
-// output is written once. No parallel runner: one thread a decode, so that
-// threads= runs one decode per core (see bench/bench_modern.py).
+// output is written once. One thread a decode in a batch, whose threads=
+// runs one decode a core; a lone decode of a large image gets libjxl's
+// thread runner over the cores (bench/bench_modern.py).
 //
 // Orientation is kept (JxlDecoderSetKeepOrientation): pixels come as
 // stored and the codestream's orientation is reported, as for every codec.
@@ -13,6 +14,7 @@
 
 #include <jxl/decode.h>
 #include <jxl/decode_cxx.h>
+#include <jxl/thread_parallel_runner_cxx.h>
 
 #include <algorithm>
 #include <cmath>
@@ -175,10 +177,23 @@ struct FrameRun {
 
 // Decodes frames 0..last, writing frame k through `sink_for(k)` (nullptr:
 // skipped). Returns how far it got.
+// A runner of `threads` threads, or none (one thread) for one thread or an
+// image too small to split: libjxl's groups are 256x256 pixels.
+JxlThreadParallelRunnerPtr runner_for(const Header& h, int threads) {
+    constexpr std::uint64_t group = 256 * 256;
+    if (threads < 2 || static_cast<std::uint64_t>(h.width()) * h.height() < 4 * group) return nullptr;
+    JxlThreadParallelRunnerPtr runner = JxlThreadParallelRunnerMake(nullptr, static_cast<std::size_t>(threads));
+    if (!runner) throw std::bad_alloc();
+    return runner;
+}
+
 template <typename SinkFor>
-FrameRun run_frames(ByteSpan data, const Header& h, JxlPixelFormat format, int last, SinkFor sink_for) {
+FrameRun run_frames(ByteSpan data, const Header& h, JxlPixelFormat format, int last, int threads, SinkFor sink_for) {
     StderrFilter quiet(true, jxl_noise);
+    JxlThreadParallelRunnerPtr runner = runner_for(h, threads);  // outlives the decoder
     JxlDecoderPtr d = make_decoder(data, JXL_DEC_FRAME | JXL_DEC_FULL_IMAGE);
+    if (runner && JxlDecoderSetParallelRunner(d.get(), JxlThreadParallelRunner, runner.get()) != JXL_DEC_SUCCESS)
+        throw Error("libjxl refused its thread runner");
     FrameRun run;
     const double tick_ms = h.info.have_animation && h.info.animation.tps_numerator
                                ? 1000.0 * h.info.animation.tps_denominator / h.info.animation.tps_numerator
@@ -302,7 +317,8 @@ public:
             sink.row_pixels.assign(static_cast<std::size_t>(plan.crop.height), 0);
             clear_target_rows(sink.target, 0, plan.crop.height, plan.crop.width, plan.pixel_bytes());
         }
-        FrameRun run = run_frames(data, h, format, request.frame, [&](int k) { return k == request.frame ? &sink : nullptr; });
+        FrameRun run = run_frames(data, h, format, request.frame, request.codec_threads,
+                                  [&](int k) { return k == request.frame ? &sink : nullptr; });
         if (run.frames_done > request.frame) return result;
         if (!run.cut)
             throw std::invalid_argument("frame " + std::to_string(request.frame) + " does not exist: the JPEG XL has " +
@@ -333,7 +349,7 @@ public:
         JxlPixelFormat format = format_for(h, plan, sink);
         FramesTarget target = provide_target(result.shape);
         target.first = with_pixel_stride(target.first, plan);
-        FrameRun run = run_frames(data, h, format, h.frames - 1, [&](int k) -> Sink* {
+        FrameRun run = run_frames(data, h, format, h.frames - 1, request.codec_threads, [&](int k) -> Sink* {
             if (k >= h.frames) return nullptr;
             sink.target = target.first;
             sink.target.data += k * target.frame_stride;

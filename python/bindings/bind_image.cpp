@@ -30,7 +30,7 @@ py::object decode_image(py::handle src, const ImageRequest& request, py::handle 
     DecodedImage image;
     {
         py::gil_scoped_release nogil;
-        image = mediaview::decode_image(image_codecs(), source.span(), request, out_buffer ? &*out_buffer : nullptr,
+        image = mediaview::decode_image(image_codecs(), source.span(), lone_decode(request), out_buffer ? &*out_buffer : nullptr,
                                         diagnostics);
     }
     emit_warnings(diagnostics);
@@ -44,7 +44,7 @@ py::tuple decode_frames(py::handle src, const ImageRequest& request) {
     DecodedFrames frames;
     {
         py::gil_scoped_release nogil;
-        frames = mediaview::decode_frames(image_codecs(), source.span(), request, diagnostics);
+        frames = mediaview::decode_frames(image_codecs(), source.span(), lone_decode(request), diagnostics);
     }
     emit_warnings(diagnostics);
     return py::make_tuple(image_view(std::move(frames.frames), frames.meta), py::cast(frames.durations_ms));
