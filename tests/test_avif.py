@@ -17,6 +17,7 @@ import mediaview
 from capped import run_capped
 from conftest import SAMPLES
 from quiet_stderr import assert_damaged_decodes_print_nothing
+from threaded_decode import assert_lone_decode_equals_a_batch_item
 
 pytestmark = pytest.mark.skipif(not features.check("avif"), reason="this Pillow reads no AVIF")
 
@@ -383,12 +384,4 @@ def test_damaged_files_print_nothing_on_stderr():
 
 
 def test_a_lone_decode_threaded_by_the_library_equals_a_batch_item(tmp_path):
-    # decode_image lets the library thread one large image over the cores
-    # (ImageRequest::codec_threads); a batch item decodes on one thread.
-    photo = np.asarray(Image.open(SAMPLES / "chelsea_420.jpg").convert("RGB").resize((1280, 960)))
-    path = tmp_path / "large.avif"
-    mediaview.write_image(path, photo)
-    lone = np.asarray(mediaview.decode_image(path))
-    np.testing.assert_array_equal(lone, np.asarray(mediaview.decode_images([path], threads=1))[0])
-    frames, _ = mediaview.decode_frames(path)
-    np.testing.assert_array_equal(np.asarray(frames)[0], lone)
+    assert_lone_decode_equals_a_batch_item(tmp_path / "large.avif")

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cstdarg>
-#include <cstdio>
 #include <cstring>
+
+#include "libtiff_messages.hpp"
 
 namespace mediaview::tiff {
 namespace {
@@ -43,30 +44,14 @@ int map_proc(thandle_t h, void** base, toff_t* size) {
 }
 void unmap_proc(thandle_t, void*, toff_t) {}
 
-std::string format(const char* module, const char* fmt, va_list ap) {
-    char text[512];
-    std::vsnprintf(text, sizeof text, fmt, ap);
-    return module && *module ? std::string(module) + ": " + text : std::string(text);
-}
-
 int on_error(TIFF*, void* user, const char* module, const char* fmt, va_list ap) {
-    static_cast<File*>(user)->errors.push_back(format(module, fmt, ap));
+    static_cast<File*>(user)->errors.push_back(libtiff_message(module, fmt, ap));
     return 1;  // handled: libtiff's global handler (stderr) is never reached
 }
 
 int on_warning(TIFF*, void* user, const char* module, const char* fmt, va_list ap) {
-    static_cast<File*>(user)->warnings.push_back(format(module, fmt, ap));
+    static_cast<File*>(user)->warnings.push_back(libtiff_message(module, fmt, ap));
     return 1;
-}
-
-// Messages libtiff sends without a handle (before one exists) go nowhere.
-void silence_global_handlers() {
-    static const bool done = [] {
-        TIFFSetErrorHandler(nullptr);
-        TIFFSetWarningHandler(nullptr);
-        return true;
-    }();
-    (void)done;
 }
 
 struct Options {
@@ -77,7 +62,7 @@ struct Options {
 }  // namespace
 
 File::File(ByteSpan data, std::uint64_t max_alloc) : source_{data.data, data.size, 0} {
-    silence_global_handlers();
+    silence_libtiff_global_handlers();
     if (data.size < 8) throw DecodeError("TIFF header is truncated");
     Options options;
     if (!options.opts) throw std::bad_alloc();

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "src/exif.hpp"
+#include "libtiff_messages.hpp"
 #include "tiff_write_tags.hpp"
 
 namespace mediaview::tiff {
@@ -81,32 +82,18 @@ struct Messages {
 
 int on_error(TIFF*, void* user, const char*, const char* fmt, va_list ap) {
     auto* m = static_cast<Messages*>(user);
-    if (m->first_error.empty()) {
-        char text[512];
-        std::vsnprintf(text, sizeof text, fmt, ap);
-        m->first_error = text;
-    }
+    if (m->first_error.empty()) m->first_error = libtiff_message(nullptr, fmt, ap);
     return 1;
 }
 
 int on_warning(TIFF*, void*, const char*, const char*, va_list) { return 1; }
-
-// Messages libtiff sends without a handle go nowhere (as the reader's).
-void silence_global_handlers() {
-    static const bool done = [] {
-        TIFFSetErrorHandler(nullptr);
-        TIFFSetWarningHandler(nullptr);
-        return true;
-    }();
-    (void)done;
-}
 
 // The open TIFF* (RAII): closing writes nothing more (every directory is
 // written explicitly), so the destructor only frees.
 class Writer {
 public:
     Writer(MemorySink& sink, bool bigtiff) {
-        silence_global_handlers();
+        silence_libtiff_global_handlers();
         TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
         if (!opts) throw std::bad_alloc();
         TIFFOpenOptionsSetErrorHandlerExtR(opts, on_error, &messages_);

@@ -1,9 +1,13 @@
-// What the image codec tests share: the bundled samples as bytes, and a
-// decode into a fresh buffer of the size the codec asks for.
+// What the image codec tests share: the bundled samples (and other files)
+// as bytes, the files of a kind in some folders, and a decode into a fresh
+// buffer of the size the codec asks for.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -12,9 +16,27 @@
 
 namespace mediaview::test_samples {
 
-inline std::vector<std::uint8_t> sample(const std::string& name) {
-    std::ifstream f(std::string(MEDIAVIEW_SOURCE_DIR) + "/samples/" + name, std::ios::binary);
+inline std::vector<std::uint8_t> file_bytes(const std::filesystem::path& path) {
+    std::ifstream f(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+inline std::vector<std::uint8_t> sample(const std::string& name) {
+    return file_bytes(std::filesystem::path(MEDIAVIEW_SOURCE_DIR) / "samples" / name);
+}
+
+// The files ending in `extension` (".gif") in those of `folders` that
+// exist, sorted.
+inline std::vector<std::filesystem::path> files_ending(std::initializer_list<std::filesystem::path> folders,
+                                                       const std::string& extension) {
+    std::vector<std::filesystem::path> files;
+    for (const std::filesystem::path& folder : folders) {
+        if (!std::filesystem::is_directory(folder)) continue;
+        for (const auto& entry : std::filesystem::directory_iterator(folder))
+            if (entry.path().extension() == extension) files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
 }
 
 inline ByteSpan span(const std::vector<std::uint8_t>& v) { return {v.data(), v.size()}; }

@@ -8,32 +8,21 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <vector>
 
 #include "fuzz/gif_lzw_harness.hpp"
+#include "tests/cpp/image_samples.hpp"
 
 using namespace mediaview;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<fs::path> gif_files() {
-    std::vector<fs::path> files;
-    for (const auto& entry : fs::directory_iterator(fs::path(MEDIAVIEW_SOURCE_DIR) / "samples"))
-        if (entry.path().extension() == ".gif") files.push_back(entry.path());
-    std::sort(files.begin(), files.end());
-    return files;
-}
+std::vector<fs::path> gif_files() { return test_samples::files_ending({fs::path(MEDIAVIEW_SOURCE_DIR) / "samples"}, ".gif"); }
 
-std::vector<std::uint8_t> read(const fs::path& path) {
-    std::ifstream f(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-ByteSpan span_of(const std::vector<std::uint8_t>& v) { return {v.data(), v.size()}; }
+using test_samples::file_bytes;
+using test_samples::span;
 
 // Both engines' outcome, asserted equal; returned for the vacuity checks.
 fuzzing::GifLzwOutcome both(ByteSpan gif) {
@@ -51,8 +40,8 @@ TEST(GifLzw, SamplesDecodeAlikeToTheTrailer) {
     ASSERT_GE(files.size(), 5u);
     for (const fs::path& path : files) {
         SCOPED_TRACE(path.filename().string());
-        auto data = read(path);
-        auto out = both(span_of(data));
+        auto data = file_bytes(path);
+        auto out = both(span(data));
         EXPECT_EQ(out.end, "trailer");
         EXPECT_GT(out.rows.size(), 1000u);
     }
@@ -61,7 +50,7 @@ TEST(GifLzw, SamplesDecodeAlikeToTheTrailer) {
 TEST(GifLzw, EveryCutGivesTheSameRowsAndError) {
     for (const fs::path& path : gif_files()) {
         SCOPED_TRACE(path.filename().string());
-        auto data = read(path);
+        auto data = file_bytes(path);
         int truncated = 0;
         // Every cut inside the first 4 KB, then every 97th byte.
         for (std::size_t cut = 0; cut < data.size(); cut += cut < 4096 ? 1 : 97) {
@@ -76,7 +65,7 @@ TEST(GifLzw, RandomDamageGivesTheSameRowsAndError) {
     std::mt19937 rng(22);
     for (const fs::path& path : gif_files()) {
         SCOPED_TRACE(path.filename().string());
-        const auto data = read(path);
+        const auto data = file_bytes(path);
         int damaged = 0;
         for (int trial = 0; trial < 150; ++trial) {
             auto copy = data;
@@ -85,7 +74,7 @@ TEST(GifLzw, RandomDamageGivesTheSameRowsAndError) {
             // lands in the image data.
             for (int k = 0; k < flips; ++k)
                 copy[800 + rng() % (copy.size() - 800)] ^= static_cast<std::uint8_t>(1 + rng() % 255);
-            auto out = both(span_of(copy));
+            auto out = both(span(copy));
             damaged += out.end != "trailer";
         }
         EXPECT_GT(damaged, 0);
@@ -106,7 +95,7 @@ TEST(GifLzw, RandomCodeStreamsOfEveryCodeSize) {
         const std::uint8_t mask = (trial % 3 == 0) ? 0xFF : static_cast<std::uint8_t>((1u << (1 + trial % 8)) - 1);
         for (auto& b : payload) b = static_cast<std::uint8_t>(rng()) & mask;
         auto gif = fuzzing::gif_around_lzw(o, payload.data(), payload.size());
-        auto out = both(span_of(gif));
+        auto out = both(span(gif));
         ended += out.end == "trailer";
         errors += out.end != "trailer";
     }
@@ -187,7 +176,7 @@ TEST(GifLzw, LongStreamsFillTheTableAndGoOnWithoutAClear) {
         const int pixels = 256 * 64 + static_cast<int>(rng() % 64) - 32;  // sometimes short of the frame
         auto payload = valid_code_stream(rng, code_size, pixels, trial % 5 == 4 ? 3 : 0);
         auto gif = fuzzing::gif_around_lzw(o, payload.data(), payload.size());
-        auto out = both(span_of(gif));
+        auto out = both(span(gif));
         trailers += out.end == "trailer";
         errors += out.end != "trailer";
     }

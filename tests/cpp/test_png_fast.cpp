@@ -6,14 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "decoders/png/unfilter.hpp"
 #include "fuzz/png_fast_harness.hpp"
+#include "tests/cpp/image_samples.hpp"
 
 using namespace mediaview;
 namespace fs = std::filesystem;
@@ -21,23 +20,13 @@ namespace fs = std::filesystem;
 namespace {
 
 std::vector<fs::path> png_files() {
-    std::vector<fs::path> files;
-    for (const fs::path& dir : {fs::path(MEDIAVIEW_SOURCE_DIR) / "samples",
-                                fs::path(MEDIAVIEW_SOURCE_DIR) / ".." / "shared" / "corpus" / "png"}) {
-        if (!fs::is_directory(dir)) continue;
-        for (const auto& entry : fs::directory_iterator(dir))
-            if (entry.path().extension() == ".png") files.push_back(entry.path());
-    }
-    std::sort(files.begin(), files.end());
-    return files;
+    return test_samples::files_ending({fs::path(MEDIAVIEW_SOURCE_DIR) / "samples",
+                                       fs::path(MEDIAVIEW_SOURCE_DIR) / ".." / "shared" / "corpus" / "png"},
+                                      ".png");
 }
 
-std::vector<std::uint8_t> read(const fs::path& path) {
-    std::ifstream f(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
-ByteSpan span_of(const std::vector<std::uint8_t>& v) { return {v.data(), v.size()}; }
+using test_samples::file_bytes;
+using test_samples::span;
 
 bool pngsuite_present() {
     return fs::is_directory(fs::path(MEDIAVIEW_SOURCE_DIR) / ".." / "shared" / "corpus" / "png");
@@ -74,15 +63,15 @@ TEST(PngFastDifferential, EveryFileModeAndDtype) {
     ASSERT_FALSE(files.empty());
     int compared = 0;
     for (const fs::path& path : files) {
-        std::vector<std::uint8_t> data = read(path);
+        std::vector<std::uint8_t> data = file_bytes(path);
         for (int mode = 0; mode < 8; ++mode)
             for (int dtype = 0; dtype < 3; ++dtype)
                 for (int strict = 0; strict < 2; ++strict) {
                     std::uint8_t o[8] = {static_cast<std::uint8_t>(mode | strict << 3), static_cast<std::uint8_t>(dtype)};
-                    ImageRequest request = fuzzing::png_fast_request(o, span_of(data));
+                    ImageRequest request = fuzzing::png_fast_request(o, span(data));
                     // Strict or not, once decoded in place in the output's
                     // own block and once into a caller's buffer (no room).
-                    EXPECT_TRUE(fuzzing::png_paths_agree(span_of(data), request, strict == 0))
+                    EXPECT_TRUE(fuzzing::png_paths_agree(span(data), request, strict == 0))
                         << path.filename() << " mode " << mode << " dtype " << dtype << " strict " << strict;
                     ++compared;
                 }
@@ -93,16 +82,16 @@ TEST(PngFastDifferential, EveryFileModeAndDtype) {
 
 TEST(PngFastDifferential, CropsAgree) {
     for (const fs::path& path : png_files()) {
-        std::vector<std::uint8_t> data = read(path);
+        std::vector<std::uint8_t> data = file_bytes(path);
         std::uint8_t o[8] = {0x40, 0, 0, 30, 70, 150, 100, 0};
-        EXPECT_TRUE(fuzzing::png_paths_agree(span_of(data), fuzzing::png_fast_request(o, span_of(data))))
+        EXPECT_TRUE(fuzzing::png_paths_agree(span(data), fuzzing::png_fast_request(o, span(data))))
             << path.filename();
     }
 }
 
 TEST(PngFastDifferential, CutAndDamagedCopiesAgree) {
     for (const fs::path& path : png_files()) {
-        std::vector<std::uint8_t> data = read(path);
+        std::vector<std::uint8_t> data = file_bytes(path);
         std::vector<std::vector<std::uint8_t>> variants;
         for (int k = 1; k < 8; ++k) variants.emplace_back(data.begin(), data.begin() + data.size() * k / 8);
         if (data.size() > 12) variants.emplace_back(data.begin(), data.end() - 12);  // no IEND
@@ -111,7 +100,7 @@ TEST(PngFastDifferential, CutAndDamagedCopiesAgree) {
             std::vector<std::uint8_t> flipped(data);
             flipped[flipped.size() * k / 16] ^= 0x24;
             // With the CRCs made right, the damage reaches the inflaters.
-            variants.push_back(fuzzing::with_fixed_crcs(span_of(flipped)));
+            variants.push_back(fuzzing::with_fixed_crcs(span(flipped)));
             variants.push_back(std::move(flipped));
         }
         variants.push_back(data);
@@ -120,7 +109,7 @@ TEST(PngFastDifferential, CutAndDamagedCopiesAgree) {
             // plain, allow_truncated, and strict too; in place, and into a caller's buffer
             for (std::uint8_t flags : {0x00, 0x10, 0x18, 0x20, 0x30}) {
                 std::uint8_t o[8] = {flags, 0};
-                ByteSpan s = span_of(variants[v]);
+                ByteSpan s = span(variants[v]);
                 EXPECT_TRUE(fuzzing::png_paths_agree(s, fuzzing::png_fast_request(o, s), !(flags & 0x20)))
                     << path.filename() << " variant " << v << " flags " << int(flags);
             }
