@@ -38,7 +38,8 @@ inline void frames_one_input(const ImageCodec& codec, const std::uint8_t* data, 
     request.max_pixels = (o[0] & 128) ? 4096 : kMaxPixels;
     request.frame = o[1] & 7;
     const bool flipped = o[1] & 8;
-    request.raw_frames = o[1] & 16;
+    // As the operations do (decode_frames refuses frames="raw" for the others):
+    request.raw_frames = (o[1] & 16) && codec.decodes_raw_frames();
     if (o[1] & 32) request.mode = PixelMode::P;
     ByteSpan file{data + kFrameOptionBytes, size - kFrameOptionBytes};
 
