@@ -74,23 +74,36 @@ Options options_of(const py::dict& kwargs) {
     return options;
 }
 
+// The metadata every page of an encode carries.
+void add_metadata(EncodeInput& input, const std::optional<py::bytes>& icc, const std::optional<py::bytes>& exif,
+                  const std::optional<std::pair<double, double>>& dpi) {
+    if (icc) input.icc = *icc;
+    if (exif) input.exif = *exif;
+    if (dpi) std::tie(input.dpi_x, input.dpi_y) = *dpi;
+}
+
+// Runs `encode` (returning EncodedBytes) with the GIL released, warns for
+// what the writer did not store, and hands the bytes to Python.
+template <typename Encode>
+py::bytes encoded_bytes(Encode encode) {
+    EncodedBytes encoded;
+    {
+        py::gil_scoped_release nogil;
+        encoded = encode();
+    }
+    emit_unstored(encoded.unstored);
+    return py::bytes(reinterpret_cast<const char*>(encoded.data.get()), encoded.size);
+}
+
 py::bytes encode_image(const std::string& format, py::handle data, const std::optional<std::string>& mode,
                        const std::optional<py::bytes>& icc, const std::optional<py::bytes>& exif,
                        const std::optional<std::pair<double, double>>& dpi, const py::dict& kwargs) {
     EncodeInput input;
     input.pixels = caller_buffer(data, false, "data").array();
     if (mode) input.mode = pixel_mode_from_name(*mode);
-    if (icc) input.icc = *icc;
-    if (exif) input.exif = *exif;
-    if (dpi) std::tie(input.dpi_x, input.dpi_y) = *dpi;
+    add_metadata(input, icc, exif, dpi);
     Options options = options_of(kwargs);
-    EncodedBytes encoded;
-    {
-        py::gil_scoped_release nogil;
-        encoded = mediaview::encode_image(codecs(), format, input, options);
-    }
-    emit_unstored(encoded.unstored);
-    return py::bytes(reinterpret_cast<const char*>(encoded.data.get()), encoded.size);
+    return encoded_bytes([&] { return mediaview::encode_image(codecs(), format, input, options); });
 }
 
 // A (N, H, W) or (N, H, W, C) block, or a sequence of (H, W[, C]) buffers,
@@ -122,19 +135,9 @@ py::bytes encode_pages(const std::string& format, py::handle data, const std::op
                        const std::optional<py::bytes>& icc, const std::optional<py::bytes>& exif,
                        const std::optional<std::pair<double, double>>& dpi, const py::dict& kwargs) {
     std::vector<EncodeInput> pages = pages_of(data, mode);
-    for (EncodeInput& page : pages) {
-        if (icc) page.icc = *icc;
-        if (exif) page.exif = *exif;
-        if (dpi) std::tie(page.dpi_x, page.dpi_y) = *dpi;
-    }
+    for (EncodeInput& page : pages) add_metadata(page, icc, exif, dpi);
     Options options = options_of(kwargs);
-    EncodedBytes encoded;
-    {
-        py::gil_scoped_release nogil;
-        encoded = mediaview::encode_pages(codecs(), format, pages, options);
-    }
-    emit_unstored(encoded.unstored);
-    return py::bytes(reinterpret_cast<const char*>(encoded.data.get()), encoded.size);
+    return encoded_bytes([&] { return mediaview::encode_pages(codecs(), format, pages, options); });
 }
 
 }  // namespace
